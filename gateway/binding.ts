@@ -1,0 +1,142 @@
+/**
+ * The Binding interface: the whole contract between a protocol binding and the hub.
+ * bindings/ import this file for types only. One binding = one folder + one class
+ * implementing Binding; the composition root (gateway/binding-registry.ts) is the only
+ * place that knows the list.
+ */
+import type { Logger } from 'pino';
+
+/** A W3C WoT Thing Description (TD 1.1) as plain JSON. */
+export type ThingDescription = Record<string, unknown> & { title: string };
+
+/** Lifecycle state a binding reports; `absent` means its hardware is not there (the gateway keeps running). */
+export type BindingState = 'starting' | 'running' | 'absent' | 'error' | 'stopped';
+
+export interface BindingStatus {
+  state: BindingState;
+  /** Human-readable reason for absent/error. */
+  detail?: string;
+  /** Monotonic counters exported in /metrics as roost_binding_<name>_<counter>_total. */
+  counters: Record<string, number>;
+  /** Gauges exported in /metrics as roost_binding_<name>_<gauge>. */
+  gauges?: Record<string, number>;
+}
+
+/** What a binding registers for one device. */
+export interface ThingRegistration {
+  /** Device id unique within the binding; the thing id becomes `urn:roost:<binding>:<deviceId>`. */
+  deviceId: string;
+  /** The device's native TD (what it offers); validated against the TD 1.1 schema. */
+  nativeTd: ThingDescription;
+  /**
+   * Sleepy devices are reachable only inside an awake window (opened by ctx.awake()).
+   * Non-sleepy devices are always awake: queued items go out at once.
+   */
+  sleepy: boolean;
+  /** In-flight queued items the binding accepts at once for this thing (default 1). */
+  maxInFlight?: number;
+}
+
+/** Kinds of queued items: an action invocation or a property write. */
+export type QueuedKind = 'action' | 'write';
+
+export type QueuedState =
+  | 'queued'
+  | 'sent'
+  | 'delivered'
+  | 'completed'
+  | 'failed'
+  | 'expired'
+  | 'superseded'
+  | 'cancelled';
+
+/** One item of a thing's action queue, as handed to a binding. */
+export interface QueuedItem {
+  id: string;
+  thingId: string;
+  deviceId: string;
+  kind: QueuedKind;
+  /** Action or property name (as in the native TD). */
+  name: string;
+  input: unknown;
+  /** Delivery attempts so far, this one included. */
+  attempt: number;
+  /** Epoch ms after which the item expires if not delivered. */
+  expiresAt: number;
+}
+
+/**
+ * What a binding answers for one delivery.
+ * - completed: the device did it (output for actions);
+ * - delivered: the device has it; the result comes later through ctx.complete();
+ * - retry: could not reach the device now (it went back to sleep): the item is queued again, at its place;
+ * - failed: the device refused or the item is undeliverable; final.
+ */
+export type DeliveryOutcome =
+  | { state: 'completed'; output?: unknown }
+  | { state: 'delivered' }
+  | { state: 'retry'; reason: string }
+  | { state: 'failed'; error: string; code?: string };
+
+/** What the hub gives a binding when it starts. */
+export interface BindingContext {
+  readonly logger: Logger;
+  /** Epoch milliseconds (injectable clock for tests). */
+  now(): number;
+  /** Directory of this gateway's data (for key files, backups). */
+  readonly dataDir: string;
+
+  /** Registers or replaces a device's native TD; returns the thing id. Throws TdInvalidError. */
+  registerThing(reg: ThingRegistration): string;
+  /** Marks a thing removed (tombstone in the directory; history kept). */
+  removeThing(thingId: string): void;
+  /** Thing id for a device id of this binding (pure; the thing may not exist). */
+  thingId(deviceId: string): string;
+  /** True when the thing is registered and not removed. */
+  hasThing(thingId: string): boolean;
+
+  /** Reports property values read from the device (twin, history, subscribers). ts: epoch ms. */
+  reportProperties(thingId: string, values: Record<string, unknown>, ts?: number): void;
+  /** Reports an event the device emitted. */
+  emitEvent(thingId: string, name: string, data: unknown, ts?: number): void;
+  /** Reports the thing reachable or not (availability). */
+  setOnline(thingId: string, online: boolean): void;
+
+  /**
+   * The device is awake (any uplink counts) for windowMs (default from config).
+   * Synchronously hands the first pending queued item to Binding.deliver() before it
+   * returns, so a binding may piggyback it on its answer to the uplink.
+   */
+  awake(thingId: string, windowMs?: number): void;
+  /** The device said it goes to sleep now: the awake window closes. */
+  asleep(thingId: string): void;
+  /** Final result of an item whose delivery answered `delivered`. */
+  complete(itemId: string, outcome: { state: 'completed'; output?: unknown } | { state: 'failed'; error: string }): void;
+  /** Items still pending (queued) for a thing, in order, without handing them out. */
+  pending(thingId: string): readonly QueuedItem[];
+}
+
+/** A protocol binding. */
+export interface Binding {
+  /** Binding name: `coap`, `serial`, `ble`, `zigbee`, `system`. */
+  readonly name: string;
+  /** Starts transports; must not throw for absent hardware: report `absent` in status() instead. */
+  start(ctx: BindingContext): Promise<void>;
+  /** Stops transports and timers; idempotent. */
+  stop(): Promise<void>;
+  status(): BindingStatus;
+  /**
+   * Delivers one queued item to an awake device. Called synchronously from ctx.awake()
+   * or when an item is queued while the device is awake; at most maxInFlight at once per thing.
+   */
+  deliver(item: QueuedItem): Promise<DeliveryOutcome>;
+  /** Optional live read for always-on devices; sleepy devices are answered from the twin. */
+  readProperty?(thingId: string, name: string): Promise<unknown>;
+}
+
+/** What a binding module exports: a factory and its options schema (JSON Schema). */
+export interface BindingModule<O = Record<string, unknown>> {
+  /** JSON Schema of the binding's config section (under bindings.<name>), with defaults. */
+  readonly optionsSchema: Record<string, unknown>;
+  create(options: O): Binding;
+}
