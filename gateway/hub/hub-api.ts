@@ -1,0 +1,82 @@
+/**
+ * The facade the APIs (HTTP, MQTT, SSE, CLI) use. Implemented by Hub (hub.ts).
+ * Every method throws typed errors from protocols/errors.ts.
+ */
+import type { BindingStatus, ThingDescription } from '../binding.js';
+import type { ActionView, BusMessage, BusMessageType, HistoryQuery, HistoryRow, ThingRecord, TwinValue } from './types.js';
+
+export interface SubscribeOptions {
+  /** Only these message types. */
+  types?: readonly BusMessageType[];
+  /** Only this thing. */
+  thingId?: string;
+  /** Bounded buffer of this subscriber; the oldest message is dropped (and counted) when full. */
+  maxBuffer?: number;
+}
+
+export interface Subscription {
+  /** Messages dropped because this subscriber was slow. */
+  readonly dropped: number;
+  unsubscribe(): void;
+}
+
+export interface InvokeOptions {
+  /** Time to live in the queue; default from config (queue.defaultTtlMs). */
+  ttlMs?: number;
+  /** Who asked (username), recorded with the item. */
+  requestedBy?: string;
+}
+
+export interface HubCounters {
+  eventsIn: number;
+  propertiesIn: number;
+  actionsQueued: number;
+  actionsDelivered: number;
+  actionsCompleted: number;
+  actionsFailed: number;
+  actionsExpired: number;
+  actionsSuperseded: number;
+  actionsCancelled: number;
+  actionsRejected: number;
+  busDropped: number;
+  historyRowsWritten: number;
+  historyRowsDropped: number;
+}
+
+export interface HubApi {
+  // Directory
+  listThings(opts?: { offset?: number; limit?: number }): { items: ThingRecord[]; total: number };
+  getThing(id: string): ThingRecord;
+  /** Directory API PUT: creates (true) or replaces (false) a TD registered by a client (binding `directory`). */
+  putThing(id: string, td: ThingDescription): { created: boolean; thing: ThingRecord };
+  /** Directory API POST: anonymous TD, the hub assigns `urn:uuid:...`. */
+  createThing(td: ThingDescription): ThingRecord;
+  /** RFC 7396 merge patch of a directory-registered TD. */
+  patchThing(id: string, patch: Record<string, unknown>): ThingRecord;
+  deleteThing(id: string): void;
+  /** The hub's own directory TD (served at /.well-known/wot). */
+  directoryTd(): ThingDescription;
+
+  // Twin
+  readProperty(thingId: string, name: string): TwinValue | undefined;
+  readAllProperties(thingId: string): Record<string, TwinValue>;
+
+  // Queue
+  writeProperty(thingId: string, name: string, value: unknown, opts?: InvokeOptions): ActionView;
+  invokeAction(thingId: string, name: string, input: unknown, opts?: InvokeOptions): ActionView;
+  getAction(id: string): ActionView;
+  listActions(thingId: string, opts?: { states?: readonly string[]; limit?: number }): ActionView[];
+  cancelAction(id: string): ActionView;
+  /** Resolves with the view once the item reaches a final state or `delivered`, or at timeout with the current view. */
+  waitForAction(id: string, timeoutMs: number): Promise<ActionView>;
+
+  // History
+  history(q: HistoryQuery): HistoryRow[];
+
+  // Bus
+  subscribe(handler: (msg: BusMessage) => void, opts?: SubscribeOptions): Subscription;
+
+  // Health
+  counters(): HubCounters;
+  bindingStatuses(): Record<string, BindingStatus>;
+}

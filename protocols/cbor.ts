@@ -1,0 +1,48 @@
+/**
+ * CBOR configured for interoperability with independent decoders (Python cbor2, libcoap
+ * payload files, C firmware): no tag 259 around maps, no record extension, plain byte strings.
+ * See ../shared/FACTS.md (cbor-x defaults wrap Maps in tag 259).
+ */
+import { Decoder, Encoder } from 'cbor-x';
+import { CborMalformedError } from './errors.js';
+
+const encoder = new Encoder({
+  useRecords: false,
+  variableMapSize: true,
+  useTag259ForMaps: false,
+  tagUint8Array: false,
+  mapsAsObjects: true,
+});
+
+/** Decodes maps with integer keys into Map, so SenML's negative labels keep their type. */
+const mapDecoder = new Decoder({ useRecords: false, mapsAsObjects: false });
+const objectDecoder = new Decoder({ useRecords: false, mapsAsObjects: true });
+
+/** Encodes one value as plain CBOR (RFC 8949), definite lengths. */
+export function encodeCbor(value: unknown): Buffer {
+  return encoder.encode(value);
+}
+
+/** Decodes exactly one CBOR item; maps become Map (integer keys kept). Throws CborMalformedError. */
+export function decodeCborMaps(bytes: Uint8Array): unknown {
+  return decodeWith(mapDecoder, bytes);
+}
+
+/** Decodes exactly one CBOR item; maps become plain objects. Throws CborMalformedError. */
+export function decodeCbor(bytes: Uint8Array): unknown {
+  return decodeWith(objectDecoder, bytes);
+}
+
+function decodeWith(decoder: Decoder, bytes: Uint8Array): unknown {
+  if (bytes.length === 0) throw new CborMalformedError('empty CBOR payload');
+  let items: unknown[];
+  try {
+    items = decoder.decodeMultiple(bytes) as unknown[];
+  } catch (err) {
+    throw new CborMalformedError(`malformed CBOR: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  if (!Array.isArray(items) || items.length !== 1) {
+    throw new CborMalformedError(`expected one CBOR item, found ${Array.isArray(items) ? items.length : 0}`);
+  }
+  return items[0];
+}
