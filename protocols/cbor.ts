@@ -6,13 +6,15 @@
 import { Decoder, Encoder } from 'cbor-x';
 import { CborMalformedError } from './errors.js';
 
-const encoder = new Encoder({
+// `useTag259ForMaps` is honoured by cbor-x's encoder (encode.js) but missing from its typings.
+const encoderOptions = {
   useRecords: false,
   variableMapSize: true,
   useTag259ForMaps: false,
   tagUint8Array: false,
   mapsAsObjects: true,
-});
+};
+const encoder = new Encoder(encoderOptions);
 
 /** Decodes maps with integer keys into Map, so SenML's negative labels keep their type. */
 const mapDecoder = new Decoder({ useRecords: false, mapsAsObjects: false });

@@ -74,7 +74,7 @@ export interface HubApi {
   history(q: HistoryQuery): HistoryRow[];
 
   // Bus
-  subscribe(handler: (msg: BusMessage) => void, opts?: SubscribeOptions): Subscription;
+  subscribe(handler: (msg: BusMessage) => void | Promise<void>, opts?: SubscribeOptions): Subscription;
 
   // Health
   counters(): HubCounters;

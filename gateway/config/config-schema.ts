@@ -1,0 +1,89 @@
+/**
+ * JSON Schema of the gateway's config file, with a default for every key. A binding's own section
+ * (bindings.<name>) is checked against that binding module's optionsSchema when it loads.
+ */
+export const configSchema = {
+  $id: 'https://roost.dev/schemas/config.json',
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    dataDir: { type: 'string', default: './data', description: 'Directory of the SQLite database, keys and backups.' },
+    log: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+      },
+    },
+    http: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        host: { type: 'string', default: '0.0.0.0' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
+        publicBaseUrl: { type: 'string', description: 'Base URL written into consumer TD forms; derived from host and port when absent.' },
+        maxBodyBytes: { type: 'integer', minimum: 1024, default: 1048576 },
+        syncWaitMs: { type: 'integer', minimum: 0, default: 2000, description: 'How long an invocation on an awake device waits for its result before answering 202.' },
+      },
+    },
+    mqtt: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        enabled: { type: 'boolean', default: true },
+        host: { type: 'string', default: '0.0.0.0' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 1883 },
+        publicBaseUrl: { type: 'string', description: 'mqtt:// base URL written into consumer TD forms.' },
+        websocket: { type: 'boolean', default: true },
+        maxPacketBytes: { type: 'integer', minimum: 1024, default: 262144 },
+      },
+    },
+    auth: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        adminUser: { type: 'string', minLength: 1, default: 'admin' },
+        adminPassword: { type: 'string', minLength: 8 },
+        tokenTtlS: { type: 'integer', minimum: 60, default: 3600 },
+        anonymousDirectory: { type: 'boolean', default: false },
+      },
+    },
+    store: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        synchronous: { enum: ['full', 'normal'], default: 'full', description: 'SQLite synchronous mode; history is batched so FULL costs one fsync per batch.' },
+        historyBatchMaxRows: { type: 'integer', minimum: 1, default: 500 },
+        historyBatchMaxMs: { type: 'integer', minimum: 1, default: 20 },
+        historyBufferMaxRows: { type: 'integer', minimum: 100, default: 100000, description: 'Rows waiting for a batch; beyond it the oldest are dropped and counted.' },
+        historyMaxAgeDays: { type: 'number', exclusiveMinimum: 0, default: 30 },
+        historyMaxRowsPerThing: { type: 'integer', minimum: 1, default: 100000 },
+        retentionIntervalS: { type: 'integer', minimum: 1, default: 300 },
+        maxHistoryQueryRows: { type: 'integer', minimum: 1, default: 10000 },
+      },
+    },
+    queue: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        maxItemsPerThing: { type: 'integer', minimum: 1, default: 64, description: 'Pending (queued + sent) items per thing.' },
+        overflow: { enum: ['reject', 'drop-oldest'], default: 'reject', description: 'reject: the new item fails with QUEUE_FULL; drop-oldest: the oldest queued item is cancelled.' },
+        defaultTtlMs: { type: 'integer', minimum: 1000, default: 86400000 },
+        maxTtlMs: { type: 'integer', minimum: 1000, default: 604800000 },
+        awakeWindowMs: { type: 'integer', minimum: 1, default: 5000 },
+        deliveryTimeoutMs: { type: 'integer', minimum: 1, default: 30000 },
+        maxAttempts: { type: 'integer', minimum: 1, default: 5 },
+        expiryIntervalMs: { type: 'integer', minimum: 10, default: 1000 },
+        keepFinishedDays: { type: 'number', exclusiveMinimum: 0, default: 7 },
+      },
+    },
+    bus: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        subscriberBuffer: { type: 'integer', minimum: 1, default: 10000 },
+      },
+    },
+    bindings: {
+      type: 'object', default: { system: { enabled: true } },
+      additionalProperties: {
+        type: 'object',
+        properties: { enabled: { type: 'boolean', default: true } },
+      },
+    },
+  },
+} as const;

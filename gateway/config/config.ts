@@ -1,0 +1,83 @@
+/**
+ * The gateway's configuration: one JSON or YAML file checked against config-schema.ts, defaults
+ * for everything. Errors name the key and what was expected.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { ConfigInvalidError } from '../../protocols/errors.js';
+import { configSchema } from './config-schema.js';
+
+export interface RoostConfig {
+  dataDir: string;
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  http: { host: string; port: number; publicBaseUrl?: string; maxBodyBytes: number; syncWaitMs: number };
+  mqtt: { enabled: boolean; host: string; port: number; publicBaseUrl?: string; websocket: boolean; maxPacketBytes: number };
+  auth: { adminUser: string; adminPassword?: string; tokenTtlS: number; anonymousDirectory: boolean };
+  store: {
+    synchronous: 'full' | 'normal';
+    historyBatchMaxRows: number;
+    historyBatchMaxMs: number;
+    historyBufferMaxRows: number;
+    historyMaxAgeDays: number;
+    historyMaxRowsPerThing: number;
+    retentionIntervalS: number;
+    maxHistoryQueryRows: number;
+  };
+  queue: {
+    maxItemsPerThing: number;
+    overflow: 'reject' | 'drop-oldest';
+    defaultTtlMs: number;
+    maxTtlMs: number;
+    awakeWindowMs: number;
+    deliveryTimeoutMs: number;
+    maxAttempts: number;
+    expiryIntervalMs: number;
+    keepFinishedDays: number;
+  };
+  bus: { subscriberBuffer: number };
+  bindings: Record<string, { enabled: boolean } & Record<string, unknown>>;
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+const ajv = new Ajv({ useDefaults: true, allErrors: true, strict: false });
+const validateConfig = ajv.compile(configSchema);
+
+/** Formats ajv errors as `key: expected` lines, e.g. `/http/port: must be integer`. */
+export function describeErrors(errors: ErrorObject[] | null | undefined, prefix = ''): string {
+  return (errors ?? [])
+    .map((e) => {
+      const where = `${prefix}${e.instancePath}` || '/';
+      const extra = e.keyword === 'additionalProperties' ? ` (${String(e.params['additionalProperty'])})` : '';
+      const allowed = e.keyword === 'enum' ? ` (${(e.params['allowedValues'] as unknown[]).join(', ')})` : '';
+      return `${where}: ${e.message ?? 'invalid'}${extra}${allowed}`;
+    })
+    .join('; ');
+}
+
+/** Applies defaults to a partial config and checks it. Throws ConfigInvalidError. */
+export function resolveConfig(input: unknown, source = 'config'): RoostConfig {
+  const copy: unknown = structuredClone(input ?? {});
+  if (!validateConfig(copy)) {
+    throw new ConfigInvalidError(`${source}: ${describeErrors(validateConfig.errors)}`, { errors: validateConfig.errors });
+  }
+  return copy as RoostConfig;
+}
+
+/** Reads a JSON or YAML config file (YAML is a superset of JSON). Throws ConfigInvalidError. */
+export function loadConfigFile(path: string): RoostConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigInvalidError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (err) {
+    throw new ConfigInvalidError(`${path}: not valid YAML/JSON: ${(err as Error).message}`);
+  }
+  return resolveConfig(parsed ?? {}, path);
+}

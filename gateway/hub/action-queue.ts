@@ -1,0 +1,386 @@
+/**
+ * The action queue: the one mechanism that serves every sleepy device (ARCHITECTURE.md).
+ * One ordered queue per thing, persisted on every change; states queued -> sent -> delivered ->
+ * completed, or failed | expired | superseded | cancelled. Property writes coalesce, actions never.
+ * Items go out only while the thing is awake (always, for non-sleepy things), in order, at most
+ * maxInFlight at once. After a restart, items that were `sent` are queued again at their place.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { DeliveryOutcome, QueuedItem, QueuedKind, QueuedState } from '../binding.js';
+import type { RoostConfig } from '../config/config.js';
+import { ActionNotCancellableError, ActionNotFoundError, QueueFullError } from '../../protocols/errors.js';
+import type { QueueStore, StoredAction } from '../store/queue-store.js';
+import type { ActionView } from './types.js';
+
+export interface QueueTarget {
+  deviceId: string;
+  sleepy: boolean;
+  maxInFlight: number;
+  deliver(item: QueuedItem): Promise<DeliveryOutcome>;
+}
+
+export interface ActionQueueDeps {
+  store: QueueStore;
+  options: RoostConfig['queue'];
+  now(): number;
+  logger: Logger;
+  /** The binding side of a thing, or undefined when the thing is unknown or its binding is down. */
+  target(thingId: string): QueueTarget | undefined;
+  /** Called after every persisted state change. */
+  onChange(view: ActionView, previous: QueuedState | null): void;
+}
+
+export interface EnqueueRequest {
+  thingId: string;
+  kind: QueuedKind;
+  name: string;
+  input: unknown;
+  ttlMs?: number;
+  requestedBy?: string;
+}
+
+const FINAL: ReadonlySet<QueuedState> = new Set(['completed', 'failed', 'expired', 'superseded', 'cancelled']);
+
+export function isFinal(state: QueuedState): boolean {
+  return FINAL.has(state);
+}
+
+function view(a: StoredAction): ActionView {
+  const { seq: _seq, requestedBy: _by, ...rest } = a;
+  return { ...rest, transitions: [...a.transitions] };
+}
+
+export class ActionQueue {
+  private readonly deps: ActionQueueDeps;
+  /** Per thing: queued and sent items in queue order. */
+  private readonly lists = new Map<string, StoredAction[]>();
+  private readonly awakeUntil = new Map<string, number>();
+  private readonly inFlight = new Map<string, number>();
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly waiters = new Map<string, Set<(v: ActionView) => void>>();
+  private seq: number;
+  private closed = false;
+
+  constructor(deps: ActionQueueDeps) {
+    this.deps = deps;
+    this.seq = deps.store.maxSeq();
+    const active = deps.store.active();
+    // After a restart nothing is in flight: sent items go back to queued, keeping their seq.
+    deps.store.atomically(() => {
+      for (const a of active) {
+        if (a.state === 'sent') this.transition(a, 'queued', { error: 'requeued after gateway restart' });
+      }
+    });
+    for (const a of active) this.listOf(a.thingId).push(a);
+  }
+
+  private listOf(thingId: string): StoredAction[] {
+    let list = this.lists.get(thingId);
+    if (!list) {
+      list = [];
+      this.lists.set(thingId, list);
+    }
+    return list;
+  }
+
+  private transition(a: StoredAction, state: QueuedState, patch: { output?: unknown; error?: string } = {}): void {
+    const previous = a.state;
+    const at = this.deps.now();
+    a.state = state;
+    a.updatedAt = at;
+    a.transitions.push({ state, at });
+    if ('output' in patch) a.output = patch.output;
+    if (patch.error !== undefined) a.error = patch.error;
+    this.deps.store.update(a);
+    const v = view(a);
+    this.deps.onChange(v, previous);
+    if (isFinal(state) || state === 'delivered') this.wake(a.id, v);
+  }
+
+  private wake(id: string, v: ActionView): void {
+    const set = this.waiters.get(id);
+    if (!set) return;
+    this.waiters.delete(id);
+    for (const resolve of set) resolve(v);
+  }
+
+  private drop(a: StoredAction): void {
+    const list = this.lists.get(a.thingId);
+    if (!list) return;
+    const i = list.indexOf(a);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.lists.delete(a.thingId);
+  }
+
+  /** Queues an action or property write. Throws QueueFullError when the overflow policy is `reject`. */
+  enqueue(req: EnqueueRequest): ActionView {
+    const o = this.deps.options;
+    const now = this.deps.now();
+    const ttl = Math.min(req.ttlMs ?? o.defaultTtlMs, o.maxTtlMs);
+    const list = this.listOf(req.thingId);
+    const item: StoredAction = {
+      id: randomUUID(),
+      seq: 0,
+      thingId: req.thingId,
+      kind: req.kind,
+      name: req.name,
+      input: req.input,
+      state: 'queued',
+      attempts: 0,
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: now + ttl,
+      transitions: [{ state: 'queued', at: now }],
+      requestedBy: req.requestedBy ?? null,
+    };
+    this.deps.store.atomically(() => {
+      if (req.kind === 'write') {
+        // Last writer wins: an older write of the same property that has not gone out is superseded.
+        for (const old of list.filter((a) => a.kind === 'write' && a.name === req.name && a.state === 'queued')) {
+          this.transition(old, 'superseded', { error: `superseded by ${item.id}` });
+          this.drop(old);
+        }
+      }
+      if (list.length >= o.maxItemsPerThing) {
+        const oldest = list.find((a) => a.state === 'queued');
+        if (o.overflow === 'reject' || !oldest) {
+          throw new QueueFullError(`queue of ${req.thingId} holds ${list.length} items (limit ${o.maxItemsPerThing})`, {
+            thingId: req.thingId,
+            limit: o.maxItemsPerThing,
+          });
+        }
+        this.transition(oldest, 'cancelled', { error: 'ROOST_ERR_QUEUE_FULL: dropped by the drop-oldest overflow policy' });
+        this.drop(oldest);
+      }
+      item.seq = ++this.seq;
+      this.deps.store.insert(item);
+    });
+    list.push(item);
+    this.deps.onChange(view(item), null);
+    this.dispatch(req.thingId);
+    return view(item);
+  }
+
+  get(id: string): ActionView {
+    const a = this.findActive(id) ?? this.deps.store.get(id);
+    if (!a) throw new ActionNotFoundError(`no action ${id}`);
+    return view(a);
+  }
+
+  list(thingId: string, limit: number): ActionView[] {
+    return this.deps.store.list(thingId, limit).map(view);
+  }
+
+  /** Items still queued for a thing, in order, as a binding sees them. */
+  pending(thingId: string): QueuedItem[] {
+    const target = this.deps.target(thingId);
+    return (this.lists.get(thingId) ?? [])
+      .filter((a) => a.state === 'queued')
+      .map((a) => this.toItem(a, target?.deviceId ?? ''));
+  }
+
+  /** Cancels a queued item; an item already handed to the device cannot be cancelled. */
+  cancel(id: string): ActionView {
+    const a = this.findActive(id);
+    if (!a) {
+      const stored = this.deps.store.get(id);
+      if (!stored) throw new ActionNotFoundError(`no action ${id}`);
+      throw new ActionNotCancellableError(`action ${id} is ${stored.state}`, { state: stored.state });
+    }
+    if (a.state !== 'queued') throw new ActionNotCancellableError(`action ${id} is ${a.state}`, { state: a.state });
+    this.transition(a, 'cancelled');
+    this.drop(a);
+    return view(a);
+  }
+
+  /** Cancels everything queued for a thing (the thing was removed). */
+  cancelAll(thingId: string, reason: string): void {
+    for (const a of [...(this.lists.get(thingId) ?? [])]) {
+      if (a.state !== 'queued') continue;
+      this.transition(a, 'cancelled', { error: reason });
+      this.drop(a);
+    }
+  }
+
+  /** Resolves once the item is final or delivered, or with its current view at timeout. */
+  waitFor(id: string, timeoutMs: number): Promise<ActionView> {
+    const current = this.get(id);
+    if (isFinal(current.state) || current.state === 'delivered' || timeoutMs <= 0) return Promise.resolve(current);
+    return new Promise((resolve) => {
+      const set = this.waiters.get(id) ?? new Set();
+      this.waiters.set(id, set);
+      const done = (v: ActionView): void => {
+        clearTimeout(timer);
+        resolve(v);
+      };
+      const timer = setTimeout(() => {
+        set.delete(done);
+        if (set.size === 0) this.waiters.delete(id);
+        resolve(this.get(id));
+      }, timeoutMs);
+      set.add(done);
+    });
+  }
+
+  isAwake(thingId: string): boolean {
+    const target = this.deps.target(thingId);
+    if (!target) return false;
+    return !target.sleepy || (this.awakeUntil.get(thingId) ?? 0) > this.deps.now();
+  }
+
+  /** Opens (or extends) the awake window and hands out what is pending, synchronously. */
+  awake(thingId: string, windowMs: number): void {
+    this.awakeUntil.set(thingId, this.deps.now() + windowMs);
+    this.dispatch(thingId);
+  }
+
+  asleep(thingId: string): void {
+    this.awakeUntil.delete(thingId);
+  }
+
+  /** Final result of an item whose delivery answered `delivered`. */
+  complete(id: string, outcome: { state: 'completed'; output?: unknown } | { state: 'failed'; error: string }): void {
+    const a = this.deps.store.get(id);
+    if (!a) throw new ActionNotFoundError(`no action ${id}`);
+    if (a.state !== 'delivered' && a.state !== 'sent') return;
+    if (outcome.state === 'completed') this.transition(a, 'completed', { output: outcome.output });
+    else this.transition(a, 'failed', { error: outcome.error });
+  }
+
+  /** Expires queued items whose TTL ran out; returns how many. */
+  expireDue(): number {
+    const due = this.deps.store.due(this.deps.now());
+    for (const stored of due) {
+      const a = this.findActive(stored.id) ?? stored;
+      if (a.state !== 'queued') continue;
+      this.transition(a, 'expired', { error: 'time to live ran out before delivery' });
+      this.drop(a);
+    }
+    return due.length;
+  }
+
+  /** Re-dispatches every thing (a binding came back up). */
+  dispatchAll(): void {
+    for (const thingId of [...this.lists.keys()]) this.dispatch(thingId);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.retryTimers.values()) clearTimeout(t);
+    this.retryTimers.clear();
+    for (const [id, set] of this.waiters) {
+      const v = this.get(id);
+      for (const resolve of set) resolve(v);
+    }
+    this.waiters.clear();
+  }
+
+  private findActive(id: string): StoredAction | undefined {
+    for (const list of this.lists.values()) {
+      const a = list.find((x) => x.id === id);
+      if (a) return a;
+    }
+    return undefined;
+  }
+
+  private toItem(a: StoredAction, deviceId: string): QueuedItem {
+    return { id: a.id, thingId: a.thingId, deviceId, kind: a.kind, name: a.name, input: a.input, attempt: a.attempts, expiresAt: a.expiresAt };
+  }
+
+  /** Hands pending items to the binding while the thing is awake, in order, up to maxInFlight. */
+  dispatch(thingId: string): void {
+    if (this.closed) return;
+    const target = this.deps.target(thingId);
+    if (!target || !this.isAwake(thingId)) return;
+    const list = this.lists.get(thingId);
+    if (!list) return;
+    const now = this.deps.now();
+    for (const a of [...list]) {
+      if ((this.inFlight.get(thingId) ?? 0) >= target.maxInFlight) return;
+      if (a.state !== 'queued') continue;
+      if (a.expiresAt <= now) {
+        this.transition(a, 'expired', { error: 'time to live ran out before delivery' });
+        this.drop(a);
+        continue;
+      }
+      a.attempts++;
+      this.transition(a, 'sent');
+      this.inFlight.set(thingId, (this.inFlight.get(thingId) ?? 0) + 1);
+      this.send(a, target);
+    }
+  }
+
+  private send(a: StoredAction, target: QueueTarget): void {
+    const attempt = a.attempts;
+    let settled = false;
+    const settle = (outcome: DeliveryOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      this.onOutcome(a, attempt, outcome);
+    };
+    const timer = setTimeout(
+      () => settle({ state: 'retry', reason: `no answer within ${this.deps.options.deliveryTimeoutMs} ms` }),
+      this.deps.options.deliveryTimeoutMs,
+    );
+    let p: Promise<DeliveryOutcome>;
+    try {
+      p = target.deliver(this.toItem(a, target.deviceId));
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    p.then(settle, (err: unknown) => settle({ state: 'retry', reason: err instanceof Error ? err.message : String(err) }));
+  }
+
+  private onOutcome(a: StoredAction, attempt: number, outcome: DeliveryOutcome): void {
+    if (this.closed || a.state !== 'sent' || a.attempts !== attempt) return;
+    const thingId = a.thingId;
+    this.inFlight.set(thingId, Math.max(0, (this.inFlight.get(thingId) ?? 1) - 1));
+    switch (outcome.state) {
+      case 'completed':
+        this.deps.store.atomically(() => {
+          this.transition(a, 'delivered');
+          this.transition(a, 'completed', { output: outcome.output });
+        });
+        this.drop(a);
+        break;
+      case 'delivered':
+        this.transition(a, 'delivered');
+        this.drop(a);
+        break;
+      case 'failed':
+        this.transition(a, 'failed', { error: outcome.code ? `${outcome.code}: ${outcome.error}` : outcome.error });
+        this.drop(a);
+        break;
+      case 'retry':
+        if (a.attempts >= this.deps.options.maxAttempts) {
+          this.transition(a, 'failed', { error: `gave up after ${a.attempts} attempts: ${outcome.reason}` });
+          this.drop(a);
+          break;
+        }
+        this.transition(a, 'queued', { error: outcome.reason });
+        this.deps.logger.debug({ thingId, id: a.id, reason: outcome.reason }, 'delivery will be retried');
+        this.afterRetry(thingId);
+        return;
+    }
+    this.dispatch(thingId);
+  }
+
+  /** A sleepy device that could not be reached is asleep again; an always-on one is retried after a pause. */
+  private afterRetry(thingId: string): void {
+    const target = this.deps.target(thingId);
+    if (!target) return;
+    if (target.sleepy) {
+      this.awakeUntil.delete(thingId);
+      return;
+    }
+    if (this.retryTimers.has(thingId)) return;
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(thingId);
+      this.dispatch(thingId);
+    }, Math.min(30000, 500 * 2 ** Math.min(6, (this.lists.get(thingId)?.[0]?.attempts ?? 1) - 1)));
+    timer.unref();
+    this.retryTimers.set(thingId, timer);
+  }
+}

@@ -1,0 +1,338 @@
+/**
+ * The hub: directory, twin, bus, history and action queue behind one facade (HubApi) for the
+ * APIs, and one BindingContext per binding. This is the only place they are wired together.
+ */
+import type { Logger } from 'pino';
+import type { Binding, BindingContext, BindingStatus, QueuedState, ThingDescription } from '../binding.js';
+import type { RoostConfig } from '../config/config.js';
+import { BindingUnavailableError, MethodNotAllowedError } from '../../protocols/errors.js';
+import type { Db } from '../store/database.js';
+import { HistoryStore } from '../store/history-store.js';
+import { QueueStore } from '../store/queue-store.js';
+import { ThingStore } from '../store/thing-store.js';
+import type { HubEndpoints } from '../td/consumer-td.js';
+import { ActionQueue, type QueueTarget } from './action-queue.js';
+import { bindingContext } from './binding-context.js';
+import { DIRECTORY_BINDING, Directory } from './directory.js';
+import { EventBus } from './event-bus.js';
+import type { HubApi, HubCounters, InvokeOptions, SubscribeOptions, Subscription } from './hub-api.js';
+import { Twin } from './twin.js';
+import type { ActionView, BusMessage, HistoryQuery, HistoryRow, ThingRecord, TwinValue } from './types.js';
+import { ValueValidator } from './value-validator.js';
+
+export interface HubOptions {
+  db: Db;
+  config: RoostConfig;
+  logger: Logger;
+  endpoints: HubEndpoints;
+  now?: () => number;
+}
+
+const STATE_COUNTER: Partial<Record<QueuedState, keyof HubCounters>> = {
+  delivered: 'actionsDelivered',
+  completed: 'actionsCompleted',
+  failed: 'actionsFailed',
+  expired: 'actionsExpired',
+  superseded: 'actionsSuperseded',
+  cancelled: 'actionsCancelled',
+};
+
+export class Hub implements HubApi {
+  readonly bus: EventBus;
+  readonly directory: Directory;
+  readonly historyStore: HistoryStore;
+  readonly queue: ActionQueue;
+  readonly twin: Twin;
+  readonly config: RoostConfig;
+  readonly logger: Logger;
+  readonly now: () => number;
+  private readonly validator = new ValueValidator();
+  private readonly bindings = new Map<string, Binding>();
+  private readonly statusOverride = new Map<string, BindingStatus>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly stats: HubCounters = {
+    eventsIn: 0, propertiesIn: 0, actionsQueued: 0, actionsDelivered: 0, actionsCompleted: 0, actionsFailed: 0,
+    actionsExpired: 0, actionsSuperseded: 0, actionsCancelled: 0, actionsRejected: 0, busDropped: 0,
+    historyRowsWritten: 0, historyRowsDropped: 0,
+  };
+
+  constructor(opts: HubOptions) {
+    this.config = opts.config;
+    this.logger = opts.logger;
+    this.now = opts.now ?? Date.now;
+    const s = opts.config.store;
+    this.bus = new EventBus({ defaultBuffer: opts.config.bus.subscriberBuffer, logger: opts.logger.child({ module: 'bus' }) });
+    this.historyStore = new HistoryStore(opts.db, {
+      batchMaxRows: s.historyBatchMaxRows,
+      batchMaxMs: s.historyBatchMaxMs,
+      bufferMaxRows: s.historyBufferMaxRows,
+      maxQueryRows: s.maxHistoryQueryRows,
+    });
+    this.twin = new Twin(this.historyStore);
+    this.directory = new Directory(new ThingStore(opts.db), opts.endpoints, this.now, (thingId, change) =>
+      this.bus.publish({ type: 'thing', thingId, change }),
+    );
+    this.queue = new ActionQueue({
+      store: new QueueStore(opts.db),
+      options: opts.config.queue,
+      now: this.now,
+      logger: opts.logger.child({ module: 'queue' }),
+      target: (thingId) => this.queueTarget(thingId),
+      onChange: (action, previous) => this.onActionChange(action, previous),
+    });
+  }
+
+  /** Starts the background work: TTL expiry and history retention. */
+  startTimers(): void {
+    const q = this.config.queue;
+    const s = this.config.store;
+    const every = (ms: number, fn: () => void): void => {
+      const t = setInterval(() => {
+        try {
+          fn();
+        } catch (err) {
+          this.logger.error({ err }, 'background task failed');
+        }
+      }, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(q.expiryIntervalMs, () => this.queue.expireDue());
+    every(s.retentionIntervalS * 1000, () => this.runRetention());
+  }
+
+  /** History retention (max age, max rows per thing) and purge of long-finished queue items. */
+  runRetention(): { historyRows: number } {
+    const s = this.config.store;
+    const historyRows = this.historyStore.enforceRetention(this.now(), s.historyMaxAgeDays * 86400000, s.historyMaxRowsPerThing);
+    return { historyRows };
+  }
+
+  private queueTarget(thingId: string): QueueTarget | undefined {
+    const t = this.directory.find(thingId);
+    if (!t) return undefined;
+    const binding = this.bindings.get(t.binding);
+    if (!binding) return undefined;
+    return { deviceId: t.deviceId, sleepy: t.sleepy, maxInFlight: this.maxInFlight.get(thingId) ?? 1, deliver: (item) => binding.deliver(item) };
+  }
+
+  /** Per-thing in-flight limits a binding asked for at registration. */
+  readonly maxInFlight = new Map<string, number>();
+
+  private onActionChange(action: ActionView, previous: QueuedState | null): void {
+    if (previous === null) this.stats.actionsQueued++;
+    const counter = STATE_COUNTER[action.state];
+    if (counter) this.stats[counter]++;
+    if (action.kind === 'write' && action.state === 'completed') {
+      const value = action.output !== undefined ? action.output : action.input;
+      this.recordProperty(action.thingId, action.name, value, this.now(), 'write');
+    }
+    this.bus.publish({ type: 'action', action });
+  }
+
+  /** Twin + history + bus for one property value. */
+  recordProperty(thingId: string, name: string, value: unknown, ts: number, source: string): void {
+    this.stats.propertiesIn++;
+    const tv: TwinValue = { value, ts, source };
+    if (this.twin.set(thingId, name, tv)) this.bus.publish({ type: 'property', thingId, name, value, ts, source });
+    this.historyStore.append(thingId, name, 'property', ts, value);
+  }
+
+  recordEvent(thingId: string, name: string, data: unknown, ts: number): void {
+    this.stats.eventsIn++;
+    this.historyStore.append(thingId, name, 'event', ts, data);
+    this.bus.publish({ type: 'event', thingId, name, data, ts });
+  }
+
+  setOnline(thingId: string, online: boolean): void {
+    if (this.directory.setOnline(thingId, online)) this.bus.publish({ type: 'online', thingId, online, ts: this.now() });
+  }
+
+  /** Builds the context a binding gets at start. */
+  contextFor(binding: Binding, dataDir: string): BindingContext {
+    return bindingContext(this, binding.name, dataDir);
+  }
+
+  attachBinding(binding: Binding): void {
+    this.bindings.set(binding.name, binding);
+    this.statusOverride.delete(binding.name);
+    this.queue.dispatchAll();
+  }
+
+  detachBinding(name: string, status?: BindingStatus): void {
+    this.bindings.delete(name);
+    if (status) this.statusOverride.set(name, status);
+  }
+
+  setEndpoints(e: HubEndpoints): void {
+    this.directory.setEndpoints(e);
+  }
+
+  // --- HubApi: directory
+
+  listThings(opts: { offset?: number; limit?: number } = {}): { items: ThingRecord[]; total: number } {
+    return this.directory.list(opts.offset ?? 0, opts.limit ?? 100);
+  }
+
+  getThing(id: string): ThingRecord {
+    return this.directory.record(id);
+  }
+
+  putThing(id: string, td: ThingDescription): { created: boolean; thing: ThingRecord } {
+    const r = this.directory.put(id, td);
+    return { created: r.created, thing: this.directory.record(id) };
+  }
+
+  createThing(td: ThingDescription): ThingRecord {
+    return this.directory.record(this.directory.create(td).id);
+  }
+
+  patchThing(id: string, patch: Record<string, unknown>): ThingRecord {
+    this.directory.patch(id, patch);
+    return this.directory.record(id);
+  }
+
+  deleteThing(id: string): void {
+    this.directory.delete(id);
+    this.queue.cancelAll(id, 'thing removed from the directory');
+  }
+
+  directoryTd(): ThingDescription {
+    const base = this.directory.getEndpoints().httpBase;
+    return {
+      '@context': ['https://www.w3.org/2019/wot/td/v1', 'https://www.w3.org/2022/wot/td/v1.1', { discovery: 'https://www.w3.org/2022/wot/discovery#' }],
+      '@type': 'discovery:ThingDirectory',
+      id: `urn:roost:directory`,
+      title: 'Roost Thing Description Directory',
+      securityDefinitions: { bearer_sc: { scheme: 'bearer', format: 'jwt', alg: 'HS256', authorization: `${base}/auth/token` } },
+      security: ['bearer_sc'],
+      base,
+      properties: {
+        things: {
+          description: 'Retrieve all Thing Descriptions',
+          uriVariables: { offset: { type: 'number', minimum: 0 }, limit: { type: 'number', minimum: 1 } },
+          type: 'array',
+          items: { type: 'object' },
+          readOnly: true,
+          forms: [{ href: '/things{?offset,limit}', 'htv:methodName': 'GET', response: { contentType: 'application/ld+json' } }],
+        },
+      },
+      actions: {
+        createThing: { input: { type: 'object' }, forms: [{ href: '/things', 'htv:methodName': 'POST', contentType: 'application/td+json' }] },
+        retrieveThing: { uriVariables: { id: { type: 'string' } }, safe: true, idempotent: true, forms: [{ href: '/things/{id}', 'htv:methodName': 'GET', response: { contentType: 'application/td+json' } }] },
+        updateThing: { uriVariables: { id: { type: 'string' } }, input: { type: 'object' }, forms: [{ href: '/things/{id}', 'htv:methodName': 'PUT', contentType: 'application/td+json' }] },
+        partiallyUpdateThing: { uriVariables: { id: { type: 'string' } }, input: { type: 'object' }, forms: [{ href: '/things/{id}', 'htv:methodName': 'PATCH', contentType: 'application/merge-patch+json' }] },
+        deleteThing: { uriVariables: { id: { type: 'string' } }, forms: [{ href: '/things/{id}', 'htv:methodName': 'DELETE' }] },
+      },
+    };
+  }
+
+  // --- HubApi: twin and queue
+
+  readProperty(thingId: string, name: string): TwinValue | undefined {
+    this.validator.property(this.directory.require(thingId).nativeTd, name);
+    return this.twin.get(thingId, name);
+  }
+
+  readAllProperties(thingId: string): Record<string, TwinValue> {
+    this.directory.require(thingId);
+    return this.twin.all(thingId);
+  }
+
+  private interactive(thingId: string) {
+    const t = this.directory.require(thingId);
+    if (t.binding === DIRECTORY_BINDING) {
+      throw new MethodNotAllowedError(`${thingId} was registered through the directory; use the forms of its own TD`);
+    }
+    if (!this.bindings.has(t.binding) && !this.config.bindings[t.binding]?.enabled && t.binding !== 'system') {
+      throw new BindingUnavailableError(`binding ${t.binding} is not enabled`, { binding: t.binding });
+    }
+    return t;
+  }
+
+  writeProperty(thingId: string, name: string, value: unknown, opts: InvokeOptions = {}): ActionView {
+    const t = this.interactive(thingId);
+    this.validator.checkWrite(t.nativeTd, name, value);
+    return this.enqueue({ thingId, kind: 'write', name, input: value, ...opts });
+  }
+
+  invokeAction(thingId: string, name: string, input: unknown, opts: InvokeOptions = {}): ActionView {
+    const t = this.interactive(thingId);
+    this.validator.checkInput(t.nativeTd, name, input);
+    return this.enqueue({ thingId, kind: 'action', name, input, ...opts });
+  }
+
+  private enqueue(req: Parameters<ActionQueue['enqueue']>[0]): ActionView {
+    try {
+      return this.queue.enqueue(req);
+    } catch (err) {
+      this.stats.actionsRejected++;
+      throw err;
+    }
+  }
+
+  /** Checks that an event exists on a thing (for subscriptions). */
+  requireEvent(thingId: string, name: string): void {
+    this.validator.event(this.directory.require(thingId).nativeTd, name);
+  }
+
+  getAction(id: string): ActionView {
+    return this.queue.get(id);
+  }
+
+  listActions(thingId: string, opts: { states?: readonly string[]; limit?: number } = {}): ActionView[] {
+    this.directory.require(thingId);
+    const all = this.queue.list(thingId, opts.limit ?? 100);
+    return opts.states ? all.filter((a) => opts.states?.includes(a.state)) : all;
+  }
+
+  cancelAction(id: string): ActionView {
+    return this.queue.cancel(id);
+  }
+
+  waitForAction(id: string, timeoutMs: number): Promise<ActionView> {
+    return this.queue.waitFor(id, timeoutMs);
+  }
+
+  /** History of a live thing, or of a removed one whose rows are kept. */
+  history(q: HistoryQuery): HistoryRow[] {
+    const rows = this.historyStore.query(q);
+    if (rows.length === 0) this.directory.require(q.thingId);
+    return rows;
+  }
+
+  subscribe(handler: (msg: BusMessage) => void | Promise<void>, opts?: SubscribeOptions): Subscription {
+    return this.bus.subscribe(handler, opts);
+  }
+
+  counters(): HubCounters {
+    return {
+      ...this.stats,
+      busDropped: this.bus.dropped,
+      historyRowsWritten: this.historyStore.rowsWritten,
+      historyRowsDropped: this.historyStore.rowsDropped,
+    };
+  }
+
+  bindingStatuses(): Record<string, BindingStatus> {
+    const out: Record<string, BindingStatus> = Object.fromEntries(this.statusOverride);
+    for (const [name, b] of this.bindings) {
+      try {
+        out[name] = b.status();
+      } catch (err) {
+        out[name] = { state: 'error', detail: (err as Error).message, counters: {} };
+      }
+    }
+    return out;
+  }
+
+  binding(name: string): Binding | undefined {
+    return this.bindings.get(name);
+  }
+
+  close(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.queue.close();
+    this.historyStore.close();
+  }
+}

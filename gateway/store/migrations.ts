@@ -1,0 +1,85 @@
+/**
+ * Versioned schema migrations, applied in order at start inside one transaction each.
+ * Append only: never edit a migration that has shipped; add a new one at the end.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'things, twin, history, action queue, users, meta',
+    sql: `
+      CREATE TABLE things (
+        id TEXT PRIMARY KEY,
+        binding TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        native_td TEXT NOT NULL,
+        consumer_td TEXT NOT NULL,
+        sleepy INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        removed_at INTEGER
+      );
+      CREATE INDEX things_binding ON things (binding, device_id);
+
+      CREATE TABLE twin (
+        thing_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        PRIMARY KEY (thing_id, name)
+      ) WITHOUT ROWID;
+
+      -- Clustered on (thing, name, ts): range queries read contiguous pages (FACTS.md: 5.4k vs 2.9k/s).
+      -- seq breaks ties between rows with the same millisecond.
+      CREATE TABLE history (
+        thing_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (thing_id, name, ts, seq)
+      ) WITHOUT ROWID;
+      CREATE INDEX history_thing_ts ON history (thing_id, ts);
+
+      CREATE TABLE actions (
+        id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL UNIQUE,
+        thing_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        input TEXT,
+        state TEXT NOT NULL,
+        output TEXT,
+        error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        requested_by TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        transitions TEXT NOT NULL
+      );
+      CREATE INDEX actions_thing_state ON actions (thing_id, state, seq);
+      CREATE INDEX actions_state_expiry ON actions (state, expires_at);
+
+      CREATE TABLE users (
+        username TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        password_changed_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+];
