@@ -1,0 +1,133 @@
+/**
+ * Starts, stops and restarts the configured bindings. A binding that fails to start is reported
+ * in its status (`error`), and the gateway keeps running; a bad binding config stops the start
+ * with a clear ConfigInvalidError.
+ */
+import { Ajv } from 'ajv';
+import type { Logger } from 'pino';
+import type { Binding, BindingModule, BindingStatus } from './binding.js';
+import { BINDING_MODULES, type BindingLoader } from './binding-registry.js';
+import { describeErrors, type RoostConfig } from './config/config.js';
+import { ConfigInvalidError } from '../protocols/errors.js';
+import type { Hub } from './hub/hub.js';
+import { SystemBinding } from './system/system-binding.js';
+
+const ajv = new Ajv({ useDefaults: true, allErrors: true, strict: false });
+
+interface Slot {
+  name: string;
+  /** Makes a fresh instance (restart builds a new one). */
+  make: () => Binding;
+  instance: Binding | null;
+}
+
+export interface BindingHostOptions {
+  hub: Hub;
+  config: RoostConfig;
+  logger: Logger;
+  dataDir: string;
+  /** Binding instances built by the caller (tests, embedding). */
+  extraBindings?: Binding[];
+  /** Overrides the module table (tests). */
+  modules?: Readonly<Record<string, BindingLoader>>;
+}
+
+export class BindingHost {
+  private readonly slots = new Map<string, Slot>();
+
+  constructor(private readonly opts: BindingHostOptions) {}
+
+  /** Loads every enabled binding module and checks its options; throws ConfigInvalidError. */
+  async load(): Promise<void> {
+    const { config } = this.opts;
+    const modules = this.opts.modules ?? BINDING_MODULES;
+    const sys = config.bindings['system'] ?? { enabled: true };
+    if (sys.enabled !== false) {
+      const intervalMs = typeof sys['intervalMs'] === 'number' ? sys['intervalMs'] : 10000;
+      const thermalDir = typeof sys['thermalDir'] === 'string' ? sys['thermalDir'] : '/sys/class/thermal';
+      const controls = { restartBinding: (n: string) => this.restart(n), statuses: () => this.statuses() };
+      this.slots.set('system', { name: 'system', make: () => new SystemBinding(controls, { intervalMs, thermalDir }), instance: null });
+    }
+    for (const [name, section] of Object.entries(config.bindings)) {
+      if (name === 'system' || section.enabled === false) continue;
+      const loader = modules[name];
+      if (!loader) {
+        throw new ConfigInvalidError(`config: /bindings/${name}: unknown binding (known: system, ${Object.keys(modules).join(', ') || 'none'})`);
+      }
+      const mod = (await loader()) as BindingModule<Record<string, unknown>>;
+      const { enabled: _enabled, ...options } = section;
+      const validate = ajv.compile(mod.optionsSchema);
+      if (!validate(options)) {
+        throw new ConfigInvalidError(`config: ${describeErrors(validate.errors, `/bindings/${name}`)}`);
+      }
+      this.slots.set(name, { name, make: () => mod.create(options), instance: null });
+    }
+    // An extra binding was built by the caller: a restart stops and starts the same instance.
+    for (const b of this.opts.extraBindings ?? []) this.slots.set(b.name, { name: b.name, make: () => b, instance: null });
+  }
+
+  async startAll(): Promise<void> {
+    for (const slot of this.slots.values()) await this.startSlot(slot);
+  }
+
+  private async startSlot(slot: Slot): Promise<void> {
+    const { hub, logger, dataDir } = this.opts;
+    let b: Binding;
+    try {
+      b = slot.make();
+    } catch (err) {
+      logger.error({ err, binding: slot.name }, 'binding could not be created');
+      hub.detachBinding(slot.name, { state: 'error', detail: (err as Error).message, counters: {} });
+      return;
+    }
+    slot.instance = b;
+    try {
+      hub.detachBinding(slot.name, { state: 'starting', counters: {} });
+      await b.start(hub.contextFor(b, dataDir));
+      hub.attachBinding(b);
+      const s = b.status();
+      logger.info({ binding: slot.name, state: s.state, detail: s.detail }, 'binding started');
+    } catch (err) {
+      logger.error({ err, binding: slot.name }, 'binding failed to start; the gateway keeps running');
+      hub.detachBinding(slot.name, { state: 'error', detail: (err as Error).message, counters: {} });
+      await b.stop().catch(() => undefined);
+    }
+  }
+
+  private async stopSlot(slot: Slot): Promise<void> {
+    const b = slot.instance;
+    if (!b) return;
+    slot.instance = null;
+    this.opts.hub.detachBinding(slot.name, { state: 'stopped', counters: {} });
+    try {
+      await b.stop();
+    } catch (err) {
+      this.opts.logger.warn({ err, binding: slot.name }, 'binding stop failed');
+    }
+  }
+
+  /** Stops and starts one binding; answers its status after the start. */
+  async restart(name: string): Promise<BindingStatus> {
+    const slot = this.slots.get(name);
+    if (!slot) throw new ConfigInvalidError(`no binding ${name}`);
+    await this.stopSlot(slot);
+    await this.startSlot(slot);
+    return this.statuses()[name] ?? { state: 'error', counters: {} };
+  }
+
+  statuses(): Record<string, BindingStatus> {
+    return this.opts.hub.bindingStatuses();
+  }
+
+  get(name: string): Binding | undefined {
+    return this.slots.get(name)?.instance ?? undefined;
+  }
+
+  names(): string[] {
+    return [...this.slots.keys()];
+  }
+
+  async stopAll(): Promise<void> {
+    for (const slot of [...this.slots.values()].reverse()) await this.stopSlot(slot);
+  }
+}

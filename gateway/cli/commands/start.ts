@@ -1,0 +1,46 @@
+/**
+ * `roost start [--config FILE] [--data DIR]`: the gateway until SIGTERM/SIGINT, then a graceful
+ * stop (history flushed, database closed) bounded by stopTimeoutMs.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfigFile } from '../../config/config.js';
+import { startGateway, type Gateway, type StartOptions } from '../../gateway.js';
+
+/** A stop that takes longer than this is cut short (the queue is safe: every change is committed). */
+export const STOP_TIMEOUT_MS = 2000;
+
+export function parseStartArgs(argv: string[]): { config?: string; data?: string } {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, data: { type: 'string', short: 'd' } }, strict: true });
+  return values;
+}
+
+/** Runs a started gateway until a signal, then stops it. */
+export function runUntilSignal(gw: Gateway, onStop?: () => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    const stop = (signal: string): void => {
+      gw.logger.info({ signal }, 'stopping');
+      const force = setTimeout(() => {
+        gw.logger.error(`stop took longer than ${STOP_TIMEOUT_MS} ms; exiting`);
+        process.exit(1);
+      }, STOP_TIMEOUT_MS);
+      force.unref();
+      void (async () => {
+        await onStop?.();
+        await gw.stop();
+        clearTimeout(force);
+        resolve(0);
+      })();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseStartArgs(argv);
+  const opts: StartOptions = {};
+  if (args.config) opts.config = loadConfigFile(args.config);
+  if (args.data) opts.dataDir = args.data;
+  const gw = await startGateway(opts);
+  return runUntilSignal(gw);
+}

@@ -1,0 +1,122 @@
+/**
+ * The composition root: opens the store, builds the hub, starts the APIs and the configured
+ * bindings, and stops it all in reverse order (flushing history) on stop().
+ */
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { Binding } from './binding.js';
+import { BindingHost } from './binding-host.js';
+import type { BindingLoader } from './binding-registry.js';
+import { resolveConfig, type RoostConfig } from './config/config.js';
+import { Hub } from './hub/hub.js';
+import { createLogger } from './logger.js';
+import { openDatabase, type Db } from './store/database.js';
+import type { HubEndpoints } from './td/consumer-td.js';
+
+export interface StartOptions {
+  /** Raw config (file contents or a partial object); defaults fill the rest. */
+  config?: unknown;
+  /** Overrides config.dataDir. */
+  dataDir?: string;
+  logger?: Logger;
+  extraBindings?: Binding[];
+  /** Overrides the binding module table (tests). */
+  bindingModules?: Readonly<Record<string, BindingLoader>>;
+  now?: () => number;
+}
+
+/** What the API layer gives back when it listens. */
+export interface ApiHandle {
+  httpUrl: string;
+  mqttUrl?: string;
+  close(): Promise<void>;
+}
+
+export interface Gateway {
+  readonly config: RoostConfig;
+  readonly hub: Hub;
+  readonly store: { db: Db };
+  readonly logger: Logger;
+  readonly dataDir: string;
+  readonly httpUrl: string | undefined;
+  readonly mqttUrl: string | undefined;
+  binding(name: string): Binding | undefined;
+  restartBinding(name: string): ReturnType<BindingHost['restart']>;
+  stop(): Promise<void>;
+}
+
+function advertisedHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? hostname() : host;
+}
+
+/** Endpoints written into consumer TDs before the APIs listen (fixed ports) or after (port 0). */
+export function configuredEndpoints(c: RoostConfig, httpPort = c.http.port, mqttPort = c.mqtt.port): HubEndpoints {
+  const e: HubEndpoints = { httpBase: c.http.publicBaseUrl ?? `http://${advertisedHost(c.http.host)}:${httpPort}` };
+  if (c.mqtt.enabled) e.mqttBase = c.mqtt.publicBaseUrl ?? `mqtt://${advertisedHost(c.mqtt.host)}:${mqttPort}`;
+  return e;
+}
+
+export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
+  const config = resolveConfig(opts.config ?? {});
+  if (opts.dataDir) config.dataDir = opts.dataDir;
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const logger = opts.logger ?? createLogger(config.log.level);
+  const db = openDatabase({ dataDir, synchronous: config.store.synchronous });
+  const hubOpts = { db, config, logger, endpoints: configuredEndpoints(config), ...(opts.now ? { now: opts.now } : {}) };
+  const hub = new Hub(hubOpts);
+  const host = new BindingHost({
+    hub, config, logger, dataDir,
+    ...(opts.extraBindings ? { extraBindings: opts.extraBindings } : {}),
+    ...(opts.bindingModules ? { modules: opts.bindingModules } : {}),
+  });
+  let api: ApiHandle | null = null;
+  try {
+    await host.load();
+    api = await startApis({ hub, config, logger, db });
+    if (api) {
+      const http = new URL(api.httpUrl);
+      const mqtt = api.mqttUrl ? new URL(api.mqttUrl) : undefined;
+      hub.setEndpoints(configuredEndpoints(config, Number(http.port), mqtt ? Number(mqtt.port) : config.mqtt.port));
+    }
+    hub.startTimers();
+    await host.startAll();
+  } catch (err) {
+    await host.stopAll().catch(() => undefined);
+    await api?.close().catch(() => undefined);
+    hub.close();
+    db.close();
+    throw err;
+  }
+  logger.info({ dataDir, http: api?.httpUrl, mqtt: api?.mqttUrl, bindings: host.names() }, 'roost gateway started');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    config,
+    hub,
+    store: { db },
+    logger,
+    dataDir,
+    httpUrl: api?.httpUrl,
+    mqttUrl: api?.mqttUrl,
+    binding: (name) => host.get(name),
+    restartBinding: (name) => host.restart(name),
+    stop(): Promise<void> {
+      stopping ??= (async () => {
+        await host.stopAll();
+        await api?.close();
+        hub.close();
+        db.close();
+        logger.info('roost gateway stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Starts the HTTP and MQTT APIs (gateway/api). */
+async function startApis(_deps: { hub: Hub; config: RoostConfig; logger: Logger; db: Db }): Promise<ApiHandle | null> {
+  return null;
+}
