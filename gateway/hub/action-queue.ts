@@ -58,6 +58,7 @@ export class ActionQueue {
   private readonly awakeUntil = new Map<string, number>();
   private readonly inFlight = new Map<string, number>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly deliveryTimers = new Set<NodeJS.Timeout>();
   private readonly waiters = new Map<string, Set<(v: ActionView) => void>>();
   private seq: number;
   private closed = false;
@@ -84,7 +85,8 @@ export class ActionQueue {
     return list;
   }
 
-  private transition(a: StoredAction, state: QueuedState, patch: { output?: unknown; error?: string } = {}): void {
+  /** Persists a state change and reports it; waiters wake on final states and on `delivered` unless `passing`. */
+  private transition(a: StoredAction, state: QueuedState, patch: { output?: unknown; error?: string } = {}, passing = false): void {
     const previous = a.state;
     const at = this.deps.now();
     a.state = state;
@@ -95,7 +97,7 @@ export class ActionQueue {
     this.deps.store.update(a);
     const v = view(a);
     this.deps.onChange(v, previous);
-    if (isFinal(state) || state === 'delivered') this.wake(a.id, v);
+    if (isFinal(state) || (state === 'delivered' && !passing)) this.wake(a.id, v);
   }
 
   private wake(id: string, v: ActionView): void {
@@ -269,6 +271,8 @@ export class ActionQueue {
     this.closed = true;
     for (const t of this.retryTimers.values()) clearTimeout(t);
     this.retryTimers.clear();
+    for (const t of this.deliveryTimers) clearTimeout(t);
+    this.deliveryTimers.clear();
     for (const [id, set] of this.waiters) {
       const v = this.get(id);
       for (const resolve of set) resolve(v);
@@ -318,12 +322,14 @@ export class ActionQueue {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      this.deliveryTimers.delete(timer);
       this.onOutcome(a, attempt, outcome);
     };
     const timer = setTimeout(
       () => settle({ state: 'retry', reason: `no answer within ${this.deps.options.deliveryTimeoutMs} ms` }),
       this.deps.options.deliveryTimeoutMs,
     );
+    this.deliveryTimers.add(timer);
     let p: Promise<DeliveryOutcome>;
     try {
       p = target.deliver(this.toItem(a, target.deviceId));
@@ -340,7 +346,7 @@ export class ActionQueue {
     switch (outcome.state) {
       case 'completed':
         this.deps.store.atomically(() => {
-          this.transition(a, 'delivered');
+          this.transition(a, 'delivered', {}, true);
           this.transition(a, 'completed', { output: outcome.output });
         });
         this.drop(a);

@@ -31,7 +31,8 @@ export class TestDeviceBinding implements Binding {
   readonly name: string;
   ctx: BindingContext | null = null;
   readonly delivered: QueuedItem[] = [];
-  respond: Responder = (item) => ({ state: 'completed', output: { done: item.name } });
+  /** Default: actions complete with an output, writes complete (the twin then takes the written value). */
+  respond: Responder = (item) => (item.kind === 'write' ? { state: 'completed' } : { state: 'completed', output: { done: item.name } });
   private readonly devices: Array<{ deviceId: string; sleepy: boolean; td?: ThingDescription }>;
 
   constructor(name = 'testdev', devices: Array<{ deviceId: string; sleepy: boolean; td?: ThingDescription }> = [{ deviceId: 'lamp1', sleepy: false }]) {

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { openDatabase } from '../../../gateway/store/database.js';
+import { HistoryStore } from '../../../gateway/store/history-store.js';
+import { tempDir } from '../../helpers/gateway.js';
+
+function open(opts: Partial<ConstructorParameters<typeof HistoryStore>[1]> = {}) {
+  const dir = tempDir();
+  const db = openDatabase({ dataDir: dir, synchronous: 'normal' });
+  const h = new HistoryStore(db, { batchMaxRows: 100, batchMaxMs: 10, bufferMaxRows: 1000, maxQueryRows: 500, ...opts });
+  return { h, db, done: () => { h.close(); db.close(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+const count = (db: ReturnType<typeof openDatabase>) => db.prepare('SELECT COUNT(*) FROM history').pluck().get() as number;
+
+describe('HistoryStore', () => {
+  it('batches writes: nothing hits the table until batchMaxMs or batchMaxRows', async () => {
+    const { h, db, done } = open();
+    for (let i = 0; i < 50; i++) h.append('t', 'p', 'property', 1000 + i, i);
+    assert.equal(count(db), 0);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(count(db), 50);
+    assert.equal(h.batches, 1);
+    for (let i = 0; i < 100; i++) h.append('t', 'p', 'property', 2000 + i, i);
+    assert.equal(count(db), 150, 'a full batch is written at once');
+    done();
+  });
+
+  it('drops the oldest rows (counted) when the buffer is full', () => {
+    const { h, db, done } = open({ bufferMaxRows: 10, batchMaxRows: 1000, batchMaxMs: 10000 });
+    for (let i = 0; i < 15; i++) h.append('t', 'p', 'property', i, i);
+    assert.equal(h.rowsDropped, 5);
+    h.flush();
+    assert.deepEqual(h.query({ thingId: 't' }).map((r) => r.value), [5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+    assert.equal(count(db), 10);
+    done();
+  });
+
+  it('answers range queries by thing, name, time, order and limit', () => {
+    const { h, done } = open();
+    for (let i = 0; i < 10; i++) h.append('t', i % 2 ? 'a' : 'b', i % 3 ? 'property' : 'event', 100 + i, { i });
+    h.append('other', 'a', 'property', 105, 'x');
+    const a = h.query({ thingId: 't', name: 'a', from: 103, to: 108 });
+    assert.deepEqual(a.map((r) => r.ts), [103, 105, 107]);
+    assert.deepEqual(a[0], { thingId: 't', name: 'a', kind: 'event', ts: 103, value: { i: 3 } });
+    assert.deepEqual(h.query({ thingId: 't', order: 'desc', limit: 2 }).map((r) => r.ts), [109, 108]);
+    assert.equal(h.query({ thingId: 't', limit: 100000 }).length, 10, 'limit is capped by maxQueryRows, not exceeded');
+    done();
+  });
+
+  it('keeps rows with the same millisecond apart', () => {
+    const { h, done } = open();
+    h.append('t', 'p', 'property', 5, 1);
+    h.append('t', 'p', 'property', 5, 2);
+    assert.deepEqual(h.query({ thingId: 't' }).map((r) => r.value), [1, 2]);
+    done();
+  });
+
+  it('enforces retention by age and by rows per thing', () => {
+    const { h, db, done } = open();
+    const now = 1_000_000;
+    for (let i = 0; i < 20; i++) h.append('old', 'p', 'property', now - 10_000 + i, i);
+    for (let i = 0; i < 20; i++) h.append('busy', 'p', 'property', now - 100 + i, i);
+    const deleted = h.enforceRetention(now, 5_000, 8);
+    assert.equal(deleted, 20 + 12);
+    assert.equal(count(db), 8);
+    assert.deepEqual(h.query({ thingId: 'busy' }).map((r) => r.value), [12, 13, 14, 15, 16, 17, 18, 19]);
+    done();
+  });
+
+  it('writes the twin in the same batch, newest value wins', () => {
+    const { h, db, done } = open();
+    h.setTwin('t', 'p', { value: 1, ts: 10, source: 'dev' });
+    h.setTwin('t', 'p', { value: 2, ts: 20, source: 'dev' });
+    h.flush();
+    h.setTwin('t', 'p', { value: 0, ts: 5, source: 'late' });
+    h.flush();
+    assert.deepEqual(h.loadTwin(), [{ thingId: 't', name: 'p', value: { value: 2, ts: 20, source: 'dev' } }]);
+    assert.equal(db.prepare('SELECT COUNT(*) FROM twin').pluck().get(), 1);
+    done();
+  });
+});
