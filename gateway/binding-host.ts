@@ -41,13 +41,6 @@ export class BindingHost {
   async load(): Promise<void> {
     const { config } = this.opts;
     const modules = this.opts.modules ?? BINDING_MODULES;
-    const sys = config.bindings['system'] ?? { enabled: true };
-    if (sys.enabled !== false) {
-      const intervalMs = typeof sys['intervalMs'] === 'number' ? sys['intervalMs'] : 10000;
-      const thermalDir = typeof sys['thermalDir'] === 'string' ? sys['thermalDir'] : '/sys/class/thermal';
-      const controls = { restartBinding: (n: string) => this.restart(n), statuses: () => this.statuses() };
-      this.slots.set('system', { name: 'system', make: () => new SystemBinding(controls, { intervalMs, thermalDir }), instance: null });
-    }
     for (const [name, section] of Object.entries(config.bindings)) {
       if (name === 'system' || section.enabled === false) continue;
       const loader = modules[name];
@@ -64,6 +57,14 @@ export class BindingHost {
     }
     // An extra binding was built by the caller: a restart stops and starts the same instance.
     for (const b of this.opts.extraBindings ?? []) this.slots.set(b.name, { name: b.name, make: () => b, instance: null });
+    // The system binding starts last, so its first sample sees every other binding's state.
+    const sys = config.bindings['system'] ?? { enabled: true };
+    if (sys.enabled !== false) {
+      const intervalMs = typeof sys['intervalMs'] === 'number' ? sys['intervalMs'] : 10000;
+      const thermalDir = typeof sys['thermalDir'] === 'string' ? sys['thermalDir'] : '/sys/class/thermal';
+      const controls = { restartBinding: (n: string) => this.restart(n), statuses: () => this.statuses() };
+      this.slots.set('system', { name: 'system', make: () => new SystemBinding(controls, { intervalMs, thermalDir }), instance: null });
+    }
   }
 
   async startAll(): Promise<void> {

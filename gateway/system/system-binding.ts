@@ -127,7 +127,8 @@ export class SystemBinding implements Binding {
       if (t !== undefined) values['cpuTemperatureC'] = t;
     }
     const statuses = this.controls.statuses();
-    const states = Object.fromEntries(Object.entries(statuses).map(([n, s]) => [n, s.state]));
+    const states: Record<string, string> = Object.fromEntries(Object.entries(statuses).map(([n, s]) => [n, s.state]));
+    states[this.name] = 'running';
     values['bindings'] = states;
     for (const [name, state] of Object.entries(states)) {
       const from = this.lastStates.get(name);
