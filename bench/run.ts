@@ -1,0 +1,16 @@
+/**
+ * `make bench`: runs every benchmark in the table (or those named on the command line), each of
+ * which prints its figures beside a baseline measured in the same run.
+ */
+type Bench = () => Promise<void>;
+
+const BENCHMARKS: Readonly<Record<string, () => Promise<{ run: Bench }>>> = {
+  'hub-ingest': () => import('./gateway/hub-ingest.bench.js'),
+};
+
+const wanted = process.argv.slice(2);
+for (const [name, load] of Object.entries(BENCHMARKS)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  console.log(`\n== ${name} ==`);
+  await (await load()).run();
+}
