@@ -55,6 +55,8 @@ export class ActionQueue {
   private readonly deps: ActionQueueDeps;
   /** Per thing: queued and sent items in queue order. */
   private readonly lists = new Map<string, StoredAction[]>();
+  /** The same active items by id. */
+  private readonly byId = new Map<string, StoredAction>();
   private readonly awakeUntil = new Map<string, number>();
   private readonly inFlight = new Map<string, number>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
@@ -73,7 +75,12 @@ export class ActionQueue {
         if (a.state === 'sent') this.transition(a, 'queued', { error: 'requeued after gateway restart' });
       }
     });
-    for (const a of active) this.listOf(a.thingId).push(a);
+    for (const a of active) this.track(a);
+  }
+
+  private track(a: StoredAction): void {
+    this.listOf(a.thingId).push(a);
+    this.byId.set(a.id, a);
   }
 
   private listOf(thingId: string): StoredAction[] {
@@ -108,6 +115,7 @@ export class ActionQueue {
   }
 
   private drop(a: StoredAction): void {
+    this.byId.delete(a.id);
     const list = this.lists.get(a.thingId);
     if (!list) return;
     const i = list.indexOf(a);
@@ -158,7 +166,7 @@ export class ActionQueue {
       item.seq = ++this.seq;
       this.deps.store.insert(item);
     });
-    list.push(item);
+    this.track(item);
     this.deps.onChange(view(item), null);
     this.dispatch(req.thingId);
     return view(item);
@@ -262,6 +270,11 @@ export class ActionQueue {
     return due.length;
   }
 
+  /** Deletes finished items (not queued, sent or delivered) last changed before `before`. */
+  purgeFinished(before: number): number {
+    return this.deps.store.purgeFinished(before);
+  }
+
   /** Re-dispatches every thing (a binding came back up). */
   dispatchAll(): void {
     for (const thingId of [...this.lists.keys()]) this.dispatch(thingId);
@@ -281,11 +294,7 @@ export class ActionQueue {
   }
 
   private findActive(id: string): StoredAction | undefined {
-    for (const list of this.lists.values()) {
-      const a = list.find((x) => x.id === id);
-      if (a) return a;
-    }
-    return undefined;
+    return this.byId.get(id);
   }
 
   private toItem(a: StoredAction, deviceId: string): QueuedItem {

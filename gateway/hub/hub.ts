@@ -102,10 +102,12 @@ export class Hub implements HubApi {
   }
 
   /** History retention (max age, max rows per thing) and purge of long-finished queue items. */
-  runRetention(): { historyRows: number } {
+  runRetention(): { historyRows: number; finishedActions: number } {
     const s = this.config.store;
-    const historyRows = this.historyStore.enforceRetention(this.now(), s.historyMaxAgeDays * 86400000, s.historyMaxRowsPerThing);
-    return { historyRows };
+    const now = this.now();
+    const historyRows = this.historyStore.enforceRetention(now, s.historyMaxAgeDays * 86400000, s.historyMaxRowsPerThing);
+    const finishedActions = this.queue.purgeFinished(now - this.config.queue.keepFinishedDays * 86400000);
+    return { historyRows, finishedActions };
   }
 
   private queueTarget(thingId: string): QueueTarget | undefined {

@@ -141,3 +141,24 @@ describe('hub', () => {
     await second.stop();
   });
 });
+
+describe('hub retention', () => {
+  it('drops old history and long-finished queue items, keeps what is pending', async () => {
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const dev = new TestDeviceBinding('testdev', [{ deviceId: 's1', sleepy: true }]);
+    const gw = await startTestGateway({ store: { historyMaxAgeDays: 1 }, queue: { keepFinishedDays: 1 } }, { extraBindings: [dev], now: () => clock.t });
+    const id = dev.thingId('s1');
+    dev.ctx?.reportProperties(id, { temperature: 1 }, clock.t);
+    const done = gw.hub.invokeAction(id, 'reset', null);
+    gw.hub.cancelAction(done.id);
+    const pending = gw.hub.invokeAction(id, 'reset', null, { ttlMs: 5 * 86400000 });
+    clock.t += 2 * 86400000;
+    dev.ctx?.reportProperties(id, { temperature: 2 }, clock.t);
+    const r = gw.hub.runRetention();
+    assert.equal(r.finishedActions, 1);
+    assert.deepEqual(gw.hub.history({ thingId: id }).map((h) => h.value), [2]);
+    assert.throws(() => gw.hub.getAction(done.id));
+    assert.equal(gw.hub.getAction(pending.id).state, 'queued');
+    await gw.stop();
+  });
+});
