@@ -5,7 +5,7 @@ NODE ?= node
 APT_PACKAGES := libcoap3-bin mosquitto-clients socat
 TEST_FILES = $(shell find test -name '*.test.ts' | sort)
 
-.PHONY: setup build run test bench check typecheck lint clean
+.PHONY: setup build run test bench check typecheck lint clean image-setup image image-test
 
 setup: node_modules/.setup-stamp .setup-apt-stamp
 
@@ -41,6 +41,25 @@ lint: setup
 	npx eslint .
 
 check: typecheck lint
+
+# Appliance image (docs/image.md). Its Debian tools are installed here, not by `setup`.
+IMAGE_APT_PACKAGES := mmdebstrap squashfs-tools mtools dosfstools fdisk systemd-boot-efi qemu-system-x86 ovmf e2fsprogs zstd
+
+image-setup: setup dist/.image-apt-stamp
+
+dist/.image-apt-stamp: Makefile
+	@missing=""; for p in $(IMAGE_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "image-setup: installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@mkdir -p dist && touch $@
+
+image: image-setup
+	$(NODE) --import tsx image/src/build/build-image.ts
+
+image-test: image
+	$(NODE) --import tsx image/src/boot-test/boot-test.ts
 
 clean:
 	rm -rf dist node_modules/.setup-stamp .setup-apt-stamp

