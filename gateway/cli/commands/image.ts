@@ -2,7 +2,7 @@
  * `roost image <action>`: the appliance's A/B slots and updates (docs/image.md).
  *   status                          slots, which one runs, which one boots next
  *   verify FILE                     check an update file's signature and payload hashes
- *   update FILE [--no-reboot]       install into the other slot, boot it once on trial
+ *   update FILE [--no-reboot] [--if-new]   install into the other slot, boot it once on trial
  *   mark-good [--config F] [--timeout-s N]   after a trial boot: healthy -> good, else reboot
  *   rollback [--no-reboot]          boot the other (good) slot from now on
  *   first-boot [--data DIR]         device identity, secrets, admin credential (idempotent)
@@ -14,13 +14,22 @@ import { BadRequestError } from '../../../protocols/errors.js';
 import { deviceLayout } from '../../../image/src/device/device-layout.js';
 import { waitHealthy } from '../../../image/src/device/health.js';
 import { firstBoot, lookupUser } from '../../../image/src/firstboot/first-boot.js';
-import { otherSlot, type BootState } from '../../../image/src/slots/boot-entries.js';
+import { alreadyHandled, otherSlot, type BootState } from '../../../image/src/slots/boot-entries.js';
 import { installUpdate, markGood, readBootState, rollback } from '../../../image/src/slots/slot-manager.js';
 import { readTrustedKeys } from '../../../image/src/update/signing.js';
 import { openUpdate, readPayload, streamPayload } from '../../../image/src/update/update-file.js';
 import { loadConfigFile } from '../../config/config.js';
 
 const say = (line: string): void => console.log(line);
+
+/** `update --if-new` found nothing new to install (roost-update-media.sh reads this). */
+export const EXIT_NOTHING_NEW = 10;
+
+/** The gateway unit has failed for good (its start limit was hit): no point waiting for health. */
+function gatewayFailed(): string | null {
+  const r = spawnSync('systemctl', ['is-failed', '--quiet', 'roost.service']);
+  return r.status === 0 ? 'roost.service failed' : null;
+}
 
 function reboot(): number {
   say('roost image: rebooting');
@@ -66,9 +75,16 @@ const ACTIONS: Readonly<Record<string, Action>> = {
   },
 
   async update(argv) {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'no-reboot': { type: 'boolean' } }, strict: true });
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'no-reboot': { type: 'boolean' }, 'if-new': { type: 'boolean' } }, strict: true });
     const layout = deviceLayout();
     const u = openUpdate(fileArg(positionals, 'update'), readTrustedKeys(layout.trustedKeysDir));
+    if (values['if-new']) {
+      const why = alreadyHandled(await readBootState(layout), `${u.manifest.version} (${u.manifest.commit})`);
+      if (why) {
+        say(`roost image: not installing: ${why}`);
+        return EXIT_NOTHING_NEW;
+      }
+    }
     const r = await installUpdate(layout, u, (m) => say(`roost image: ${m}`));
     say(`roost image: installed ${r.release} in slot ${r.slot} (${r.rootfsBytes} bytes, ${r.durationMs} ms)`);
     return values['no-reboot'] ? 0 : reboot();
@@ -92,7 +108,7 @@ const ACTIONS: Readonly<Record<string, Action>> = {
     const url = values.url ?? `http://127.0.0.1:${port}/healthz`;
     const timeoutMs = Number(values['timeout-s']) * 1000;
     say(`roost image: trial boot of slot ${s.booted}; waiting up to ${values['timeout-s']} s for ${url}`);
-    const health = await waitHealthy(url, { timeoutMs, intervalMs: 1000 });
+    const health = await waitHealthy(url, { timeoutMs, intervalMs: 1000, giveUp: gatewayFailed });
     if (health.healthy) {
       await markGood(layout);
       say(`roost image: slot ${s.booted} marked good after ${health.waitedMs} ms`);

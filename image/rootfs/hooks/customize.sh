@@ -11,7 +11,7 @@ cp -a "$stage/app" "$stage/node" "$root/usr/lib/roost/"
 cp -a "$stage/update-keys" "$root/usr/share/roost/"
 cp "$stage/config.yaml" "$root/usr/share/roost/config.yaml"
 cp -a "$stage/doc/." "$root/usr/share/doc/roost/"
-chmod 0755 "$root/usr/bin/roost" "$root/usr/lib/roost/roost-data.sh"
+chmod 0755 "$root/usr/bin/roost" "$root/usr/lib/roost/roost-data.sh" "$root/usr/lib/roost/roost-update-media.sh"
 
 chroot "$root" systemd-sysusers
 systemctl --root="$root" enable roost.service roost-firstboot.service roost-boot-check.service \

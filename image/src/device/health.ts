@@ -5,7 +5,15 @@ export interface HealthResult {
   lastError: string;
 }
 
-export async function waitHealthy(url: string, o: { timeoutMs: number; intervalMs: number; requestTimeoutMs?: number }): Promise<HealthResult> {
+export interface WaitHealthyOptions {
+  timeoutMs: number;
+  intervalMs: number;
+  requestTimeoutMs?: number;
+  /** Checked between polls: a reason to stop waiting (the service failed for good), or null. */
+  giveUp?: () => string | null;
+}
+
+export async function waitHealthy(url: string, o: WaitHealthyOptions): Promise<HealthResult> {
   const started = Date.now();
   let lastError = 'no answer yet';
   for (;;) {
@@ -16,6 +24,8 @@ export async function waitHealthy(url: string, o: { timeoutMs: number; intervalM
     } catch (err) {
       lastError = (err as Error).message;
     }
+    const reason = o.giveUp?.() ?? null;
+    if (reason !== null) return { healthy: false, waitedMs: Date.now() - started, lastError: reason };
     if (Date.now() - started + o.intervalMs > o.timeoutMs) return { healthy: false, waitedMs: Date.now() - started, lastError };
     await new Promise((r) => setTimeout(r, o.intervalMs));
   }

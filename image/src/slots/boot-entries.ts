@@ -180,3 +180,17 @@ export function planRollback(state: BootState): { target: Slot; ops: EspOp[] } {
     ops: [{ op: 'write', path: entryPath(other.fileName), text: renderEntry({ ...other.entry, priority }) }],
   };
 }
+
+/**
+ * Why an update with this release need not be installed: it is what runs, it is already waiting
+ * for its trial boot, or it failed its trial boot before. null: it is new.
+ */
+export function alreadyHandled(state: BootState, release: string): string | null {
+  const running = state.slots[state.booted];
+  if (running.entry?.release === release) return `slot ${state.booted} already runs ${release}`;
+  const other = state.slots[otherSlot(state.booted)];
+  if (other.entry?.release !== release) return null;
+  if (other.status === 'failed') return `${release} failed its trial boot in slot ${other.slot} before`;
+  if (other.status === 'pending-trial') return `${release} is installed in slot ${other.slot}, waiting for its trial boot`;
+  return null;
+}

