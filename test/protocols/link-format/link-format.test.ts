@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BadRequestError } from '../../../protocols/errors.js';
-import { parseLinkFormat, serializeLinkFormat } from '../../../protocols/link-format/link-format.js';
+import { parseLinkFormat, serializeLinkFormat, type WebLink } from '../../../protocols/link-format/link-format.js';
 
 describe('CoRE link format (RFC 6690)', () => {
   it('parses the RFC 6690 §5 example', () => {
@@ -22,8 +22,8 @@ describe('CoRE link format (RFC 6690)', () => {
   });
 
   it('serializes byte for byte and round-trips', () => {
-    const links = [
-      { href: '/temp', attrs: { rt: 'roost.p', ct: '112', obs: true as const, u: 'Cel' } },
+    const links: WebLink[] = [
+      { href: '/temp', attrs: { rt: 'roost.p', ct: '112', obs: true, u: 'Cel' } },
       { href: '/a/blink', attrs: { rt: 'roost.a', title: 'say "hi"' } },
     ];
     const text = '</temp>;rt="roost.p";ct=112;obs;u="Cel",</a/blink>;rt="roost.a";title="say \\"hi\\""';
