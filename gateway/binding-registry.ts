@@ -8,4 +8,5 @@ import type { BindingModule } from './binding.js';
 export type BindingLoader = () => Promise<BindingModule<never>>;
 
 export const BINDING_MODULES: Readonly<Record<string, BindingLoader>> = {
+  coap: () => import('../bindings/coap/index.js'),
 };

@@ -1,0 +1,385 @@
+/**
+ * The thin CoAP endpoint this binding runs on instead of node-coap's server (see
+ * docs/protocols/coap.md "Why not node-coap's server"): one UDP socket, messages through
+ * coap-packet, and per message one `switch` on its type. Server side: deduplication (RFC 7252
+ * §4.5), piggybacked responses (§5.2.1), NON answered by NON (§5.2.3), Block1 reassembly by
+ * endpoint+URI (RFC 7959 §2.5), Block2 slicing (RFC 7959 §2.2). Client side: CON retransmission
+ * (RFC 7252 §4.2), separate responses (§5.2.2) and observations (RFC 7641 §3).
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { randomBytes } from 'node:crypto';
+import { DeviceTimeoutError, FrameInvalidError, RoostError, toRoostError } from '../../protocols/errors.js';
+import { Block1Assembler } from './block1-assembler.js';
+import { EMPTY, blockSize, encodeMessage, isRequest, parseMessage, type CoapMessage, type OutMessage } from './coap-message.js';
+import { ExchangeCache } from './exchange-cache.js';
+
+export interface Remote {
+  address: string;
+  port: number;
+}
+
+/** What a request handler answers; the endpoint adds type, Message ID, token and blocks. */
+export interface CoapResponse {
+  code: string;
+  payload?: Buffer;
+  contentFormat?: number;
+  locationPath?: string[];
+  observe?: number;
+  maxAge?: number;
+  size1?: number;
+}
+
+export type RequestHandler = (req: CoapMessage, from: Remote) => CoapResponse;
+
+export interface EndpointOptions {
+  host: string;
+  port: number;
+  /** RFC 7252 §4.8 ACK_TIMEOUT (default 2000). */
+  ackTimeoutMs: number;
+  /** RFC 7252 §4.8 MAX_RETRANSMIT (default 4). */
+  maxRetransmit: number;
+  /** RFC 7252 §4.8.2 EXCHANGE_LIFETIME (247 s) and NON_LIFETIME (145 s). */
+  exchangeLifetimeMs: number;
+  nonLifetimeMs: number;
+  /** Deduplication entries kept (bounds memory; the oldest go first). */
+  maxExchanges: number;
+  /** Largest request body, after Block1 reassembly. */
+  maxPayloadBytes: number;
+  /** Block size for Block2 responses and the largest single-datagram response payload. */
+  blockSizeBytes: number;
+  maxBlockTransfers: number;
+  blockTransferTimeoutMs: number;
+  /** Time to wait for a separate response after an empty ACK. */
+  separateResponseTimeoutMs: number;
+  now: () => number;
+}
+
+interface Pending {
+  token: Buffer;
+  resolve: (m: CoapMessage) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout | null;
+  /** Observation: called for every notification; the pending entry stays until cancelled. */
+  onNotify?: (m: CoapMessage) => void;
+}
+
+const remoteKey = (r: Remote) => `${r.address}:${r.port}`;
+
+export class CoapEndpoint {
+  private socket: Socket | null = null;
+  private nextMid = randomBytes(2).readUInt16BE(0);
+  private readonly exchanges: ExchangeCache;
+  private readonly blocks: Block1Assembler;
+  /** Outgoing CONs awaiting ACK/RST, by remote + Message ID. */
+  private readonly awaitingAck = new Map<string, { timer: NodeJS.Timeout; onAck: (m: CoapMessage) => void; onRst: () => void }>();
+  /** Outgoing requests and observations awaiting a response, by remote + token. */
+  private readonly byToken = new Map<string, Pending>();
+  readonly counters = {
+    datagramsIn: 0, malformed: 0, badOption: 0, duplicates: 0, responsesSent: 0, resetsIn: 0, resetsOut: 0,
+    retransmissions: 0, requestTimeouts: 0, blockTransfersIncomplete: 0, oversized: 0, handlerErrors: 0,
+  };
+  /** Server-side: called when a peer rejects (RST) a message we sent (RFC 7641 §3.6). */
+  onReset: ((from: Remote, mid: number) => void) | null = null;
+
+  constructor(
+    private readonly opts: EndpointOptions,
+    private readonly handler: RequestHandler,
+  ) {
+    this.exchanges = new ExchangeCache(opts.maxExchanges, opts.now);
+    this.blocks = new Block1Assembler(
+      { maxBodyBytes: opts.maxPayloadBytes, maxTransfers: opts.maxBlockTransfers, transferTimeoutMs: opts.blockTransferTimeoutMs },
+      opts.now,
+    );
+  }
+
+  async listen(): Promise<Remote> {
+    const s = createSocket('udp4');
+    this.socket = s;
+    s.on('message', (buf, rinfo) => this.onDatagram(buf, rinfo));
+    s.on('error', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.bind(this.opts.port, this.opts.host, () => {
+        s.off('error', reject);
+        resolve();
+      });
+    });
+    const a = s.address();
+    return { address: a.address, port: a.port };
+  }
+
+  gauges(): Record<string, number> {
+    return { exchanges: this.exchanges.size, blockTransfers: this.blocks.size, pendingRequests: this.byToken.size };
+  }
+
+  nextMessageId(): number {
+    this.nextMid = (this.nextMid + 1) & 0xffff;
+    return this.nextMid;
+  }
+
+  send(bytes: Buffer, to: Remote): void {
+    this.socket?.send(bytes, to.port, to.address);
+  }
+
+  private onDatagram(buf: Buffer, rinfo: RemoteInfo): void {
+    this.counters.datagramsIn++;
+    const from: Remote = { address: rinfo.address, port: rinfo.port };
+    let msg: CoapMessage;
+    try {
+      msg = parseMessage(buf);
+    } catch (err) {
+      this.rejectUnparsable(buf, from, err);
+      return;
+    }
+    switch (msg.type) {
+      case 'ACK':
+      case 'RST':
+        this.onAckOrReset(msg, from);
+        return;
+      case 'CON':
+      case 'NON':
+        if (msg.code === EMPTY) {
+          // RFC 7252 §4.3: an empty CON is a "ping", answered by RST.
+          if (msg.type === 'CON') this.reset(msg.mid, from);
+          return;
+        }
+        if (isRequest(msg.code)) this.onRequest(msg, from);
+        else this.onResponse(msg, from);
+    }
+  }
+
+  private rejectUnparsable(buf: Buffer, from: Remote, err: unknown): void {
+    const details = err instanceof RoostError ? err.details : undefined;
+    if (details?.['option'] !== undefined && buf.length >= 4) {
+      // RFC 7252 §5.4.1: unrecognized critical option in a CON request -> 4.02 Bad Option.
+      this.counters.badOption++;
+      const tkl = buf[0]! & 0x0f;
+      if ((buf[0]! & 0x30) >> 4 === 0 && tkl <= 8) {
+        this.send(encodeMessage({ type: 'ACK', code: '4.02', mid: buf.readUInt16BE(2), token: buf.subarray(4, 4 + tkl) }), from);
+      }
+      return;
+    }
+    this.counters.malformed++;
+    // RFC 7252 §4.2: a CON that cannot be processed at all is rejected with RST.
+    if (buf.length >= 4 && buf[0]! >> 6 === 1 && (buf[0]! & 0x30) === 0) this.reset(buf.readUInt16BE(2), from);
+  }
+
+  private reset(mid: number, to: Remote): void {
+    this.counters.resetsOut++;
+    this.send(encodeMessage({ type: 'RST', code: EMPTY, mid }), to);
+  }
+
+  private onRequest(req: CoapMessage, from: Remote): void {
+    const key = `${from.address}:${from.port}:${req.mid}`;
+    const dup = this.exchanges.lookup(key);
+    if (dup) {
+      // RFC 7252 §4.5: a duplicate CON gets the same response again; a duplicate NON is ignored.
+      this.counters.duplicates++;
+      if (req.type === 'CON' && dup.response) this.send(dup.response, from);
+      return;
+    }
+    this.exchanges.remember(key, req.type === 'CON' ? this.opts.exchangeLifetimeMs : this.opts.nonLifetimeMs, null);
+    const res = this.serve(req, from);
+    const out = this.frame(req, res);
+    if (req.type === 'CON') this.exchanges.setResponse(key, out);
+    this.counters.responsesSent++;
+    this.send(out, from);
+  }
+
+  private serve(req: CoapMessage, from: Remote): CoapResponse & { block1?: CoapMessage['block1'] } {
+    if (req.block1) {
+      const b = req.block1;
+      // RFC 7959 §2.5: blocks of one body are matched by endpoint and URI; tokens may differ.
+      const r = this.blocks.add(`${remoteKey(from)}/${req.uriPath.join('/')}?${req.uriQuery.join('&')}`, b.num, b.more, b.szx, req.payload);
+      switch (r.kind) {
+        case 'continue':
+          return { code: '2.31', block1: { num: b.num, more: true, szx: b.szx } }; // RFC 7959 §2.3
+        case 'incomplete':
+          this.counters.blockTransfersIncomplete++;
+          return { code: '4.08', payload: Buffer.from('block out of sequence') }; // RFC 7959 §2.9.2
+        case 'too-large':
+          this.counters.oversized++;
+          return { code: '4.13', size1: this.opts.maxPayloadBytes }; // RFC 7959 §2.9.3
+        case 'complete':
+          return { ...this.callHandler({ ...req, payload: r.body }, from), block1: { num: b.num, more: false, szx: b.szx } };
+      }
+    }
+    if (req.payload.length > this.opts.maxPayloadBytes) {
+      this.counters.oversized++;
+      // RFC 7252 §5.9.2.9: 4.13 with Size1 telling the largest body accepted.
+      return { code: '4.13', size1: this.opts.maxPayloadBytes };
+    }
+    return this.callHandler(req, from);
+  }
+
+  private callHandler(req: CoapMessage, from: Remote): CoapResponse {
+    try {
+      return this.handler(req, from);
+    } catch (err) {
+      const e = toRoostError(err);
+      if (e.coapCode.startsWith('5.')) this.counters.handlerErrors++;
+      // RFC 7252 §5.5.2: a diagnostic payload in UTF-8 for error responses.
+      return { code: e.coapCode, payload: Buffer.from(e.coapCode.startsWith('5.') ? e.code : `${e.code}: ${e.message}`.slice(0, 200)) };
+    }
+  }
+
+  /** Type, Message ID, token and Block2 around a response (RFC 7252 §5.2, RFC 7959 §2.2). */
+  private frame(req: CoapMessage, res: CoapResponse & { block1?: CoapMessage['block1'] }): Buffer {
+    const out: OutMessage = {
+      ...res,
+      type: req.type === 'CON' ? 'ACK' : 'NON',
+      mid: req.type === 'CON' ? req.mid : this.nextMessageId(),
+      token: req.token,
+    };
+    const body = res.payload;
+    const wantSzx = req.block2 ? Math.min(req.block2.szx, Math.log2(this.opts.blockSizeBytes) - 4) : Math.log2(this.opts.blockSizeBytes) - 4;
+    if (body && (body.length > this.opts.blockSizeBytes || req.block2) && res.code.startsWith('2.')) {
+      const size = blockSize(wantSzx);
+      // RFC 7959 §2.4: the client asks for block NUM; the server answers that slice.
+      const num = req.block2 ? (req.block2.num * blockSize(req.block2.szx)) / size : 0;
+      const start = num * size;
+      if (start >= body.length && body.length > 0) return encodeMessage({ ...out, code: '4.02', payload: Buffer.from('block out of range') });
+      out.payload = body.subarray(start, start + size);
+      out.block2 = { num, more: start + size < body.length, szx: wantSzx };
+      if (num === 0) out.size2 = body.length;
+    }
+    return encodeMessage(out);
+  }
+
+  // ---- client side
+
+  /**
+   * Sends a request (CON unless `type` says NON) and resolves with the response, piggybacked or
+   * separate. Retransmits a CON with exponential back-off (RFC 7252 §4.2). Rejects DeviceTimeoutError.
+   * With `onNotify`, the request is an observation: notifications keep arriving until cancel().
+   */
+  request(
+    to: Remote,
+    m: Omit<OutMessage, 'mid' | 'token' | 'type'> & { type?: 'CON' | 'NON' },
+    onNotify?: (n: CoapMessage) => void,
+    token: Buffer = randomBytes(4),
+  ): Promise<CoapMessage> {
+    const mid = this.nextMessageId();
+    const bytes = encodeMessage({ ...m, type: m.type ?? 'CON', mid, token });
+    const tkey = `${remoteKey(to)}#${token.toString('hex')}`;
+    return new Promise<CoapMessage>((resolve, reject) => {
+      const pending: Pending = { token, resolve, reject, timer: null, ...(onNotify ? { onNotify } : {}) };
+      this.byToken.set(tkey, pending);
+      const fail = (e: Error) => {
+        this.byToken.delete(tkey);
+        if (pending.timer) clearTimeout(pending.timer);
+        reject(e);
+      };
+      pending.timer = setTimeout(() => {
+        this.counters.requestTimeouts++;
+        fail(new DeviceTimeoutError(`no response from ${remoteKey(to)}`));
+      }, this.maxTransmitWaitMs() + this.opts.separateResponseTimeoutMs);
+      pending.timer.unref?.();
+      if ((m.type ?? 'CON') === 'CON') {
+        this.transmitCon(bytes, to, mid, () => fail(new DeviceTimeoutError(`no ACK from ${remoteKey(to)}`)), () => fail(new FrameInvalidError(`request reset by ${remoteKey(to)}`)));
+      } else this.send(bytes, to);
+    });
+  }
+
+  /** Stops an observation started with request(…, onNotify) without telling the peer. */
+  forget(to: Remote, token: Buffer): void {
+    const key = `${remoteKey(to)}#${token.toString('hex')}`;
+    const p = this.byToken.get(key);
+    if (p?.timer) clearTimeout(p.timer);
+    this.byToken.delete(key);
+  }
+
+  /** Sends a CON (a request or a notification) with retransmission until ACK/RST (RFC 7252 §4.2). */
+  transmitCon(bytes: Buffer, to: Remote, mid: number, onTimeout: () => void, onRst: () => void, onAck: (m: CoapMessage) => void = () => undefined): void {
+    const key = `${remoteKey(to)}/${mid}`;
+    let attempt = 0;
+    // RFC 7252 §4.2: initial timeout random in [ACK_TIMEOUT, ACK_TIMEOUT * ACK_RANDOM_FACTOR].
+    let timeout = this.opts.ackTimeoutMs * (1 + Math.random() * 0.5);
+    const arm = () => {
+      const timer = setTimeout(() => {
+        if (attempt >= this.opts.maxRetransmit) {
+          this.awaitingAck.delete(key);
+          onTimeout();
+          return;
+        }
+        attempt++;
+        this.counters.retransmissions++;
+        timeout *= 2;
+        this.send(bytes, to);
+        arm();
+      }, timeout);
+      timer.unref?.();
+      this.awaitingAck.set(key, { timer, onAck, onRst });
+    };
+    this.send(bytes, to);
+    arm();
+  }
+
+  private maxTransmitWaitMs(): number {
+    // RFC 7252 §4.8.2 MAX_TRANSMIT_WAIT = ACK_TIMEOUT * (2 ** (MAX_RETRANSMIT + 1) - 1) * ACK_RANDOM_FACTOR.
+    return this.opts.ackTimeoutMs * (2 ** (this.opts.maxRetransmit + 1) - 1) * 1.5;
+  }
+
+  private onAckOrReset(msg: CoapMessage, from: Remote): void {
+    const key = `${remoteKey(from)}/${msg.mid}`;
+    const waiting = this.awaitingAck.get(key);
+    if (msg.type === 'RST') this.counters.resetsIn++;
+    if (waiting) {
+      clearTimeout(waiting.timer);
+      this.awaitingAck.delete(key);
+      if (msg.type === 'RST') {
+        waiting.onRst();
+        this.onReset?.(from, msg.mid);
+        return;
+      }
+      waiting.onAck(msg);
+    } else if (msg.type === 'RST') {
+      this.onReset?.(from, msg.mid);
+      return;
+    }
+    // A piggybacked response (RFC 7252 §5.2.1); an empty ACK announces a separate one (§5.2.2).
+    if (msg.type === 'ACK' && msg.code !== EMPTY) this.onResponse(msg, from);
+  }
+
+  private onResponse(msg: CoapMessage, from: Remote): void {
+    const key = `${remoteKey(from)}#${msg.token.toString('hex')}`;
+    const p = this.byToken.get(key);
+    // RFC 7252 §5.2.2: a separate CON response is acknowledged; RFC 7641 §3.6: an unwanted
+    // notification is rejected with RST.
+    if (msg.type === 'CON') {
+      if (p) this.send(encodeMessage({ type: 'ACK', code: EMPTY, mid: msg.mid }), from);
+      else this.reset(msg.mid, from);
+    } else if (!p && msg.type === 'NON') {
+      this.reset(msg.mid, from);
+    }
+    if (!p) return;
+    if (p.onNotify && msg.observe !== undefined && msg.code.startsWith('2.')) {
+      // RFC 7641 §3.3: the first response confirms the registration, later ones are notifications.
+      if (p.timer) {
+        clearTimeout(p.timer);
+        p.timer = null;
+        p.resolve(msg);
+      }
+      p.onNotify(msg);
+      return;
+    }
+    if (p.timer) clearTimeout(p.timer);
+    this.byToken.delete(key);
+    p.resolve(msg);
+  }
+
+  async close(): Promise<void> {
+    for (const w of this.awaitingAck.values()) clearTimeout(w.timer);
+    this.awaitingAck.clear();
+    for (const p of this.byToken.values()) {
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(new DeviceTimeoutError('endpoint closed'));
+    }
+    this.byToken.clear();
+    this.exchanges.clear();
+    this.blocks.clear();
+    const s = this.socket;
+    this.socket = null;
+    if (s) await new Promise<void>((r) => s.close(() => r()));
+  }
+}

@@ -1,0 +1,65 @@
+/** Options of the CoAP binding (config section `bindings.coap`), every limit with its unit. */
+
+export interface CoapOptions {
+  host: string;
+  port: number;
+  ackTimeoutMs: number;
+  maxRetransmit: number;
+  exchangeLifetimeMs: number;
+  nonLifetimeMs: number;
+  maxExchanges: number;
+  maxPayloadBytes: number;
+  blockSizeBytes: number;
+  maxBlockTransfers: number;
+  blockTransferTimeoutMs: number;
+  separateResponseTimeoutMs: number;
+  /** RFC 9176 §5.3: lifetime when the registration names none (90000 s), and its bounds. */
+  defaultLifetimeS: number;
+  minLifetimeS: number;
+  maxLifetimeS: number;
+  maxRegistrations: number;
+  maxLinksPerRegistration: number;
+  /** Registrations accepted per source address per minute (token bucket); more get 4.29. */
+  registrationsPerMinutePerAddress: number;
+  /** Awake window a sleepy device's uplink opens. */
+  awakeWindowMs: number;
+  maxObservers: number;
+  /** How often registration lifetimes are checked. */
+  expirySweepMs: number;
+  maxSenmlRecords: number;
+}
+
+export const optionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    host: { type: 'string', default: '0.0.0.0' },
+    port: { type: 'integer', minimum: 0, maximum: 65535, default: 5683 },
+    ackTimeoutMs: { type: 'integer', minimum: 10, default: 2000 },
+    maxRetransmit: { type: 'integer', minimum: 0, maximum: 10, default: 4 },
+    exchangeLifetimeMs: { type: 'integer', minimum: 1000, default: 247000 },
+    nonLifetimeMs: { type: 'integer', minimum: 1000, default: 145000 },
+    maxExchanges: { type: 'integer', minimum: 16, default: 20000 },
+    maxPayloadBytes: { type: 'integer', minimum: 64, default: 16384 },
+    blockSizeBytes: { type: 'integer', enum: [16, 32, 64, 128, 256, 512, 1024], default: 1024 },
+    maxBlockTransfers: { type: 'integer', minimum: 1, default: 256 },
+    blockTransferTimeoutMs: { type: 'integer', minimum: 100, default: 60000 },
+    separateResponseTimeoutMs: { type: 'integer', minimum: 100, default: 30000 },
+    defaultLifetimeS: { type: 'integer', minimum: 1, default: 90000 },
+    minLifetimeS: { type: 'integer', minimum: 1, default: 1 },
+    maxLifetimeS: { type: 'integer', minimum: 1, default: 4294967 },
+    maxRegistrations: { type: 'integer', minimum: 1, default: 20000 },
+    maxLinksPerRegistration: { type: 'integer', minimum: 1, default: 64 },
+    registrationsPerMinutePerAddress: { type: 'integer', minimum: 1, default: 60 },
+    awakeWindowMs: { type: 'integer', minimum: 1, default: 5000 },
+    maxObservers: { type: 'integer', minimum: 0, default: 1024 },
+    expirySweepMs: { type: 'integer', minimum: 10, default: 1000 },
+    maxSenmlRecords: { type: 'integer', minimum: 1, default: 256 },
+  },
+} as const;
+
+/** Defaults from the schema, for callers that build the binding without the config loader. */
+export function coapOptions(partial: Partial<CoapOptions> = {}): CoapOptions {
+  const d = Object.fromEntries(Object.entries(optionsSchema.properties).map(([k, v]) => [k, v.default]));
+  return { ...d, ...partial } as CoapOptions;
+}

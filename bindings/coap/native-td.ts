@@ -1,0 +1,77 @@
+/**
+ * The native TD of a CoAP device, built from the links it registers (docs/protocols/coap.md
+ * "Describing affordances"): `rt="roost.p"` read-only property, `roost.pw` writable property,
+ * `roost.a` action, `roost.e` event; `dt` data type, `u` unit, `obs` observable.
+ */
+import type { WebLink } from '../../protocols/link-format/link-format.js';
+import type { ThingDescription } from '../../gateway/binding.js';
+
+export type AffordanceKind = 'property' | 'writable' | 'action' | 'event';
+
+const RT_KIND: Readonly<Record<string, AffordanceKind>> = {
+  'roost.p': 'property',
+  'roost.pw': 'writable',
+  'roost.a': 'action',
+  'roost.e': 'event',
+};
+
+const DATA_TYPES = new Set(['number', 'integer', 'boolean', 'string', 'object', 'array']);
+
+/** One affordance found in the links, with the device path it lives at. */
+export interface Affordance {
+  name: string;
+  kind: AffordanceKind;
+  path: string;
+  /** `dt` when given; properties default to number. */
+  type?: string;
+  unit?: string;
+  observable: boolean;
+}
+
+/** Affordances named by the links; other links (unknown rt) are kept out. */
+export function affordancesOf(links: readonly WebLink[]): Affordance[] {
+  const out: Affordance[] = [];
+  for (const l of links) {
+    const rt = typeof l.attrs['rt'] === 'string' ? l.attrs['rt'].split(' ') : [];
+    const kind = rt.map((r) => RT_KIND[r]).find((k) => k !== undefined);
+    if (!kind) continue;
+    const path = l.href.replace(/^\/+/, '');
+    const name = typeof l.attrs['n'] === 'string' ? l.attrs['n'] : path.split('/').pop() ?? path;
+    const dt = l.attrs['dt'];
+    const a: Affordance = { name, kind, path, observable: l.attrs['obs'] === true };
+    if (typeof dt === 'string' && DATA_TYPES.has(dt)) a.type = dt;
+    if (typeof l.attrs['u'] === 'string') a.unit = l.attrs['u'];
+    out.push(a);
+  }
+  return out;
+}
+
+/** The native TD (W3C TD 1.1) of endpoint `ep` reachable at `host:port`. */
+export function nativeTd(ep: string, host: string, port: number, affordances: readonly Affordance[]): ThingDescription {
+  const base = `coap://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const properties: Record<string, unknown> = {};
+  const actions: Record<string, unknown> = {};
+  const events: Record<string, unknown> = {};
+  for (const a of affordances) {
+    const form = { href: `${base}/${a.path}`, contentType: 'application/cbor' };
+    const schema: Record<string, unknown> = { type: a.type ?? (a.kind === 'action' ? undefined : 'number') };
+    if (schema['type'] === undefined) delete schema['type'];
+    if (a.unit) schema['unit'] = a.unit;
+    if (a.kind === 'property' || a.kind === 'writable') {
+      properties[a.name] = { ...schema, readOnly: a.kind === 'property', observable: a.observable, forms: [form] };
+    } else if (a.kind === 'action') {
+      actions[a.name] = { ...(a.type ? { input: schema } : {}), forms: [{ ...form, 'cov:method': 'POST' }] };
+    } else {
+      events[a.name] = { data: schema, forms: [{ ...form, subprotocol: 'cov:observe' }] };
+    }
+  }
+  return {
+    '@context': ['https://www.w3.org/2019/wot/td/v1', 'https://www.w3.org/2022/wot/td/v1.1', { cov: 'http://www.example.org/coap-binding#' }],
+    title: ep,
+    securityDefinitions: { nosec_sc: { scheme: 'nosec' } },
+    security: 'nosec_sc',
+    properties,
+    actions,
+    events,
+  };
+}
