@@ -1,0 +1,252 @@
+/**
+ * A TI Z-Stack 3.x ZNP coordinator, emulated: speaks MT over one host link (a socket or a
+ * pseudo-terminal), keeps NV memory across host reconnects, forms and restarts a network,
+ * and carries ZDO and ZCL traffic between the host and simulated devices. Depends on
+ * protocols/ only. Request handlers are a table (znp-handlers.ts).
+ */
+import { EventEmitter } from 'node:events';
+import { encodeMtFrame, MtSubsystem, MtType, type MtFrame } from '../../protocols/znp/mt-frame.js';
+import { MtFramer } from '../../protocols/znp/mt-framer.js';
+import { buildMtFrame, parseMtFrame } from '../../protocols/znp/mt-commands.js';
+import type { MtValues } from '../../protocols/znp/mt-params.js';
+import { encodeMacCapabilities, type SimpleDescriptor } from '../../protocols/znp/zdo-descriptors.js';
+import { ZnpNv } from './znp-nv.js';
+import { DevState, findHandler } from './znp-handlers.js';
+import type { SimDevice } from './sim-device.js';
+
+export interface ZnpEmulatorOptions {
+  /** Coordinator IEEE address, `0x` + 16 hex digits. */
+  ieee?: string;
+  /** Delay of callbacks (AREQ) after the SRSP. */
+  callbackDelayMs?: number;
+  /** How long a frame for a sleeping device waits at its parent before MAC_TRANSACTION_EXPIRED. */
+  indirectTimeoutMs?: number;
+}
+
+export interface ZnpEmulatorCounters {
+  framesIn: number;
+  framesOut: number;
+  /** Requests the emulator does not implement (answered with an MT RPC error). */
+  unknownRequests: number;
+  droppedBytes: number;
+  badFcs: number;
+}
+
+/** One host connection. */
+export interface HostLink {
+  receive(chunk: Uint8Array): void;
+  close(): void;
+}
+
+const MAC_TRANSACTION_EXPIRED = 0xf0;
+const NWK_NO_ROUTE = 0xcd;
+/** MT RPC error (SWRA198 §3.1.1): SRSP in subsystem RES0, command 0, error 2 = invalid command id. */
+const RPC_ERR_INVALID_COMMAND = 0x02;
+
+export class ZnpEmulator extends EventEmitter {
+  readonly ieee: string;
+  readonly nv = new ZnpNv();
+  devState: number = DevState.HOLD;
+  readonly endpoints = new Map<number, SimpleDescriptor>();
+  readonly groups = new Set<string>();
+  readonly counters: ZnpEmulatorCounters = { framesIn: 0, framesOut: 0, unknownRequests: 0, droppedBytes: 0, badFcs: 0 };
+  /** Requests seen, by `subsystem:name` (to check coverage). */
+  readonly requestsSeen = new Map<string, number>();
+  private readonly devicesByNwk = new Map<number, SimDevice>();
+  private readonly callbackDelayMs: number;
+  private readonly indirectTimeoutMs: number;
+  private write: ((b: Buffer) => void) | null = null;
+  private permitJoinUntil = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(opts: ZnpEmulatorOptions = {}) {
+    super();
+    this.ieee = opts.ieee ?? '0x00124b0000c0ffee';
+    this.callbackDelayMs = opts.callbackDelayMs ?? 1;
+    this.indirectTimeoutMs = opts.indirectTimeoutMs ?? 250;
+  }
+
+  /** Attaches a host (one at a time, like a UART); a new host replaces the old one. */
+  connect(write: (b: Buffer) => void): HostLink {
+    const framer = new MtFramer();
+    this.write = write;
+    const link: HostLink = {
+      receive: (chunk) => {
+        const frames = framer.push(chunk);
+        this.counters.droppedBytes = framer.counters.droppedBytes;
+        this.counters.badFcs = framer.counters.badFcs;
+        for (const f of frames) this.onFrame(f);
+      },
+      close: () => {
+        if (this.write === write) this.write = null;
+      },
+    };
+    return link;
+  }
+
+  /** Schedules a callback after the current SRSP. */
+  later(fn: () => void, ms = this.callbackDelayMs): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  send(subsystem: number, name: string, values: MtValues): void {
+    this.emitFrame(buildMtFrame(subsystem, name, values));
+  }
+
+  private emitFrame(f: MtFrame): void {
+    if (!this.write) return;
+    this.counters.framesOut++;
+    this.write(encodeMtFrame(f));
+  }
+
+  private onFrame(f: MtFrame): void {
+    this.counters.framesIn++;
+    let parsed;
+    try {
+      parsed = parseMtFrame(f);
+    } catch {
+      parsed = undefined;
+    }
+    const handler = parsed && findHandler(f.subsystem, parsed.def.name);
+    if (!parsed || !handler) {
+      this.counters.unknownRequests++;
+      this.emit('unknown', f);
+      if (f.type === MtType.SREQ) {
+        this.emitFrame({ type: MtType.SRSP, subsystem: MtSubsystem.RES, commandId: 0, data: Uint8Array.from([RPC_ERR_INVALID_COMMAND, (f.type << 5) | f.subsystem, f.commandId]) });
+      }
+      return;
+    }
+    const name = `${f.subsystem}:${parsed.def.name}`;
+    this.requestsSeen.set(name, (this.requestsSeen.get(name) ?? 0) + 1);
+    const rsp = handler(this, parsed.values);
+    if (f.type === MtType.SREQ && rsp) this.emitFrame(buildMtFrame(f.subsystem, parsed.def.name, rsp, true));
+  }
+
+  // --- coordinator state
+
+  /** SYS_RESET_REQ: the stick reboots (state kept in NV unless STARTUP_OPTION says clear). */
+  reset(): void {
+    this.devState = DevState.HOLD;
+    if (this.nv.onReset()) {
+      for (const d of this.devicesByNwk.values()) d.joined = false;
+      this.devicesByNwk.clear();
+    }
+    // Reason 2 = external/soft reset; product 1 = Z-Stack 3.x.0 (SWRA198 §3.8.2.1).
+    this.later(() => this.send(MtSubsystem.SYS, 'resetInd', { reason: 2, transportrev: 2, productid: 1, majorrel: 2, minorrel: 7, hwrev: 1 }), 5);
+  }
+
+  /** ZDO_STARTUP_FROM_APP: start as coordinator if a network is formed. */
+  startCoordinator(): void {
+    if (!this.nv.network()) return;
+    this.goCoordinator();
+  }
+
+  /** BDB commissioning: mode bit 2 (0x04) forms a network (BDB spec 13-0402 §8.4). */
+  commission(mode: number): void {
+    if (mode & 0x04) this.nv.form(Buffer.from(this.ieee.slice(2), 'hex').reverse());
+    if (this.nv.network()) this.goCoordinator();
+    this.later(() => this.send(MtSubsystem.APP_CNF, 'bdbCommissioningNotification', { status: 0, mode, remainingmodes: 0 }), 5);
+  }
+
+  private goCoordinator(): void {
+    this.later(() => {
+      this.send(MtSubsystem.ZDO, 'stateChangeInd', { state: DevState.COORD_STARTING });
+      this.devState = DevState.ZB_COORD;
+      this.send(MtSubsystem.ZDO, 'stateChangeInd', { state: DevState.ZB_COORD });
+    }, 5);
+  }
+
+  permitJoin(durationS: number): void {
+    // 0xff: open until closed (Zigbee §2.4.3.3.7).
+    this.permitJoinUntil = durationS === 0 ? 0 : durationS === 0xff ? Number.POSITIVE_INFINITY : Date.now() + durationS * 1000;
+    this.emit('permitJoin', durationS);
+  }
+
+  get joinPermitted(): boolean {
+    return Date.now() < this.permitJoinUntil;
+  }
+
+  // --- devices
+
+  /** A device joins through the coordinator (join must be permitted unless forced). */
+  join(dev: SimDevice, opts: { force?: boolean; pairingAwakeMs?: number } = {}): void {
+    if (this.devState !== DevState.ZB_COORD) throw new Error('the coordinator has not started a network');
+    if (!opts.force && !this.joinPermitted) throw new Error('join is not permitted');
+    if (!dev.joined) {
+      dev.nwkAddr = this.freeNwkAddr();
+      dev.joined = true;
+    }
+    this.devicesByNwk.set(dev.nwkAddr, dev);
+    dev.onUplink = (u) => this.deliverUplink(dev, u.srcEndpoint, u.dstEndpoint, u.cluster, u.data);
+    // Sleepy devices poll fast while pairing (BDB §8.2), long enough for interview and configure.
+    dev.stayAwake(opts.pairingAwakeMs ?? 60000);
+    const p = dev.profile;
+    this.send(MtSubsystem.ZDO, 'tcDeviceInd', { nwkaddr: dev.nwkAddr, extaddr: dev.ieee, parentaddr: 0 });
+    this.later(() => this.send(MtSubsystem.ZDO, 'endDeviceAnnceInd', {
+      srcaddr: dev.nwkAddr, nwkaddr: dev.nwkAddr, ieeeaddr: dev.ieee,
+      capabilities: encodeMacCapabilities({ ffd: p.logicalType === 'router', mainsPowered: p.mainsPowered, rxOnWhenIdle: !p.sleepy }),
+    }), 2);
+  }
+
+  /** The device leaves the network (on its own or when asked). */
+  leave(dev: SimDevice): void {
+    if (!dev.joined) return;
+    this.devicesByNwk.delete(dev.nwkAddr);
+    dev.joined = false;
+    dev.onUplink = null;
+    this.later(() => this.send(MtSubsystem.ZDO, 'leaveInd', { srcaddr: dev.nwkAddr, extaddr: dev.ieee, request: 0, removechildren: 0, rejoin: 0 }));
+  }
+
+  joinedDevices(): SimDevice[] {
+    return [...this.devicesByNwk.values()];
+  }
+
+  deviceByIeee(ieee: string): SimDevice | undefined {
+    return this.joinedDevices().find((d) => d.ieee === ieee.toLowerCase());
+  }
+
+  /** A joined device that is listening now. */
+  reachable(nwkAddr: number): SimDevice | undefined {
+    const d = this.devicesByNwk.get(nwkAddr);
+    return d && d.isAwake() ? d : undefined;
+  }
+
+  /** AF_DATA_REQUEST to a device: confirm, then hand it the frame, or expire it if it sleeps. */
+  routeToDevice(nwkAddr: number, dstEndpoint: number, srcEndpoint: number, cluster: number, transid: number, data: Buffer): void {
+    const dev = this.devicesByNwk.get(nwkAddr);
+    const confirm = (status: number) => this.send(MtSubsystem.AF, 'dataConfirm', { status, endpoint: srcEndpoint, transid });
+    if (!dev) return confirm(NWK_NO_ROUTE);
+    if (!dev.isAwake()) return this.later(() => confirm(MAC_TRANSACTION_EXPIRED), this.indirectTimeoutMs);
+    confirm(0);
+    try {
+      dev.receiveZcl(dstEndpoint, cluster, data, srcEndpoint);
+    } catch (err) {
+      this.emit('deviceError', dev, err);
+    }
+  }
+
+  private deliverUplink(dev: SimDevice, srcEndpoint: number, dstEndpoint: number, cluster: number, data: Buffer): void {
+    this.later(() => this.send(MtSubsystem.AF, 'incomingMsg', {
+      groupid: 0, clusterid: cluster, srcaddr: dev.nwkAddr, srcendpoint: srcEndpoint, dstendpoint: dstEndpoint,
+      wasbroadcast: 0, linkquality: 200, securityuse: 0, timestamp: (Date.now() & 0xffffffff) >>> 0, transseqnumber: 0, len: data.length, data,
+    }));
+  }
+
+  private freeNwkAddr(): number {
+    for (;;) {
+      const a = 0x0001 + Math.floor(Math.random() * 0xfff0);
+      if (!this.devicesByNwk.has(a)) return a;
+    }
+  }
+
+  /** Cancels pending callbacks. */
+  close(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.write = null;
+  }
+}
