@@ -349,7 +349,7 @@ export class CoapBinding implements Binding {
     if (!ep) return { state: 'retry', reason: 'binding stopped' };
     this.counters.downlinkRequests++;
     try {
-      const res = await ep.request(reg.remote, { code: POST, uriPath: ['q'], contentFormat: CBOR_CONTENT_FORMAT, payload: encodeCbor(downlinkBody(item)) });
+      const res = await ep.request(reg.remote, { code: POST, uriPath: ['q', reg.ep], contentFormat: CBOR_CONTENT_FORMAT, payload: encodeCbor(downlinkBody(item)) });
       if (res.code.startsWith('2.')) return { state: 'delivered' };
       return { state: 'retry', reason: `device answered ${res.code}` };
     } catch (err) {

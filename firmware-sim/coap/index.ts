@@ -1,0 +1,5 @@
+/** firmware-sim CoAP devices: a sleepy sensor and an always-on actuator on a shared radio. */
+export { SimRadio, type Address } from './sim-radio.js';
+export { SleepySensor, type SleepySensorOptions, type WakeReport } from './sleepy-sensor.js';
+export { AlwaysOnActuator } from './always-on-actuator.js';
+export { parseDownlink, type DownlinkItem } from './downlink.js';
