@@ -1,0 +1,80 @@
+/**
+ * The fleet's device-model interface: what the runner needs from any simulated device, whatever
+ * its protocol (CoAP, serial, and later BLE and Zigbee). A device kind is a row of the table in
+ * device-kinds.ts whose create() returns a FleetDevice, usually a thin adapter over a device
+ * of firmware-sim/<protocol>/.
+ */
+import type { FaultyLink } from './faults.js';
+import type { Traffic } from './energy.js';
+
+/** An action invocation as the device received it. */
+export interface ReceivedCommand {
+  /** Action name as in the device's TD. */
+  name: string;
+  input: unknown;
+  /** Queue item id when the protocol carries it (lets the fleet prove exactly-once). */
+  itemId?: string;
+}
+
+export interface WakeResult {
+  /** The gateway acknowledged the readings (or they were sent, where the protocol has no acks). */
+  acknowledged: boolean;
+}
+
+/** A simulated device driven by the runner. */
+export interface FleetDevice {
+  readonly deviceId: string;
+  /** Thing id the gateway gives it: `urn:roost:<binding>:<deviceId>`. */
+  readonly thingId: string;
+  /** Sleepy devices get commands only while awake; always-on ones any time. */
+  readonly sleepy: boolean;
+  /** Power on: open the transport, announce itself to the gateway. */
+  start(): Promise<void>;
+  /**
+   * One wake: send the readings, stay awake as the protocol says to take queued commands, then
+   * sleep. Commands received are handed to the sink given at creation, whenever they arrive.
+   */
+  wake(readings: Record<string, number>): Promise<WakeResult>;
+  /** Loses its state and comes back (new transport session), as after a power cut. */
+  reboot(): Promise<void>;
+  /** Powers off; idempotent. */
+  stop(): Promise<void>;
+  /** Everything it sent and received so far (wakes counted by the runner). */
+  traffic(): Omit<Traffic, 'wakes'>;
+}
+
+/** What the runner gives a device kind's create(). */
+export interface DeviceContext {
+  deviceId: string;
+  /** Gateway address for this device's protocol (host and port of the CoAP endpoint, ...). */
+  gateway: GatewayAddress;
+  /** The faulty link every datagram goes through. */
+  link: FaultyLink;
+  /** Kind options from the scenario group (`options:`). */
+  options: Record<string, unknown>;
+  /** Called for every command the device receives (duplicates included: the runner counts them). */
+  onCommand(cmd: ReceivedCommand): void;
+  /** Reading names this device sends. */
+  readings: readonly string[];
+}
+
+/** Where the simulated devices find the gateway. */
+export interface GatewayAddress {
+  host: string;
+  coapPort: number;
+  /** Gateway-side serial ports, filled by a kind's prepare() (pseudo-terminal pairs). */
+  serialPorts?: string[];
+}
+
+/** One row of the device-kind table. */
+export interface DeviceKind {
+  /** Binding the gateway uses for it (its thing ids are `urn:roost:<binding>:...`). */
+  readonly binding: string;
+  readonly sleepy: boolean;
+  readonly power: 'battery' | 'mains';
+  /** Reading names it can send; undefined: any. */
+  readonly readings?: readonly string[];
+  /** Action names its TD offers. */
+  readonly actions: readonly string[];
+  create(ctx: DeviceContext): FleetDevice;
+}

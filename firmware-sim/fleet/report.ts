@@ -1,0 +1,165 @@
+/**
+ * The final report of a run: a deterministic part (a pure function of the scenario, its seed and
+ * the traffic the devices saw) and a separate `measured` part with wall-clock figures (rates,
+ * memory) that differ from run to run. summarize() renders it for a terminal.
+ */
+import { addTraffic, emptyTraffic, energyFigures, type EnergyFigures, type Traffic } from './energy.js';
+import type { FaultCounters } from './faults.js';
+import type { FleetRunner, RunOutcome } from './fleet-runner.js';
+
+export interface KindReport {
+  devices: number;
+  wakes: number;
+  readingsSent: number;
+  readingsAcknowledged: number;
+  errors: number;
+  traffic: Traffic;
+  /** Battery devices only: averages per device. */
+  energy?: EnergyFigures & { shortestBatteryLifeDays: number; shortestLifeDevice: string };
+}
+
+export interface DeviceReport {
+  deviceId: string;
+  kind: string;
+  wakes: number;
+  traffic: Traffic;
+  driftPpm: number;
+  depletedAtS: number | null;
+  batteryLifeDays: number | null;
+  errors: number;
+}
+
+export interface FleetReport {
+  scenario: string;
+  seed: string | number;
+  simulatedS: number;
+  completed: boolean;
+  devices: number;
+  kinds: Record<string, KindReport>;
+  actions: {
+    sent: number;
+    refused: number;
+    deliveredOnce: number;
+    deliveredTwiceOrMore: number;
+    notDelivered: number;
+    unexpected: number;
+    states: Record<string, number>;
+  };
+  faults: FaultCounters;
+  perDevice: DeviceReport[];
+  /** Wall-clock figures: not reproducible, kept apart. */
+  measured: {
+    wallS: number;
+    simulatedPerWallS: number;
+    wakesPerS: number;
+    datagramsPerS: number;
+    rssMiB: number;
+    heapUsedMiB: number;
+  };
+}
+
+const r3 = (x: number): number => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : x);
+
+function roundFigures(f: EnergyFigures): EnergyFigures {
+  return Object.fromEntries(Object.entries(f).map(([k, v]) => [k, r3(v)])) as unknown as EnergyFigures;
+}
+
+export function buildReport(runner: FleetRunner, outcome: RunOutcome): FleetReport {
+  const s = runner.scenario();
+  const elapsedMs = outcome.simMs;
+  const kinds: Record<string, KindReport> = {};
+  const perDevice: DeviceReport[] = [];
+  for (const d of runner.devices) {
+    const k = (kinds[d.kindName] ??= { devices: 0, wakes: 0, readingsSent: 0, readingsAcknowledged: 0, errors: 0, traffic: emptyTraffic() });
+    const t = d.traffic();
+    k.devices++;
+    k.wakes += d.wakes;
+    k.readingsSent += d.readingsSent;
+    k.readingsAcknowledged += d.readingsAcknowledged;
+    k.errors += d.errors;
+    addTraffic(k.traffic, t);
+    const battery = d.kind.power === 'battery';
+    const life = battery ? energyFigures(t, d.depletedAtMs ?? elapsedMs, s.energy).batteryLifeDays : null;
+    perDevice.push({
+      deviceId: d.deviceId, kind: d.kindName, wakes: d.wakes, traffic: t, driftPpm: r3(d.plan.driftPpm),
+      depletedAtS: d.depletedAtMs === null ? null : d.depletedAtMs / 1000, batteryLifeDays: life === null ? null : r3(life), errors: d.errors,
+    });
+  }
+  for (const [name, k] of Object.entries(kinds)) {
+    const battery = perDevice.filter((p) => p.kind === name && p.batteryLifeDays !== null);
+    if (battery.length === 0) continue;
+    const avg: Traffic = { wakes: k.traffic.wakes / k.devices, datagramsUp: k.traffic.datagramsUp / k.devices, bytesUp: k.traffic.bytesUp / k.devices, datagramsDown: k.traffic.datagramsDown / k.devices, bytesDown: k.traffic.bytesDown / k.devices };
+    const shortest = battery.reduce((a, b) => ((b.batteryLifeDays ?? Infinity) < (a.batteryLifeDays ?? Infinity) ? b : a));
+    k.energy = { ...roundFigures(energyFigures(avg, elapsedMs, s.energy)), shortestBatteryLifeDays: shortest.batteryLifeDays ?? 0, shortestLifeDevice: shortest.deviceId };
+  }
+  const states: Record<string, number> = {};
+  for (const a of runner.sent) if (a.state) states[a.state] = (states[a.state] ?? 0) + 1;
+  const queued = runner.sent.filter((a) => a.error === undefined);
+  const wallS = outcome.wallMs / 1000;
+  const total = emptyTraffic();
+  for (const d of runner.devices) d.addTo(total);
+  const mem = process.memoryUsage();
+  return {
+    scenario: s.name,
+    seed: s.seed,
+    simulatedS: elapsedMs / 1000,
+    completed: !outcome.aborted,
+    devices: runner.devices.length,
+    kinds,
+    actions: {
+      sent: runner.sent.length,
+      refused: runner.sent.length - queued.length,
+      deliveredOnce: queued.filter((a) => a.received === 1).length,
+      deliveredTwiceOrMore: queued.filter((a) => a.received > 1).length,
+      notDelivered: queued.filter((a) => a.received === 0).length,
+      unexpected: runner.unexpectedCommands,
+      states,
+    },
+    faults: { ...runner.faults },
+    perDevice,
+    measured: {
+      wallS: r3(wallS),
+      simulatedPerWallS: r3(wallS > 0 ? elapsedMs / 1000 / wallS : 0),
+      wakesPerS: r3(wallS > 0 ? total.wakes / wallS : 0),
+      datagramsPerS: r3(wallS > 0 ? (total.datagramsUp + total.datagramsDown) / wallS : 0),
+      rssMiB: r3(mem.rss / 2 ** 20),
+      heapUsedMiB: r3(mem.heapUsed / 2 ** 20),
+    },
+  };
+}
+
+/** The report without its `measured` part: equal for equal seeds. */
+export function deterministicPart(r: FleetReport): Omit<FleetReport, 'measured'> {
+  const { measured: _measured, ...rest } = r;
+  return rest;
+}
+
+function days(d: number): string {
+  if (!Number.isFinite(d)) return 'unlimited';
+  return d >= 365 ? `${(d / 365).toFixed(1)} years` : `${d.toFixed(1)} days`;
+}
+
+/** A human summary for the terminal. */
+export function summarize(r: FleetReport): string {
+  const lines = [
+    `Fleet '${r.scenario}' (seed ${r.seed}): ${r.devices} devices, ${r.simulatedS} s simulated in ${r.measured.wallS} s${r.completed ? '' : ' (stopped early)'}`,
+    '',
+    'kind                    devices   wakes  readings  acked  errors  up B/wake  down B/wake  radio ms/wake  battery life',
+  ];
+  for (const [name, k] of Object.entries(r.kinds)) {
+    const e = k.energy;
+    const perWake = (x: number): string => (k.wakes > 0 ? (x / k.wakes).toFixed(1) : '-');
+    lines.push(
+      `${name.padEnd(22)} ${String(k.devices).padStart(8)} ${String(k.wakes).padStart(7)} ${String(k.readingsSent).padStart(9)} ${String(k.readingsAcknowledged).padStart(6)} ${String(k.errors).padStart(7)} ${perWake(k.traffic.bytesUp).padStart(10)} ${perWake(k.traffic.bytesDown).padStart(12)} ${(e ? e.radioOnMsPerWake.toFixed(2) : '-').padStart(14)}  ${e ? `${days(e.batteryLifeDays)} (shortest ${days(e.shortestBatteryLifeDays)}, ${e.shortestLifeDevice})` : 'mains'}`,
+    );
+  }
+  const a = r.actions;
+  const f = r.faults;
+  lines.push(
+    '',
+    `actions: ${a.sent} sent, ${a.deliveredOnce} delivered exactly once, ${a.deliveredTwiceOrMore} more than once, ${a.notDelivered} not delivered, ${a.refused} refused; states ${JSON.stringify(a.states)}`,
+    `faults: ${f.lostUp} lost up, ${f.lostDown} lost down, ${f.duplicated} duplicated, ${f.reordered} reordered, ${f.reboots} reboots, ${f.depleted} batteries depleted`,
+    `measured: ${r.measured.wakesPerS} wakes/s, ${r.measured.datagramsPerS} datagrams/s, RSS ${r.measured.rssMiB} MiB`,
+  );
+  return lines.join('\n');
+}
