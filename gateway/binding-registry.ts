@@ -8,5 +8,6 @@ import type { BindingModule } from './binding.js';
 export type BindingLoader = () => Promise<BindingModule<never>>;
 
 export const BINDING_MODULES: Readonly<Record<string, BindingLoader>> = {
+  ble: () => import('../bindings/ble/index.js'),
   coap: () => import('../bindings/coap/index.js'),
 };
