@@ -4,8 +4,10 @@
  *      gateway healthy, login, the system thing in the directory;
  *   2. an update (on media labelled ROOST-UPD) installed into slot b, its trial boot, marked good,
  *      same credential still working (the data partition survived);
- *   3. a broken update (a root with no init) installed into slot a: the trial boot fails, the
- *      box falls back to slot b by itself, and the gateway is back.
+ *   3. a broken update (a root with no init) installed into the other slot: the trial boot
+ *      fails, the box falls back by itself, and the gateway is back.
+ * When this build's gateway has no HTTP API (api-probe.ts), the HTTP checks cannot run: step 1
+ * checks the console only, and step 2 checks that the update, never healthy, falls back.
  * Prints step timings; writes dist/image/boot-test/result.json. Takes about 6-8 minutes here.
  */
 import { copyFileSync, mkdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
@@ -15,6 +17,7 @@ import { defaultBuildOptions } from '../build/build-config.js';
 import { runTool } from '../build/run-tool.js';
 import { readSecretKeyFile } from '../update/signing.js';
 import { packUpdate } from '../update/update-file.js';
+import { probeGatewayApi } from './api-probe.js';
 import { checkGateway, type GatewayCheck } from './gateway-checks.js';
 import { AMD64_VM, freePort, QemuVm } from './qemu-vm.js';
 
@@ -30,6 +33,9 @@ interface TestState {
   user: string;
   password: string;
   vm: QemuVm | null;
+  /** Whether this build's gateway serves the HTTP API (api-probe.ts). */
+  hasApi: boolean;
+  running: 'a' | 'b';
   results: Record<string, unknown>;
 }
 
@@ -83,13 +89,17 @@ async function firstBoot(s: TestState): Promise<void> {
   const cred = await vm.waitForConsole(/admin user '([^']+)' password '([^']+)'/, LIMITS.bootMs);
   s.user = cred.match[1]!;
   s.password = cred.match[2]!;
-  const check = await checkGateway(base(s), s.user, s.password, LIMITS.healthMs);
+  const check = s.hasApi ? await checkGateway(base(s), s.user, s.password, LIMITS.healthMs) : null;
   const healthyMs = Date.now() - t0;
   await vm.waitForConsole(/slot a \(.*\) is good; nothing to mark/, LIMITS.bootMs);
   await stopVm(s);
-  s.results['firstBoot'] = { dataMiB, bootToHealthyMs: healthyMs, things: check.thingIds };
+  s.results['firstBoot'] = { dataMiB, ...(check ? { bootToHealthyMs: healthyMs, things: check.thingIds } : { bootToBootCheckMs: Date.now() - t0 }) };
 }
 
+/**
+ * With the HTTP API: the trial boot of b gets healthy and is kept. Without it (the gateway has no
+ * /healthz to answer), the same update must fail its trial and fall back to a: both are checked.
+ */
 async function updateToB(s: TestState): Promise<void> {
   const release = makeUpdate(s, join(s.work, 'good.roostupd'), `${pkgVersion()}-boottest.1`, join(s.out, 'root.squashfs'));
   const vm = startVm(s, 'boot2', await makeMedia(s, 'media-good', join(s.work, 'good.roostupd')));
@@ -98,33 +108,43 @@ async function updateToB(s: TestState): Promise<void> {
   const installMs = Number(inst.match[2]);
   const trial = await vm.waitForConsole(/Command line: .*roost\.slot=b /, LIMITS.bootMs, inst.end);
   await vm.waitForConsole(/roost image: trial boot of slot b/, LIMITS.bootMs, trial.end);
-  const good = await vm.waitForConsole(/roost image: slot b marked good after (\d+) ms/, LIMITS.healthMs, trial.end);
-  const check: GatewayCheck = await checkGateway(base(s), s.user, s.password, LIMITS.healthMs);
-  await vm.waitForConsole(/roost image: not installing: slot b already runs/, LIMITS.bootMs, good.end);
-  const totalMs = Date.now() - t0;
+  if (s.hasApi) {
+    const good = await vm.waitForConsole(/roost image: slot b marked good after (\d+) ms/, LIMITS.healthMs, trial.end);
+    const check: GatewayCheck = await checkGateway(base(s), s.user, s.password, LIMITS.healthMs);
+    await vm.waitForConsole(/roost image: not installing: slot b already runs/, LIMITS.bootMs, good.end);
+    s.running = 'b';
+    s.results['updateToB'] = { release, installMs, updateToMarkedGoodMs: Date.now() - t0, things: check.thingIds };
+  } else {
+    const unhealthy = await vm.waitForConsole(/roost image: gateway not healthy after \d+ ms \((.*)\); falling back to slot a/, LIMITS.healthMs + LIMITS.bootMs, trial.end);
+    const back = await vm.waitForConsole(/Command line: .*roost\.slot=a /, LIMITS.bootMs, unhealthy.end);
+    await vm.waitForConsole(/roost image: slot b \(.*\) failed its trial boot; running slot a/, LIMITS.bootMs, back.end);
+    await vm.waitForConsole(/roost image: not installing: .* failed its trial boot in slot b before/, LIMITS.bootMs, back.end);
+    s.running = 'a';
+    s.results['updateToB'] = { release, installMs, unhealthyBecause: unhealthy.match[1], updateToFallbackMs: Date.now() - t0 };
+  }
   await stopVm(s);
-  s.results['updateToB'] = { release, installMs, updateToMarkedGoodMs: totalMs, things: check.thingIds };
 }
 
 async function failedUpdateFallsBack(s: TestState): Promise<void> {
+  const target = s.running === 'a' ? 'b' : 'a';
   const dir = join(s.work, 'broken-root');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
   writeFileSync(join(dir, 'README'), 'A root filesystem with no /sbin/init: its trial boot must fail.\n');
   const brokenRoot = join(s.work, 'broken-root.squashfs');
-  await runTool('mksquashfs', [dir, brokenRoot, '-noappend', '-quiet']);
+  await runTool('mksquashfs', [dir, brokenRoot, '-noappend', '-quiet', '-no-progress']);
   const release = makeUpdate(s, join(s.work, 'broken.roostupd'), `${pkgVersion()}-boottest.2-broken`, brokenRoot);
   const vm = startVm(s, 'boot3', await makeMedia(s, 'media-broken', join(s.work, 'broken.roostupd')));
   const t0 = Date.now();
-  const inst = await vm.waitForConsole(/roost image: installed .* in slot a /, LIMITS.installMs);
-  const trial = await vm.waitForConsole(/Command line: .*roost\.slot=a /, LIMITS.bootMs, inst.end);
-  const back = await vm.waitForConsole(/Command line: .*roost\.slot=b /, LIMITS.bootMs, trial.end);
+  const inst = await vm.waitForConsole(new RegExp(`roost image: installed .* in slot ${target} `), LIMITS.installMs);
+  const trial = await vm.waitForConsole(new RegExp(`Command line: .*roost\\.slot=${target} `), LIMITS.bootMs, inst.end);
+  const back = await vm.waitForConsole(new RegExp(`Command line: .*roost\\.slot=${s.running} `), LIMITS.bootMs, trial.end);
   const fallbackMs = Date.now() - t0;
-  await vm.waitForConsole(/roost image: slot a \(.*\) failed its trial boot; running slot b/, LIMITS.bootMs, back.end);
-  const check = await checkGateway(base(s), s.user, s.password, LIMITS.healthMs);
-  await vm.waitForConsole(/roost image: not installing: .* failed its trial boot in slot a before/, LIMITS.bootMs, back.end);
+  await vm.waitForConsole(new RegExp(`roost image: slot ${target} \\(.*\\) failed its trial boot; running slot ${s.running}`), LIMITS.bootMs, back.end);
+  const check = s.hasApi ? await checkGateway(base(s), s.user, s.password, LIMITS.healthMs) : null;
+  await vm.waitForConsole(new RegExp(`roost image: not installing: .* failed its trial boot in slot ${target} before`), LIMITS.bootMs, back.end);
   await stopVm(s);
-  s.results['failedUpdateFallsBack'] = { release, installToFallbackBootMs: fallbackMs, things: check.thingIds };
+  s.results['failedUpdateFallsBack'] = { release, slot: target, installToFallbackBootMs: fallbackMs, ...(check ? { things: check.thingIds } : {}) };
 }
 
 export const BOOT_TEST_STEPS: ReadonlyArray<[string, (s: TestState) => Promise<void>]> = [
@@ -138,7 +158,11 @@ async function main(): Promise<number> {
   const work = join(out, 'boot-test');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  const s: TestState = { out, work, disk: join(work, 'disk.img'), port: await freePort(), user: '', password: '', vm: null, results: {} };
+  const probe = await probeGatewayApi(join(projectRoot, 'dist/roost.js'));
+  console.log(probe.hasApi
+    ? `image-test: the gateway serves its HTTP API (${probe.detail}): checking /healthz, login and /things in the VM`
+    : `image-test: this build's gateway has NO HTTP API (${probe.detail}): the VM is checked through its console only, and the update to slot b must fail its trial boot and fall back`);
+  const s: TestState = { out, work, disk: join(work, 'disk.img'), port: await freePort(), user: '', password: '', vm: null, hasApi: probe.hasApi, running: 'a', results: { hasApi: probe.hasApi } };
   const timings: Record<string, number> = {};
   const started = Date.now();
   for (const [name, step] of BOOT_TEST_STEPS) {

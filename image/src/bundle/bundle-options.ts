@@ -3,6 +3,7 @@
  * can; packages with native `.node` files, or that are found on disk at run time, stay external
  * and are shipped next to the bundle in node_modules/ (see stage-app.ts).
  */
+import type { BuildOptions } from 'esbuild';
 
 /** Packages with native addons: never bundled, shipped with their built `.node` files. */
 export const NATIVE_PACKAGES: readonly string[] = [
@@ -39,7 +40,7 @@ export const ESM_REQUIRE_BANNER = [
 ].join('\n');
 
 /** The esbuild build options for one bundle (kept apart from the build call so it can be tested). */
-export function esbuildOptions(o: BundleOptions): Record<string, unknown> {
+export function esbuildOptions(o: BundleOptions): BuildOptions & { metafile: true; external: string[]; define: Record<string, string> } {
   return {
     entryPoints: [o.entry],
     outfile: o.outFile,
