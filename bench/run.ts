@@ -6,6 +6,8 @@ type Bench = () => Promise<void>;
 
 const BENCHMARKS: Readonly<Record<string, () => Promise<{ run: Bench }>>> = {
   'hub-ingest': () => import('./gateway/hub-ingest.bench.js'),
+  'coap-ingest': () => import('./coap/ingest.bench.js'),
+  'coap-junk': () => import('./coap/junk-rss.bench.js'),
 };
 
 const wanted = process.argv.slice(2);
