@@ -41,11 +41,15 @@ export interface FleetDevice {
   stop(): Promise<void>;
   /** Everything it sent and received so far (wakes counted by the runner). */
   traffic(): Omit<Traffic, 'wakes'>;
+  /** Reports commands that arrived since the last wake, for models that can only be polled. */
+  sync?(): void;
 }
 
 /** What the runner gives a device kind's create(). */
 export interface DeviceContext {
   deviceId: string;
+  /** Position of the device in the run (0-based, scenario order). */
+  index: number;
   /** Gateway address for this device's protocol (host and port of the CoAP endpoint, ...). */
   gateway: GatewayAddress;
   /** The faulty link every datagram goes through. */
@@ -56,6 +60,17 @@ export interface DeviceContext {
   onCommand(cmd: ReceivedCommand): void;
   /** Reading names this device sends. */
   readings: readonly string[];
+  /** Resources shared by devices of a run (a radio socket for many devices), closed when the run stops. */
+  shared: SharedResources;
+}
+
+export interface Closable {
+  close(): void;
+}
+
+export interface SharedResources {
+  /** The resource under `key`, made on first use. */
+  get<T extends Closable>(key: string, make: () => T): T;
 }
 
 /** Where the simulated devices find the gateway. */

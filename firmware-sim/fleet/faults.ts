@@ -46,10 +46,12 @@ export class FaultyLink {
     const lose = this.prng.chance(this.spec.loss);
     const dup = this.prng.chance(this.spec.duplication);
     const hold = this.prng.chance(this.spec.reorder);
+    const before = this.held;
+    this.held = null;
     const out: Buffer[] = [];
     if (lose) {
       this.counters.lostUp++;
-    } else if (hold && this.held === null) {
+    } else if (hold && before === null) {
       this.counters.reordered++;
       this.held = datagram;
     } else {
@@ -59,10 +61,7 @@ export class FaultyLink {
         out.push(datagram);
       }
     }
-    if (this.held !== null && this.held !== datagram) {
-      out.push(this.held);
-      this.held = null;
-    }
+    if (before !== null) out.push(before);
     return out;
   }
 

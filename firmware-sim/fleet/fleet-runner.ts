@@ -6,7 +6,7 @@
  * run's deterministic figures do not depend on timing.
  */
 import type { ActionClient } from './action-client.js';
-import type { DeviceKind, GatewayAddress, ReceivedCommand } from './device-model.js';
+import type { Closable, DeviceKind, GatewayAddress, ReceivedCommand, SharedResources } from './device-model.js';
 import { emptyFaultCounters, type FaultCounters } from './faults.js';
 import { forEachLimited, sleep } from './pool.js';
 import { Prng } from './prng.js';
@@ -74,6 +74,17 @@ export class FleetRunner {
   /** Commands that matched no invocation of this run (should stay 0). */
   unexpectedCommands = 0;
   private readonly byId = new Map<string, SimDevice>();
+  private readonly resources = new Map<string, Closable>();
+  private readonly shared: SharedResources = {
+    get: <T extends Closable>(key: string, make: () => T): T => {
+      let r = this.resources.get(key) as T | undefined;
+      if (!r) {
+        r = make();
+        this.resources.set(key, r);
+      }
+      return r;
+    },
+  };
   private readonly clock: () => number;
 
   constructor(private readonly opts: RunnerOptions) {
@@ -84,7 +95,7 @@ export class FleetRunner {
       const kind = opts.kinds[g.kind];
       if (!kind) throw new Error(`unknown device kind ${g.kind}`);
       for (const id of groupDeviceIds(g)) {
-        const d = new SimDevice(id, g.kind, kind, g, root, s.faults, s.energy, opts.gateway, this.faults, (dev, cmd) => this.onCommand(dev, cmd));
+        const d = new SimDevice(id, this.devices.length, g.kind, kind, g, root, s.faults, s.energy, opts.gateway, this.shared, this.faults, (dev, cmd) => this.onCommand(dev, cmd));
         this.devices.push(d);
         this.byId.set(id, d);
       }
@@ -106,6 +117,8 @@ export class FleetRunner {
 
   async stop(): Promise<void> {
     await forEachLimited(this.devices, 256, (d) => d.model.stop());
+    for (const r of this.resources.values()) r.close();
+    this.resources.clear();
   }
 
   private onCommand(dev: SimDevice, cmd: ReceivedCommand): void {

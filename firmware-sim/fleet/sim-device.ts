@@ -2,7 +2,7 @@
  * One device as the runner tracks it: its model, its random streams, its wake schedule (interval,
  * jitter, clock drift), its battery and what it sent and received.
  */
-import type { DeviceKind, FleetDevice, GatewayAddress, ReceivedCommand } from './device-model.js';
+import type { DeviceKind, FleetDevice, GatewayAddress, ReceivedCommand, SharedResources } from './device-model.js';
 import { addTraffic, emptyTraffic, radioChargeMah, sleepChargeMah, type Traffic } from './energy.js';
 import { FaultyLink, planDevice, rebootsNow, type DevicePlan, type FaultCounters } from './faults.js';
 import { makeReadings } from './generators.js';
@@ -36,6 +36,7 @@ export class SimDevice {
 
   constructor(
     readonly deviceId: string,
+    index: number,
     readonly kindName: string,
     readonly kind: DeviceKind,
     private readonly group: DeviceGroup,
@@ -43,6 +44,7 @@ export class SimDevice {
     faults: FaultSpec,
     private readonly energy: EnergySpec,
     gateway: GatewayAddress,
+    shared: SharedResources,
     counters: FaultCounters,
     onCommand: (device: SimDevice, cmd: ReceivedCommand) => void,
   ) {
@@ -55,7 +57,9 @@ export class SimDevice {
     this.nextWakeMs = Math.floor(this.schedule.uniform(0, group.wakeIntervalS * 1000));
     this.model = kind.create({
       deviceId,
+      index,
       gateway,
+      shared,
       link: this.link,
       options: group.options,
       readings: Object.keys(group.readings),

@@ -1,0 +1,12 @@
+/**
+ * The table of device kinds a scenario can name. Each row is a thin adapter over a device model
+ * of firmware-sim/<protocol>/; BLE and Zigbee models join here with their bindings.
+ */
+import type { DeviceKind } from './device-model.js';
+import { coapActuator } from './kinds/coap-actuator.js';
+import { coapSleepySensor } from './kinds/coap-sleepy-sensor.js';
+
+export const DEVICE_KINDS: Readonly<Record<string, DeviceKind>> = {
+  'coap-sleepy-sensor': coapSleepySensor,
+  'coap-actuator': coapActuator,
+};

@@ -1,0 +1,76 @@
+/**
+ * Fleet adapter for firmware-sim/coap's AlwaysOnActuator: registers as always-on (b=U); the
+ * gateway observes its temperature, so each "wake" is a new temperature notified to observers,
+ * and actions (POST /blink) arrive any time. The actuator owns its socket and offers no hook on
+ * it, so datagram faults do not apply and only notification counts are known (mains powered:
+ * no energy figures).
+ */
+import { AlwaysOnActuator } from '../../coap/index.js';
+import type { DeviceContext, DeviceKind, FleetDevice, WakeResult } from '../device-model.js';
+
+class CoapActuatorDevice implements FleetDevice {
+  readonly sleepy = false;
+  readonly deviceId: string;
+  readonly thingId: string;
+  private actuator: AlwaysOnActuator;
+  private seenBlinks = 0;
+  private notifications = 0;
+
+  constructor(private readonly ctx: DeviceContext) {
+    this.deviceId = ctx.deviceId;
+    this.thingId = `urn:roost:coap:${ctx.deviceId}`;
+    this.actuator = this.make();
+  }
+
+  private make(): AlwaysOnActuator {
+    const lifetimeS = typeof this.ctx.options['lifetimeS'] === 'number' ? this.ctx.options['lifetimeS'] : 3600;
+    return new AlwaysOnActuator({ gateway: { host: this.ctx.gateway.host, port: this.ctx.gateway.coapPort }, ep: this.ctx.deviceId, lifetimeS });
+  }
+
+  async start(): Promise<void> {
+    await this.actuator.register();
+  }
+
+  wake(readings: Record<string, number>): Promise<WakeResult> {
+    this.sync();
+    const observers = this.actuator.observerCount;
+    if (readings['temp'] !== undefined) {
+      this.actuator.setTemperature(readings['temp']);
+      this.notifications += observers;
+    }
+    // Notifications are NON (RFC 7641 §4.2): "acknowledged" means someone was observing.
+    return Promise.resolve({ acknowledged: observers > 0 });
+  }
+
+  sync(): void {
+    const blinks = this.actuator.blinks;
+    for (; this.seenBlinks < blinks.length; this.seenBlinks++) this.ctx.onCommand({ name: 'blink', input: blinks[this.seenBlinks] });
+  }
+
+  async reboot(): Promise<void> {
+    this.sync();
+    this.actuator.close();
+    this.actuator = this.make();
+    this.seenBlinks = 0;
+    await this.actuator.register();
+  }
+
+  stop(): Promise<void> {
+    this.sync();
+    this.actuator.close();
+    return Promise.resolve();
+  }
+
+  traffic(): { datagramsUp: number; bytesUp: number; datagramsDown: number; bytesDown: number } {
+    return { datagramsUp: this.notifications, bytesUp: 0, datagramsDown: 0, bytesDown: 0 };
+  }
+}
+
+export const coapActuator: DeviceKind = {
+  binding: 'coap',
+  sleepy: false,
+  power: 'mains',
+  readings: ['temp'],
+  actions: ['blink'],
+  create: (ctx) => new CoapActuatorDevice(ctx),
+};

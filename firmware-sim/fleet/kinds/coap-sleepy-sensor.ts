@@ -1,0 +1,104 @@
+/**
+ * Fleet adapter for firmware-sim/coap's SleepySensor: registers at power-on (RFC 9176), sends
+ * the scenario's readings as SenML+CBOR at each wake and runs the items piggybacked on the
+ * answers. Sensors share FleetRadio sockets (`devicesPerRadio` per socket).
+ */
+import { SleepySensor, type DownlinkItem } from '../../coap/index.js';
+import type { DeviceContext, DeviceKind, FleetDevice, WakeResult } from '../device-model.js';
+import { FleetRadio, type RadioAccount } from './fleet-radio.js';
+
+export interface CoapSensorOptions {
+  /** Sensors sharing one UDP socket (default 250). */
+  devicesPerRadio: number;
+  /** CON retransmission timeout of the device (RFC 7252 ACK_TIMEOUT; default 1000). */
+  ackTimeoutMs: number;
+  /** Registration lifetime (s). */
+  lifetimeS: number;
+}
+
+class CoapSleepySensorDevice implements FleetDevice {
+  readonly sleepy = true;
+  readonly thingId: string;
+  private sensor: SleepySensor;
+  private readonly radio: FleetRadio;
+  private readonly account: RadioAccount;
+  private next: Record<string, number> = {};
+  private datagramsDown = 0;
+  private bytesDown = 0;
+  private stopped = false;
+
+  constructor(private readonly ctx: DeviceContext, private readonly opts: CoapSensorOptions) {
+    this.deviceId = ctx.deviceId;
+    this.thingId = `urn:roost:coap:${ctx.deviceId}`;
+    this.radio = ctx.shared.get(`coap-radio-${Math.floor(ctx.index / opts.devicesPerRadio)}`, () => new FleetRadio({ ackTimeoutMs: opts.ackTimeoutMs }));
+    this.account = { link: ctx.link, datagramsUp: 0, bytesUp: 0 };
+    this.sensor = this.makeSensor();
+  }
+
+  readonly deviceId: string;
+
+  private makeSensor(): SleepySensor {
+    return new SleepySensor({
+      gateway: { host: this.ctx.gateway.host, port: this.ctx.gateway.coapPort },
+      ep: this.ctx.deviceId,
+      radio: this.radio,
+      lifetimeS: this.opts.lifetimeS,
+      read: () => this.next,
+      onItem: (item: DownlinkItem) => {
+        this.ctx.onCommand({ name: item.name, input: item.input, itemId: item.id });
+        return { done: item.name };
+      },
+    });
+  }
+
+  private async wakeOnce(): Promise<void> {
+    try {
+      const rep = await this.sensor.wake();
+      this.datagramsDown += rep.exchanges;
+      this.bytesDown += rep.bytesDown;
+    } finally {
+      this.radio.flush(this.ctx.deviceId, { host: this.ctx.gateway.host, port: this.ctx.gateway.coapPort });
+    }
+  }
+
+  async start(): Promise<void> {
+    this.radio.attach(this.ctx.deviceId, this.account);
+    await this.wakeOnce(); // the first wake registers
+  }
+
+  async wake(readings: Record<string, number>): Promise<WakeResult> {
+    this.next = readings;
+    await this.wakeOnce();
+    return { acknowledged: true };
+  }
+
+  async reboot(): Promise<void> {
+    // State lost: a new firmware instance registers again (same endpoint name).
+    this.sensor = this.makeSensor();
+    await this.wakeOnce();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.radio.detach(this.ctx.deviceId);
+  }
+
+  traffic(): { datagramsUp: number; bytesUp: number; datagramsDown: number; bytesDown: number } {
+    return { datagramsUp: this.account.datagramsUp, bytesUp: this.account.bytesUp, datagramsDown: this.datagramsDown, bytesDown: this.bytesDown };
+  }
+}
+
+function sensorOptions(o: Record<string, unknown>): CoapSensorOptions {
+  const num = (k: string, d: number): number => (typeof o[k] === 'number' ? (o[k] as number) : d);
+  return { devicesPerRadio: num('devicesPerRadio', 250), ackTimeoutMs: num('ackTimeoutMs', 1000), lifetimeS: num('lifetimeS', 3600) };
+}
+
+export const coapSleepySensor: DeviceKind = {
+  binding: 'coap',
+  sleepy: true,
+  power: 'battery',
+  readings: ['temp'],
+  actions: ['blink'],
+  create: (ctx) => new CoapSleepySensorDevice(ctx, sensorOptions(ctx.options)),
+};

@@ -1,0 +1,72 @@
+/**
+ * A SimRadio (firmware-sim/coap) shared by many simulated CoAP devices, with the fleet's hooks on
+ * the way out: every datagram a device sends is counted for that device and passes through the
+ * device's FaultyLink (loss, duplication, reordering). The device is found from the request's
+ * path (`/t/<ep>`, `/a/<ep>/<id>`) or query (`/rd?ep=<ep>`); other datagrams pass untouched.
+ */
+import { parse } from 'coap-packet';
+import { SimRadio, type Address } from '../../coap/index.js';
+import type { FaultyLink } from '../faults.js';
+
+export interface RadioAccount {
+  link: FaultyLink;
+  datagramsUp: number;
+  bytesUp: number;
+}
+
+function endpointOf(bytes: Buffer): string | undefined {
+  let path: string[];
+  let query: string[];
+  try {
+    const p = parse(bytes);
+    if (!p.code.startsWith('0.') || p.code === '0.00') return undefined;
+    path = p.options.filter((o) => o.name === 'Uri-Path').map((o) => o.value.toString());
+    query = p.options.filter((o) => o.name === 'Uri-Query').map((o) => o.value.toString());
+  } catch {
+    return undefined;
+  }
+  if ((path[0] === 't' || path[0] === 'a') && path[1]) return path[1];
+  if (path[0] === 'rd') return query.find((q) => q.startsWith('ep='))?.slice(3);
+  return undefined;
+}
+
+export class FleetRadio extends SimRadio {
+  private readonly accounts = new Map<string, RadioAccount>();
+  /** Datagrams no device could be named for (ACKs, answers to the gateway's requests). */
+  unattributed = 0;
+  private opening: Promise<Address> | null = null;
+
+  /** SimRadio.open() called concurrently (many devices, one socket) fails with EBADF: open once. */
+  override open(): Promise<Address> {
+    this.opening ??= super.open();
+    return this.opening;
+  }
+
+  attach(ep: string, account: RadioAccount): void {
+    this.accounts.set(ep, account);
+  }
+
+  detach(ep: string): void {
+    this.accounts.delete(ep);
+  }
+
+  override sendRaw(bytes: Buffer, to: Address): void {
+    const ep = endpointOf(bytes);
+    const account = ep === undefined ? undefined : this.accounts.get(ep);
+    if (!account) {
+      this.unattributed++;
+      super.sendRaw(bytes, to);
+      return;
+    }
+    account.datagramsUp++;
+    account.bytesUp += bytes.length;
+    const onAir = account.link.active ? account.link.up(bytes) : [bytes];
+    for (const b of onAir) super.sendRaw(b, to);
+  }
+
+  /** Sends what a device's link still holds back (it goes to sleep). */
+  flush(ep: string, to: Address): void {
+    const account = this.accounts.get(ep);
+    if (account) for (const b of account.link.flush()) super.sendRaw(b, to);
+  }
+}
