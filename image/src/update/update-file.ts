@@ -80,7 +80,12 @@ export interface VerifiedUpdate {
  * Throws BadRequestError (malformed) or UnauthenticatedError (unknown key, bad signature).
  */
 export function openUpdate(path: string, trustedKeys: ReadonlyMap<string, Uint8Array>): VerifiedUpdate {
-  const fd = openSync(path, 'r');
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new BadRequestError(`update file: cannot open ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
   try {
     const fixed = Buffer.alloc(FIXED_HEADER_BYTES);
     const got = readSync(fd, fixed, 0, FIXED_HEADER_BYTES, 0);

@@ -114,6 +114,7 @@ test('a changed manifest, an unknown key, a short or long file are refused befor
   assert.throws(() => openUpdate(file, trusted(r)), /bytes, the manifest says/);
   writeFileSync(file, Buffer.concat([good, Buffer.from([0])]));
   assert.throws(() => openUpdate(file, trusted(r)), /bytes, the manifest says/);
+  assert.throws(() => openUpdate(join(r.dir, 'missing.roostupd'), trusted(r)), /cannot open .* \(ENOENT\)/);
 });
 
 test('wrong architecture, a root larger than the slot, and an install during a trial boot are refused', async () => {
