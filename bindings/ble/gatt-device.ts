@@ -1,6 +1,6 @@
 /**
  * One configured GATT device. Always-on (mains) devices keep a connection, subscribe to their
- * notifying characteristics and reconnect with backoff. Sleepy devices get a session when their
+ * notifying characteristics and reconnect with backoff when they advertise again. Sleepy devices get a session when their
  * connectable advertisement is seen: connect, read, open the awake window (the hub hands the
  * first pending write to deliver() at once), deliver the rest, disconnect.
  */
@@ -59,7 +59,8 @@ export class GattDevice {
   private busy = false;
   private stopped = false;
   private backoffMs: number;
-  private reconnectTimer: unknown = null;
+  /** An always-on device is connected again when it advertises, not before this time. */
+  private nextAttemptAt = 0;
   private inFlight = 0;
   private started = 0;
   private idleWaiters: Array<() => void> = [];
@@ -76,25 +77,25 @@ export class GattDevice {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.reconnectTimer !== null) this.deps.timers.clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
     const c = this.conn;
     this.conn = null;
     await c?.disconnect().catch(() => undefined);
   }
 
-  /** The adapter is (back) up: an always-on device connects now. */
+  /** The adapter is (back) up: an always-on device connects at its next advertisement. */
   adapterUp(): void {
-    if (this.config.sleepy || this.conn || this.busy || this.stopped) return;
-    if (this.reconnectTimer !== null) this.deps.timers.clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
+    this.nextAttemptAt = 0;
     this.backoffMs = this.deps.timings.reconnectMinMs;
-    void this.connectMains();
   }
 
+  /** Connects only on a connectable advertisement: a controller can only reach an advertising peripheral. */
   onAdvertisement(adv: Advertisement): void {
-    if (!this.config.sleepy || !adv.connectable || this.busy || this.stopped) return;
+    if (!adv.connectable || this.busy || this.stopped || this.conn) return;
     const { ctx } = this.deps;
+    if (!this.config.sleepy) {
+      if (ctx.now() >= this.nextAttemptAt) void this.connectMains();
+      return;
+    }
     const due = this.mappings === null
       || ctx.now() - this.lastReadAt >= this.config.readIntervalMs
       || (ctx.hasThing(this.thingId) && ctx.pending(this.thingId).length > 0);
@@ -197,14 +198,10 @@ export class GattDevice {
     }
   }
 
+  /** Backoff between attempts: reconnectMinMs doubling up to reconnectMaxMs, reset by a good link. */
   private scheduleReconnect(): void {
-    if (this.stopped || this.reconnectTimer !== null) return;
-    const delay = this.backoffMs;
+    this.nextAttemptAt = this.deps.ctx.now() + this.backoffMs;
     this.backoffMs = Math.min(this.deps.timings.reconnectMaxMs, this.backoffMs * 2);
-    this.reconnectTimer = this.deps.timers.setTimeout(() => {
-      this.reconnectTimer = null;
-      void this.connectMains();
-    }, delay);
   }
 
   private async session(): Promise<void> {

@@ -28,22 +28,28 @@ class NobleConnection implements BleConnection {
     return out;
   }
 
-  private char(service: string, characteristic: string): Characteristic {
-    const c = this.chars.get(`${normalizeUuid(service)}/${normalizeUuid(characteristic)}`);
+  /** Handles are per connection: a later session finds the characteristics it needs by UUID. */
+  private async char(service: string, characteristic: string): Promise<Characteristic> {
+    const key = `${normalizeUuid(service)}/${normalizeUuid(characteristic)}`;
+    if (!this.chars.has(key)) {
+      const { characteristics } = await this.peripheral.discoverSomeServicesAndCharacteristicsAsync([normalizeUuid(service)], [normalizeUuid(characteristic)]);
+      for (const c of characteristics) this.chars.set(`${normalizeUuid(service)}/${normalizeUuid(c.uuid)}`, c);
+    }
+    const c = this.chars.get(key);
     if (!c) throw new BindingUnavailableError(`${this.address} offers no characteristic ${characteristic} in service ${service}`);
     return c;
   }
 
   async read(service: string, characteristic: string): Promise<Uint8Array> {
-    return this.char(service, characteristic).readAsync();
+    return (await this.char(service, characteristic)).readAsync();
   }
 
   async write(service: string, characteristic: string, data: Uint8Array, withoutResponse = false): Promise<void> {
-    await this.char(service, characteristic).writeAsync(Buffer.from(data), withoutResponse);
+    await (await this.char(service, characteristic)).writeAsync(Buffer.from(data), withoutResponse);
   }
 
   async subscribe(service: string, characteristic: string, onValue: (value: Uint8Array) => void): Promise<void> {
-    const c = this.char(service, characteristic);
+    const c = await this.char(service, characteristic);
     c.on('data', (data: Buffer, isNotification: boolean) => {
       if (isNotification) onValue(data);
     });
@@ -61,6 +67,8 @@ class NobleConnection implements BleConnection {
 }
 
 class NobleCentral extends EventEmitter implements BleCentral {
+  private wantScan = false;
+
   constructor(private readonly noble: Noble) {
     super();
     noble.on('stateChange', (s: AdapterState) => this.emit('state', s));
@@ -80,11 +88,13 @@ class NobleCentral extends EventEmitter implements BleCentral {
   }
 
   async startScanning(): Promise<void> {
+    this.wantScan = true;
     // Duplicates on: every advertisement carries fresh sensor data.
     await this.noble.startScanningAsync([], true);
   }
 
   async stopScanning(): Promise<void> {
+    this.wantScan = false;
     await this.noble.stopScanningAsync();
   }
 
@@ -101,6 +111,8 @@ class NobleCentral extends EventEmitter implements BleCentral {
       return new NobleConnection(address, p);
     } finally {
       clearTimeout(timer);
+      // noble stops the scan to connect and leaves it stopped; passive sensors need it back.
+      if (this.wantScan && this.noble.state === 'poweredOn') await this.noble.startScanningAsync([], true).catch(() => undefined);
     }
   }
 

@@ -59,8 +59,8 @@ test('always-on device: notifications update the twin, writes go out at once, th
   try {
     const dev = environmentalSensor({ address, sleepy: false });
     rig.sim.add(dev);
-    // The binding tried before the device was on air; it retries after reconnectMinMs.
-    await rig.clock.advance(1500);
+    // Connected at its first connectable advertisement.
+    await rig.clock.advance(1010);
     const id = rig.thingId(address);
     assert.equal(rig.sim.linkCount, 1);
     assert.equal(rig.gw.hub.getThing(id).sleepy, false);
@@ -84,7 +84,7 @@ test('always-on device: notifications update the twin, writes go out at once, th
     assert.equal(rig.gw.hub.getThing(id).online, true);
 
     await rig.sim.resetAdapter();
-    await rig.clock.advance(10);
+    await rig.clock.advance(1010);
     assert.equal(rig.sim.linkCount, 1, 'reconnected after the adapter reset');
     const s = rig.binding.status();
     assert.equal(s.state, 'running');
