@@ -164,6 +164,7 @@ export class FleetRunner {
   async settle(): Promise<void> {
     const deadline = this.clock() + this.opts.scenario.settleS * 1000;
     for (;;) {
+      for (const d of this.devices) d.model.sync?.();
       const open = this.sent.filter((a) => a.id !== undefined && !FINAL.has(a.state ?? ''));
       await Promise.all(open.map(async (a) => {
         try {

@@ -1,13 +1,77 @@
 /**
- * `roost demo [--data DIR]`: the gateway on its default ports with the demo configuration, for a
- * newcomer's `make run`.
+ * `roost demo [--data DIR] [--scenario FILE] [--duration S]`: the gateway on its default ports
+ * with the CoAP binding, plus the simulated demo fleet (firmware-sim/scenarios/demo.yaml) in the
+ * same process, for a newcomer's `make run`. The fleet is an independent peer: it reaches the
+ * gateway over UDP and the HTTP API like any device and client would. Ctrl-C stops the fleet
+ * (with its report) and then the gateway.
  */
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startGateway } from '../../gateway.js';
-import { runUntilSignal } from './start.js';
+import { DEVICE_KINDS } from '../../../firmware-sim/fleet/device-kinds.js';
+import { runSession } from '../../../firmware-sim/fleet/fleet-session.js';
+import { HubClient } from '../../../firmware-sim/fleet/hub-client.js';
+import { loadScenario } from '../../../firmware-sim/fleet/scenario.js';
+import { InternalError } from '../../../protocols/errors.js';
+import { startGateway, type Gateway } from '../../gateway.js';
+import { applyOverrides, finish, signalAbort } from './fleet.js';
+import { STOP_TIMEOUT_MS } from './start.js';
+
+export const DEMO_SCENARIO = fileURLToPath(new URL('../../../firmware-sim/scenarios/demo.yaml', import.meta.url));
+
+/** Until Ctrl-C: a year of simulated time. */
+const DEMO_DURATION_S = 365 * 86400;
+
+/** Gateway config of the demo: every device of the fleet registers from 127.0.0.1. */
+export function demoConfig(adminPassword: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    auth: { adminPassword },
+    bindings: {
+      system: { enabled: true },
+      coap: { enabled: true, registrationsPerMinutePerAddress: 100000 },
+    },
+    ...overrides,
+  };
+}
+
+function banner(gw: Gateway, devices: number, coapPort: number): string {
+  return [
+    '',
+    `Roost demo: the gateway and ${devices} simulated devices in one process.`,
+    `  HTTP API   ${gw.httpUrl ?? '(not running)'}   (GET /things lists them; log in with POST /auth/token)`,
+    `  MQTT       ${gw.mqttUrl ?? '(not running)'}`,
+    `  CoAP       udp port ${coapPort} (the simulated devices talk to it)`,
+    '  Ctrl-C stops the fleet, prints its report, and stops the gateway.',
+    '',
+  ].join('\n');
+}
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { data: { type: 'string', short: 'd' } }, strict: true });
-  const gw = await startGateway({ dataDir: values.data ?? './data' });
-  return runUntilSignal(gw);
+  const { values } = parseArgs({
+    args: argv,
+    options: { data: { type: 'string', short: 'd' }, scenario: { type: 'string', short: 's' }, duration: { type: 'string' }, report: { type: 'string', short: 'r' } },
+    strict: true,
+  });
+  const scenario = applyOverrides(loadScenario(values.scenario ?? DEMO_SCENARIO, DEVICE_KINDS), { duration: values.duration ?? String(DEMO_DURATION_S) });
+  const password = process.env['ROOST_ADMIN_PASSWORD'] ?? randomBytes(12).toString('base64url');
+  const gw = await startGateway({ config: demoConfig(password), dataDir: values.data ?? './data' });
+  const abort = signalAbort();
+  try {
+    const coap = gw.binding('coap') as (ReturnType<Gateway['binding']> & { listening?: { address: string; port: number } | null }) | undefined;
+    const at = coap?.listening;
+    if (!at) throw new InternalError('the CoAP binding did not start; the demo fleet needs it');
+    if (!gw.httpUrl) throw new InternalError('the HTTP API did not start; the demo fleet sends its actions through it');
+    const actions = new HubClient({ baseUrl: gw.httpUrl, username: gw.config.auth.adminUser, password });
+    await actions.login();
+    const devices = scenario.devices.reduce((n, g) => n + g.count, 0);
+    process.stderr.write(banner(gw, devices, at.port));
+    const result = await runSession({ scenario, gateway: { host: '127.0.0.1', coapPort: at.port }, actions, signal: abort.signal, progress: process.stderr });
+    return finish(result, values.report);
+  } finally {
+    abort.dispose();
+    const force = setTimeout(() => process.exit(1), STOP_TIMEOUT_MS);
+    force.unref();
+    await gw.stop();
+    clearTimeout(force);
+  }
 }

@@ -1,0 +1,61 @@
+/**
+ * End-to-end check of a run: every action the scenario sent reached its device exactly once,
+ * and every reading the gateway acknowledged is in the gateway's history (in order; history may
+ * hold more, e.g. a value the device had before the run). Needs the runner to record readings.
+ */
+import type { FleetRunner } from './fleet-runner.js';
+
+/** Where the check reads history: the hub's history API, or the hub itself in-process. */
+export type HistorySource = (thingId: string, name: string) => Promise<unknown[]>;
+
+export interface Verification {
+  ok: boolean;
+  readingsChecked: number;
+  readingsMissing: number;
+  actionsChecked: number;
+  actionsNotExactlyOnce: number;
+  /** The first problems found, for the message. */
+  problems: string[];
+}
+
+/** Is `want` a subsequence of `have`? */
+function missingFrom(want: readonly unknown[], have: readonly unknown[]): number {
+  let j = 0;
+  let missing = 0;
+  for (const w of want) {
+    let k = j;
+    while (k < have.length && have[k] !== w) k++;
+    if (k === have.length) missing++;
+    else j = k + 1;
+  }
+  return missing;
+}
+
+export async function verifyRun(runner: FleetRunner, history: HistorySource, maxProblems = 20): Promise<Verification> {
+  const v: Verification = { ok: true, readingsChecked: 0, readingsMissing: 0, actionsChecked: 0, actionsNotExactlyOnce: 0, problems: [] };
+  const note = (p: string): void => {
+    if (v.problems.length < maxProblems) v.problems.push(p);
+  };
+  for (const d of runner.devices) {
+    const acked = d.log.filter((l) => l.acknowledged);
+    const names = new Set(acked.flatMap((l) => Object.keys(l.values)));
+    for (const name of names) {
+      const want = acked.map((l) => l.values[name]).filter((x) => x !== undefined);
+      const have = await history(d.model.thingId, name);
+      const missing = missingFrom(want, have);
+      v.readingsChecked += want.length;
+      v.readingsMissing += missing;
+      if (missing > 0) note(`${d.deviceId}/${name}: ${missing} of ${want.length} acknowledged readings not in history`);
+    }
+  }
+  for (const a of runner.sent) {
+    v.actionsChecked++;
+    if (a.received !== 1 || a.error !== undefined) {
+      v.actionsNotExactlyOnce++;
+      note(`${a.key} ${a.action} on ${a.device}: received ${a.received} times${a.error ? `, ${a.error}` : ''} (state ${a.state ?? 'none'})`);
+    }
+  }
+  if (runner.unexpectedCommands > 0) note(`${runner.unexpectedCommands} commands matched no action of this run`);
+  v.ok = v.readingsMissing === 0 && v.actionsNotExactlyOnce === 0 && runner.unexpectedCommands === 0;
+  return v;
+}

@@ -1,0 +1,97 @@
+/**
+ * `roost fleet --scenario FILE [--gateway HOST[:PORT]]`: the simulated fleet alone, against a
+ * running gateway: CoAP devices talk to HOST on --coap-port, the scenario's actions go through
+ * the hub's HTTP API at HOST:PORT (default 8080) as --user (password from ROOST_ADMIN_PASSWORD).
+ * Live progress on stderr; the human summary on stdout; the JSON report with --report FILE.
+ * Exit status 0 when the run completed and every action was delivered exactly once.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DEVICE_KINDS } from '../../../firmware-sim/fleet/device-kinds.js';
+import { runSession, type SessionResult } from '../../../firmware-sim/fleet/fleet-session.js';
+import { HubClient } from '../../../firmware-sim/fleet/hub-client.js';
+import { summarize } from '../../../firmware-sim/fleet/report.js';
+import { loadScenario, type Scenario } from '../../../firmware-sim/fleet/scenario.js';
+import { ConfigInvalidError } from '../../../protocols/errors.js';
+
+export const FLEET_OPTIONS = {
+  scenario: { type: 'string', short: 's' },
+  gateway: { type: 'string', short: 'g' },
+  'coap-port': { type: 'string' },
+  user: { type: 'string', short: 'u' },
+  report: { type: 'string', short: 'r' },
+  speed: { type: 'string' },
+  duration: { type: 'string' },
+  seed: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
+function num(name: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < min) throw new ConfigInvalidError(`--${name}: expected a number >= ${min}, got '${text}'`);
+  return n;
+}
+
+/** Applies --speed, --duration and --seed to a loaded scenario. */
+export function applyOverrides(s: Scenario, v: { speed?: string; duration?: string; seed?: string }): Scenario {
+  const speed = num('speed', v.speed, 0);
+  const duration = num('duration', v.duration, 1);
+  return {
+    ...s,
+    ...(speed !== undefined ? { speed } : {}),
+    ...(duration !== undefined ? { durationS: duration } : {}),
+    ...(v.seed !== undefined ? { seed: v.seed } : {}),
+  };
+}
+
+/** Splits `host[:port]` (IPv6 in brackets). */
+export function parseHost(text: string, defaultPort: number): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(text);
+  if (!m) throw new ConfigInvalidError(`--gateway: expected HOST or HOST:PORT, got '${text}'`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : defaultPort };
+}
+
+/** Prints the summary, writes the JSON report, and turns the outcome into an exit status. */
+export function finish(result: SessionResult, reportFile: string | undefined): number {
+  const { report } = result;
+  console.log(summarize(report));
+  if (reportFile) writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+  const a = report.actions;
+  return report.completed && a.deliveredOnce === a.sent && a.unexpected === 0 ? 0 : 1;
+}
+
+/** An AbortSignal raised by the first SIGINT/SIGTERM (the run then reports what it covered). */
+export function signalAbort(): { signal: AbortSignal; dispose(): void } {
+  const ctl = new AbortController();
+  const on = (): void => ctl.abort();
+  process.once('SIGINT', on);
+  process.once('SIGTERM', on);
+  return { signal: ctl.signal, dispose: () => { process.off('SIGINT', on); process.off('SIGTERM', on); } };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: FLEET_OPTIONS, strict: true });
+  if (!values.scenario) throw new ConfigInvalidError('roost fleet needs --scenario FILE');
+  const scenario = applyOverrides(loadScenario(values.scenario, DEVICE_KINDS), values);
+  const http = parseHost(values.gateway ?? '127.0.0.1', 8080);
+  const coapPort = num('coap-port', values['coap-port'], 1) ?? 5683;
+  const password = process.env['ROOST_ADMIN_PASSWORD'];
+  if (!password) throw new ConfigInvalidError('set ROOST_ADMIN_PASSWORD to the password of --user (default admin): the fleet sends its actions through the hub API');
+  const host = http.host.includes(':') ? `[${http.host}]` : http.host;
+  const actions = new HubClient({ baseUrl: `http://${host}:${http.port}`, username: values.user ?? 'admin', password });
+  await actions.login();
+  const abort = signalAbort();
+  try {
+    const result = await runSession({
+      scenario,
+      gateway: { host: http.host, coapPort },
+      actions,
+      signal: abort.signal,
+      ...(values.quiet ? {} : { progress: process.stderr }),
+    });
+    return finish(result, values.report);
+  } finally {
+    abort.dispose();
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The fleet runner against a real gateway (CoAP binding on 127.0.0.1 port 0): the same seed
+ * gives the same report, another seed another one; every action reaches its device exactly
+ * once and every acknowledged reading is in history, with all fault kinds switched on.
+ * Actions go to the hub in-process here; test/gateway/cli/fleet.integration.test.ts sends them
+ * through the HTTP API.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ActionClient } from '../../../firmware-sim/fleet/action-client.js';
+import { DEVICE_KINDS } from '../../../firmware-sim/fleet/device-kinds.js';
+import { runSession } from '../../../firmware-sim/fleet/fleet-session.js';
+import { deterministicPart, summarize } from '../../../firmware-sim/fleet/report.js';
+import { parseScenario, type Scenario } from '../../../firmware-sim/fleet/scenario.js';
+import { verifyRun } from '../../../firmware-sim/fleet/verify.js';
+import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
+
+const SCENARIO = `
+name: faulty
+durationS: 240
+speed: 0
+settleS: 10
+devices:
+  - kind: coap-sleepy-sensor
+    count: 8
+    idPrefix: s
+    wakeIntervalS: 10
+    wakeJitterS: 3
+    options: { ackTimeoutMs: 100 }
+    readings: { temp: { generator: random-walk, start: 21, stepMax: 0.4 } }
+  - kind: coap-actuator
+    count: 2
+    idPrefix: lamp
+    wakeIntervalS: 7
+    readings: { temp: { generator: sine, mean: 20, amplitude: 3, periodS: 120, noise: 0.2 } }
+actions:
+  - { atS: 5, device: s-1, action: blink, input: { times: 2 }, repeatEveryS: 30, repeatCount: 6 }
+  - { atS: 9, device: lamp-0, action: blink, input: { times: 1 }, repeatEveryS: 20, repeatCount: 8 }
+  - { atS: 50, device: s-6, action: blink, input: { times: 4 } }
+faults:
+  loss: 0.08
+  duplication: 0.08
+  reorder: 0.08
+  rebootPerWake: 0.03
+  clockDriftPpm: 100
+  batteryDepletion: { fraction: 0.25, remainingMah: 0.002 }
+`;
+
+function scenario(seed: number): Scenario {
+  return { ...parseScenario(SCENARIO, { kinds: DEVICE_KINDS }), seed };
+}
+
+export function hubActions(gw: TestGateway): ActionClient {
+  return {
+    invoke: (thingId, action, input) => Promise.resolve(gw.hub.invokeAction(thingId, action, input)),
+    status: (id) => Promise.resolve(gw.hub.getAction(id)),
+  };
+}
+
+async function runOnFreshGateway(s: Scenario) {
+  const gw = await startTestGateway({ bindings: { coap: { enabled: true, host: '127.0.0.1', port: 0, registrationsPerMinutePerAddress: 100000 } } });
+  try {
+    const at = (gw.binding('coap') as unknown as { listening: { address: string; port: number } }).listening;
+    const result = await runSession({ scenario: s, gateway: { host: at.address, coapPort: at.port }, actions: hubActions(gw), recordReadings: true });
+    const verification = await verifyRun(result.runner, (thingId, name) => Promise.resolve(gw.hub.history({ thingId, name, limit: 10000 }).map((r) => r.value)));
+    return { ...result, verification };
+  } finally {
+    await gw.stop();
+  }
+}
+
+describe('fleet runner against a real gateway', () => {
+  it('same seed, same report; every action exactly once, every acknowledged reading in history', async () => {
+    const a = await runOnFreshGateway(scenario(11));
+    const b = await runOnFreshGateway(scenario(11));
+    assert.deepEqual(deterministicPart(a.report), deterministicPart(b.report));
+    for (const r of [a, b]) {
+      assert.ok(r.verification.ok, r.verification.problems.join('\n'));
+      assert.equal(r.verification.actionsChecked, 15);
+      assert.ok(r.verification.readingsChecked > 150, `${r.verification.readingsChecked} readings checked`);
+    }
+    if (process.env["FLEET_TEST_PRINT"]) console.log(summarize(a.report));
+    const f = a.report.faults;
+    assert.ok(f.lostUp > 0 && f.duplicated > 0 && f.reordered > 0 && f.reboots > 0 && f.depleted > 0, JSON.stringify(f));
+    assert.equal(a.report.actions.deliveredOnce, 15);
+    assert.deepEqual(a.report.actions.states, { completed: 15 });
+    const sensors = a.report.kinds['coap-sleepy-sensor'];
+    assert.ok(sensors?.energy && sensors.energy.batteryLifeDays > 0 && Number.isFinite(sensors.energy.batteryLifeDays));
+    assert.ok(sensors.energy.radioOnMsPerWake > 23, 'start-up and rx window at least');
+  });
+
+  it('another seed gives another report', async () => {
+    const a = await runOnFreshGateway({ ...scenario(12), durationS: 60, actions: [] });
+    const b = await runOnFreshGateway({ ...scenario(13), durationS: 60, actions: [] });
+    assert.notDeepEqual(deterministicPart(a.report).perDevice, deterministicPart(b.report).perDevice);
+  });
+});
