@@ -26,6 +26,8 @@ export interface SimCentralOptions {
   controllerMaxConnections?: number;
   /** How long a sleepy peripheral listens for a connect after it advertised. */
   listenWindowMs?: number;
+  /** Radio time of one ATT exchange (one connection event) in the energy report. */
+  connectionIntervalMs?: number;
   /** Seed of the advertising jitter (runs are reproducible). */
   seed?: number;
   initialState?: SimAdapterState;
@@ -45,6 +47,8 @@ class SimConnection {
   private readonly listeners: Array<(reason: string) => void> = [];
   private readonly unsubs: Array<() => void> = [];
   open = true;
+  /** ATT exchanges on this link; each costs a connection event of radio time. */
+  exchanges = 0;
 
   constructor(readonly address: string, private readonly device: GattPeripheral, private readonly central: SimCentral, readonly openedAt: number) {}
 
@@ -88,6 +92,7 @@ class SimConnection {
   }
 
   private async turn(): Promise<void> {
+    this.exchanges++;
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (!this.open) throw new Error(`${this.address}: link lost`);
   }
@@ -110,6 +115,7 @@ export class SimCentral extends EventEmitter {
   private readonly clock: VirtualClock;
   private readonly maxLinks: number;
   private readonly listenWindowMs: number;
+  private readonly intervalMs: number;
   private readonly random: () => number;
   private readonly devices = new Map<string, { device: SimDevice; timer: unknown; lastAdvAt: number }>();
   private readonly links = new Set<SimConnection>();
@@ -123,6 +129,7 @@ export class SimCentral extends EventEmitter {
     this.clock = opts.clock;
     this.maxLinks = opts.controllerMaxConnections ?? 8;
     this.listenWindowMs = opts.listenWindowMs ?? 2000;
+    this.intervalMs = opts.connectionIntervalMs ?? 30;
     this.random = prng(opts.seed ?? 1);
     this.state = opts.initialState ?? 'poweredOn';
   }
@@ -252,7 +259,7 @@ export class SimCentral extends EventEmitter {
   linkClosed(link: SimConnection): void {
     if (!this.links.delete(link)) return;
     const d = this.devices.get(link.address)?.device;
-    const ms = this.clock.now() - link.openedAt;
+    const ms = this.linkMs(link);
     this.connectedMs.set(link.address, (this.connectedMs.get(link.address) ?? 0) + ms);
     if (d && !(d instanceof BthomeSensor)) {
       d.connectedMs += ms;
@@ -260,11 +267,15 @@ export class SimCentral extends EventEmitter {
     }
   }
 
+  /** Connected time of a link: virtual time open, at least one connection event per exchange plus setup and teardown. */
+  private linkMs(link: SimConnection): number {
+    return Math.max(this.clock.now() - link.openedAt, (link.exchanges + 2) * this.intervalMs);
+  }
+
   /** Advertising events and connection time per device (open links counted up to now). */
   energyReport(): EnergyRow[] {
-    const now = this.clock.now();
     const open = new Map<string, number>();
-    for (const l of this.links) open.set(l.address, (open.get(l.address) ?? 0) + now - l.openedAt);
+    for (const l of this.links) open.set(l.address, (open.get(l.address) ?? 0) + this.linkMs(l));
     return [...this.devices.values()].map(({ device: d }) => ({
       address: d.address,
       kind: d instanceof BthomeSensor ? 'bthome' : 'gatt',

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BthomeSensor } from '../../../firmware-sim/ble/bthome-sensor.js';
+import { environmentalSensor } from '../../../firmware-sim/ble/gatt-peripheral.js';
+import { SimCentral, type SimAdvertisement } from '../../../firmware-sim/ble/sim-central.js';
+import { VirtualClock } from '../../../firmware-sim/ble/virtual-clock.js';
+import { decodeBthome } from '../../../protocols/bthome/bthome-frame.js';
+
+test('periodic advertising with repeats; nothing heard before the scan or out of range', async () => {
+  const clock = new VirtualClock(0);
+  const sim = new SimCentral({ clock });
+  const heard: SimAdvertisement[] = [];
+  sim.on('advertisement', (a: SimAdvertisement) => heard.push(a));
+  const s = new BthomeSensor({ address: 'AA:00:00:00:00:01', intervalMs: 1000, repeats: 2, readings: { 0x02: 20.5 } });
+  sim.add(s);
+  await clock.advance(2000);
+  assert.equal(heard.length, 0);
+  await sim.startScanning();
+  await clock.advance(3000);
+  assert.equal(heard.length, 6);
+  const f = decodeBthome(heard[0]!.serviceData[0]!.data, { address: s.address });
+  assert.equal(f.objects.find((o) => o.key === 'temperature')?.value, 20.5);
+  s.inRange = false;
+  await clock.advance(3000);
+  assert.equal(heard.length, 6);
+  assert.equal(sim.energyReport()[0]?.advertisingEvents, 8);
+});
+
+test('one connect at a time (Command Disallowed), sleepy devices only after they advertise, link limit, reset drops links', async () => {
+  const clock = new VirtualClock(0);
+  const sim = new SimCentral({ clock, controllerMaxConnections: 1, listenWindowMs: 500 });
+  await sim.startScanning();
+  const sleepy = environmentalSensor({ address: 'bb:00:00:00:00:01', sleepy: true, advertiseIntervalMs: 10000 });
+  const mains = environmentalSensor({ address: 'bb:00:00:00:00:02' });
+  sim.add(sleepy);
+  sim.add(mains);
+  const both = await Promise.allSettled([sim.connect(mains.address, { timeoutMs: 100 }), sim.connect(mains.address, { timeoutMs: 100 })]);
+  assert.deepEqual(both.map((r) => r.status), ['fulfilled', 'rejected']);
+  assert.match(String((both[1] as PromiseRejectedResult).reason), /Command Disallowed/);
+  await assert.rejects(sim.connect(sleepy.address, { timeoutMs: 100 }), /0x3E/);
+  sim.advertise(sleepy.address);
+  await assert.rejects(sim.connect(sleepy.address, { timeoutMs: 100 }), /Connection Limit/);
+  const link = (both[0] as PromiseFulfilledResult<Awaited<ReturnType<SimCentral['connect']>>>).value;
+  let reason = '';
+  link.onDisconnect((r) => { reason = r; });
+  await sim.resetAdapter();
+  assert.equal(reason, 'adapter reset');
+  assert.equal(sim.linkCount, 0);
+  assert.equal(sim.state, 'poweredOn');
+  await sim.startScanning();
+  sim.advertise(sleepy.address);
+  const s = await sim.connect(sleepy.address, { timeoutMs: 100 });
+  assert.equal(Buffer.from(await s.read('180a', '2a24')).toString(), 'RL-ENV-1');
+  await s.write('6e400001b5a3f393e0a9e50e24dcca9e', '6e400003b5a3f393e0a9e50e24dcca9e', Uint8Array.of(1));
+  assert.equal(sleepy.writes.length, 1);
+  await s.disconnect();
+  assert.ok(sim.energyReport().find((r) => r.address === sleepy.address)!.connectedMs > 0);
+});
