@@ -156,24 +156,32 @@ export class GattDevice {
     }
   }
 
+  /** Connects and makes the link current; onDrop runs if it drops while still current. */
+  private async open(onDrop: () => void): Promise<BleConnection> {
+    const c = await this.connect();
+    this.conn = c;
+    c.onDisconnect(() => {
+      if (this.conn !== c) return;
+      this.conn = null;
+      onDrop();
+    });
+    return c;
+  }
+
   private async connectMains(): Promise<void> {
     if (this.stopped || this.busy || this.conn) return;
     this.busy = true;
     const release = await this.deps.limiter.acquire();
     let conn: BleConnection | null = null;
     try {
-      conn = await this.connect();
-      const c = conn;
-      this.conn = c;
-      c.onDisconnect(() => {
-        if (this.conn !== c) return;
-        this.conn = null;
+      conn = await this.open(() => {
         release();
         this.deps.counters.gattDisconnects++;
         if (this.stopped) return;
         this.deps.ctx.setOnline(this.thingId, false);
         this.scheduleReconnect();
       });
+      const c = conn;
       await this.setup(c);
       for (const m of this.mappings ?? []) {
         if (!m.notify) continue;
@@ -185,7 +193,9 @@ export class GattDevice {
       this.deps.ctx.awake(this.thingId, this.deps.timings.awakeWindowMs);
     } catch (err) {
       this.deps.ctx.logger.debug({ address: this.config.address, err: (err as Error).message }, 'GATT connect failed; retrying');
-      if (conn && this.conn === conn) {
+      // this.conn may have changed while awaiting (the link dropped): read it afresh.
+      const current = this.conn as BleConnection | null;
+      if (conn && current === conn) {
         this.conn = null;
         release();
         await conn.disconnect().catch(() => undefined);
@@ -214,13 +224,8 @@ export class GattDevice {
     this.busy = true;
     let conn: BleConnection | null = null;
     try {
-      conn = await this.connect();
-      const c = conn;
-      this.conn = c;
-      c.onDisconnect(() => {
-        if (this.conn === c) this.conn = null;
-      });
-      await this.setup(c);
+      conn = await this.open(() => undefined);
+      await this.setup(conn);
       counters.gattSessions++;
       ctx.awake(this.thingId, this.deps.timings.awakeWindowMs);
       await this.drain();
