@@ -8,6 +8,7 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<{ run: Bench }>>> = {
   'hub-ingest': () => import('./gateway/hub-ingest.bench.js'),
   'coap-ingest': () => import('./coap/ingest.bench.js'),
   'coap-junk': () => import('./coap/junk-rss.bench.js'),
+  'fleet-scale': () => import('./fleet/fleet-scale.bench.js'),
   'bthome-decode': () => import('./ble/bthome-decode.bench.js'),
 };
 

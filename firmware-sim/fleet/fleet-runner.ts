@@ -50,7 +50,7 @@ export interface RunnerOptions {
   gateway: GatewayAddress;
   actions: ActionClient;
   onProgress?: (p: ProgressSnapshot) => void;
-  /** Wakes in flight at once (default 256). */
+  /** Wakes in flight at once (default 32). */
   maxConcurrentWakes?: number;
   /** Keep every reading sent, for end-to-end checks (default false). */
   recordReadings?: boolean;
@@ -74,6 +74,10 @@ export class FleetRunner {
   /** Commands that matched no invocation of this run (should stay 0). */
   unexpectedCommands = 0;
   private readonly byId = new Map<string, SimDevice>();
+  private readonly due: ReturnType<typeof expandActions>;
+  private nextAction = 0;
+  private simMs = 0;
+  private wallMs = 0;
   private readonly resources = new Map<string, Closable>();
   private readonly shared: SharedResources = {
     get: <T extends Closable>(key: string, make: () => T): T => {
@@ -90,6 +94,7 @@ export class FleetRunner {
   constructor(private readonly opts: RunnerOptions) {
     this.clock = opts.clock ?? (() => performance.now());
     const s = opts.scenario;
+    this.due = expandActions(s);
     const root = new Prng(s.seed);
     for (const g of s.devices) {
       const kind = opts.kinds[g.kind];
@@ -106,17 +111,29 @@ export class FleetRunner {
     return this.opts.scenario;
   }
 
+  /** Wakes in flight at once: a burst larger than the gateway's socket buffer is lost on loopback. */
+  private get limit(): number {
+    return this.opts.maxConcurrentWakes ?? DEFAULT_CONCURRENT_WAKES;
+  }
+
   device(id: string): SimDevice | undefined {
     return this.byId.get(id);
   }
 
-  /** Powers every device on. */
+  /** Powers every device on; one that cannot reach the gateway counts an error and tries again at its first wake. */
   async start(): Promise<void> {
-    await forEachLimited(this.devices, this.opts.maxConcurrentWakes ?? 256, (d) => d.model.start());
+    await forEachLimited(this.devices, this.limit, async (d) => {
+      try {
+        await d.model.start();
+      } catch (err) {
+        d.errors++;
+        d.lastError = (err as Error).message;
+      }
+    });
   }
 
   async stop(): Promise<void> {
-    await forEachLimited(this.devices, 256, (d) => d.model.stop());
+    await forEachLimited(this.devices, this.limit, (d) => d.model.stop());
     for (const r of this.resources.values()) r.close();
     this.resources.clear();
   }
@@ -129,35 +146,37 @@ export class FleetRunner {
     else this.unexpectedCommands++;
   }
 
-  /** Steps through the scenario; resolves when its duration is covered (or on abort). */
-  async run(): Promise<RunOutcome> {
+  /**
+   * Steps through the scenario up to `untilMs` of simulated time (default: its end), from where
+   * the last call stopped; resolves when covered or on abort. `speed` overrides the scenario's
+   * pace for this stretch (0: as fast as the gateway answers).
+   */
+  async run(untilMs = this.opts.scenario.durationS * 1000, speed = this.opts.scenario.speed): Promise<RunOutcome> {
     const s = this.opts.scenario;
-    const durationMs = s.durationS * 1000;
-    const due = expandActions(s);
+    const stopMs = Math.min(untilMs, s.durationS * 1000);
     const record = this.opts.recordReadings ?? false;
-    const limit = this.opts.maxConcurrentWakes ?? 256;
     const wallStart = this.clock();
+    const simStart = this.simMs;
     let lastProgress = -Infinity;
-    let simMs = 0;
-    let next = 0;
-    for (let t = 0; t < durationMs; t += s.tickMs) {
-      if (this.opts.signal?.aborted) return { simMs, wallMs: this.clock() - wallStart, aborted: true };
-      const end = Math.min(t + s.tickMs, durationMs);
-      while (next < due.length && (due[next]?.atMs ?? Infinity) < end) await this.send(due[next++]!);
+    while (this.simMs < stopMs) {
+      if (this.opts.signal?.aborted) return { simMs: this.simMs, wallMs: this.wallMs + this.clock() - wallStart, aborted: true };
+      const end = Math.min(this.simMs + s.tickMs, stopMs);
+      while (this.nextAction < this.due.length && this.due[this.nextAction]!.atMs < end) await this.send(this.due[this.nextAction++]!);
       const waking = this.devices.filter((d) => d.alive && d.nextWakeMs < end);
-      await forEachLimited(waking, limit, async (d) => {
+      await forEachLimited(waking, this.limit, async (d) => {
         while (d.alive && d.nextWakeMs < end) await d.wake(d.nextWakeMs, s.faults, this.faults, record);
       });
-      simMs = end;
-      if (s.speed > 0) await sleep(wallStart + end / s.speed - this.clock());
+      this.simMs = end;
+      if (speed > 0) await sleep(wallStart + (end - simStart) / speed - this.clock());
       const now = this.clock();
       if (this.opts.onProgress && now - lastProgress >= 1000) {
         lastProgress = now;
-        this.opts.onProgress(this.progress(simMs, now - wallStart));
+        this.opts.onProgress(this.progress(this.simMs, this.wallMs + now - wallStart));
       }
     }
-    while (next < due.length) await this.send(due[next++]!);
-    return { simMs, wallMs: this.clock() - wallStart, aborted: false };
+    if (this.simMs >= s.durationS * 1000) while (this.nextAction < this.due.length) await this.send(this.due[this.nextAction++]!);
+    this.wallMs += this.clock() - wallStart;
+    return { simMs: this.simMs, wallMs: this.wallMs, aborted: false };
   }
 
   /** Waits (wall-clock, bounded by settleS) until every queued action reached the device and a final state. */
@@ -219,5 +238,7 @@ export class FleetRunner {
     };
   }
 }
+
+const DEFAULT_CONCURRENT_WAKES = 32;
 
 const FINAL = new Set(['completed', 'failed', 'expired', 'superseded', 'cancelled']);

@@ -148,7 +148,8 @@ export function summarize(r: FleetReport): string {
   ];
   for (const [name, k] of Object.entries(r.kinds)) {
     const e = k.energy;
-    const perWake = (x: number): string => (k.wakes > 0 ? (x / k.wakes).toFixed(1) : '-');
+    const counted = k.traffic.bytesUp + k.traffic.bytesDown > 0;
+    const perWake = (x: number): string => (k.wakes > 0 && counted ? (x / k.wakes).toFixed(1) : '-');
     lines.push(
       `${name.padEnd(22)} ${String(k.devices).padStart(8)} ${String(k.wakes).padStart(7)} ${String(k.readingsSent).padStart(9)} ${String(k.readingsAcknowledged).padStart(6)} ${String(k.errors).padStart(7)} ${perWake(k.traffic.bytesUp).padStart(10)} ${perWake(k.traffic.bytesDown).padStart(12)} ${(e ? e.radioOnMsPerWake.toFixed(2) : '-').padStart(14)}  ${e ? `${days(e.batteryLifeDays)} (shortest ${days(e.shortestBatteryLifeDays)}, ${e.shortestLifeDevice})` : 'mains'}`,
     );

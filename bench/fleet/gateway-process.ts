@@ -1,0 +1,66 @@
+/**
+ * A gateway in its own process for the fleet benchmark, so that the memory and CPU of the
+ * simulator and of the gateway are measured apart (from /proc/<pid>).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from '../../test/helpers/gateway.js';
+
+const MAIN = fileURLToPath(new URL('../../gateway/cli/main.ts', import.meta.url));
+const CLK_TCK = 100;
+
+export interface GatewayProcess {
+  coapPort: number;
+  /** Resident set size of the gateway process (MiB). */
+  rssMiB(): number;
+  /** CPU seconds the gateway process used so far (user + system). */
+  cpuS(): number;
+  stop(): Promise<void>;
+}
+
+export async function startGatewayProcess(): Promise<GatewayProcess> {
+  const dir = tempDir('roost-bench-fleet-');
+  const cfg = join(dir, 'roost.yaml');
+  writeFileSync(cfg, [
+    'log: { level: info }',
+    'http: { host: 127.0.0.1, port: 0 }',
+    'mqtt: { host: 127.0.0.1, port: 0 }',
+    'auth: { adminPassword: bench-fleet-password }',
+    'bindings:',
+    '  system: { enabled: false }',
+    '  coap: { enabled: true, host: 127.0.0.1, port: 0, registrationsPerMinutePerAddress: 1000000 }',
+  ].join('\n'));
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN, 'start', '--config', cfg, '--data', join(dir, 'data')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const coapPort = await new Promise<number>((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error('gateway did not start in 30 s')), 30000);
+    const onData = (c: Buffer): void => {
+      buf += c.toString();
+      const line = buf.split('\n').find((l) => l.includes('coap binding listening'));
+      if (!line) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      resolve((JSON.parse(line) as { address: { port: number } }).address.port);
+    };
+    child.stdout!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
+  });
+  child.stdout!.resume();
+  const pid = child.pid!;
+  return {
+    coapPort,
+    rssMiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
+    cpuS: () => {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime (proc(5) fields 14, 15)
+    },
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
