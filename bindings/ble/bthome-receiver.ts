@@ -135,6 +135,7 @@ export class BthomeReceiver {
   }
 
   private ensureTd(s: SensorState, frame: BthomeFrame): void {
+    const hadKeys = s.keys.size > 0;
     let grown = false;
     for (const o of frame.objects) {
       if (o.spec.kind === 'packetId' || s.keys.has(o.key)) continue;
@@ -143,7 +144,8 @@ export class BthomeReceiver {
     }
     const known = this.ctx.hasThing(s.thingId);
     if (known && !grown) return;
-    if (known) this.counters.bthomeTdUpdates++;
+    // A thing kept from before a restart is re-registered from what this run has heard; not an update.
+    if (known && hadKeys) this.counters.bthomeTdUpdates++;
     const deviceId = frame.mac.replace(/:/g, '');
     this.ctx.registerThing({ deviceId, nativeTd: bthomeTd(deviceId, s.title, s.keys, s.encrypted), sleepy: true });
   }
