@@ -10,4 +10,5 @@ export type BindingLoader = () => Promise<BindingModule<never>>;
 export const BINDING_MODULES: Readonly<Record<string, BindingLoader>> = {
   ble: () => import('../bindings/ble/index.js'),
   coap: () => import('../bindings/coap/index.js'),
+  zigbee: () => import('../bindings/zigbee/index.js'),
 };

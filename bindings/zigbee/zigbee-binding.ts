@@ -1,0 +1,360 @@
+/**
+ * The Zigbee binding: a coordinator stick driven through ZigbeeStack (herdsman behind a
+ * narrow interface). Joined devices get a provisional thing; a successful interview
+ * identifies the model, builds the native TD from its exposes and runs configure() with
+ * retries; leave tombstones the thing. Sleepy end devices are served by the hub's action
+ * queue: every frame heard from one opens an awake window (ctx.awake), and the queued
+ * writes and actions go out then.
+ */
+import { join } from 'node:path';
+import type { Binding, BindingContext, BindingState, BindingStatus, DeliveryOutcome, QueuedItem } from '../../gateway/binding.js';
+import { DeviceTimeoutError, RoostError, ThingNotFoundError } from '../../protocols/errors.js';
+import { availabilityVerdict } from './availability.js';
+import { COORDINATOR_DEVICE_ID, coordinatorTd, MAX_PERMIT_JOIN_S } from './coordinator-td.js';
+import { deviceTd, provisionalTd, type DeviceTdResult } from './exposes-td.js';
+import { loadOrCreateNetwork } from './network-settings.js';
+import type { ZigbeeOptions } from './zigbee-options.js';
+import { createHerdsmanStack, type ZigbeeNetworkSettings, type ZigbeeStack, type ZigbeeStackFactory } from './zigbee-stack.js';
+
+interface DeviceEntry {
+  ieee: string;
+  thingId: string;
+  sleepy: boolean;
+  mainsPowered: boolean;
+  /** null while provisional. */
+  routes: DeviceTdResult | null;
+  lastHeardMs: number;
+  online: boolean;
+  /** Last values converted from the device (answers reads of sleepy devices without radio). */
+  values: Record<string, unknown>;
+}
+
+const COUNTERS = ['framesConverted', 'valuesUnmapped', 'joins', 'interviewsSucceeded', 'interviewsFailed', 'configured', 'configureFailures',
+  'leaves', 'deliveries', 'deliveryRetries', 'deliveryFailures', 'reconnects', 'pings', 'pingFailures'] as const;
+type Counter = (typeof COUNTERS)[number];
+
+/** Errors that mean "the device or coordinator was not reachable now", worth a retry. */
+const TRANSIENT = /timeout|timed out|data request failed|MAC_|NWK_|not connected|delivery failed|no response|disconnected/i;
+
+export class ZigbeeBinding implements Binding {
+  readonly name = 'zigbee';
+  private ctx: BindingContext | null = null;
+  private stack: ZigbeeStack | null = null;
+  private state: BindingState = 'stopped';
+  private detail: string | undefined;
+  private network: ZigbeeNetworkSettings | null = null;
+  private coordinatorThing = '';
+  private permitJoinOpen = false;
+  private readonly devices = new Map<string, DeviceEntry>();
+  private readonly counters = Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<Counter, number>;
+  private readonly readWaiters = new Set<{ ieee: string; key: string; resolve: (v: unknown) => void }>();
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private availabilityTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
+
+  constructor(private readonly opts: ZigbeeOptions, private readonly factory: ZigbeeStackFactory = createHerdsmanStack) {}
+
+  async start(ctx: BindingContext): Promise<void> {
+    this.ctx = ctx;
+    this.stopping = false;
+    this.state = 'starting';
+    const { settings, created } = loadOrCreateNetwork(join(ctx.dataDir, 'zigbee'), { ...(this.opts.channel ? { channel: this.opts.channel } : {}), ...(this.opts.panId ? { panId: this.opts.panId } : {}) });
+    this.network = settings;
+    if (created) ctx.logger.info({ panId: settings.panId, channel: settings.channel }, 'zigbee: generated new network settings');
+    this.coordinatorThing = ctx.registerThing({ deviceId: COORDINATOR_DEVICE_ID, nativeTd: coordinatorTd(), sleepy: false });
+    ctx.setOnline(this.coordinatorThing, false);
+    await this.connect();
+    this.availabilityTimer = setInterval(() => void this.checkAvailability(), this.opts.availabilityCheckIntervalMs);
+    this.availabilityTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.availabilityTimer) clearInterval(this.availabilityTimer);
+    this.reconnectTimer = null;
+    this.availabilityTimer = null;
+    const stack = this.stack;
+    this.stack = null;
+    if (stack) {
+      stack.removeAllListeners();
+      await stack.stop().catch((err: unknown) => this.ctx?.logger.warn({ err }, 'zigbee: stop failed'));
+    }
+    for (const w of this.readWaiters) w.resolve(undefined);
+    this.readWaiters.clear();
+    this.state = 'stopped';
+  }
+
+  status(): BindingStatus {
+    return {
+      state: this.state,
+      ...(this.detail ? { detail: this.detail } : {}),
+      counters: { ...this.counters },
+      gauges: { devices: this.devices.size, devicesOnline: [...this.devices.values()].filter((d) => d.online).length, permitJoin: this.permitJoinOpen ? 1 : 0 },
+    };
+  }
+
+  /** Opens the coordinator; absent hardware is reported and retried, never thrown. */
+  private async connect(): Promise<void> {
+    const ctx = this.ctx;
+    if (!ctx || !this.network || this.stopping) return;
+    const stack = await this.factory({
+      port: this.opts.port, adapter: this.opts.adapter, baudRate: this.opts.baudRate, rtscts: this.opts.rtscts,
+      disableLed: this.opts.disableLed, network: this.network, dir: join(ctx.dataDir, 'zigbee'), logger: ctx.logger,
+    });
+    this.wire(stack);
+    try {
+      const result = await stack.start();
+      if (this.stopping) {
+        await stack.stop().catch(() => undefined);
+        return;
+      }
+      this.stack = stack;
+      this.state = 'running';
+      this.detail = undefined;
+      ctx.logger.info({ result, port: this.opts.port }, 'zigbee: coordinator started');
+      ctx.setOnline(this.coordinatorThing, true);
+      ctx.reportProperties(this.coordinatorThing, { permitJoin: false, channel: this.network.channel, panId: this.network.panId, ieeeAddress: stack.coordinatorIeee() });
+      for (const d of stack.devices()) {
+        if (d.interviewed) await this.identify(d.ieee, false);
+        else this.registerProvisional(d.ieee, 'unidentified');
+      }
+    } catch (err) {
+      stack.removeAllListeners();
+      await stack.stop().catch(() => undefined);
+      this.state = 'absent';
+      this.detail = `coordinator ${this.opts.port} not available: ${(err as Error).message}`;
+      ctx.logger.warn({ port: this.opts.port, err: (err as Error).message }, 'zigbee: coordinator not available; retrying');
+      this.scheduleReconnect();
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopping || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.counters.reconnects++;
+      this.connect().catch((err: unknown) => {
+        this.ctx?.logger.error({ err }, 'zigbee: reconnect failed');
+        this.scheduleReconnect();
+      });
+    }, this.opts.reconnectDelayMs);
+  }
+
+  private wire(stack: ZigbeeStack): void {
+    const safe = (what: string, fn: () => Promise<void> | void) => {
+      Promise.resolve().then(fn).catch((err: unknown) => this.ctx?.logger.warn({ err }, `zigbee: ${what} failed`));
+    };
+    stack.on('deviceJoined', (ieee) => safe('join', () => {
+      this.counters.joins++;
+      if (!this.devices.get(ieee)?.routes) this.registerProvisional(ieee, 'interviewing');
+    }));
+    stack.on('interview', (ieee, status) => safe('interview', async () => {
+      if (status === 'started') return;
+      if (status === 'failed') {
+        this.counters.interviewsFailed++;
+        this.registerProvisional(ieee, 'unidentified');
+        return;
+      }
+      this.counters.interviewsSucceeded++;
+      await this.identify(ieee, true);
+    }));
+    stack.on('deviceLeave', (ieee) => safe('leave', () => this.onLeave(ieee)));
+    stack.on('state', (ieee, values) => safe('state', () => this.onState(ieee, values)));
+    stack.on('heard', (ieee) => safe('heard', () => this.onHeard(ieee)));
+    stack.on('permitJoin', (permitted) => safe('permitJoin', () => {
+      this.permitJoinOpen = permitted;
+      this.ctx?.reportProperties(this.coordinatorThing, { permitJoin: permitted });
+    }));
+    stack.on('disconnected', () => safe('disconnect', async () => {
+      if (this.stack !== stack) return;
+      this.stack = null;
+      this.state = 'error';
+      this.detail = 'coordinator disconnected; reconnecting';
+      this.ctx?.logger.warn('zigbee: coordinator disconnected');
+      this.ctx?.setOnline(this.coordinatorThing, false);
+      stack.removeAllListeners();
+      await stack.stop().catch(() => undefined);
+      this.scheduleReconnect();
+    }));
+  }
+
+  private registerProvisional(ieee: string, state: 'interviewing' | 'unidentified'): void {
+    const ctx = this.ctx;
+    if (!ctx) return;
+    const thingId = ctx.registerThing({ deviceId: deviceIdOf(ieee), nativeTd: provisionalTd(ieee, state), sleepy: false });
+    const prev = this.devices.get(ieee);
+    this.devices.set(ieee, { ieee, thingId, sleepy: false, mainsPowered: false, routes: null, lastHeardMs: ctx.now(), online: true, values: prev?.values ?? {} });
+  }
+
+  /** Builds the native TD from the model's exposes; runs configure() after a fresh interview. */
+  private async identify(ieee: string, fresh: boolean): Promise<void> {
+    const ctx = this.ctx;
+    const stack = this.stack;
+    if (!ctx || !stack) return;
+    const info = stack.device(ieee);
+    const model = await stack.describe(ieee);
+    if (!info || !model) {
+      this.registerProvisional(ieee, 'unidentified');
+      return;
+    }
+    const routes = deviceTd({ ieee, vendor: model.vendor, model: model.model, description: model.description, exposes: model.exposes });
+    const sleepy = info.type === 'EndDevice' && !info.mainsPowered;
+    const thingId = ctx.registerThing({ deviceId: deviceIdOf(ieee), nativeTd: routes.td, sleepy });
+    const prev = this.devices.get(ieee);
+    this.devices.set(ieee, { ieee, thingId, sleepy, mainsPowered: info.mainsPowered, routes, lastHeardMs: info.lastSeen ?? ctx.now(), online: true, values: prev?.values ?? {} });
+    ctx.logger.info({ ieee, model: `${model.vendor} ${model.model}`, sleepy, generated: model.generated }, 'zigbee: device identified');
+    if (fresh || !model.generated) await this.configureWithRetries(ieee);
+  }
+
+  private async configureWithRetries(ieee: string): Promise<void> {
+    for (let attempt = 1; attempt <= this.opts.configureAttempts; attempt++) {
+      const stack = this.stack;
+      if (!stack || this.stopping) return;
+      try {
+        if ((await stack.configure(ieee)) === 'configured') this.counters.configured++;
+        return;
+      } catch (err) {
+        this.counters.configureFailures++;
+        this.ctx?.logger.warn({ ieee, attempt, err: (err as Error).message }, 'zigbee: configure failed');
+        if (attempt < this.opts.configureAttempts) await new Promise((r) => setTimeout(r, this.opts.configureRetryDelayMs));
+      }
+    }
+  }
+
+  private onLeave(ieee: string): void {
+    this.counters.leaves++;
+    const d = this.devices.get(ieee);
+    this.devices.delete(ieee);
+    if (d && this.ctx?.hasThing(d.thingId)) this.ctx.removeThing(d.thingId);
+  }
+
+  private onState(ieee: string, values: Record<string, unknown>): void {
+    const ctx = this.ctx;
+    const d = this.devices.get(ieee);
+    if (!ctx || !d) return;
+    this.counters.framesConverted++;
+    Object.assign(d.values, values);
+    const props: Record<string, unknown> = {};
+    const known = d.routes?.properties ?? { linkquality: { property: 'linkquality', gettable: false } };
+    for (const [k, v] of Object.entries(values)) {
+      if (k === 'action' && d.routes?.td['events']) {
+        if (v !== undefined && v !== null && v !== '') ctx.emitEvent(d.thingId, 'action', v);
+      } else if (known[k] && v !== undefined) props[k] = v;
+      else this.counters.valuesUnmapped++;
+    }
+    if (Object.keys(props).length > 0) ctx.reportProperties(d.thingId, props);
+    for (const w of this.readWaiters) if (w.ieee === ieee && w.key in values) w.resolve(values[w.key]);
+  }
+
+  private onHeard(ieee: string): void {
+    const ctx = this.ctx;
+    const d = this.devices.get(ieee);
+    if (!ctx || !d) return;
+    d.lastHeardMs = ctx.now();
+    if (!d.online) {
+      d.online = true;
+      ctx.setOnline(d.thingId, true);
+    }
+    // Any uplink of a sleepy device opens its awake window: the hub hands over queued items now.
+    if (d.sleepy && d.routes) ctx.awake(d.thingId, this.opts.awakeWindowMs);
+  }
+
+  async deliver(item: QueuedItem): Promise<DeliveryOutcome> {
+    this.counters.deliveries++;
+    if (item.thingId === this.coordinatorThing) return this.deliverToCoordinator(item);
+    const d = [...this.devices.values()].find((e) => e.thingId === item.thingId);
+    const route = item.kind === 'write' ? d?.routes?.properties[item.name] : d?.routes?.actions[item.name];
+    if (!d || !route) {
+      this.counters.deliveryFailures++;
+      return { state: 'failed', error: `${item.thingId} has no ${item.kind === 'write' ? 'writable property' : 'action'} ${item.name}`, code: new ThingNotFoundError().code };
+    }
+    const stack = this.stack;
+    if (!stack) {
+      this.counters.deliveryRetries++;
+      return { state: 'retry', reason: 'coordinator not connected' };
+    }
+    try {
+      const state = await stack.set(d.ieee, route.property, route.fixedValue ?? item.input);
+      return item.kind === 'action' ? { state: 'completed', output: state } : { state: 'completed' };
+    } catch (err) {
+      const message = (err as Error).message;
+      if (!(err instanceof RoostError) && TRANSIENT.test(message)) {
+        this.counters.deliveryRetries++;
+        return { state: 'retry', reason: message };
+      }
+      this.counters.deliveryFailures++;
+      return { state: 'failed', error: message, ...(err instanceof RoostError ? { code: err.code } : {}) };
+    }
+  }
+
+  private async deliverToCoordinator(item: QueuedItem): Promise<DeliveryOutcome> {
+    if (item.kind !== 'action' || item.name !== 'permitJoin') return { state: 'failed', error: `the coordinator has no ${item.kind} ${item.name}` };
+    const stack = this.stack;
+    if (!stack) return { state: 'retry', reason: 'coordinator not connected' };
+    const input = (item.input ?? {}) as { durationS?: number };
+    const durationS = Math.max(0, Math.min(MAX_PERMIT_JOIN_S, Math.trunc(input.durationS ?? MAX_PERMIT_JOIN_S)));
+    await stack.permitJoin(durationS);
+    return { state: 'completed', output: { durationS } };
+  }
+
+  /** Live read of an always-on device (the converters' get); a sleepy one answers from what it last said. */
+  async readProperty(thingId: string, name: string): Promise<unknown> {
+    if (thingId === this.coordinatorThing) {
+      const n = this.network;
+      return ({ permitJoin: this.permitJoinOpen, channel: n?.channel, panId: n?.panId, ieeeAddress: this.stack?.coordinatorIeee() } as Record<string, unknown>)[name];
+    }
+    const d = [...this.devices.values()].find((e) => e.thingId === thingId);
+    const route = d?.routes?.properties[name];
+    if (!d || !route) throw new ThingNotFoundError(`${thingId} has no property ${name}`, { thingId, name });
+    const stack = this.stack;
+    if (d.sleepy || !route.gettable || !stack) return d.values[route.property];
+    const answer = new Promise<unknown>((resolve, reject) => {
+      const w = { ieee: d.ieee, key: route.property, resolve: (v: unknown) => { clearTimeout(t); this.readWaiters.delete(w); resolve(v); } };
+      const t = setTimeout(() => {
+        this.readWaiters.delete(w);
+        reject(new DeviceTimeoutError(`${thingId} did not answer a read of ${name} within ${this.opts.readTimeoutMs} ms`));
+      }, this.opts.readTimeoutMs);
+      this.readWaiters.add(w);
+    });
+    await stack.get(d.ieee, route.property);
+    return answer;
+  }
+
+  private checking = false;
+
+  private async checkAvailability(): Promise<void> {
+    const ctx = this.ctx;
+    if (!ctx || !this.stack || this.checking) return;
+    this.checking = true;
+    try {
+      for (const d of [...this.devices.values()].filter((e) => e.routes)) {
+        const verdict = availabilityVerdict({ key: d.ieee, mainsPowered: d.mainsPowered, lastHeardMs: d.lastHeardMs }, ctx.now(), {
+          mainsTimeoutMs: this.opts.mainsAvailabilityTimeoutMs, batteryTimeoutMs: this.opts.batteryAvailabilityTimeoutMs,
+        });
+        let online = verdict !== 'offline';
+        if (verdict === 'ping') {
+          this.counters.pings++;
+          try {
+            await this.stack?.ping(d.ieee);
+            d.lastHeardMs = ctx.now();
+          } catch {
+            this.counters.pingFailures++;
+            online = false;
+          }
+        }
+        if (online !== d.online && ctx.hasThing(d.thingId)) {
+          d.online = online;
+          ctx.setOnline(d.thingId, online);
+        }
+      }
+    } finally {
+      this.checking = false;
+    }
+  }
+}
+
+/** Thing device id: the IEEE address as 16 lowercase hex digits. */
+export function deviceIdOf(ieee: string): string {
+  return ieee.replace(/^0x/, '').toLowerCase();
+}

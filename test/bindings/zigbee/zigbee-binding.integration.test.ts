@@ -1,0 +1,172 @@
+/**
+ * End to end: the gateway with the Zigbee binding, real zigbee-herdsman and converters, against
+ * the emulated ZNP coordinator of firmware-sim over TCP. One network formation for the file:
+ * form, permit join, join and interview four real models, reports as properties, events and
+ * history, a write that switches the plug, a command queued for a sleeping sensor and sent when
+ * it wakes, the coordinator vanishing and coming back, a device leaving, a gateway restart.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { BusMessage } from '../../../gateway/hub/types.js';
+import { startTestGateway, tempDir, type TestGateway } from '../../helpers/gateway.js';
+import { startZigbeeSim, type ZigbeeSim } from '../../../firmware-sim/zigbee/zigbee-sim.js';
+import type { SimDevice } from '../../../firmware-sim/zigbee/sim-device.js';
+
+const COORD = 'urn:roost:zigbee:coordinator';
+const thingOf = (d: SimDevice) => `urn:roost:zigbee:${d.ieee.slice(2)}`;
+
+async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 10000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+let sim: ZigbeeSim;
+let gw: TestGateway;
+const dataDir = tempDir('roost-zigbee-');
+const bus: BusMessage[] = [];
+let th: SimDevice;
+let plug: SimDevice;
+let button: SimDevice;
+let door: SimDevice;
+
+function zigbeeConfig(): Record<string, unknown> {
+  return {
+    bindings: { zigbee: { enabled: true, port: sim.url, reconnectDelayMs: 200, configureRetryDelayMs: 100, availabilityCheckIntervalMs: 1000, awakeWindowMs: 400 } },
+    queue: { deliveryTimeoutMs: 20000 },
+  };
+}
+
+async function startGateway(): Promise<void> {
+  gw = await startTestGateway(zigbeeConfig(), { dataDir });
+  gw.hub.subscribe((m) => { bus.push(m); }, { maxBuffer: 10000 });
+}
+
+before(async () => {
+  sim = await startZigbeeSim({ awakeWindowMs: 300 });
+  th = sim.addDevice('temperature-humidity-sensor');
+  plug = sim.addDevice('smart-plug');
+  button = sim.addDevice('button-remote');
+  door = sim.addDevice('door-sensor');
+  await startGateway();
+});
+
+after(async () => {
+  await gw?.stop();
+  await sim?.close();
+});
+
+test('forms the network and registers the coordinator thing', async () => {
+  await until('binding running', () => gw.hub.bindingStatuses()['zigbee']?.state === 'running');
+  const c = gw.hub.getThing(COORD);
+  assert.equal(c.online, true);
+  assert.ok(gw.hub.readProperty(COORD, 'channel'));
+  assert.ok(sim.emulator.nv.network(), 'the stick holds a formed network');
+  assert.equal(sim.emulator.counters.unknownRequests, 0);
+});
+
+test('permit join through the coordinator action, then four real models join and are identified', async () => {
+  const view = gw.hub.invokeAction(COORD, 'permitJoin', { durationS: 120 });
+  const done = await gw.hub.waitForAction(view.id, 10000);
+  assert.equal(done.state, 'completed', JSON.stringify(done));
+  await sim.waitForPermitJoin(2000);
+  sim.join([th, plug, button, door]);
+  for (const d of [th, plug, button, door]) {
+    const t = await until(`${d.profile.name} identified`, () => {
+      try {
+        const r = gw.hub.getThing(thingOf(d));
+        return !r.nativeTd.title.includes('(interview') && r;
+      } catch {
+        return undefined;
+      }
+    }, 20000);
+    assert.match(t.nativeTd.title, new RegExp(d.profile.name === 'smart-plug' ? 'SP 120' : '.'));
+  }
+  assert.equal(gw.hub.getThing(thingOf(plug)).sleepy, false);
+  assert.equal(gw.hub.getThing(thingOf(door)).sleepy, true);
+  const plugTd = gw.hub.getThing(thingOf(plug)).nativeTd as unknown as { properties: Record<string, { readOnly: boolean }> };
+  assert.equal(plugTd.properties['state']?.readOnly, false);
+  assert.ok(plugTd.properties['power']);
+  const doorTd = gw.hub.getThing(thingOf(door)).nativeTd as { actions?: Record<string, unknown> };
+  assert.ok(doorTd.actions?.['identify'], 'identify is an action of the door sensor');
+  // configure() ran: reporting configured on the sensor, clusters bound on the button.
+  await until('configure of the temperature sensor', () => th.reporting.length >= 2);
+  await until('configure of the button', () => button.bindings.some((b) => b.cluster === 0x0006));
+  // Every model here has a configure(); all four ran (the door sensor's must end before it sleeps).
+  await until('configure of all four', () => (gw.hub.bindingStatuses()['zigbee']?.counters['configured'] ?? 0) >= 4);
+  assert.equal(gw.hub.bindingStatuses()['zigbee']?.counters['configureFailures'], 0);
+});
+
+test('attribute reports arrive as properties, in history; button presses as events', async () => {
+  const from = Date.now();
+  th.set(1, 0x0402, 0x0000, 2345);
+  plug.set(1, 0x0b04, 0x050b, 42);
+  button.press('double');
+  await until('temperature 23.45', () => gw.hub.readProperty(thingOf(th), 'temperature')?.value === 23.45);
+  await until('power 42', () => gw.hub.readProperty(thingOf(plug), 'power')?.value === 42);
+  const ev = await until('action event', () => bus.find((m) => m.type === 'event' && m.thingId === thingOf(button) && m.name === 'action'));
+  assert.equal(ev.type === 'event' && ev.data, 'double');
+  await until('history rows', () => gw.hub.history({ thingId: thingOf(th), name: 'temperature', from }).length > 0
+    && gw.hub.history({ thingId: thingOf(button), name: 'action', from }).length > 0, 5000);
+  const rows = gw.hub.history({ thingId: thingOf(th), name: 'temperature', from });
+  assert.equal(rows.at(-1)?.value, 23.45);
+});
+
+test('a property write switches the plug', async () => {
+  assert.equal(plug.get(1, 0x0006, 0x0000), false);
+  const view = gw.hub.writeProperty(thingOf(plug), 'state', 'ON');
+  const done = await gw.hub.waitForAction(view.id, 15000);
+  assert.equal(done.state, 'completed', JSON.stringify(done));
+  assert.equal(plug.get(1, 0x0006, 0x0000), true);
+  await until('state ON in the twin', () => gw.hub.readProperty(thingOf(plug), 'state')?.value === 'ON');
+});
+
+test('a sleeping sensor: reads answer from the twin, a queued command goes out when it wakes', async () => {
+  door.set(2, 0x0500, 0x0002, 0x0001);
+  await until('contact false', () => gw.hub.readProperty(thingOf(door), 'contact')?.value === false);
+  door.sleep();
+  await new Promise((r) => setTimeout(r, 500)); // the hub's awake window (400 ms) closes
+  const zclBefore = door.counters.zclIn;
+  assert.equal(gw.hub.readProperty(thingOf(door), 'contact')?.value, false);
+  const view = gw.hub.invokeAction(thingOf(door), 'identify', undefined);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(gw.hub.getAction(view.id).state, 'queued');
+  assert.equal(door.counters.zclIn, zclBefore, 'nothing was sent to the sleeping device');
+  door.wake();
+  const done = await gw.hub.waitForAction(view.id, 15000);
+  assert.equal(done.state, 'completed', JSON.stringify(done));
+  assert.equal(door.counters.commands['3:0'], 1, 'identify reached the sensor');
+});
+
+test('the coordinator disappears and comes back', async () => {
+  await sim.tcp.unplug();
+  await until('binding notices', () => gw.hub.bindingStatuses()['zigbee']?.state !== 'running');
+  await until('coordinator offline', () => !gw.hub.getThing(COORD).online);
+  await sim.tcp.plugIn();
+  await until('binding running again', () => gw.hub.bindingStatuses()['zigbee']?.state === 'running', 20000);
+  assert.equal(gw.hub.getThing(COORD).online, true);
+  const view = gw.hub.writeProperty(thingOf(plug), 'state', 'OFF');
+  assert.equal((await gw.hub.waitForAction(view.id, 15000)).state, 'completed');
+  assert.equal(plug.get(1, 0x0006, 0x0000), false);
+});
+
+test('a device that leaves is tombstoned', async () => {
+  sim.emulator.leave(button);
+  await until('button removed', () => gw.hub.listThings().items.every((t) => t.id !== thingOf(button)));
+});
+
+test('after a gateway restart the network resumes and devices keep their things', async () => {
+  await gw.stop();
+  await startGateway();
+  await until('binding running', () => gw.hub.bindingStatuses()['zigbee']?.state === 'running');
+  const t = gw.hub.getThing(thingOf(plug));
+  assert.match(t.nativeTd.title, /SP 120/);
+  const view = gw.hub.writeProperty(thingOf(plug), 'state', 'ON');
+  assert.equal((await gw.hub.waitForAction(view.id, 15000)).state, 'completed');
+  assert.equal(plug.get(1, 0x0006, 0x0000), true);
+  assert.equal(sim.emulator.counters.unknownRequests, 0);
+});
