@@ -57,6 +57,8 @@ interface Figures {
   fastWakesPerS: number;
   simCpuMsPerWake: number;
   gatewayCpuMsPerWake: number;
+  simBusyPct: number;
+  gatewayBusyPct: number;
   simHeapKiBPerDevice: number;
   simRssKiBPerDevice: number;
   gatewayRssKiBPerDevice: number;
@@ -100,6 +102,8 @@ async function measure(count: number): Promise<Figures> {
       fastWakesPerS: wakes / fastS,
       simCpuMsPerWake: (simCpu * 1000) / wakes,
       gatewayCpuMsPerWake: (gwCpu * 1000) / wakes,
+      simBusyPct: (100 * simCpu) / fastS,
+      gatewayBusyPct: (100 * gwCpu) / fastS,
       simHeapKiBPerDevice: (simHeap * 1024) / count,
       simRssKiBPerDevice: (simRss * 1024) / count,
       gatewayRssKiBPerDevice: (gwRss * 1024) / count,
@@ -120,6 +124,8 @@ export async function run(): Promise<void> {
     ['flat out: wakes/s', 'fastWakesPerS', 0],
     ['simulator CPU per wake (ms)', 'simCpuMsPerWake', 3],
     ['gateway CPU per wake (ms)', 'gatewayCpuMsPerWake', 3],
+    ['flat out: simulator process busy (% of a core)', 'simBusyPct', 0],
+    ['flat out: gateway process busy (% of a core)', 'gatewayBusyPct', 0],
     ['simulator heap per device (KiB)', 'simHeapKiBPerDevice', 2],
     ['simulator RSS per device (KiB)', 'simRssKiBPerDevice', 2],
     ['gateway RSS per device (KiB)', 'gatewayRssKiBPerDevice', 2],
@@ -132,6 +138,10 @@ export async function run(): Promise<void> {
     const ratio = a !== 0 ? (b / a).toFixed(2) : '-';
     console.log(`${label.padEnd(48)} ${a.toFixed(digits).padStart(16)} ${b.toFixed(digits).padStart(12)} ${ratio.padStart(7)}`);
   }
+  // Per-device memory as the slope between the two fleet sizes: fixed costs cancel out.
+  const slope = (key: 'simHeapKiBPerDevice' | 'gatewayRssKiBPerDevice'): string =>
+    ((big[key] * big.devices - base[key] * base.devices) / (big.devices - base.devices)).toFixed(2);
+  console.log(`\nmemory per device, slope from 1,000 to 10,000: simulator heap ${slope('simHeapKiBPerDevice')} KiB, gateway RSS ${slope('gatewayRssKiBPerDevice')} KiB`);
   const share = big.simCpuMsPerWake / (big.simCpuMsPerWake + big.gatewayCpuMsPerWake);
-  console.log(`\nsimulator share of the CPU per wake at 10,000 devices: ${(share * 100).toFixed(0)}% (below 50%: the gateway is the bottleneck)`);
+  console.log(`simulator share of the CPU per wake at 10,000 devices: ${(share * 100).toFixed(0)}% (below 50%: the simulator is not the bottleneck)`);
 }

@@ -74,6 +74,7 @@ export class FleetRunner {
   /** Commands that matched no invocation of this run (should stay 0). */
   unexpectedCommands = 0;
   private readonly byId = new Map<string, SimDevice>();
+  private readonly sentById = new Map<string, SentAction>();
   private readonly due: ReturnType<typeof expandActions>;
   private nextAction = 0;
   private simMs = 0;
@@ -139,8 +140,9 @@ export class FleetRunner {
   }
 
   private onCommand(dev: SimDevice, cmd: ReceivedCommand): void {
+    // Protocols that carry the item id match exactly; others match the oldest unreceived invocation.
     const match =
-      (cmd.itemId !== undefined && this.sent.find((a) => a.id === cmd.itemId)) ||
+      (cmd.itemId !== undefined && this.sentById.get(cmd.itemId)) ||
       this.sent.find((a) => a.device === dev.deviceId && a.action === cmd.name && a.received === 0);
     if (match) match.received++;
     else this.unexpectedCommands++;
@@ -207,6 +209,7 @@ export class FleetRunner {
       const h = await this.opts.actions.invoke(entry.thingId, a.action, a.input);
       entry.id = h.id;
       entry.state = h.state;
+      this.sentById.set(h.id, entry);
     } catch (err) {
       entry.error = (err as Error).message;
     }
