@@ -126,6 +126,7 @@ export class FleetRunner {
     await forEachLimited(this.devices, this.limit, async (d) => {
       try {
         await d.model.start();
+        d.wakes++; // powering on is a wake too: the radio is on to announce the device
       } catch (err) {
         d.errors++;
         d.lastError = (err as Error).message;

@@ -9,14 +9,18 @@ export interface ProgressOut {
   isTTY?: boolean;
 }
 
+/** Runs longer than this (the demo's) show no percentage. */
+const OPEN_ENDED_MS = 7 * 86400_000;
+
 /** Formats one progress line from this and the previous snapshot. */
 export function progressLine(p: ProgressSnapshot, prev: ProgressSnapshot | null): string {
   const dt = prev ? (p.wallMs - prev.wallMs) / 1000 : p.wallMs / 1000;
   const msgs = prev ? p.datagrams - prev.datagrams : p.datagrams;
   const rate = dt > 0 ? Math.round(msgs / dt) : 0;
-  const pct = p.durationMs > 0 ? Math.floor((100 * p.simMs) / p.durationMs) : 100;
+  const pct = Math.floor((100 * p.simMs) / p.durationMs);
   const queued = p.actionsSent - p.actionsDelivered;
-  return `t=${(p.simMs / 1000).toFixed(0)}s (${pct}%)  devices online ${p.devicesOnline}/${p.devices}  ${rate} msg/s  ` +
+  const share = p.durationMs > 0 && p.durationMs <= OPEN_ENDED_MS ? ` (${pct}%)` : '';
+  return `t=${(p.simMs / 1000).toFixed(0)}s${share}  devices online ${p.devicesOnline}/${p.devices}  ${rate} msg/s  ` +
     `actions ${queued} queued ${p.actionsDelivered} delivered  errors ${p.errors}`;
 }
 

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { ActionClient } from '../../../firmware-sim/fleet/action-client.js';
 import { DEVICE_KINDS } from '../../../firmware-sim/fleet/device-kinds.js';
 import { runSession } from '../../../firmware-sim/fleet/fleet-session.js';
 import { HubClient } from '../../../firmware-sim/fleet/hub-client.js';
@@ -18,6 +19,11 @@ import { applyOverrides, finish, signalAbort } from './fleet.js';
 import { STOP_TIMEOUT_MS } from './start.js';
 
 export const DEMO_SCENARIO = fileURLToPath(new URL('../../../firmware-sim/scenarios/demo.yaml', import.meta.url));
+
+const NO_API: ActionClient = {
+  invoke: () => Promise.reject(new InternalError('no HTTP API')),
+  status: () => Promise.reject(new InternalError('no HTTP API')),
+};
 
 /** Until Ctrl-C: a year of simulated time. */
 const DEMO_DURATION_S = 365 * 86400;
@@ -34,11 +40,13 @@ export function demoConfig(adminPassword: string, overrides: Record<string, unkn
   };
 }
 
-function banner(gw: Gateway, devices: number, coapPort: number): string {
+function banner(gw: Gateway, devices: number, coapPort: number, madeUpPassword: string | null): string {
+  const login = madeUpPassword ? `user ${gw.config.auth.adminUser}, password ${madeUpPassword} (set ROOST_ADMIN_PASSWORD to choose it)` : `user ${gw.config.auth.adminUser}, password from ROOST_ADMIN_PASSWORD`;
   return [
     '',
     `Roost demo: the gateway and ${devices} simulated devices in one process.`,
     `  HTTP API   ${gw.httpUrl ?? '(not running)'}   (GET /things lists them; log in with POST /auth/token)`,
+    `  login      ${login}`,
     `  MQTT       ${gw.mqttUrl ?? '(not running)'}`,
     `  CoAP       udp port ${coapPort} (the simulated devices talk to it)`,
     '  Ctrl-C stops the fleet, prints its report, and stops the gateway.',
@@ -53,20 +61,30 @@ export async function run(argv: string[]): Promise<number> {
     strict: true,
   });
   const scenario = applyOverrides(loadScenario(values.scenario ?? DEMO_SCENARIO, DEVICE_KINDS), { duration: values.duration ?? String(DEMO_DURATION_S) });
-  const password = process.env['ROOST_ADMIN_PASSWORD'] ?? randomBytes(12).toString('base64url');
+  const chosen = process.env['ROOST_ADMIN_PASSWORD'];
+  const password = chosen ?? randomBytes(12).toString('base64url');
   const gw = await startGateway({ config: demoConfig(password), dataDir: values.data ?? './data' });
   const abort = signalAbort();
   try {
     const coap = gw.binding('coap') as (ReturnType<Gateway['binding']> & { listening?: { address: string; port: number } | null }) | undefined;
     const at = coap?.listening;
     if (!at) throw new InternalError('the CoAP binding did not start; the demo fleet needs it');
-    if (!gw.httpUrl) throw new InternalError('the HTTP API did not start; the demo fleet sends its actions through it');
-    const actions = new HubClient({ baseUrl: gw.httpUrl, username: gw.config.auth.adminUser, password });
-    await actions.login();
-    const devices = scenario.devices.reduce((n, g) => n + g.count, 0);
-    process.stderr.write(banner(gw, devices, at.port));
-    const result = await runSession({ scenario, gateway: { host: '127.0.0.1', coapPort: at.port }, actions, signal: abort.signal, progress: process.stderr });
-    return finish(result, values.report);
+    let actions: ActionClient = NO_API;
+    let fleetScenario = scenario;
+    if (gw.httpUrl) {
+      const client = new HubClient({ baseUrl: gw.httpUrl, username: gw.config.auth.adminUser, password });
+      await client.login();
+      actions = client;
+    } else {
+      // The fleet sends actions only through the public API, never into the hub directly.
+      gw.logger.warn('the HTTP API is not running: the demo fleet sends no actions');
+      fleetScenario = { ...scenario, actions: [] };
+    }
+    const devices = fleetScenario.devices.reduce((n, g) => n + g.count, 0);
+    process.stderr.write(banner(gw, devices, at.port, chosen ? null : password));
+    const result = await runSession({ scenario: fleetScenario, gateway: { host: '127.0.0.1', coapPort: at.port }, actions, signal: abort.signal, progress: process.stderr });
+    const code = finish(result, values.report);
+    return abort.signal.aborted ? 0 : code; // Ctrl-C is how a demo ends
   } finally {
     abort.dispose();
     const force = setTimeout(() => process.exit(1), STOP_TIMEOUT_MS);
