@@ -60,25 +60,3 @@ export function esbuildOptions(o: BundleOptions): BuildOptions & { metafile: tru
     logLevel: 'warning',
   };
 }
-
-/** Package name of a path inside node_modules (`node_modules/@a/b/x.js` -> `@a/b`), or null. */
-export function packageOfPath(path: string): string | null {
-  const norm = path.replace(/\\/g, '/');
-  const at = norm.lastIndexOf('node_modules/');
-  if (at < 0) return null;
-  const parts = norm.slice(at + 'node_modules/'.length).split('/');
-  const first = parts[0];
-  if (!first) return null;
-  if (first.startsWith('@')) return parts[1] ? `${first}/${parts[1]}` : null;
-  return first;
-}
-
-/** The packages esbuild put into the bundle, from its metafile inputs. */
-export function bundledPackages(metafileInputs: readonly string[]): string[] {
-  const names = new Set<string>();
-  for (const p of metafileInputs) {
-    const name = packageOfPath(p);
-    if (name) names.add(name);
-  }
-  return [...names].sort();
-}

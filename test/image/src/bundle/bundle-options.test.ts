@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { resolveConfig } from '../../../../gateway/config/config.js';
-import { bundledPackages, esbuildOptions, NATIVE_PACKAGES, packageOfPath } from '../../../../image/src/bundle/bundle-options.js';
+import { esbuildOptions, NATIVE_PACKAGES } from '../../../../image/src/bundle/bundle-options.js';
 
 test('native and run-time-file packages stay external; version and commit are defined', () => {
   const o = esbuildOptions({ entry: 'e.ts', outFile: 'o.js', metaFile: 'm.json', version: '1.2.3', commit: 'abc', target: 'node20' });
@@ -11,13 +11,6 @@ test('native and run-time-file packages stay external; version and commit are de
   assert.ok((o['external'] as string[]).includes('wot-thing-description-types'));
   assert.deepEqual(o['define'], { ROOST_VERSION: '"1.2.3"', ROOST_COMMIT: '"abc"' });
   assert.equal(o['format'], 'esm');
-});
-
-test('package names from bundled paths', () => {
-  assert.equal(packageOfPath('node_modules/@a/b/x.js'), '@a/b');
-  assert.equal(packageOfPath('node_modules/a/node_modules/c/x.js'), 'c');
-  assert.equal(packageOfPath('gateway/x.ts'), null);
-  assert.deepEqual(bundledPackages(['node_modules/y/1.js', 'node_modules/x/2.js', 'node_modules/y/3.js', 'gateway/a.ts']), ['x', 'y']);
 });
 
 test('the image\'s default config is a valid gateway config with data on the data partition', () => {
