@@ -1,20 +1,24 @@
 /**
- * `roost demo [--data DIR] [--scenario FILE] [--duration S]`: the gateway on its default ports
- * with the CoAP binding, plus the simulated demo fleet (firmware-sim/scenarios/demo.yaml) in the
- * same process, for a newcomer's `make run`. The fleet is an independent peer: it reaches the
+ * `roost demo [--config FILE] [--data DIR] [--scenario FILE] [--duration S]`: the gateway on its
+ * default ports (or those of a config file, merged over the demo's) with the CoAP binding, plus
+ * the simulated demo fleet (firmware-sim/scenarios/demo.yaml) in the same process, for a
+ * newcomer's `make run`. The fleet is an independent peer: it reaches the
  * gateway over UDP and the HTTP API like any device and client would. Ctrl-C stops the fleet
  * (with its report) and then the gateway.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import type { ActionClient } from '../../../firmware-sim/fleet/action-client.js';
 import { DEVICE_KINDS } from '../../../firmware-sim/fleet/device-kinds.js';
 import { runSession } from '../../../firmware-sim/fleet/fleet-session.js';
 import { HubClient } from '../../../firmware-sim/fleet/hub-client.js';
 import { loadScenario } from '../../../firmware-sim/fleet/scenario.js';
-import { InternalError } from '../../../protocols/errors.js';
+import { ConfigInvalidError, InternalError } from '../../../protocols/errors.js';
 import { startGateway, type Gateway } from '../../gateway.js';
+import { mergePatch } from '../../hub/directory.js';
 import { applyOverrides, finish, signalAbort } from './fleet.js';
 import { STOP_TIMEOUT_MS } from './start.js';
 
@@ -28,16 +32,29 @@ const NO_API: ActionClient = {
 /** Until Ctrl-C: a year of simulated time. */
 const DEMO_DURATION_S = 365 * 86400;
 
-/** Gateway config of the demo: every device of the fleet registers from 127.0.0.1. */
-export function demoConfig(adminPassword: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
+/** Gateway config of the demo (every device of the fleet registers from 127.0.0.1), under the user's file. */
+export function demoConfig(adminPassword: string, file: Record<string, unknown> = {}): Record<string, unknown> {
+  const base = {
     auth: { adminPassword },
     bindings: {
       system: { enabled: true },
       coap: { enabled: true, registrationsPerMinutePerAddress: 100000 },
     },
-    ...overrides,
   };
+  return mergePatch(base, file) as Record<string, unknown>;
+}
+
+/** The raw config file (keys the user set, no defaults), so that it can be merged over the demo's. */
+function readConfigFile(path: string): Record<string, unknown> {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigInvalidError(`${path}: ${(err as NodeJS.ErrnoException).code ? `cannot read (${(err as NodeJS.ErrnoException).code})` : `not valid YAML/JSON: ${(err as Error).message}`}`);
+  }
+  if (raw === null || raw === undefined) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigInvalidError(`${path}: must be a mapping of config keys`);
+  return raw as Record<string, unknown>;
 }
 
 function banner(gw: Gateway, devices: number, coapPort: number, madeUpPassword: string | null): string {
@@ -57,13 +74,15 @@ function banner(gw: Gateway, devices: number, coapPort: number, madeUpPassword: 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { data: { type: 'string', short: 'd' }, scenario: { type: 'string', short: 's' }, duration: { type: 'string' }, report: { type: 'string', short: 'r' } },
+    options: { config: { type: 'string', short: 'c' }, data: { type: 'string', short: 'd' }, scenario: { type: 'string', short: 's' }, duration: { type: 'string' }, report: { type: 'string', short: 'r' } },
     strict: true,
   });
   const scenario = applyOverrides(loadScenario(values.scenario ?? DEMO_SCENARIO, DEVICE_KINDS), { duration: values.duration ?? String(DEMO_DURATION_S) });
-  const chosen = process.env['ROOST_ADMIN_PASSWORD'];
+  const file = values.config ? readConfigFile(values.config) : {};
+  const fromFile = (file['auth'] as { adminPassword?: unknown } | undefined)?.adminPassword;
+  const chosen = typeof fromFile === 'string' ? fromFile : process.env['ROOST_ADMIN_PASSWORD'];
   const password = chosen ?? randomBytes(12).toString('base64url');
-  const gw = await startGateway({ config: demoConfig(password), dataDir: values.data ?? './data' });
+  const gw = await startGateway({ config: demoConfig(password, file), dataDir: values.data ?? './data' });
   const abort = signalAbort();
   try {
     const coap = gw.binding('coap') as (ReturnType<Gateway['binding']> & { listening?: { address: string; port: number } | null }) | undefined;
