@@ -125,6 +125,13 @@ test('a property write switches the plug', async () => {
   await until('state ON in the twin', () => gw.hub.readProperty(thingOf(plug), 'state')?.value === 'ON');
 });
 
+test('a live read of an always-on device goes to the device', async () => {
+  const zclBefore = plug.counters.zclIn;
+  const binding = gw.binding('zigbee');
+  assert.equal(await binding?.readProperty?.(thingOf(plug), 'power'), 42);
+  assert.ok(plug.counters.zclIn > zclBefore, 'the read went over the air');
+});
+
 test('a sleeping sensor: reads answer from the twin, a queued command goes out when it wakes', async () => {
   door.set(2, 0x0500, 0x0002, 0x0001);
   await until('contact false', () => gw.hub.readProperty(thingOf(door), 'contact')?.value === false);
@@ -132,6 +139,7 @@ test('a sleeping sensor: reads answer from the twin, a queued command goes out w
   await new Promise((r) => setTimeout(r, 500)); // the hub's awake window (400 ms) closes
   const zclBefore = door.counters.zclIn;
   assert.equal(gw.hub.readProperty(thingOf(door), 'contact')?.value, false);
+  assert.equal(await gw.binding('zigbee')?.readProperty?.(thingOf(door), 'contact'), false);
   const view = gw.hub.invokeAction(thingOf(door), 'identify', undefined);
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(gw.hub.getAction(view.id).state, 'queued');
