@@ -28,6 +28,11 @@ export interface FleetDevice {
   readonly thingId: string;
   /** Sleepy devices get commands only while awake; always-on ones any time. */
   readonly sleepy: boolean;
+  /**
+   * Before the gateway starts: set up what the gateway must be configured with (a serial
+   * device's pseudo-terminal pair). Devices that need nothing omit it.
+   */
+  prepare?(): Promise<GatewayNeeds>;
   /** Power on: open the transport, announce itself to the gateway. */
   start(): Promise<void>;
   /**
@@ -50,8 +55,8 @@ export interface DeviceContext {
   deviceId: string;
   /** Position of the device in the run (0-based, scenario order). */
   index: number;
-  /** Gateway address for this device's protocol (host and port of the CoAP endpoint, ...). */
-  gateway: GatewayAddress;
+  /** Where the gateway is; filled in by FleetRunner.connect() before start(), so read it late. */
+  gateway: Readonly<GatewayAddress>;
   /** The faulty link every datagram goes through. */
   link: FaultyLink;
   /** Kind options from the scenario group (`options:`). */
@@ -77,8 +82,12 @@ export interface SharedResources {
 export interface GatewayAddress {
   host: string;
   coapPort: number;
-  /** Gateway-side serial ports, filled by a kind's prepare() (pseudo-terminal pairs). */
-  serialPorts?: string[];
+}
+
+/** What the gateway must be configured with for a fleet (merged over all devices). */
+export interface GatewayNeeds {
+  /** Gateway-side ends of the serial devices' pseudo-terminal pairs (`bindings.serial.ports`). */
+  serialPorts: string[];
 }
 
 /** One row of the device-kind table. */

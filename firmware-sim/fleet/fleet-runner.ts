@@ -6,7 +6,7 @@
  * run's deterministic figures do not depend on timing.
  */
 import type { ActionClient } from './action-client.js';
-import type { Closable, DeviceKind, GatewayAddress, ReceivedCommand, SharedResources } from './device-model.js';
+import type { Closable, DeviceKind, GatewayAddress, GatewayNeeds, ReceivedCommand, SharedResources } from './device-model.js';
 import { emptyFaultCounters, type FaultCounters } from './faults.js';
 import { forEachLimited, sleep } from './pool.js';
 import { Prng } from './prng.js';
@@ -47,7 +47,8 @@ export interface ProgressSnapshot {
 export interface RunnerOptions {
   scenario: Scenario;
   kinds: Readonly<Record<string, DeviceKind>>;
-  gateway: GatewayAddress;
+  /** Where the gateway is; or later, through connect() (after prepare() and a gateway start). */
+  gateway?: GatewayAddress;
   actions: ActionClient;
   onProgress?: (p: ProgressSnapshot) => void;
   /** Wakes in flight at once (default 32). */
@@ -74,6 +75,7 @@ export class FleetRunner {
   /** Commands that matched no invocation of this run (should stay 0). */
   unexpectedCommands = 0;
   private readonly byId = new Map<string, SimDevice>();
+  private readonly gateway: GatewayAddress = { host: '127.0.0.1', coapPort: 5683 };
   private readonly sentById = new Map<string, SentAction>();
   private readonly due: ReturnType<typeof expandActions>;
   private nextAction = 0;
@@ -96,12 +98,13 @@ export class FleetRunner {
     this.clock = opts.clock ?? (() => performance.now());
     const s = opts.scenario;
     this.due = expandActions(s);
+    if (opts.gateway) this.connect(opts.gateway);
     const root = new Prng(s.seed);
     for (const g of s.devices) {
       const kind = opts.kinds[g.kind];
       if (!kind) throw new Error(`unknown device kind ${g.kind}`);
       for (const id of groupDeviceIds(g)) {
-        const d = new SimDevice(id, this.devices.length, g.kind, kind, g, root, s.faults, s.energy, opts.gateway, this.shared, this.faults, (dev, cmd) => this.onCommand(dev, cmd));
+        const d = new SimDevice(id, this.devices.length, g.kind, kind, g, root, s.faults, s.energy, this.gateway, this.shared, this.faults, (dev, cmd) => this.onCommand(dev, cmd));
         this.devices.push(d);
         this.byId.set(id, d);
       }
@@ -119,6 +122,21 @@ export class FleetRunner {
 
   device(id: string): SimDevice | undefined {
     return this.byId.get(id);
+  }
+
+  /** Sets up what the gateway must be configured with, before it starts (pseudo-terminals). */
+  async prepare(): Promise<GatewayNeeds> {
+    const needs: GatewayNeeds = { serialPorts: [] };
+    for (const d of this.devices) {
+      const n = await d.model.prepare?.();
+      if (n) needs.serialPorts.push(...n.serialPorts);
+    }
+    return needs;
+  }
+
+  /** Where the gateway is (before start()). */
+  connect(gateway: GatewayAddress): void {
+    Object.assign(this.gateway, gateway);
   }
 
   /** Powers every device on; one that cannot reach the gateway counts an error and tries again at its first wake. */

@@ -12,14 +12,13 @@ class CoapActuatorDevice implements FleetDevice {
   readonly sleepy = false;
   readonly deviceId: string;
   readonly thingId: string;
-  private actuator: AlwaysOnActuator;
+  private actuator: AlwaysOnActuator | null = null;
   private seenBlinks = 0;
   private notifications = 0;
 
   constructor(private readonly ctx: DeviceContext) {
     this.deviceId = ctx.deviceId;
     this.thingId = `urn:roost:coap:${ctx.deviceId}`;
-    this.actuator = this.make();
   }
 
   private make(): AlwaysOnActuator {
@@ -28,13 +27,14 @@ class CoapActuatorDevice implements FleetDevice {
   }
 
   async start(): Promise<void> {
+    this.actuator = this.make();
     await this.actuator.register();
   }
 
   wake(readings: Record<string, number>): Promise<WakeResult> {
     this.sync();
-    const observers = this.actuator.observerCount;
-    if (readings['temp'] !== undefined) {
+    const observers = this.actuator?.observerCount ?? 0;
+    if (readings['temp'] !== undefined && this.actuator) {
       this.actuator.setTemperature(readings['temp']);
       this.notifications += observers;
     }
@@ -43,13 +43,13 @@ class CoapActuatorDevice implements FleetDevice {
   }
 
   sync(): void {
-    const blinks = this.actuator.blinks;
+    const blinks = this.actuator?.blinks ?? [];
     for (; this.seenBlinks < blinks.length; this.seenBlinks++) this.ctx.onCommand({ name: 'blink', input: blinks[this.seenBlinks] });
   }
 
   async reboot(): Promise<void> {
     this.sync();
-    this.actuator.close();
+    this.actuator?.close();
     this.actuator = this.make();
     this.seenBlinks = 0;
     await this.actuator.register();
@@ -57,7 +57,7 @@ class CoapActuatorDevice implements FleetDevice {
 
   stop(): Promise<void> {
     this.sync();
-    this.actuator.close();
+    this.actuator?.close();
     return Promise.resolve();
   }
 

@@ -19,7 +19,7 @@ export interface CoapSensorOptions {
 class CoapSleepySensorDevice implements FleetDevice {
   readonly sleepy = true;
   readonly thingId: string;
-  private sensor: SleepySensor;
+  private sensor: SleepySensor | null = null;
   private readonly radio: FleetRadio;
   private readonly account: RadioAccount;
   private next: Record<string, number> = {};
@@ -32,7 +32,6 @@ class CoapSleepySensorDevice implements FleetDevice {
     this.thingId = `urn:roost:coap:${ctx.deviceId}`;
     this.radio = ctx.shared.get(`coap-radio-${Math.floor(ctx.index / opts.devicesPerRadio)}`, () => new FleetRadio({ ackTimeoutMs: opts.ackTimeoutMs }));
     this.account = { link: ctx.link, datagramsUp: 0, bytesUp: 0 };
-    this.sensor = this.makeSensor();
   }
 
   readonly deviceId: string;
@@ -52,6 +51,7 @@ class CoapSleepySensorDevice implements FleetDevice {
   }
 
   private async wakeOnce(): Promise<void> {
+    this.sensor ??= this.makeSensor();
     try {
       const rep = await this.sensor.wake();
       this.datagramsDown += rep.exchanges;
