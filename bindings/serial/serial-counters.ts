@@ -1,0 +1,20 @@
+/** The serial binding's own counters (the link's frame counters are added to them in status()). */
+export const SERIAL_COUNTERS = [
+  'portOpens', 'portOpenFailures', 'portDisconnects', 'listFailures',
+  'hellos', 'helloRejected', 'describes', 'thingsRejected', 'timeSyncs',
+  'telemetryPacks', 'readings', 'readingsUnknownName', 'invalidTelemetry', 'unknownUnit',
+  'sleeps', 'wakes', 'logLines', 'unexpectedMessages',
+  'deliveries', 'deliveryRetries', 'results', 'resultsUnknown', 'resultTimeouts',
+] as const;
+
+export type SerialCounter = (typeof SERIAL_COUNTERS)[number];
+export type SerialCounters = Record<SerialCounter, number>;
+
+export function newCounters(): SerialCounters {
+  return Object.fromEntries(SERIAL_COUNTERS.map((c) => [c, 0])) as SerialCounters;
+}
+
+/** Adds the numeric fields of `from` into `into`. */
+export function addInto(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}

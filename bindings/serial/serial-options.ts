@@ -1,0 +1,97 @@
+/** Options of the serial binding (config section `bindings.serial`), every limit with its unit. */
+import type { SerialLinkOptions } from '../../protocols/serial/serial-link.js';
+
+/** UART framing of one port; unset fields take the binding-wide defaults. */
+export interface PortFraming {
+  baudRate: number;
+  dataBits: 5 | 6 | 7 | 8;
+  stopBits: 1 | 2;
+  parity: 'none' | 'even' | 'odd';
+  /** RTS/CTS hardware flow control. */
+  rtscts: boolean;
+}
+
+/** A port named by its path (`/dev/ttyUSB0`, `/dev/serial/by-id/...`). */
+export type PortConfig = { path: string } & Partial<PortFraming>;
+
+/** USB serial adapters matched by vendor/product id (hex, as `lsusb` prints them). */
+export type UsbMatch = { vendorId: string; productId: string } & Partial<PortFraming>;
+
+/** The link's limits (ackTimeoutMs, maxRetries, maxFrameBytes, ...) are the binding's options too. */
+export interface SerialOptions extends PortFraming, SerialLinkOptions {
+  ports: PortConfig[];
+  usb: UsbMatch[];
+  /** Logical things (units) one port may carry. */
+  maxUnitsPerPort: number;
+  /** Reopen delay after a port closes or fails to open: doubles from min to max. */
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  /** How often USB ports are listed to find matches (0: only at start). */
+  scanIntervalMs: number;
+  /** Asks again for hello when a port stays silent this long after opening. */
+  helloTimeoutMs: number;
+  /** Awake window an uplink of a sleepy unit opens. */
+  awakeWindowMs: number;
+  /** Wait for the result of a delivered write or action; then it fails. */
+  resultTimeoutMs: number;
+}
+
+const framing = {
+  baudRate: { type: 'integer', minimum: 50, maximum: 4000000 },
+  dataBits: { enum: [5, 6, 7, 8] },
+  stopBits: { enum: [1, 2] },
+  parity: { enum: ['none', 'even', 'odd'] },
+  rtscts: { type: 'boolean' },
+} as const;
+
+const hexId = { type: 'string', pattern: '^[0-9A-Fa-f]{4}$' } as const;
+
+export const optionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ports: {
+      type: 'array', default: [],
+      items: { type: 'object', additionalProperties: false, required: ['path'], properties: { path: { type: 'string', minLength: 1 }, ...framing } },
+    },
+    usb: {
+      type: 'array', default: [],
+      items: { type: 'object', additionalProperties: false, required: ['vendorId', 'productId'], properties: { vendorId: hexId, productId: hexId, ...framing } },
+    },
+    baudRate: { ...framing.baudRate, default: 115200 },
+    dataBits: { ...framing.dataBits, default: 8 },
+    stopBits: { ...framing.stopBits, default: 1 },
+    parity: { ...framing.parity, default: 'none' },
+    rtscts: { ...framing.rtscts, default: false },
+    ackTimeoutMs: { type: 'integer', minimum: 5, default: 250 },
+    maxRetries: { type: 'integer', minimum: 0, maximum: 10, default: 3 },
+    maxFrameBytes: { type: 'integer', minimum: 32, maximum: 4096, default: 256 },
+    maxQueuedFrames: { type: 'integer', minimum: 1, default: 64 },
+    duplicateWindowMs: { type: 'integer', minimum: 0, default: 2000 },
+    maxSenmlRecords: { type: 'integer', minimum: 1, default: 64 },
+    maxUnitsPerPort: { type: 'integer', minimum: 1, maximum: 255, default: 16 },
+    reconnectMinMs: { type: 'integer', minimum: 10, default: 250 },
+    reconnectMaxMs: { type: 'integer', minimum: 10, default: 10000 },
+    scanIntervalMs: { type: 'integer', minimum: 0, default: 5000 },
+    helloTimeoutMs: { type: 'integer', minimum: 10, default: 2000 },
+    awakeWindowMs: { type: 'integer', minimum: 1, default: 5000 },
+    resultTimeoutMs: { type: 'integer', minimum: 10, default: 30000 },
+  },
+} as const;
+
+/** Defaults from the schema, for callers that build the binding without the config loader. */
+export function serialOptions(partial: Partial<SerialOptions> = {}): SerialOptions {
+  const d = Object.fromEntries(Object.entries(optionsSchema.properties).map(([k, v]) => [k, v.default]));
+  return { ...d, ...partial } as SerialOptions;
+}
+
+/** The framing of one port: its own fields over the binding defaults. */
+export function framingOf(opts: PortFraming, port: Partial<PortFraming>): PortFraming {
+  return {
+    baudRate: port.baudRate ?? opts.baudRate,
+    dataBits: port.dataBits ?? opts.dataBits,
+    stopBits: port.stopBits ?? opts.stopBits,
+    parity: port.parity ?? opts.parity,
+    rtscts: port.rtscts ?? opts.rtscts,
+  };
+}
