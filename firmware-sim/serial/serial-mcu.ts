@@ -49,6 +49,7 @@ export interface McuCounters {
   duplicateCommands: number;
   timeSyncs: number;
   provisions: number;
+  helloRequests: number;
 }
 
 const MAX_REMEMBERED_ITEMS = 32;
@@ -56,7 +57,7 @@ const MAX_REMEMBERED_ITEMS = 32;
 export class SerialMcu {
   readonly units: McuUnit[];
   readonly commands: McuCommand[] = [];
-  readonly counters: McuCounters = { bytesIn: 0, bytesOut: 0, bytesWhileAsleep: 0, commands: 0, duplicateCommands: 0, timeSyncs: 0, provisions: 0 };
+  readonly counters: McuCounters = { bytesIn: 0, bytesOut: 0, bytesWhileAsleep: 0, commands: 0, duplicateCommands: 0, timeSyncs: 0, provisions: 0, helloRequests: 0 };
   /** What provisioning stored: key and config per unit. */
   readonly provisioned = new Map<number, { key?: Uint8Array; config?: Record<string, unknown> }>();
   asleep = false;
@@ -85,8 +86,11 @@ export class SerialMcu {
     return this.link?.counters ?? null;
   }
 
-  /** Power on over `port`: says hello for every unit. Resolves when the hellos are acked. */
-  async attach(port: SimPort): Promise<void> {
+  /**
+   * Power on over `port`: says hello for every unit; resolves when the hellos are acked. With
+   * `hello: false` the MCU kept running while its cable was out: it waits to be asked.
+   */
+  async attach(port: SimPort, opts: { hello?: boolean } = {}): Promise<void> {
     this.detach();
     this.port = port;
     const link = new SerialLink((b) => {
@@ -107,7 +111,7 @@ export class SerialMcu {
     });
     // A 0x00 first flushes whatever the line held before power-on (docs: "Resynchronisation").
     port.write(Buffer.from([0]));
-    await Promise.all(this.units.map((u) => this.hello(u)));
+    if (opts.hello !== false) await Promise.all(this.units.map((u) => this.hello(u)));
   }
 
   /** Power off (or the cable is pulled): the link stops; nothing is remembered but the clock. */
@@ -172,7 +176,10 @@ export class SerialMcu {
     const targets = unit === 0xff ? this.units : this.units.filter((u) => u.unit === unit);
     switch (msg.kind) {
       case 'hello':
-        if (msg.body === null) for (const u of targets) this.hello(u).catch(() => undefined);
+        if (msg.body === null) {
+          this.counters.helloRequests++;
+          for (const u of targets) this.hello(u).catch(() => undefined);
+        }
         return;
       case 'time':
         if (msg.body) {

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NoisyPort, openPty, type McuUnit, type SerialMcu } from '../../../firmware-sim/serial/index.js';
+import { attachMcu, startSerialRig, until, type SerialRig } from './serial-rig.js';
+
+const UNIT: McuUnit = { unit: 0, id: 'node-1', description: { p: { temp: { u: 'Cel' }, seq: { y: 'integer' } }, a: { pulse: { i: 'integer', o: 'integer' } } } };
+const ID = 'urn:roost:serial:node-1';
+
+async function final(rig: SerialRig, id: string, ms = 5000): Promise<{ state: string; output?: unknown; error?: string }> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = rig.gw.hub.getAction(id);
+    if (!['queued', 'sent', 'delivered'].includes(v.state) || Date.now() > end) return v;
+    await sleep(10);
+  }
+}
+
+describe('serial: unplug and replug', () => {
+  let rig: SerialRig;
+  let mcu: SerialMcu;
+  before(async () => {
+    rig = await startSerialRig();
+    mcu = await attachMcu(rig.pty.devicePath, { units: [UNIT] });
+    await until(() => rig.gw.hub.listThings().items.some((t) => t.id === ID && t.online), 5000, 'registered');
+  });
+  after(async () => {
+    mcu?.detach();
+    await rig?.stop();
+  });
+
+  it('the port disappears: the thing goes offline; it returns: the gateway reopens with backoff and asks for hello again', async () => {
+    const c0 = rig.serial.status().counters;
+    await rig.pty.unplug();
+    await until(() => !rig.gw.hub.getThing(ID).online, 3000, 'offline after unplug');
+    assert.equal(rig.serial.status().state, 'absent');
+    assert.match(rig.serial.status().detail ?? '', /gw/);
+    assert.equal(mcu.attached, false);
+    await sleep(300); // a few failed reopen attempts while the path is gone
+    await rig.pty.plug();
+    // The MCU kept running while the cable was out: it says nothing until the gateway asks.
+    await mcu.attach(openPty(rig.pty.devicePath), { hello: false });
+    await until(() => rig.gw.hub.getThing(ID).online, 5000, 'online after replug');
+    const c1 = rig.serial.status().counters;
+    assert.ok(mcu.counters.helloRequests >= 1, 'gateway asked for hello');
+    assert.equal(c1['portDisconnects'], c0['portDisconnects']! + 1);
+    assert.ok(c1['portOpens']! >= c0['portOpens']! + 1);
+    assert.ok(c1['portOpenFailures']! > c0['portOpenFailures']!, 'reopen attempts while unplugged');
+    assert.ok(c1['hellos']! > c0['hellos']!);
+    assert.equal(rig.serial.status().state, 'running');
+    await mcu.telemetry(0, { temp: 19.25 });
+    await until(() => rig.gw.hub.readProperty(ID, 'temp')?.value === 19.25);
+  });
+
+  it('an action queued while unplugged is delivered after the replug', async () => {
+    await rig.pty.unplug();
+    await until(() => !rig.gw.hub.getThing(ID).online, 3000, 'offline');
+    const a = rig.gw.hub.invokeAction(ID, 'pulse', 5);
+    await rig.pty.plug();
+    await mcu.attach(openPty(rig.pty.devicePath));
+    const v = await final(rig, a.id);
+    assert.equal(v.state, 'completed', v.error);
+    assert.equal(mcu.commands.filter((c) => c.name === 'pulse' && !c.duplicate).length, 1);
+  });
+});
+
+describe('serial: line noise and bit flips', () => {
+  let rig: SerialRig;
+  let mcu: SerialMcu;
+  let noisy: NoisyPort;
+  const RETRIES = 8;
+  before(async () => {
+    rig = await startSerialRig({ maxRetries: RETRIES });
+    mcu = await attachMcu(rig.pty.devicePath, { units: [UNIT], link: { ackTimeoutMs: 60, maxRetries: RETRIES }, onCommand: (c) => (c.value as number) + 1 }, (p) => {
+      noisy = new NoisyPort(p, { seed: 'serial-noise-1', flipChance: 0.08, garbageChance: 0.04, maxGarbageBytes: 12 });
+      return noisy;
+    });
+    await until(() => rig.gw.hub.listThings().items.some((t) => t.id === ID), 8000, 'registered through noise');
+  });
+  after(async () => {
+    mcu?.detach();
+    await rig?.stop();
+  });
+
+  it('no corrupted frame is accepted and no reading is lost within the retry budget', async () => {
+    const seen: number[] = [];
+    const sub = rig.gw.hub.subscribe((m) => {
+      if (m.type === 'property' && m.name === 'seq') seen.push(m.value as number);
+    }, { types: ['property'], thingId: ID });
+    const N = 150;
+    for (let i = 1; i <= N; i++) await mcu.telemetry(0, { seq: i, temp: 20 + i / 100 });
+    await until(() => seen.length >= N, 5000, 'all readings');
+    await sleep(100);
+    sub.unsubscribe();
+    assert.deepEqual(seen, Array.from({ length: N }, (_, i) => i + 1), 'every reading once, in order, nothing else');
+    const c = rig.serial.status().counters;
+    const dropped = c['droppedBadCrc']! + c['droppedBadCobs']! + c['droppedShort']! + c['droppedOversize']!;
+    assert.ok(noisy.counters.bitsFlipped > 5 && noisy.counters.garbageBursts > 2, JSON.stringify(noisy.counters));
+    assert.ok(dropped > 0, 'the gateway dropped and counted bad frames');
+    assert.ok(c['duplicates']! + (mcu.linkCounters?.retries ?? 0) > 0, 'retries happened');
+    assert.equal(c['droppedBadMessage'], 0, 'nothing with a good CRC was malformed');
+  });
+
+  it('actions through the noise: each runs once on the device and completes', async () => {
+    const ids = [];
+    for (let i = 0; i < 10; i++) ids.push(rig.gw.hub.invokeAction(ID, 'pulse', i).id);
+    for (const [i, id] of ids.entries()) {
+      const v = await final(rig, id, 8000);
+      assert.equal(v.state, 'completed', `${i}: ${v.error}`);
+      assert.equal(v.output, i + 1);
+    }
+    const runs = mcu.commands.filter((c) => c.name === 'pulse' && !c.duplicate).map((c) => c.value);
+    assert.deepEqual(runs, Array.from({ length: 10 }, (_, i) => i));
+  });
+});
+
+describe('serial: a sleepy MCU gets its queued action when it wakes', () => {
+  let rig: SerialRig;
+  let mcu: SerialMcu;
+  before(async () => {
+    rig = await startSerialRig();
+    mcu = await attachMcu(rig.pty.devicePath, { units: [{ ...UNIT, id: 'sleepy-1', sleepy: true }], onCommand: (c) => c.value });
+    await until(() => rig.gw.hub.listThings().items.some((t) => t.id === 'urn:roost:serial:sleepy-1'), 5000, 'registered');
+  });
+  after(async () => {
+    mcu?.detach();
+    await rig?.stop();
+  });
+
+  it('queued while asleep, delivered on the wake notice, completed once', async () => {
+    const id = 'urn:roost:serial:sleepy-1';
+    assert.equal((rig.gw.hub.getThing(id).nativeTd as { description?: string }).description?.includes('sleepy'), true);
+    await mcu.sleep(60000);
+    const a = rig.gw.hub.invokeAction(id, 'pulse', 7);
+    await sleep(300);
+    assert.equal(rig.gw.hub.getAction(a.id).state, 'queued');
+    assert.equal(mcu.commands.length, 0);
+    assert.equal(mcu.counters.bytesWhileAsleep, 0, 'the gateway sent nothing to a sleeping MCU');
+    await mcu.wake();
+    const v = await final(rig, a.id);
+    assert.equal(v.state, 'completed', v.error);
+    assert.equal(v.output, 7);
+    assert.deepEqual(mcu.commands.map((c) => [c.name, c.value, c.duplicate]), [['pulse', 7, false]]);
+    assert.ok(rig.serial.status().counters['wakes']! >= 1 && rig.serial.status().counters['sleeps']! >= 1);
+  });
+
+  it('an MCU that fell asleep without notice: the delivery is retried at its next wake', async () => {
+    const id = 'urn:roost:serial:sleepy-1';
+    mcu.asleep = true; // deaf, and the gateway was not told
+    await mcu.telemetry(0, { temp: 1 }).catch(() => undefined); // opens the awake window; the ack is lost on a deaf MCU
+    const a = rig.gw.hub.invokeAction(id, 'pulse', 9);
+    await until(() => rig.serial.status().counters['deliveryRetries']! >= 1, 3000, 'delivery retried');
+    assert.equal(rig.gw.hub.getAction(a.id).state, 'queued');
+    await mcu.wake();
+    const v = await final(rig, a.id);
+    assert.equal(v.state, 'completed', v.error);
+    assert.equal(mcu.commands.filter((c) => c.value === 9 && !c.duplicate).length, 1);
+  });
+});
