@@ -204,7 +204,10 @@ export class ZigbeeBinding implements Binding {
     const prev = this.devices.get(ieee);
     this.devices.set(ieee, { ieee, thingId, sleepy, mainsPowered: info.mainsPowered, routes, lastHeardMs: info.lastSeen ?? ctx.now(), online: true, values: prev?.values ?? {} });
     ctx.logger.info({ ieee, model: `${model.vendor} ${model.model}`, sleepy, generated: model.generated }, 'zigbee: device identified');
-    if (fresh || !model.generated) await this.configureWithRetries(ieee);
+    // Not awaited: a sleepy device may need its retries, and a restart must not wait for each.
+    if (fresh || !model.generated) {
+      this.configureWithRetries(ieee).catch((err: unknown) => ctx.logger.warn({ err, ieee }, 'zigbee: configure failed'));
+    }
   }
 
   private async configureWithRetries(ieee: string): Promise<void> {
