@@ -10,6 +10,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   start: { summary: 'run the gateway  [--config FILE] [--data DIR]', load: () => import('./commands/start.js') },
   demo: { summary: 'run the gateway with a simulated fleet  [--config FILE] [--data DIR] [--scenario FILE] [--duration S]', load: () => import('./commands/demo.js') },
   fleet: { summary: 'run a simulated fleet against a gateway  --scenario FILE [--gateway HOST[:PORT]] [--report FILE]', load: () => import('./commands/fleet.js') },
+  serial: { summary: 'firmware tools: list | monitor --port P | send --port P KIND [JSON] | provision --port P', load: () => import('./commands/serial.js') },
   image: { summary: 'appliance A/B slots: status|verify|update|mark-good|rollback|first-boot', load: () => import('./commands/image.js') },
 };
 
