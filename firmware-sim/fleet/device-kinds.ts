@@ -5,8 +5,11 @@
 import type { DeviceKind } from './device-model.js';
 import { coapActuator } from './kinds/coap-actuator.js';
 import { coapSleepySensor } from './kinds/coap-sleepy-sensor.js';
+import { serialHub, serialMcu } from './kinds/serial-device.js';
 
 export const DEVICE_KINDS: Readonly<Record<string, DeviceKind>> = {
   'coap-sleepy-sensor': coapSleepySensor,
   'coap-actuator': coapActuator,
+  'serial-mcu': serialMcu,
+  'serial-hub': serialHub,
 };

@@ -24,8 +24,10 @@ export interface WakeResult {
 /** A simulated device driven by the runner. */
 export interface FleetDevice {
   readonly deviceId: string;
-  /** Thing id the gateway gives it: `urn:roost:<binding>:<deviceId>`. */
+  /** Thing id the gateway gives it: `urn:roost:<binding>:<deviceId>`; actions go here. */
   readonly thingId: string;
+  /** Every thing its readings go to, when it carries several (a multi-thing hub); default [thingId]. */
+  readonly thingIds?: readonly string[];
   /** Sleepy devices get commands only while awake; always-on ones any time. */
   readonly sleepy: boolean;
   /**
@@ -65,6 +67,8 @@ export interface DeviceContext {
   onCommand(cmd: ReceivedCommand): void;
   /** Reading names this device sends. */
   readings: readonly string[];
+  /** The device's clock error (ppm, from the scenario's clockDriftPpm), for models that keep time. */
+  driftPpm: number;
   /** Resources shared by devices of a run (a radio socket for many devices), closed when the run stops. */
   shared: SharedResources;
 }

@@ -1,14 +1,13 @@
 /**
  * Fault injection, decided by each device's own Prng stream so the same seed injects the same
- * faults: datagram loss (both directions), duplication and reordering (uplink), reboots at a
- * wake, a per-device clock drift, and batteries that start nearly empty.
+ * faults: loss, duplication and reordering of what devices send, reboots at a wake, a
+ * per-device clock drift, and batteries that start nearly empty.
  */
 import type { Prng } from './prng.js';
 import type { FaultSpec } from './scenario.js';
 
 export interface FaultCounters {
-  lostUp: number;
-  lostDown: number;
+  lost: number;
   duplicated: number;
   reordered: number;
   reboots: number;
@@ -16,12 +15,12 @@ export interface FaultCounters {
 }
 
 export function emptyFaultCounters(): FaultCounters {
-  return { lostUp: 0, lostDown: 0, duplicated: 0, reordered: 0, reboots: 0, depleted: 0 };
+  return { lost: 0, duplicated: 0, reordered: 0, reboots: 0, depleted: 0 };
 }
 
 /**
- * The faulty radio link of one device. A device model passes every datagram it sends through
- * up() and every one it receives through down(); the link decides what reaches the other side.
+ * The faulty link of one device. A device model passes every datagram or frame it sends through
+ * up(); the link decides what reaches the gateway, and in which order.
  */
 export class FaultyLink {
   readonly counters: FaultCounters;
@@ -50,7 +49,7 @@ export class FaultyLink {
     this.held = null;
     const out: Buffer[] = [];
     if (lose) {
-      this.counters.lostUp++;
+      this.counters.lost++;
     } else if (hold && before === null) {
       this.counters.reordered++;
       this.held = datagram;
@@ -63,15 +62,6 @@ export class FaultyLink {
     }
     if (before !== null) out.push(before);
     return out;
-  }
-
-  /** Whether one downlink datagram reaches the device. */
-  down(): boolean {
-    if (this.prng.chance(this.spec.loss)) {
-      this.counters.lostDown++;
-      return false;
-    }
-    return true;
   }
 
   /** A datagram still held back (the device goes to sleep): it goes out late, now. */

@@ -49,7 +49,8 @@ export interface RunnerOptions {
   kinds: Readonly<Record<string, DeviceKind>>;
   /** Where the gateway is; or later, through connect() (after prepare() and a gateway start). */
   gateway?: GatewayAddress;
-  actions: ActionClient;
+  /** How actions reach the hub; or later, through connect(). */
+  actions?: ActionClient;
   onProgress?: (p: ProgressSnapshot) => void;
   /** Wakes in flight at once (default 32). */
   maxConcurrentWakes?: number;
@@ -76,6 +77,7 @@ export class FleetRunner {
   unexpectedCommands = 0;
   private readonly byId = new Map<string, SimDevice>();
   private readonly gateway: GatewayAddress = { host: '127.0.0.1', coapPort: 5683 };
+  private actions: ActionClient | null;
   private readonly sentById = new Map<string, SentAction>();
   private readonly due: ReturnType<typeof expandActions>;
   private nextAction = 0;
@@ -99,6 +101,7 @@ export class FleetRunner {
     const s = opts.scenario;
     this.due = expandActions(s);
     if (opts.gateway) this.connect(opts.gateway);
+    this.actions = opts.actions ?? null;
     const root = new Prng(s.seed);
     for (const g of s.devices) {
       const kind = opts.kinds[g.kind];
@@ -134,9 +137,15 @@ export class FleetRunner {
     return needs;
   }
 
-  /** Where the gateway is (before start()). */
-  connect(gateway: GatewayAddress): void {
+  /** Where the gateway is and how actions reach it (before start()). */
+  connect(gateway: GatewayAddress, actions?: ActionClient): void {
     Object.assign(this.gateway, gateway);
+    if (actions) this.actions = actions;
+  }
+
+  private actionClient(): ActionClient {
+    if (!this.actions) throw new Error('fleet runner has no action client: connect() first');
+    return this.actions;
   }
 
   /** Powers every device on; one that cannot reach the gateway counts an error and tries again at its first wake. */
@@ -208,7 +217,7 @@ export class FleetRunner {
       const open = this.sent.filter((a) => a.id !== undefined && !FINAL.has(a.state ?? ''));
       await Promise.all(open.map(async (a) => {
         try {
-          a.state = (await this.opts.actions.status(a.id!)).state;
+          a.state = (await this.actionClient().status(a.id!)).state;
         } catch (err) {
           a.error = (err as Error).message;
         }
@@ -225,7 +234,7 @@ export class FleetRunner {
     const entry: SentAction = { key: a.key, device: a.device, thingId: dev.model.thingId, action: a.action, input: a.input, atMs: a.atMs, received: 0 };
     this.sent.push(entry);
     try {
-      const h = await this.opts.actions.invoke(entry.thingId, a.action, a.input);
+      const h = await this.actionClient().invoke(entry.thingId, a.action, a.input);
       entry.id = h.id;
       entry.state = h.state;
       this.sentById.set(h.id, entry);

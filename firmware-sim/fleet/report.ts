@@ -159,7 +159,7 @@ export function summarize(r: FleetReport): string {
   lines.push(
     '',
     `actions: ${a.sent} sent, ${a.deliveredOnce} delivered exactly once, ${a.deliveredTwiceOrMore} more than once, ${a.notDelivered} not delivered, ${a.refused} refused; states ${JSON.stringify(a.states)}`,
-    `faults: ${f.lostUp} lost up, ${f.lostDown} lost down, ${f.duplicated} duplicated, ${f.reordered} reordered, ${f.reboots} reboots, ${f.depleted} batteries depleted`,
+    `faults: ${f.lost} lost, ${f.duplicated} duplicated, ${f.reordered} reordered, ${f.reboots} reboots, ${f.depleted} batteries depleted`,
     `measured: ${r.measured.wakesPerS} wakes/s, ${r.measured.datagramsPerS} datagrams/s, RSS ${r.measured.rssMiB} MiB`,
   );
   return lines.join('\n');

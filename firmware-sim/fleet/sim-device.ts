@@ -63,6 +63,7 @@ export class SimDevice {
       link: this.link,
       options: group.options,
       readings: Object.keys(group.readings),
+      driftPpm: this.plan.driftPpm,
       onCommand: (cmd) => onCommand(this, cmd),
     });
   }

@@ -39,13 +39,15 @@ export async function verifyRun(runner: FleetRunner, history: HistorySource, max
   for (const d of runner.devices) {
     const acked = d.log.filter((l) => l.acknowledged);
     const names = new Set(acked.flatMap((l) => Object.keys(l.values)));
-    for (const name of names) {
-      const want = acked.map((l) => l.values[name]).filter((x) => x !== undefined);
-      const have = await history(d.model.thingId, name);
-      const missing = missingFrom(want, have);
-      v.readingsChecked += want.length;
-      v.readingsMissing += missing;
-      if (missing > 0) note(`${d.deviceId}/${name}: ${missing} of ${want.length} acknowledged readings not in history`);
+    for (const thingId of d.model.thingIds ?? [d.model.thingId]) {
+      for (const name of names) {
+        const want = acked.map((l) => l.values[name]).filter((x) => x !== undefined);
+        const have = await history(thingId, name);
+        const missing = missingFrom(want, have);
+        v.readingsChecked += want.length;
+        v.readingsMissing += missing;
+        if (missing > 0) note(`${thingId}/${name}: ${missing} of ${want.length} acknowledged readings not in history`);
+      }
     }
   }
   for (const a of runner.sent) {

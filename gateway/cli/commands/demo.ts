@@ -13,7 +13,8 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { ActionClient } from '../../../firmware-sim/fleet/action-client.js';
 import { DEVICE_KINDS } from '../../../firmware-sim/fleet/device-kinds.js';
-import { runSession } from '../../../firmware-sim/fleet/fleet-session.js';
+import type { GatewayNeeds } from '../../../firmware-sim/fleet/device-model.js';
+import { runSession, type Connection } from '../../../firmware-sim/fleet/fleet-session.js';
 import { HubClient } from '../../../firmware-sim/fleet/hub-client.js';
 import { loadScenario } from '../../../firmware-sim/fleet/scenario.js';
 import { ConfigInvalidError, InternalError } from '../../../protocols/errors.js';
@@ -25,22 +26,21 @@ import { STOP_TIMEOUT_MS } from './start.js';
 export const DEMO_SCENARIO = fileURLToPath(new URL('../../../firmware-sim/scenarios/demo.yaml', import.meta.url));
 
 const NO_API: ActionClient = {
-  invoke: () => Promise.reject(new InternalError('no HTTP API')),
-  status: () => Promise.reject(new InternalError('no HTTP API')),
+  invoke: () => Promise.reject(new InternalError('the HTTP API is not running')),
+  status: () => Promise.reject(new InternalError('the HTTP API is not running')),
 };
 
 /** Until Ctrl-C: a year of simulated time. */
 const DEMO_DURATION_S = 365 * 86400;
 
 /** Gateway config of the demo (every device of the fleet registers from 127.0.0.1), under the user's file. */
-export function demoConfig(adminPassword: string, file: Record<string, unknown> = {}): Record<string, unknown> {
-  const base = {
-    auth: { adminPassword },
-    bindings: {
-      system: { enabled: true },
-      coap: { enabled: true, registrationsPerMinutePerAddress: 100000 },
-    },
+export function demoConfig(adminPassword: string, file: Record<string, unknown> = {}, needs: GatewayNeeds = { serialPorts: [] }): Record<string, unknown> {
+  const bindings: Record<string, unknown> = {
+    system: { enabled: true },
+    coap: { enabled: true, registrationsPerMinutePerAddress: 100000 },
   };
+  if (needs.serialPorts.length > 0) bindings['serial'] = { enabled: true, ports: needs.serialPorts.map((path) => ({ path })) };
+  const base = { auth: { adminPassword }, bindings };
   return mergePatch(base, file) as Record<string, unknown>;
 }
 
@@ -82,33 +82,39 @@ export async function run(argv: string[]): Promise<number> {
   const fromFile = (file['auth'] as { adminPassword?: unknown } | undefined)?.adminPassword;
   const chosen = typeof fromFile === 'string' ? fromFile : process.env['ROOST_ADMIN_PASSWORD'];
   const password = chosen ?? randomBytes(12).toString('base64url');
-  const gw = await startGateway({ config: demoConfig(password, file), dataDir: values.data ?? './data' });
-  const abort = signalAbort();
-  try {
-    const coap = gw.binding('coap') as (ReturnType<Gateway['binding']> & { listening?: { address: string; port: number } | null }) | undefined;
+  let gw: Gateway | null = null;
+  // The gateway starts once the serial devices' pseudo-terminals exist, so it opens them at once.
+  const connect = async (needs: GatewayNeeds): Promise<Connection> => {
+    const started = await startGateway({ config: demoConfig(password, file, needs), dataDir: values.data ?? './data' });
+    gw = started;
+    const coap = started.binding('coap') as (ReturnType<Gateway['binding']> & { listening?: { address: string; port: number } | null }) | undefined;
     const at = coap?.listening;
     if (!at) throw new InternalError('the CoAP binding did not start; the demo fleet needs it');
     let actions: ActionClient = NO_API;
-    let fleetScenario = scenario;
-    if (gw.httpUrl) {
-      const client = new HubClient({ baseUrl: gw.httpUrl, username: gw.config.auth.adminUser, password });
+    if (started.httpUrl) {
+      const client = new HubClient({ baseUrl: started.httpUrl, username: started.config.auth.adminUser, password });
       await client.login();
       actions = client;
     } else {
-      // The fleet sends actions only through the public API, never into the hub directly.
-      gw.logger.warn('the HTTP API is not running: the demo fleet sends no actions');
-      fleetScenario = { ...scenario, actions: [] };
+      started.logger.warn('the HTTP API is not running: the demo fleet cannot send its actions');
     }
-    const devices = fleetScenario.devices.reduce((n, g) => n + g.count, 0);
-    process.stderr.write(banner(gw, devices, at.port, chosen ? null : password));
-    const result = await runSession({ scenario: fleetScenario, gateway: { host: '127.0.0.1', coapPort: at.port }, actions, signal: abort.signal, progress: process.stderr });
+    const devices = scenario.devices.reduce((n, g) => n + g.count, 0);
+    process.stderr.write(banner(started, devices, at.port, chosen ? null : password));
+    return { gateway: { host: '127.0.0.1', coapPort: at.port }, actions };
+  };
+  const abort = signalAbort();
+  try {
+    const result = await runSession({ scenario, connect, signal: abort.signal, progress: process.stderr });
     const code = finish(result, values.report);
     return abort.signal.aborted ? 0 : code; // Ctrl-C is how a demo ends
   } finally {
     abort.dispose();
-    const force = setTimeout(() => process.exit(1), STOP_TIMEOUT_MS);
-    force.unref();
-    await gw.stop();
-    clearTimeout(force);
+    const stopping = gw as Gateway | null;
+    if (stopping) {
+      const force = setTimeout(() => process.exit(1), STOP_TIMEOUT_MS);
+      force.unref();
+      await stopping.stop();
+      clearTimeout(force);
+    }
   }
 }

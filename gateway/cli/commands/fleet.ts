@@ -85,8 +85,11 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const result = await runSession({
       scenario,
-      gateway: { host: http.host, coapPort },
-      actions,
+      connect: (needs) => {
+        // A gateway started apart opens serial ports from its own config: name them.
+        if (needs.serialPorts.length > 0) process.stderr.write(`serial devices: the gateway's bindings.serial.ports must list\n${needs.serialPorts.map((p) => `  - { path: ${p} }`).join('\n')}\n`);
+        return Promise.resolve({ gateway: { host: http.host, coapPort }, actions });
+      },
       signal: abort.signal,
       ...(values.quiet ? {} : { progress: process.stderr }),
     });

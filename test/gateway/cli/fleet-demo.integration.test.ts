@@ -1,7 +1,7 @@
 /**
  * `roost demo` as a newcomer runs it (a child process), on port 0 everywhere through --config:
  * the banner, live progress, the fleet's summary at the end of --duration or at Ctrl-C, exit 0,
- * and the demo's devices in the gateway's database.
+ * and the demo's CoAP and serial devices (socat pseudo-terminals) in the gateway's database.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -46,15 +46,16 @@ describe('roost demo', () => {
     try {
       const r = demo(dir, ['--duration', '4']);
       assert.equal(await r.exited, 0, r.err());
-      assert.match(r.err(), /Roost demo: the gateway and 18 simulated devices in one process/);
-      assert.match(r.err(), /devices online 18\/18/);
-      assert.match(r.out(), /Fleet 'demo' \(seed 2026\): 18 devices, 4 s simulated/);
+      assert.match(r.err(), /Roost demo: the gateway and 21 simulated devices in one process/);
+      assert.match(r.err(), /devices online 21\/21/);
+      assert.match(r.out(), /Fleet 'demo' \(seed 2026\): 21 devices, 4 s simulated/);
       assert.match(r.out(), /coap-sleepy-sensor +16 /);
       const db = new Database(join(dir, 'data', 'roost.db'), { readonly: true });
-      const things = db.prepare("SELECT id FROM things WHERE binding = 'coap'").all() as Array<{ id: string }>;
+      const things = db.prepare("SELECT id, binding FROM things WHERE binding IN ('coap', 'serial')").all() as Array<{ id: string; binding: string }>;
       db.close();
-      assert.equal(things.length, 18);
-      assert.ok(things.some((t) => t.id === 'urn:roost:coap:room-0') && things.some((t) => t.id === 'urn:roost:coap:lamp-1'));
+      assert.equal(things.filter((t) => t.binding === 'coap').length, 18);
+      assert.equal(things.filter((t) => t.binding === 'serial').length, 5, 'two MCUs and a hub of three units');
+      for (const id of ['urn:roost:coap:room-0', 'urn:roost:coap:lamp-1', 'urn:roost:serial:mcu-1', 'urn:roost:serial:hub-0-u2']) assert.ok(things.some((t) => t.id === id), id);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
