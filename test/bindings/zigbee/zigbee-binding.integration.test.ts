@@ -150,6 +150,34 @@ test('a sleeping sensor: reads answer from the twin, a queued command goes out w
   assert.equal(door.counters.commands['3:0'], 1, 'identify reached the sensor');
 });
 
+test('an unknown model gets a definition generated from its clusters, and works', async () => {
+  const lamp = sim.addDevice({
+    name: 'roost-test-lamp', modelId: 'Roost test lamp', manufacturerName: 'Roost', manufacturerCode: 0x1234,
+    logicalType: 'router', mainsPowered: true, sleepy: false,
+    endpoints: [{
+      id: 1, profileId: 0x0104, deviceId: 0x0100, inClusters: [0x0000, 0x0003, 0x0006], outClusters: [],
+      attributes: {
+        0x0000: { 0x0004: { type: 0x42, value: 'Roost' }, 0x0005: { type: 0x42, value: 'Roost test lamp' }, 0x0007: { type: 0x30, value: 1 } },
+        0x0006: { 0x0000: { type: 0x10, value: false } },
+      },
+      commands: { 0x0006: { 0x00: { set: { 0x0000: false } }, 0x01: { set: { 0x0000: true } }, 0x02: { toggle: [0x0000] } } },
+    }],
+  });
+  sim.join(lamp);
+  const t = await until('lamp identified', () => {
+    try {
+      const r = gw.hub.getThing(thingOf(lamp));
+      return !r.nativeTd.title.includes('(interview') && r;
+    } catch {
+      return undefined;
+    }
+  }, 15000);
+  assert.match(t.nativeTd.title, /Roost test lamp/);
+  const view = gw.hub.writeProperty(thingOf(lamp), 'state', 'ON');
+  assert.equal((await gw.hub.waitForAction(view.id, 15000)).state, 'completed');
+  assert.equal(lamp.get(1, 0x0006, 0x0000), true);
+});
+
 test('the coordinator disappears and comes back', async () => {
   await sim.tcp.unplug();
   await until('binding notices', () => gw.hub.bindingStatuses()['zigbee']?.state !== 'running');
