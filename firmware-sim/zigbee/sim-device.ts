@@ -40,6 +40,8 @@ export class SimDevice {
   /** Network address, set when it joins. */
   nwkAddr = 0xfffe;
   joined = false;
+  /** A powered-off device hears nothing and sends nothing (its parent gets no MAC ack). */
+  powered = true;
   readonly counters: SimDeviceCounters = { zclIn: 0, zclOut: 0, commands: {} };
   readonly reporting: ReportingConfig[] = [];
   readonly bindings: Array<{ endpoint: number; cluster: number }> = [];
@@ -69,7 +71,7 @@ export class SimDevice {
 
   /** Mains devices always listen; sleepy ones only inside their awake window. */
   isAwake(): boolean {
-    return !this.profile.sleepy || this.now() < this.awakeUntil;
+    return this.powered && (!this.profile.sleepy || this.now() < this.awakeUntil);
   }
 
   /** Keeps the radio on for ms (pairing, fast poll). */
@@ -189,6 +191,7 @@ export class SimDevice {
   }
 
   private send(endpoint: number, cluster: number, data: Buffer, dstEndpoint = 1): void {
+    if (!this.powered) return;
     this.counters.zclOut++;
     this.stayAwake(this.awakeWindowMs);
     this.onUplink?.({ srcEndpoint: endpoint, dstEndpoint, cluster, data });

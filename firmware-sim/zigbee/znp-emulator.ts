@@ -39,6 +39,7 @@ export interface HostLink {
 }
 
 const MAC_TRANSACTION_EXPIRED = 0xf0;
+const MAC_NO_ACK = 0xe9;
 const NWK_NO_ROUTE = 0xcd;
 /** MT RPC error (SWRA198 §3.1.1): SRSP in subsystem RES0, command 0, error 2 = invalid command id. */
 const RPC_ERR_INVALID_COMMAND = 0x02;
@@ -184,12 +185,18 @@ export class ZnpEmulator extends EventEmitter {
     dev.onUplink = (u) => this.deliverUplink(dev, u.srcEndpoint, u.dstEndpoint, u.cluster, u.data);
     // Sleepy devices poll fast while pairing (BDB §8.2), long enough for interview and configure.
     dev.stayAwake(opts.pairingAwakeMs ?? 60000);
-    const p = dev.profile;
     this.send(MtSubsystem.ZDO, 'tcDeviceInd', { nwkaddr: dev.nwkAddr, extaddr: dev.ieee, parentaddr: 0 });
-    this.later(() => this.send(MtSubsystem.ZDO, 'endDeviceAnnceInd', {
+    this.later(() => this.announce(dev), 2);
+  }
+
+  /** ZDO Device_annce (Zigbee §2.4.3.1.11): what a device sends after joining or powering up. */
+  announce(dev: SimDevice): void {
+    if (!dev.joined || !dev.powered) return;
+    const p = dev.profile;
+    this.send(MtSubsystem.ZDO, 'endDeviceAnnceInd', {
       srcaddr: dev.nwkAddr, nwkaddr: dev.nwkAddr, ieeeaddr: dev.ieee,
       capabilities: encodeMacCapabilities({ ffd: p.logicalType === 'router', mainsPowered: p.mainsPowered, rxOnWhenIdle: !p.sleepy }),
-    }), 2);
+    });
   }
 
   /** The device leaves the network (on its own or when asked). */
@@ -220,6 +227,7 @@ export class ZnpEmulator extends EventEmitter {
     const dev = this.devicesByNwk.get(nwkAddr);
     const confirm = (status: number) => this.send(MtSubsystem.AF, 'dataConfirm', { status, endpoint: srcEndpoint, transid });
     if (!dev) return confirm(NWK_NO_ROUTE);
+    if (!dev.powered) return this.later(() => confirm(MAC_NO_ACK), this.indirectTimeoutMs);
     if (!dev.isAwake()) return this.later(() => confirm(MAC_TRANSACTION_EXPIRED), this.indirectTimeoutMs);
     confirm(0);
     try {

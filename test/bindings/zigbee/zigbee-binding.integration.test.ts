@@ -36,7 +36,7 @@ let door: SimDevice;
 
 function zigbeeConfig(): Record<string, unknown> {
   return {
-    bindings: { zigbee: { enabled: true, port: sim.url, reconnectDelayMs: 200, configureRetryDelayMs: 100, availabilityCheckIntervalMs: 1000, awakeWindowMs: 400 } },
+    bindings: { zigbee: { enabled: true, port: sim.url, reconnectDelayMs: 200, configureRetryDelayMs: 100, availabilityCheckIntervalMs: 300, mainsAvailabilityTimeoutMs: 1000, awakeWindowMs: 400 } },
     queue: { deliveryTimeoutMs: 20000 },
   };
 }
@@ -176,6 +176,16 @@ test('an unknown model gets a definition generated from its clusters, and works'
   const view = gw.hub.writeProperty(thingOf(lamp), 'state', 'ON');
   assert.equal((await gw.hub.waitForAction(view.id, 15000)).state, 'completed');
   assert.equal(lamp.get(1, 0x0006, 0x0000), true);
+});
+
+test('availability: a silent mains device is pinged and goes offline; its announcement brings it back', async () => {
+  plug.powered = false;
+  await until('plug offline', () => !gw.hub.getThing(thingOf(plug)).online, 10000);
+  assert.ok((gw.hub.bindingStatuses()['zigbee']?.counters['pingFailures'] ?? 0) >= 1);
+  assert.equal(gw.hub.getThing(thingOf(door)).online, true, 'battery devices are never pinged');
+  plug.powered = true;
+  sim.emulator.announce(plug);
+  await until('plug online', () => gw.hub.getThing(thingOf(plug)).online, 5000);
 });
 
 test('the coordinator disappears and comes back', async () => {
