@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NoisyPort, openPty, type McuUnit, type SerialMcu } from '../../../firmware-sim/serial/index.js';
-import { attachMcu, startSerialRig, until, type SerialRig } from './serial-rig.js';
+import { attachMcu, settle, startSerialRig, until, type SerialRig } from './serial-rig.js';
 
 const UNIT: McuUnit = { unit: 0, id: 'node-1', description: { p: { temp: { u: 'Cel' }, seq: { y: 'integer' } }, a: { pulse: { i: 'integer', o: 'integer' } } } };
 const ID = 'urn:roost:serial:node-1';
@@ -121,6 +121,7 @@ describe('serial: a sleepy MCU gets its queued action when it wakes', () => {
     rig = await startSerialRig();
     mcu = await attachMcu(rig.pty.devicePath, { units: [{ ...UNIT, id: 'sleepy-1', sleepy: true }], onCommand: (c) => c.value });
     await until(() => rig.gw.hub.listThings().items.some((t) => t.id === 'urn:roost:serial:sleepy-1'), 5000, 'registered');
+    await settle(rig.serial);
   });
   after(async () => {
     mcu?.detach();
@@ -147,9 +148,13 @@ describe('serial: a sleepy MCU gets its queued action when it wakes', () => {
   it('an MCU that fell asleep without notice: the delivery is retried at its next wake', async () => {
     const id = 'urn:roost:serial:sleepy-1';
     mcu.asleep = true; // deaf, and the gateway was not told
-    await mcu.telemetry(0, { temp: 1 }).catch(() => undefined); // opens the awake window; the ack is lost on a deaf MCU
+    const packs = rig.serial.status().counters['telemetryPacks']!;
+    // Opens the awake window; the gateway's ack is lost on the deaf MCU, which retries in vain.
+    const sent = mcu.telemetry(0, { temp: 1 }).catch(() => undefined);
+    await until(() => rig.serial.status().counters['telemetryPacks']! > packs, 3000, 'telemetry in');
     const a = rig.gw.hub.invokeAction(id, 'pulse', 9);
     await until(() => rig.serial.status().counters['deliveryRetries']! >= 1, 3000, 'delivery retried');
+    await sent;
     assert.equal(rig.gw.hub.getAction(a.id).state, 'queued');
     await mcu.wake();
     const v = await final(rig, a.id);

@@ -6,7 +6,7 @@ import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { SocatPair } from './socat-pair.js';
 
 /** Short timers so unplug, retries and result waits fit in a test. */
-export const FAST = { ackTimeoutMs: 60, maxRetries: 3, reconnectMinMs: 50, reconnectMaxMs: 400, helloTimeoutMs: 300, awakeWindowMs: 400, resultTimeoutMs: 3000 };
+export const FAST = { ackTimeoutMs: 100, maxRetries: 3, reconnectMinMs: 50, reconnectMaxMs: 400, helloTimeoutMs: 300, awakeWindowMs: 400, resultTimeoutMs: 3000 };
 
 export async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
   const end = Date.now() + ms;
@@ -29,6 +29,7 @@ export async function startSerialRig(serial: Record<string, unknown> = {}, extra
   await pty.plug();
   const gw = await startTestGateway({ bindings: { serial: { enabled: true, ports: [{ path: pty.gatewayPath }], ...FAST, ...serial } }, ...extra });
   const binding = gw.binding('serial') as SerialBinding;
+  await until(() => binding.status().gauges?.['portsOpen'] === 1, 5000, 'gateway port open');
   return {
     pty, gw, serial: binding,
     async stop() {
@@ -40,7 +41,27 @@ export async function startSerialRig(serial: Record<string, unknown> = {}, extra
 
 /** An MCU on the device end of the pty pair, attached (hellos acked). */
 export async function attachMcu(path: string, opts: SerialMcuOptions, wrap: (p: SimPort) => SimPort = (p) => p): Promise<SerialMcu> {
-  const mcu = new SerialMcu({ link: { ackTimeoutMs: 60, maxRetries: 3 }, ...opts });
+  const mcu = new SerialMcu({ link: { ackTimeoutMs: 100, maxRetries: 5 }, ...opts });
   await mcu.attach(wrap(openPty(path)));
   return mcu;
+}
+
+/**
+ * Waits until the line is quiet for `quietMs` (the gateway's hello request and the MCU's own hello
+ * cross at start-up, so a second hello/describe exchange may still be under way).
+ */
+export async function settle(serial: SerialBinding, quietMs = 400, ms = 5000): Promise<void> {
+  const frames = () => serial.status().counters['framesIn']! + serial.status().counters['framesOut']!;
+  let last = frames();
+  let since = Date.now();
+  const end = Date.now() + ms;
+  while (Date.now() - since < quietMs) {
+    if (Date.now() > end) throw new Error(`serial line not quiet within ${ms} ms`);
+    await sleep(20);
+    const now = frames();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    }
+  }
 }

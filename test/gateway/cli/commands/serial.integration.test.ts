@@ -59,7 +59,10 @@ describe('roost serial: firmware companion tools against a simulated MCU over so
 
   it('monitor prints decoded frames live: hello on request, then telemetry and a log line', async () => {
     const r = await roost(['monitor', '--port', pty.gatewayPath, '--json', '--count', '3', '--duration', '10'], async () => {
-      await sleep(1500); // the monitor starts and asks for hello
+      // The monitor starts and asks for hello; the MCU answers it.
+      const asked = mcu.counters.helloRequests;
+      while (mcu.counters.helloRequests === asked) await sleep(20);
+      await sleep(100);
       await mcu.telemetry(0, { temp: 22.5 });
       await mcu.log(0, 1, 'booted');
     });
