@@ -1,0 +1,118 @@
+/**
+ * One measurement of the fleet-scale benchmark, in a process of its own so that its memory
+ * figures are its own: `node --import tsx fleet-scale-worker.ts <devices>` runs that many sleepy
+ * CoAP sensors against a gateway in another process and prints its figures as one JSON line.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { ActionClient } from '../../firmware-sim/fleet/action-client.js';
+import { DEVICE_KINDS } from '../../firmware-sim/fleet/device-kinds.js';
+import { FleetRunner } from '../../firmware-sim/fleet/fleet-runner.js';
+import { parseScenario, type Scenario } from '../../firmware-sim/fleet/scenario.js';
+import { startGatewayProcess } from './gateway-process.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const NO_ACTIONS: ActionClient = {
+  invoke: () => Promise.reject(new Error('no actions in this benchmark')),
+  status: () => Promise.reject(new Error('no actions in this benchmark')),
+};
+
+function scenario(count: number, durationS: number, wakeIntervalS: number): Scenario {
+  return parseScenario(`
+name: scale-${count}
+seed: 1
+durationS: ${durationS}
+tickMs: 250
+settleS: 0
+devices:
+  - kind: coap-sleepy-sensor
+    count: ${count}
+    idPrefix: s
+    wakeIntervalS: ${wakeIntervalS}
+    wakeJitterS: 2
+    options: { ackTimeoutMs: 2000, devicesPerRadio: 250 }
+    readings: { temp: { generator: random-walk, start: 20, stepMax: 0.2 } }
+`, { kinds: DEVICE_KINDS });
+}
+
+const rssMiB = (): number => process.memoryUsage.rss() / 2 ** 20;
+const heapMiB = (): number => {
+  gc();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+};
+const cpuS = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+export interface Figures {
+  devices: number;
+  registerS: number;
+  realtimeWakesPerS: number;
+  realtimeLagS: number;
+  fastWakesPerS: number;
+  simCpuMsPerWake: number;
+  gatewayCpuMsPerWake: number;
+  simBusyPct: number;
+  gatewayBusyPct: number;
+  simHeapKiBPerDevice: number;
+  simRssKiBPerDevice: number;
+  gatewayRssKiBPerDevice: number;
+  errors: number;
+}
+
+async function measure(count: number): Promise<Figures> {
+  const gw = await startGatewayProcess();
+  try {
+    await new Promise((r) => setTimeout(r, 500));
+    const gwRss0 = gw.rssMiB();
+    const heap0 = heapMiB();
+    const rss0 = rssMiB();
+    const gateway = { host: '127.0.0.1', coapPort: gw.coapPort };
+    // Each device wakes every ~30 s: 30 simulated seconds in real time, then 120 flat out.
+    const runner = new FleetRunner({ scenario: scenario(count, 150, 30), kinds: DEVICE_KINDS, gateway, actions: NO_ACTIONS });
+    let t = performance.now();
+    await runner.start();
+    const registerS = (performance.now() - t) / 1000;
+    const wakesAt = (): number => runner.devices.reduce((n, d) => n + d.wakes, 0);
+    const startWakes = wakesAt(); // powering on counts as a wake
+    const rtOut = await runner.run(30_000, 1);
+    const rtWakes = wakesAt();
+    const simHeap = heapMiB() - heap0;
+    const simRss = rssMiB() - rss0;
+    const gwRss = gw.rssMiB() - gwRss0;
+    const sim0 = cpuS();
+    const gw0 = gw.cpuS();
+    t = performance.now();
+    await runner.run(150_000, 0);
+    const fastS = (performance.now() - t) / 1000;
+    const wakes = wakesAt() - rtWakes;
+    const simCpu = cpuS() - sim0;
+    const gwCpu = gw.cpuS() - gw0;
+    const errors = runner.devices.reduce((n, d) => n + d.errors, 0);
+    await runner.stop();
+    return {
+      devices: count,
+      registerS,
+      realtimeWakesPerS: (rtWakes - startWakes) / (rtOut.wallMs / 1000),
+      realtimeLagS: rtOut.wallMs / 1000 - 30,
+      fastWakesPerS: wakes / fastS,
+      simCpuMsPerWake: (simCpu * 1000) / wakes,
+      gatewayCpuMsPerWake: (gwCpu * 1000) / wakes,
+      simBusyPct: (100 * simCpu) / fastS,
+      gatewayBusyPct: (100 * gwCpu) / fastS,
+      simHeapKiBPerDevice: (simHeap * 1024) / count,
+      simRssKiBPerDevice: (simRss * 1024) / count,
+      gatewayRssKiBPerDevice: (gwRss * 1024) / count,
+      errors,
+    };
+  } finally {
+    await gw.stop();
+  }
+}
+
+const count = Number(process.argv[2]);
+if (!Number.isInteger(count) || count < 1) throw new Error('usage: fleet-scale-worker.ts <devices>');
+console.log(JSON.stringify(await measure(count)));
