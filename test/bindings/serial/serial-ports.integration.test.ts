@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SerialBinding } from '../../../bindings/serial/serial-binding.js';
 import { serialOptions } from '../../../bindings/serial/serial-options.js';
 import { listNativePorts } from '../../../bindings/serial/serial-transport.js';
-import { BindingUnavailableError } from '../../../protocols/errors.js';
+import { BindingUnavailableError, ConfigInvalidError } from '../../../protocols/errors.js';
 import type { SerialMcu } from '../../../firmware-sim/serial/index.js';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { SocatPair } from './socat-pair.js';
@@ -84,5 +84,16 @@ describe('serial ports: USB vendor/product matching, several ports, no udev', ()
     } finally {
       await g.stop();
     }
+  });
+
+  it('the config section is checked against the options schema, naming the bad key', async () => {
+    await assert.rejects(
+      startTestGateway({ bindings: { serial: { enabled: true, ports: [{ path: '/dev/ttyUSB0', baudRate: 'fast' }] } } }),
+      (e: unknown) => e instanceof ConfigInvalidError && /\/bindings\/serial\/ports\/0\/baudRate/.test(e.message),
+    );
+    await assert.rejects(
+      startTestGateway({ bindings: { serial: { enabled: true, usb: [{ vendorId: 'arduino', productId: '0043' }] } } }),
+      (e: unknown) => e instanceof ConfigInvalidError && /vendorId/.test(e.message),
+    );
   });
 });
