@@ -266,7 +266,7 @@ export class ZigbeeBinding implements Binding {
   async deliver(item: QueuedItem): Promise<DeliveryOutcome> {
     this.counters.deliveries++;
     if (item.thingId === this.coordinatorThing) return this.deliverToCoordinator(item);
-    const d = [...this.devices.values()].find((e) => e.thingId === item.thingId);
+    const d = this.devices.get(ieeeOf(item.deviceId));
     const route = item.kind === 'write' ? d?.routes?.properties[item.name] : d?.routes?.actions[item.name];
     if (!d || !route) {
       this.counters.deliveryFailures++;
@@ -307,7 +307,7 @@ export class ZigbeeBinding implements Binding {
       const n = this.network;
       return ({ permitJoin: this.permitJoinOpen, channel: n?.channel, panId: n?.panId, ieeeAddress: this.stack?.coordinatorIeee() } as Record<string, unknown>)[name];
     }
-    const d = [...this.devices.values()].find((e) => e.thingId === thingId);
+    const d = this.devices.get(ieeeOf(thingId.slice(thingId.lastIndexOf(':') + 1)));
     const route = d?.routes?.properties[name];
     if (!d || !route) throw new ThingNotFoundError(`${thingId} has no property ${name}`, { thingId, name });
     const stack = this.stack;
@@ -360,4 +360,9 @@ export class ZigbeeBinding implements Binding {
 /** Thing device id: the IEEE address as 16 lowercase hex digits. */
 export function deviceIdOf(ieee: string): string {
   return ieee.replace(/^0x/, '').toLowerCase();
+}
+
+/** herdsman's IEEE address form (`0x` + 16 hex digits) of a thing device id. */
+function ieeeOf(deviceId: string): string {
+  return `0x${deviceId.toLowerCase()}`;
 }
