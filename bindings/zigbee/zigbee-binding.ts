@@ -116,7 +116,7 @@ export class ZigbeeBinding implements Binding {
       ctx.setOnline(this.coordinatorThing, true);
       ctx.reportProperties(this.coordinatorThing, { permitJoin: false, channel: this.network.channel, panId: this.network.panId, ieeeAddress: stack.coordinatorIeee() });
       for (const d of stack.devices()) {
-        if (d.interviewed) await this.identify(d.ieee, false);
+        if (d.interviewed) await this.identifySafely(d.ieee, false);
         else this.registerProvisional(d.ieee, 'unidentified');
       }
     } catch (err) {
@@ -157,7 +157,7 @@ export class ZigbeeBinding implements Binding {
         return;
       }
       this.counters.interviewsSucceeded++;
-      await this.identify(ieee, true);
+      await this.identifySafely(ieee, true);
     }));
     stack.on('deviceLeave', (ieee) => safe('leave', () => this.onLeave(ieee)));
     stack.on('state', (ieee, values) => safe('state', () => this.onState(ieee, values)));
@@ -185,6 +185,16 @@ export class ZigbeeBinding implements Binding {
     const thingId = ctx.registerThing({ deviceId: deviceIdOf(ieee), nativeTd: provisionalTd(ieee, state), sleepy: false });
     const prev = this.devices.get(ieee);
     this.devices.set(ieee, { ieee, thingId, sleepy: false, mainsPowered: false, routes: null, lastHeardMs: ctx.now(), online: true, values: prev?.values ?? {} });
+  }
+
+  /** A model the binding cannot describe stays a provisional thing; the others are not held up. */
+  private async identifySafely(ieee: string, fresh: boolean): Promise<void> {
+    try {
+      await this.identify(ieee, fresh);
+    } catch (err) {
+      this.ctx?.logger.warn({ ieee, err: (err as Error).message }, 'zigbee: device could not be identified');
+      this.registerProvisional(ieee, 'unidentified');
+    }
   }
 
   /** Builds the native TD from the model's exposes; runs configure() after a fresh interview. */
