@@ -1,7 +1,8 @@
 /**
  * One measurement of the fleet-scale benchmark, in a process of its own so that its memory
- * figures are its own: `node --import tsx fleet-scale-worker.ts <devices>` runs that many sleepy
- * CoAP sensors against a gateway in another process and prints its figures as one JSON line.
+ * figures are its own: `node --import tsx fleet-scale-worker.ts <devices> [full|normal]` runs that
+ * many sleepy CoAP sensors against a gateway in another process (its SQLite synchronous mode as
+ * given) and prints its figures as one JSON line.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -63,8 +64,8 @@ export interface Figures {
   errors: number;
 }
 
-async function measure(count: number): Promise<Figures> {
-  const gw = await startGatewayProcess();
+async function measure(count: number, synchronous: 'full' | 'normal'): Promise<Figures> {
+  const gw = await startGatewayProcess(synchronous);
   try {
     await new Promise((r) => setTimeout(r, 500));
     const gwRss0 = gw.rssMiB();
@@ -114,5 +115,6 @@ async function measure(count: number): Promise<Figures> {
 }
 
 const count = Number(process.argv[2]);
-if (!Number.isInteger(count) || count < 1) throw new Error('usage: fleet-scale-worker.ts <devices>');
-console.log(JSON.stringify(await measure(count)));
+const sync = process.argv[3] ?? 'full';
+if (!Number.isInteger(count) || count < 1 || (sync !== 'full' && sync !== 'normal')) throw new Error('usage: fleet-scale-worker.ts <devices> [full|normal]');
+console.log(JSON.stringify(await measure(count, sync)));

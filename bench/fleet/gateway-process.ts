@@ -20,7 +20,8 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-export async function startGatewayProcess(): Promise<GatewayProcess> {
+/** `synchronous`: SQLite durability of the gateway's store (the appliance default is full). */
+export async function startGatewayProcess(synchronous: 'full' | 'normal' = 'full'): Promise<GatewayProcess> {
   const dir = tempDir('roost-bench-fleet-');
   const cfg = join(dir, 'roost.yaml');
   writeFileSync(cfg, [
@@ -28,6 +29,7 @@ export async function startGatewayProcess(): Promise<GatewayProcess> {
     'http: { host: 127.0.0.1, port: 0 }',
     'mqtt: { host: 127.0.0.1, port: 0 }',
     'auth: { adminPassword: bench-fleet-password }',
+    `store: { synchronous: ${synchronous} }`,
     'bindings:',
     '  system: { enabled: false }',
     '  coap: { enabled: true, host: 127.0.0.1, port: 0, registrationsPerMinutePerAddress: 1000000 }',

@@ -25,7 +25,8 @@ export interface DeviceReport {
   traffic: Traffic;
   driftPpm: number;
   depletedAtS: number | null;
-  batteryLifeDays: number | null;
+  /** Battery devices: radio-on time and bytes per wake, charge used, average current, battery life. */
+  energy: EnergyFigures | null;
   errors: number;
 }
 
@@ -78,19 +79,19 @@ export function buildReport(runner: FleetRunner, outcome: RunOutcome): FleetRepo
     k.readingsAcknowledged += d.readingsAcknowledged;
     k.errors += d.errors;
     addTraffic(k.traffic, t);
-    const battery = d.kind.power === 'battery';
-    const life = battery ? energyFigures(t, d.depletedAtMs ?? elapsedMs, s.energy).batteryLifeDays : null;
+    const energy = d.kind.power === 'battery' ? roundFigures(energyFigures(t, d.depletedAtMs ?? elapsedMs, s.energy)) : null;
     perDevice.push({
       deviceId: d.deviceId, kind: d.kindName, wakes: d.wakes, traffic: t, driftPpm: r3(d.plan.driftPpm),
-      depletedAtS: d.depletedAtMs === null ? null : d.depletedAtMs / 1000, batteryLifeDays: life === null ? null : r3(life), errors: d.errors,
+      depletedAtS: d.depletedAtMs === null ? null : d.depletedAtMs / 1000, energy, errors: d.errors,
     });
   }
   for (const [name, k] of Object.entries(kinds)) {
-    const battery = perDevice.filter((p) => p.kind === name && p.batteryLifeDays !== null);
+    const battery = perDevice.filter((p) => p.kind === name && p.energy !== null);
     if (battery.length === 0) continue;
     const avg: Traffic = { wakes: k.traffic.wakes / k.devices, datagramsUp: k.traffic.datagramsUp / k.devices, bytesUp: k.traffic.bytesUp / k.devices, datagramsDown: k.traffic.datagramsDown / k.devices, bytesDown: k.traffic.bytesDown / k.devices };
-    const shortest = battery.reduce((a, b) => ((b.batteryLifeDays ?? Infinity) < (a.batteryLifeDays ?? Infinity) ? b : a));
-    k.energy = { ...roundFigures(energyFigures(avg, elapsedMs, s.energy)), shortestBatteryLifeDays: shortest.batteryLifeDays ?? 0, shortestLifeDevice: shortest.deviceId };
+    const life = (p: DeviceReport): number => p.energy?.batteryLifeDays ?? Infinity;
+    const shortest = battery.reduce((a, b) => (life(b) < life(a) ? b : a));
+    k.energy = { ...roundFigures(energyFigures(avg, elapsedMs, s.energy)), shortestBatteryLifeDays: life(shortest), shortestLifeDevice: shortest.deviceId };
   }
   const states: Record<string, number> = {};
   for (const a of runner.sent) if (a.state) states[a.state] = (states[a.state] ?? 0) + 1;

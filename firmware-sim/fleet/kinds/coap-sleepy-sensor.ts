@@ -10,7 +10,7 @@ import { FleetRadio, type RadioAccount } from './fleet-radio.js';
 export interface CoapSensorOptions {
   /** Sensors sharing one UDP socket (default 250). */
   devicesPerRadio: number;
-  /** CON retransmission timeout of the device (RFC 7252 ACK_TIMEOUT; default 1000). */
+  /** CON retransmission timeout for answers that really do not come (RFC 7252 ACK_TIMEOUT; default 2000). Losses the fleet injects are retransmitted at once. */
   ackTimeoutMs: number;
   /** Registration lifetime (s). */
   lifetimeS: number;
@@ -91,7 +91,7 @@ class CoapSleepySensorDevice implements FleetDevice {
 
 function sensorOptions(o: Record<string, unknown>): CoapSensorOptions {
   const num = (k: string, d: number): number => (typeof o[k] === 'number' ? (o[k] as number) : d);
-  return { devicesPerRadio: num('devicesPerRadio', 250), ackTimeoutMs: num('ackTimeoutMs', 1000), lifetimeS: num('lifetimeS', 3600) };
+  return { devicesPerRadio: num('devicesPerRadio', 250), ackTimeoutMs: num('ackTimeoutMs', 2000), lifetimeS: num('lifetimeS', 3600) };
 }
 
 export const coapSleepySensor: DeviceKind = {

@@ -1,12 +1,15 @@
 /**
  * A SimRadio (firmware-sim/coap) shared by many simulated CoAP devices, with the fleet's hooks on
  * the way out: every datagram a device sends is counted for that device and passes through the
- * device's FaultyLink (loss, duplication, reordering). The device is found from the request's
+ * device's FaultyLink (loss, duplication, reordering), with the CON retransmission a loss causes. The device is found from the request's
  * path (`/t/<ep>`, `/a/<ep>/<id>`) or query (`/rd?ep=<ep>`); other datagrams pass untouched.
  */
 import { parse } from 'coap-packet';
 import { SimRadio, type Address } from '../../coap/index.js';
 import type { FaultyLink } from '../faults.js';
+
+/** RFC 7252 §4.8 MAX_RETRANSMIT. */
+const MODELLED_RETRANSMITS = 4;
 
 /** Every token from here on is 4 bytes long for the next 3.7e9 requests. */
 const FIXED_TOKEN_START = 0x10000000;
@@ -71,7 +74,20 @@ export class FleetRadio extends SimRadio {
     }
     account.datagramsUp++;
     account.bytesUp += bytes.length;
-    const onAir = account.link.active ? account.link.up(bytes) : [bytes];
+    if (!account.link.active) {
+      super.sendRaw(bytes, to);
+      return;
+    }
+    let onAir = account.link.up(bytes);
+    // RFC 7252 §4.2: a CON with no ACK is sent again after ACK_TIMEOUT. When the link lost or
+    // held it, the retransmission is modelled at once, so the count depends on the seed and not
+    // on how fast the gateway answered; SimRadio's own timer stays the net for real losses.
+    for (let n = 0; !onAir.includes(bytes) && n < MODELLED_RETRANSMITS; n++) {
+      for (const b of onAir) super.sendRaw(b, to);
+      account.datagramsUp++;
+      account.bytesUp += bytes.length;
+      onAir = account.link.up(bytes);
+    }
     for (const b of onAir) super.sendRaw(b, to);
   }
 

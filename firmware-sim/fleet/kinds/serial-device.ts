@@ -15,6 +15,9 @@ import type { DeviceContext, DeviceKind, FleetDevice, GatewayNeeds, WakeResult }
 import { FaultyPort } from './faulty-port.js';
 import { SocatPty } from './socat-pty.js';
 
+/** How long a powered-on MCU waits to be asked for its description (the gateway re-asks hello every 2 s). */
+const DESCRIBE_TIMEOUT_MS = 10_000;
+
 interface SerialDeviceOptions {
   units: number;
   sleepy: boolean;
@@ -96,6 +99,11 @@ class SerialFleetDevice implements FleetDevice {
     this.mcu = mcu;
     this.port = port;
     await mcu.attach(port);
+    // The gateway answers a hello with time and a describe request; readings sent before the
+    // description would name affordances it does not know yet, so wait for it, as firmware should.
+    for (const end = Date.now() + DESCRIBE_TIMEOUT_MS; port.described.size < this.unitIds.length; await sleep(5)) {
+      if (Date.now() > end) throw new Error(`${this.deviceId}: the gateway did not ask for a description within ${DESCRIBE_TIMEOUT_MS} ms`);
+    }
     if (this.sleepy) await mcu.sleep();
   }
 

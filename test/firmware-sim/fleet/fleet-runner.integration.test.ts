@@ -26,7 +26,6 @@ devices:
     idPrefix: s
     wakeIntervalS: 10
     wakeJitterS: 3
-    options: { ackTimeoutMs: 100 }
     readings: { temp: { generator: random-walk, start: 21, stepMax: 0.4 } }
   - kind: coap-actuator
     count: 2
