@@ -22,6 +22,11 @@ export interface CommandEffect {
   toggle?: number[];
   /** Attribute id <- the u16 at this payload offset (e.g. Identify time). */
   setFromU16?: { attribute: number; offset: number };
+  /**
+   * Poll Control Check-in Response (ZCL §3.16.5.1): payload[0] = start fast polling, then the
+   * fast poll timeout (u16, quarter seconds; 0 = the device's own fastPollTimeout).
+   */
+  fastPoll?: boolean;
 }
 
 export interface EndpointSpec {
@@ -177,9 +182,13 @@ export const DOOR_SENSOR: DeviceProfile = {
   sleepy: true,
   endpoints: [
     {
-      id: 1, profileId: HA, deviceId: 0x0402, inClusters: [0x0000, 0x0001, 0x0003, 0x1000], outClusters: [0x0003, 0x0006, 0x0019],
-      attributes: { 0x0000: basic('PARASOLL Door/Window Sensor', 'IKEA of Sweden', 3), 0x0001: battery(30, 200), 0x0003: identify },
-      commands: { 0x0003: identifyCommands },
+      id: 1, profileId: HA, deviceId: 0x0402, inClusters: [0x0000, 0x0001, 0x0003, 0x0020, 0x1000], outClusters: [0x0003, 0x0006, 0x0019],
+      attributes: {
+        0x0000: basic('PARASOLL Door/Window Sensor', 'IKEA of Sweden', 3), 0x0001: battery(30, 200), 0x0003: identify,
+        // Poll Control (ZCL §3.16.4): check-in every hour, intervals in quarter seconds.
+        0x0020: { 0x0000: { type: 0x23, value: 14400 }, 0x0001: { type: 0x23, value: 1200 }, 0x0002: { type: T.u16, value: 2 }, 0x0003: { type: T.u16, value: 40 } },
+      },
+      commands: { 0x0003: identifyCommands, 0x0020: { 0x00: { fastPoll: true } } },
     },
     {
       id: 2, profileId: HA, deviceId: 0x0402, inClusters: [0x0003, 0x0500], outClusters: [],

@@ -115,6 +115,15 @@ export class SimDevice {
     else this.stayAwake(this.awakeWindowMs);
   }
 
+  /** Poll Control Check-in (ZCL §3.16.5.2.1) from the first endpoint with the cluster; false if it has none. */
+  checkIn(): boolean {
+    const ep = this.profile.endpoints.find((e) => e.inClusters.includes(0x0020));
+    if (!ep) return false;
+    const header: ZclHeader = { clusterSpecific: true, serverToClient: true, disableDefaultResponse: false, tsn: this.nextTsn(), commandId: 0x00 };
+    this.send(ep.id, 0x0020, encodeZclFrame({ header, payload: Buffer.alloc(0) }));
+    return true;
+  }
+
   report(endpoint: number, cluster: number, attributes: number[]): void {
     const records = attributes.flatMap((id) => {
       const s = this.attrs.get(key(endpoint, cluster, id));
@@ -144,6 +153,11 @@ export class SimDevice {
       const changed: number[] = [];
       for (const [attr, v] of Object.entries(effect.set ?? {})) changed.push(this.assign(endpoint, cluster, Number(attr), v));
       for (const attr of effect.toggle ?? []) changed.push(this.assign(endpoint, cluster, attr, !this.get(endpoint, cluster, attr)));
+      if (effect.fastPoll && f.payload[0] === 1) {
+        const quarterS = f.payload.length >= 3 ? f.payload.readUInt16LE(1) : 0;
+        const own = this.get(endpoint, cluster, 0x0003);
+        this.stayAwake(250 * (quarterS || (typeof own === 'number' ? own : 40)));
+      }
       if (effect.setFromU16 && f.payload.length >= effect.setFromU16.offset + 2) {
         changed.push(this.assign(endpoint, cluster, effect.setFromU16.attribute, f.payload.readUInt16LE(effect.setFromU16.offset)));
       }

@@ -150,6 +150,19 @@ test('a sleeping sensor: reads answer from the twin, a queued command goes out w
   assert.equal(door.counters.commands['3:0'], 1, 'identify reached the sensor');
 });
 
+test('a poll-control check-in is an uplink too: the queued command goes out on it', async () => {
+  assert.ok(door.bindings.some((b) => b.cluster === 0x0020), 'the interview bound Poll Control to the coordinator');
+  door.sleep();
+  await new Promise((r) => setTimeout(r, 500));
+  const view = gw.hub.invokeAction(thingOf(door), 'identify', undefined);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(gw.hub.getAction(view.id).state, 'queued');
+  assert.equal(door.checkIn(), true);
+  assert.equal((await gw.hub.waitForAction(view.id, 15000)).state, 'completed');
+  assert.equal(door.counters.commands['3:0'], 2);
+  await until('check-in answered', () => (door.counters.commands['20:0'] ?? 0) >= 1);
+});
+
 test('an unknown model gets a definition generated from its clusters, and works', async () => {
   const lamp = sim.addDevice({
     name: 'roost-test-lamp', modelId: 'Roost test lamp', manufacturerName: 'Roost', manufacturerCode: 0x1234,

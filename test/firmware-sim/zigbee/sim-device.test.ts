@@ -68,3 +68,17 @@ test('a button press is an On/Off command from the device; a sleepy device wakes
   assert.equal(d.isAwake(), false);
   assert.throws(() => d.press('triple'), /no press/);
 });
+
+test('poll control: check-in from the device; a check-in response asking for fast poll keeps it awake', () => {
+  let now = 0;
+  const { d, out } = device(DOOR_SENSOR, () => now);
+  assert.equal(d.checkIn(), true);
+  const f = decodeZclFrame(out[0]!.data);
+  assert.deepEqual([out[0]!.cluster, f.header.clusterSpecific, f.header.serverToClient, f.header.commandId], [0x0020, true, true, 0]);
+  d.receiveZcl(1, 0x0020, frame(0x00, [1, 40, 0], true), 1);
+  now += 9000;
+  assert.equal(d.isAwake(), true, 'fast poll for 40 quarter seconds');
+  now += 2000;
+  assert.equal(d.isAwake(), false);
+  assert.equal(device(SMART_PLUG).d.checkIn(), false, 'no Poll Control cluster');
+});
