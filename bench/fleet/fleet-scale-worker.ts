@@ -1,8 +1,8 @@
 /**
  * One measurement of the fleet-scale benchmark, in a process of its own so that its memory
- * figures are its own: `node --import tsx fleet-scale-worker.ts <devices> [full|normal]` runs that
- * many sleepy CoAP sensors against a gateway in another process (its SQLite synchronous mode as
- * given) and prints its figures as one JSON line.
+ * figures are its own: `node --import tsx fleet-scale-worker.ts <devices> [full|normal]
+ * [wakes in flight]` runs that many sleepy CoAP sensors against a gateway in another process (its
+ * SQLite synchronous mode as given) and prints its figures as one JSON line.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -64,7 +64,7 @@ export interface Figures {
   errors: number;
 }
 
-async function measure(count: number, synchronous: 'full' | 'normal'): Promise<Figures> {
+async function measure(count: number, synchronous: 'full' | 'normal', inFlight: number): Promise<Figures> {
   const gw = await startGatewayProcess(synchronous);
   try {
     await new Promise((r) => setTimeout(r, 500));
@@ -73,7 +73,7 @@ async function measure(count: number, synchronous: 'full' | 'normal'): Promise<F
     const rss0 = rssMiB();
     const gateway = { host: '127.0.0.1', coapPort: gw.coapPort };
     // Each device wakes every ~30 s: 30 simulated seconds in real time, then 120 flat out.
-    const runner = new FleetRunner({ scenario: scenario(count, 150, 30), kinds: DEVICE_KINDS, gateway, actions: NO_ACTIONS });
+    const runner = new FleetRunner({ scenario: scenario(count, 150, 30), kinds: DEVICE_KINDS, gateway, actions: NO_ACTIONS, maxConcurrentWakes: inFlight });
     let t = performance.now();
     await runner.start();
     const registerS = (performance.now() - t) / 1000;
@@ -116,5 +116,8 @@ async function measure(count: number, synchronous: 'full' | 'normal'): Promise<F
 
 const count = Number(process.argv[2]);
 const sync = process.argv[3] ?? 'full';
-if (!Number.isInteger(count) || count < 1 || (sync !== 'full' && sync !== 'normal')) throw new Error('usage: fleet-scale-worker.ts <devices> [full|normal]');
-console.log(JSON.stringify(await measure(count, sync)));
+const inFlight = Number(process.argv[4] ?? 32);
+if (!Number.isInteger(count) || count < 1 || (sync !== 'full' && sync !== 'normal') || !(inFlight >= 1)) {
+  throw new Error('usage: fleet-scale-worker.ts <devices> [full|normal] [wakes in flight]');
+}
+console.log(JSON.stringify(await measure(count, sync, inFlight)));
