@@ -31,11 +31,15 @@ interface Definition {
 
 /** herdsman and the converters log through one module-level logger each; route both to pino. */
 function routeLogs(logger: Logger): void {
+  // Messages may be thunks (built only when logged). herdsman's own levels sit one below ours:
+  // its info is routine chatter, its errors are mostly recovered retries.
+  type Msg = string | (() => string);
+  const text = (m: Msg) => (typeof m === 'function' ? m() : m);
   const sink = {
-    debug: (m: string | (() => string), ns: string) => { if (logger.isLevelEnabled('trace')) logger.trace({ ns }, typeof m === 'function' ? m() : m); },
-    info: (m: string, ns: string) => logger.debug({ ns }, m),
-    warning: (m: string, ns: string) => logger.info({ ns }, m),
-    error: (m: string, ns: string) => logger.warn({ ns }, m),
+    debug: (m: Msg, ns: string) => { if (logger.isLevelEnabled('trace')) logger.trace({ ns }, text(m)); },
+    info: (m: Msg, ns: string) => { if (logger.isLevelEnabled('debug')) logger.debug({ ns }, text(m)); },
+    warning: (m: Msg, ns: string) => logger.info({ ns }, text(m)),
+    error: (m: Msg, ns: string) => logger.warn({ ns }, text(m)),
   };
   setHerdsmanLogger(sink as unknown as Parameters<typeof setHerdsmanLogger>[0]);
   zhc.setLogger(sink as unknown as Parameters<typeof zhc.setLogger>[0]);
