@@ -116,7 +116,7 @@ async function measure(count: number, synchronous: 'full' | 'normal', inFlight: 
 
 const count = Number(process.argv[2]);
 const sync = process.argv[3] ?? 'full';
-const inFlight = Number(process.argv[4] ?? 32);
+const inFlight = Number(process.argv[4] ?? 128);
 if (!Number.isInteger(count) || count < 1 || (sync !== 'full' && sync !== 'normal') || !(inFlight >= 1)) {
   throw new Error('usage: fleet-scale-worker.ts <devices> [full|normal] [wakes in flight]');
 }

@@ -2,8 +2,8 @@
  * Fleet scale: 10,000 simulated sleepy CoAP sensors in one process against a gateway in its own
  * process, beside a baseline of 1,000, each size in a fresh simulator process. For each:
  * registration time, a real-time stretch (30 s, a wake per device every ~30 s: on time?), a
- * flat-out stretch (wakes per second; CPU per wake of the simulator and of the gateway: the
- * simulator must not be the bottleneck), and memory per device of simulator and gateway.
+ * flat-out stretch (128 wakes in flight: wakes per second, CPU per wake of the simulator and of
+ * the gateway; the simulator must not be the bottleneck), and memory per device of both.
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

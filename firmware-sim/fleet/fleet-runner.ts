@@ -5,6 +5,7 @@
  * wall-clock time to catch up. Random choices come from per-device streams of the seed, so a
  * run's deterministic figures do not depend on timing.
  */
+import { ConfigInvalidError, InternalError } from '../../protocols/errors.js';
 import type { ActionClient } from './action-client.js';
 import type { Closable, DeviceKind, GatewayAddress, GatewayNeeds, ReceivedCommand, SharedResources } from './device-model.js';
 import { emptyFaultCounters, type FaultCounters } from './faults.js';
@@ -105,7 +106,7 @@ export class FleetRunner {
     const root = new Prng(s.seed);
     for (const g of s.devices) {
       const kind = opts.kinds[g.kind];
-      if (!kind) throw new Error(`unknown device kind ${g.kind}`);
+      if (!kind) throw new ConfigInvalidError(`unknown device kind ${g.kind}`);
       for (const id of groupDeviceIds(g)) {
         const d = new SimDevice(id, this.devices.length, g.kind, kind, g, root, s.faults, s.energy, this.gateway, this.shared, this.faults, (dev, cmd) => this.onCommand(dev, cmd));
         this.devices.push(d);
@@ -144,7 +145,7 @@ export class FleetRunner {
   }
 
   private actionClient(): ActionClient {
-    if (!this.actions) throw new Error('fleet runner has no action client: connect() first');
+    if (!this.actions) throw new InternalError('fleet runner has no action client: connect() first');
     return this.actions;
   }
 

@@ -9,6 +9,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DeviceNotFoundError, DeviceTimeoutError } from '../../../protocols/errors.js';
 import type { Description } from '../../../protocols/serial/serial-describe.js';
 import { openPty, SerialMcu, type McuCommand } from '../../serial/index.js';
 import type { DeviceContext, DeviceKind, FleetDevice, GatewayNeeds, WakeResult } from '../device-model.js';
@@ -102,14 +103,14 @@ class SerialFleetDevice implements FleetDevice {
     // The gateway answers a hello with time and a describe request; readings sent before the
     // description would name affordances it does not know yet, so wait for it, as firmware should.
     for (const end = Date.now() + DESCRIBE_TIMEOUT_MS; port.described.size < this.unitIds.length; await sleep(5)) {
-      if (Date.now() > end) throw new Error(`${this.deviceId}: the gateway did not ask for a description within ${DESCRIBE_TIMEOUT_MS} ms`);
+      if (Date.now() > end) throw new DeviceTimeoutError(`${this.deviceId}: the gateway did not ask for a description within ${DESCRIBE_TIMEOUT_MS} ms`);
     }
     if (this.sleepy) await mcu.sleep();
   }
 
   async wake(readings: Record<string, number>): Promise<WakeResult> {
     const mcu = this.mcu;
-    if (!mcu) throw new Error(`${this.deviceId} is not powered on`);
+    if (!mcu) throw new DeviceNotFoundError(`${this.deviceId} is not powered on`);
     try {
       if (this.sleepy) await mcu.wake();
       await Promise.all(this.unitIds.map((_, unit) => mcu.telemetry(unit, readings)));

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BindingUnavailableError } from '../../../protocols/errors.js';
 
 export class SocatPty {
   readonly gatewayPath: string;
@@ -25,13 +26,13 @@ export class SocatPty {
     this.proc = proc;
     let failure: Error | null = null;
     let stderr = '';
-    proc.on('error', (err) => (failure = new Error(`socat could not start (apt-get install socat): ${err.message}`)));
+    proc.on('error', (err) => (failure = new BindingUnavailableError(`socat could not start (apt-get install socat): ${err.message}`)));
     proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const end = Date.now() + timeoutMs;
     while (!(existsSync(this.gatewayPath) && existsSync(this.devicePath))) {
       if (failure) throw failure;
-      if (proc.exitCode !== null) throw new Error(`socat exited ${proc.exitCode}: ${stderr.trim()}`);
-      if (Date.now() > end) throw new Error(`socat ptys did not appear in ${timeoutMs} ms: ${stderr.trim()}`);
+      if (proc.exitCode !== null) throw new BindingUnavailableError(`socat exited ${proc.exitCode}: ${stderr.trim()}`);
+      if (Date.now() > end) throw new BindingUnavailableError(`socat ptys did not appear in ${timeoutMs} ms: ${stderr.trim()}`);
       await sleep(10);
     }
   }
