@@ -39,6 +39,7 @@ export interface ProgressSnapshot {
   devices: number;
   wakes: number;
   datagrams: number;
+  /** Actions the hub accepted (refused ones count as errors). */
   actionsSent: number;
   actionsDelivered: number;
   errors: number;
@@ -263,7 +264,7 @@ export class FleetRunner {
       devices: this.devices.length,
       wakes,
       datagrams,
-      actionsSent: this.sent.length,
+      actionsSent: this.sent.filter((a) => a.id !== undefined).length,
       actionsDelivered: this.sent.filter((a) => a.received > 0).length,
       errors: errors + this.sent.filter((a) => a.error !== undefined).length,
       wallMs,
