@@ -251,11 +251,21 @@ export class ActionQueue {
 
   /** Final result of an item whose delivery answered `delivered`. */
   complete(id: string, outcome: { state: 'completed'; output?: unknown } | { state: 'failed'; error: string }): void {
-    const a = this.deps.store.get(id);
+    const a = this.findActive(id) ?? this.deps.store.get(id);
     if (!a) throw new ActionNotFoundError(`no action ${id}`);
     if (a.state !== 'delivered' && a.state !== 'sent') return;
-    if (outcome.state === 'completed') this.transition(a, 'completed', { output: outcome.output });
-    else this.transition(a, 'failed', { error: outcome.error });
+    const wasSent = a.state === 'sent';
+    this.deps.store.atomically(() => {
+      // A result that overtakes the delivery answer: the device evidently has the item.
+      if (wasSent) this.transition(a, 'delivered', {}, true);
+      if (outcome.state === 'completed') this.transition(a, 'completed', { output: outcome.output });
+      else this.transition(a, 'failed', { error: outcome.error });
+    });
+    if (wasSent) {
+      this.drop(a);
+      this.inFlight.set(a.thingId, Math.max(0, (this.inFlight.get(a.thingId) ?? 1) - 1));
+      this.dispatch(a.thingId);
+    }
   }
 
   /** Expires queued items whose TTL ran out; returns how many. */

@@ -28,6 +28,8 @@ export class HistoryStore {
   private pending: PendingHistory[] = [];
   private twinPending = new Map<string, PendingTwin>();
   private timer: NodeJS.Timeout | null = null;
+  /** After close() nothing is buffered: a late report from a stopping binding is counted as dropped. */
+  private closed = false;
   private seq = Date.now() * 1000;
   private readonly insertHistory;
   private readonly upsertTwin;
@@ -50,6 +52,10 @@ export class HistoryStore {
 
   /** Buffers one history row. */
   append(thingId: string, name: string, kind: HistoryKind, ts: number, value: unknown): void {
+    if (this.closed) {
+      this.rowsDropped++;
+      return;
+    }
     if (this.pending.length >= this.opts.bufferMaxRows) {
       this.pending.shift();
       this.rowsDropped++;
@@ -60,6 +66,7 @@ export class HistoryStore {
 
   /** Buffers the twin's new value (only the latest per property is written). */
   setTwin(thingId: string, name: string, v: TwinValue): void {
+    if (this.closed) return;
     this.twinPending.set(`${thingId}\u0000${name}`, { thingId, name, value: JSON.stringify(v.value ?? null), ts: v.ts, source: v.source });
     this.schedule();
   }
@@ -130,5 +137,6 @@ export class HistoryStore {
 
   close(): void {
     this.flush();
+    this.closed = true;
   }
 }

@@ -298,3 +298,23 @@ describe('ActionQueue', () => {
     close(r);
   });
 });
+
+describe('ActionQueue result before delivery answer', () => {
+  it('completes an item whose result overtakes its delivery answer, and moves on', async () => {
+    const r = rig();
+    let resolveFirst!: (o: DeliveryOutcome) => void;
+    r.target.answer = (item) => (item.name === 'a' ? new Promise((res) => (resolveFirst = res)) : Promise.resolve({ state: 'completed' }));
+    const a = r.queue.enqueue({ thingId: T, kind: 'action', name: 'a', input: 1 });
+    const b = r.queue.enqueue({ thingId: T, kind: 'action', name: 'b', input: 1 });
+    r.queue.awake(T, 1000);
+    r.queue.complete(a.id, { state: 'completed', output: 'early' });
+    assert.equal(r.queue.get(a.id).state, 'completed');
+    assert.equal(r.queue.get(a.id).output, 'early');
+    assert.deepEqual(r.target.sent.map((i) => i.name), ['a', 'b'], 'the next item went out');
+    resolveFirst({ state: 'delivered' });
+    await tick();
+    assert.equal(r.queue.get(a.id).state, 'completed', 'the late delivery answer changes nothing');
+    assert.equal(r.queue.get(b.id).state, 'completed');
+    close(r);
+  });
+});

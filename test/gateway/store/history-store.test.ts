@@ -81,3 +81,16 @@ describe('HistoryStore', () => {
     done();
   });
 });
+
+describe('HistoryStore after close', () => {
+  it('counts late rows as dropped and never touches the closed database', async () => {
+    const { h, db, done } = open();
+    h.close();
+    db.close();
+    h.append('t', 'p', 'property', 1, 1);
+    h.setTwin('t', 'p', { value: 1, ts: 1, source: 'x' });
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(h.rowsDropped, 1);
+    done();
+  });
+});
