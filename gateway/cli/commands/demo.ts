@@ -93,8 +93,13 @@ export async function run(argv: string[]): Promise<number> {
     let actions: ActionClient = NO_API;
     if (started.httpUrl) {
       const client = new HubClient({ baseUrl: started.httpUrl, username: started.config.auth.adminUser, password });
-      await client.login();
-      actions = client;
+      try {
+        await client.login();
+        actions = client;
+      } catch (err) {
+        // An HTTP API that cannot log the fleet in (no /auth/token yet, another password): no actions.
+        started.logger.warn({ err: (err as Error).message }, 'cannot log in to the HTTP API: the demo fleet cannot send its actions');
+      }
     } else {
       started.logger.warn('the HTTP API is not running: the demo fleet cannot send its actions');
     }
