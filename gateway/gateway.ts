@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Binding } from './binding.js';
+import { startApi } from './api/server.js';
 import { BindingHost } from './binding-host.js';
 import type { BindingLoader } from './binding-registry.js';
 import { resolveConfig, type RoostConfig } from './config/config.js';
@@ -116,7 +117,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
   };
 }
 
-/** Starts the HTTP and MQTT APIs (gateway/api). */
-async function startApis(_deps: { hub: Hub; config: RoostConfig; logger: Logger; db: Db }): Promise<ApiHandle | null> {
-  return null;
+/** Starts the HTTP API (gateway/api); MQTT is not served yet. */
+async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; db: Db }): Promise<ApiHandle | null> {
+  return startApi({ hub: deps.hub, config: deps.config, logger: deps.logger });
 }

@@ -1,0 +1,17 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { startTestGateway } from '../../helpers/gateway.js';
+
+describe('HTTP server', () => {
+  it('listens on 127.0.0.1 and answers /healthz without auth, with binding states', async () => {
+    const gw = await startTestGateway();
+    assert.match(gw.httpUrl ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
+    const res = await fetch(`${gw.httpUrl}/healthz`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { status: 'ok', bindings: { system: 'running' } });
+    const td = gw.hub.getThing('urn:roost:system:gateway').consumerTd;
+    assert.ok(JSON.stringify(td).includes(`${gw.httpUrl}/things/`), 'consumer TD forms carry the port actually bound');
+    assert.equal((await fetch(`${gw.httpUrl}/nothing`)).status, 404);
+    await gw.stop();
+  });
+});
