@@ -11,6 +11,7 @@ import type { DeliveryOutcome, QueuedItem, QueuedKind, QueuedState } from '../bi
 import type { RoostConfig } from '../config/config.js';
 import { ActionNotCancellableError, ActionNotFoundError, QueueFullError } from '../../protocols/errors.js';
 import type { QueueStore, StoredAction } from '../store/queue-store.js';
+import { isFinal, view } from './action-view.js';
 import type { ActionView } from './types.js';
 
 export interface QueueTarget {
@@ -38,17 +39,6 @@ export interface EnqueueRequest {
   input: unknown;
   ttlMs?: number;
   requestedBy?: string;
-}
-
-const FINAL: ReadonlySet<QueuedState> = new Set(['completed', 'failed', 'expired', 'superseded', 'cancelled']);
-
-export function isFinal(state: QueuedState): boolean {
-  return FINAL.has(state);
-}
-
-function view(a: StoredAction): ActionView {
-  const { seq: _seq, requestedBy: _by, ...rest } = a;
-  return { ...rest, transitions: [...a.transitions] };
 }
 
 export class ActionQueue {
