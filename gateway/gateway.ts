@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Binding } from './binding.js';
 import { startApi } from './api/server.js';
+import { Users } from './auth/users.js';
 import { BindingHost } from './binding-host.js';
 import type { BindingLoader } from './binding-registry.js';
 import { resolveConfig, type RoostConfig } from './config/config.js';
@@ -119,5 +120,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
 
 /** Starts the HTTP API (gateway/api); MQTT is not served yet. */
 async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; db: Db }): Promise<ApiHandle | null> {
-  return startApi({ hub: deps.hub, config: deps.config, logger: deps.logger });
+  const users = new Users(deps.db, deps.config.auth.tokenTtlS);
+  await users.ensureAdmin(deps.config.auth.adminUser, deps.config.auth.adminPassword, deps.logger, (line) => process.stderr.write(`${line}\n`));
+  return startApi({ hub: deps.hub, config: deps.config, logger: deps.logger, users });
 }

@@ -1,23 +1,46 @@
 /**
  * The HTTP server (fastify), built apart from listen() so tests can inject. So far it serves the
- * one anonymous route, /healthz; the authenticated resources of the API issue plug in here as
- * one fastify plugin each.
+ * anonymous /healthz and POST /auth/token; the authenticated resources of the API issue plug in
+ * here as one fastify plugin each. Errors are RFC 7807 problem+json with the stable code.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RoostConfig } from '../config/config.js';
 import type { ApiHandle } from '../gateway.js';
 import type { HubApi } from '../hub/hub-api.js';
+import { BadRequestError, PayloadTooLargeError, toRoostError } from '../../protocols/errors.js';
+import type { Users } from '../auth/users.js';
 
 export interface ApiDeps {
   hub: HubApi;
   config: RoostConfig;
   logger: Logger;
+  users: Users;
 }
 
 export function buildApp(deps: ApiDeps): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ module: 'http' });
   const app = Fastify({ loggerInstance, bodyLimit: deps.config.http.maxBodyBytes, disableRequestLogging: true });
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    const e = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? new PayloadTooLargeError(err.message)
+      : err.statusCode === 400 || (err as { validation?: unknown }).validation ? new BadRequestError(err.message)
+      : toRoostError(err);
+    if (e.httpStatus >= 500) deps.logger.error({ err }, 'request failed');
+    void reply.status(e.httpStatus).type('application/problem+json')
+      .send({ type: `https://roost.dev/errors/${e.code}`, title: e.message, status: e.httpStatus, code: e.code });
+  });
+  app.post('/auth/token', {
+    schema: {
+      body: {
+        type: 'object', additionalProperties: false, required: ['username', 'password'],
+        properties: { username: { type: 'string', minLength: 1, maxLength: 128 }, password: { type: 'string', minLength: 1, maxLength: 1024 } },
+      },
+      response: { 200: { type: 'object', properties: { token: { type: 'string' }, expiresIn: { type: 'integer' } } } },
+    },
+  }, async (req) => {
+    const { username, password } = req.body as { username: string; password: string };
+    return deps.users.login(username, password);
+  });
   app.get('/healthz', {
     schema: {
       response: {
