@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import type { RoostConfig } from '../config/config.js';
 import type { ApiHandle } from '../gateway.js';
 import type { HubApi } from '../hub/hub-api.js';
-import { BadRequestError, PayloadTooLargeError, toRoostError } from '../../protocols/errors.js';
+import { BadRequestError, PayloadTooLargeError, UnauthenticatedError, toRoostError } from '../../protocols/errors.js';
+import { directoryRoutes } from './routes/directory.js';
 import type { Users } from '../auth/users.js';
 
 export interface ApiDeps {
@@ -40,6 +41,17 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   }, async (req) => {
     const { username, password } = req.body as { username: string; password: string };
     return deps.users.login(username, password);
+  });
+  // Everything registered after this hook needs a bearer token (or an anonymous directory, if configured).
+  void app.register(async (authed) => {
+    authed.addHook('onRequest', async (req) => {
+      if (deps.config.auth.anonymousDirectory && req.method !== 'POST' && req.url.startsWith('/things')) return;
+      const header = req.headers.authorization ?? '';
+      const m = /^Bearer (\S+)$/i.exec(header);
+      if (!m?.[1]) throw new UnauthenticatedError('missing bearer token');
+      await deps.users.verify(m[1]);
+    });
+    await directoryRoutes(authed, { hub: deps.hub, maxPageSize: 500 });
   });
   app.get('/healthz', {
     schema: {
