@@ -10,6 +10,8 @@ import type { ApiHandle } from '../gateway.js';
 import type { HubApi } from '../hub/hub-api.js';
 import { BadRequestError, PayloadTooLargeError, UnauthenticatedError, toRoostError } from '../../protocols/errors.js';
 import { directoryRoutes } from './routes/directory.js';
+import { interactionRoutes } from './routes/interactions.js';
+import type { Principal } from '../auth/users.js';
 import type { Users } from '../auth/users.js';
 
 export interface ApiDeps {
@@ -42,16 +44,27 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     const { username, password } = req.body as { username: string; password: string };
     return deps.users.login(username, password);
   });
+  const principals = new WeakMap<object, Principal>();
   // Everything registered after this hook needs a bearer token (or an anonymous directory, if configured).
   void app.register(async (authed) => {
     authed.addHook('onRequest', async (req) => {
-      if (deps.config.auth.anonymousDirectory && req.method !== 'POST' && req.url.startsWith('/things')) return;
+      const path = req.url.split('?')[0] ?? '';
+      if (deps.config.auth.anonymousDirectory && (req.method === 'GET' || req.method === 'HEAD') && /^\/things(\/[^/]+)?$/.test(path)) return;
       const header = req.headers.authorization ?? '';
       const m = /^Bearer (\S+)$/i.exec(header);
       if (!m?.[1]) throw new UnauthenticatedError('missing bearer token');
-      await deps.users.verify(m[1]);
+      principals.set(req, await deps.users.verify(m[1]));
     });
     await directoryRoutes(authed, { hub: deps.hub, maxPageSize: 500 });
+    await interactionRoutes(authed, {
+      hub: deps.hub,
+      syncWaitMs: deps.config.http.syncWaitMs,
+      principal: (req) => {
+        const p = principals.get(req);
+        if (!p) throw new UnauthenticatedError('missing bearer token');
+        return p;
+      },
+    });
   });
   app.get('/healthz', {
     schema: {

@@ -1,0 +1,71 @@
+/**
+ * Interactions as the consumer TDs' forms name them: read one or all properties (from the twin),
+ * write a property and invoke an action (through the action queue: 200 with the result when the
+ * item completes within http.syncWaitMs, else 202 with the status resource in Location), read
+ * and cancel an action's status. Writes and invocations need the operator or admin role.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Principal } from '../../auth/users.js';
+import type { HubApi } from '../../hub/hub-api.js';
+import type { ActionView } from '../../hub/types.js';
+import { ForbiddenError } from '../../../protocols/errors.js';
+
+export interface InteractionRouteOptions {
+  hub: HubApi;
+  syncWaitMs: number;
+  principal(req: FastifyRequest): Principal;
+}
+
+const CAN_CHANGE: ReadonlySet<string> = new Set(['admin', 'operator', 'agent']);
+
+const idName = { type: 'object', properties: { id: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 } }, required: ['id', 'name'] };
+
+export async function interactionRoutes(app: FastifyInstance, opts: InteractionRouteOptions): Promise<void> {
+  const { hub } = opts;
+  const mustChange = (req: FastifyRequest): Principal => {
+    const p = opts.principal(req);
+    if (!CAN_CHANGE.has(p.role)) throw new ForbiddenError(`role ${p.role} may read and subscribe only`);
+    return p;
+  };
+  const answer = async (view: ActionView, reply: { status(n: number): unknown; header(k: string, v: string): unknown }) => {
+    const done = await hub.waitForAction(view.id, opts.syncWaitMs);
+    if (done.state === 'completed') return done.kind === 'action' ? (done.output ?? null) : null;
+    reply.status(202);
+    reply.header('location', `/actions/${done.id}`);
+    return done;
+  };
+
+  app.get('/things/:id/properties', async (req) => {
+    const { id } = req.params as { id: string };
+    return Object.fromEntries(Object.entries(hub.readAllProperties(id)).map(([n, v]) => [n, v.value]));
+  });
+
+  app.get('/things/:id/properties/:name', { schema: { params: idName } }, async (req, reply) => {
+    const { id, name } = req.params as { id: string; name: string };
+    const v = hub.readProperty(id, name);
+    if (v) void reply.header('last-modified', new Date(v.ts).toUTCString());
+    return JSON.stringify(v?.value ?? null);
+  });
+
+  app.put('/things/:id/properties/:name', { schema: { params: idName } }, async (req, reply) => {
+    const p = mustChange(req);
+    const { id, name } = req.params as { id: string; name: string };
+    const out = await answer(hub.writeProperty(id, name, req.body, { requestedBy: p.username }), reply);
+    if (out === null) void reply.status(204);
+    return out === null ? undefined : out;
+  });
+
+  app.post('/things/:id/actions/:name', { schema: { params: idName } }, async (req, reply) => {
+    const p = mustChange(req);
+    const { id, name } = req.params as { id: string; name: string };
+    const input = req.body === undefined || req.body === '' ? undefined : req.body;
+    return JSON.stringify(await answer(hub.invokeAction(id, name, input, { requestedBy: p.username }), reply));
+  });
+
+  app.get('/actions/:aid', async (req) => hub.getAction((req.params as { aid: string }).aid));
+
+  app.delete('/actions/:aid', async (req) => {
+    mustChange(req);
+    return hub.cancelAction((req.params as { aid: string }).aid);
+  });
+}
