@@ -29,9 +29,10 @@ export async function interactionRoutes(app: FastifyInstance, opts: InteractionR
   };
   const answer = async (view: ActionView, reply: { status(n: number): unknown; header(k: string, v: string): unknown }) => {
     const done = await hub.waitForAction(view.id, opts.syncWaitMs);
+    // The status resource is named even for an immediate result, so a client can look it up later.
+    reply.header('location', `/actions/${done.id}`);
     if (done.state === 'completed') return done.kind === 'action' ? (done.output ?? null) : null;
     reply.status(202);
-    reply.header('location', `/actions/${done.id}`);
     return done;
   };
 

@@ -30,6 +30,7 @@ describe('interactions over HTTP', () => {
 
     const inv = await fetch(`${lamp}/actions/blink`, { method: 'POST', headers: admin, body: JSON.stringify({ times: 2 }) });
     assert.equal(inv.status, 200);
+    assert.match(inv.headers.get('location') ?? '', /^\/actions\/[0-9a-f-]{36}$/);
     assert.deepEqual(await inv.json(), { done: 'blink' });
 
     const queued = await fetch(`${sleepy}/actions/reset`, { method: 'POST', headers: { authorization: admin.authorization } });
