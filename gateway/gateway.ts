@@ -32,6 +32,8 @@ export interface StartOptions {
 /** What the API layer gives back when it listens. */
 export interface ApiHandle {
   httpUrl: string;
+  /** The HTTP server, for upgrades on the same port (MQTT over WebSocket at /mqtt). */
+  httpServer?: import('node:http').Server;
   mqttUrl?: string;
   close(): Promise<void>;
 }

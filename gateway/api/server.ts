@@ -89,5 +89,5 @@ export async function startApi(deps: ApiDeps): Promise<ApiHandle> {
   const addr = app.server.address();
   const port = addr && typeof addr === 'object' ? addr.port : deps.config.http.port;
   const host = deps.config.http.host.includes(':') ? `[${deps.config.http.host}]` : deps.config.http.host;
-  return { httpUrl: `http://${host}:${port}`, close: () => app.close() };
+  return { httpUrl: `http://${host}:${port}`, httpServer: app.server, close: () => app.close() };
 }
