@@ -13,12 +13,15 @@ import { directoryRoutes } from './routes/directory.js';
 import { interactionRoutes } from './routes/interactions.js';
 import type { Principal } from '../auth/users.js';
 import type { Users } from '../auth/users.js';
+import type { MetricSource } from '../metrics/metric-sample.js';
 
 export interface ApiDeps {
   hub: HubApi;
   config: RoostConfig;
   logger: Logger;
   users: Users;
+  /** Extra samples for /metrics (the MQTT broker adds its own once it starts). */
+  metricSources?: MetricSource[];
 }
 
 export function buildApp(deps: ApiDeps): FastifyInstance {
