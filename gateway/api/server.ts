@@ -9,8 +9,8 @@ import type { RoostConfig } from '../config/config.js';
 import type { ApiHandle } from '../gateway.js';
 import type { HubApi } from '../hub/hub-api.js';
 import { BadRequestError, PayloadTooLargeError, UnauthenticatedError, toRoostError } from '../../protocols/errors.js';
-import { directoryRoutes } from './routes/directory.js';
-import { interactionRoutes } from './routes/interactions.js';
+import { AUTHED_ROUTES } from './routes/index.js';
+import type { RouteDeps } from './route-deps.js';
 import type { Principal } from '../auth/users.js';
 import type { Users } from '../auth/users.js';
 import type { MetricSource } from '../metrics/metric-sample.js';
@@ -58,16 +58,18 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       if (!m?.[1]) throw new UnauthenticatedError('missing bearer token');
       principals.set(req, await deps.users.verify(m[1]));
     });
-    await directoryRoutes(authed, { hub: deps.hub, maxPageSize: 500 });
-    await interactionRoutes(authed, {
+    const routeDeps: RouteDeps = {
       hub: deps.hub,
-      syncWaitMs: deps.config.http.syncWaitMs,
+      config: deps.config,
+      users: deps.users,
+      metricSources: deps.metricSources ?? [],
       principal: (req) => {
         const p = principals.get(req);
         if (!p) throw new UnauthenticatedError('missing bearer token');
         return p;
       },
-    });
+    };
+    for (const plugin of AUTHED_ROUTES) await plugin(authed, routeDeps);
   });
   app.get('/healthz', {
     schema: {

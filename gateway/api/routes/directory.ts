@@ -4,14 +4,12 @@
  * Every GET also answers HEAD (fastify exposes HEAD for GET routes).
  */
 import type { FastifyInstance } from 'fastify';
-import type { HubApi } from '../../hub/hub-api.js';
+import type { RouteDeps } from '../route-deps.js';
 
-export interface DirectoryRouteOptions {
-  hub: HubApi;
-  maxPageSize: number;
-}
+/** Largest page of /things whatever the client asks. */
+const MAX_PAGE_SIZE = 500;
 
-export async function directoryRoutes(app: FastifyInstance, opts: DirectoryRouteOptions): Promise<void> {
+export async function directoryRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   app.get('/things', {
     schema: {
       querystring: {
@@ -21,8 +19,8 @@ export async function directoryRoutes(app: FastifyInstance, opts: DirectoryRoute
     },
   }, async (req, reply) => {
     const q = req.query as { offset: number; limit: number };
-    const limit = Math.min(q.limit, opts.maxPageSize);
-    const { items, total } = opts.hub.listThings({ offset: q.offset, limit });
+    const limit = Math.min(q.limit, MAX_PAGE_SIZE);
+    const { items, total } = deps.hub.listThings({ offset: q.offset, limit });
     const links = ['</things>; rel="canonical"'];
     if (q.offset + items.length < total) links.push(`</things?offset=${q.offset + items.length}&limit=${limit}>; rel="next"`);
     void reply.header('link', links.join(', ')).header('x-total-count', String(total)).type('application/ld+json');
@@ -34,6 +32,6 @@ export async function directoryRoutes(app: FastifyInstance, opts: DirectoryRoute
   }, async (req, reply) => {
     const { id } = req.params as { id: string };
     void reply.type('application/td+json');
-    return JSON.stringify(opts.hub.getThing(id).consumerTd);
+    return JSON.stringify(deps.hub.getThing(id).consumerTd);
   });
 }

@@ -5,30 +5,17 @@
  * and cancel an action's status. Writes and invocations need the operator or admin role.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Principal } from '../../auth/users.js';
-import type { HubApi } from '../../hub/hub-api.js';
 import type { ActionView } from '../../hub/types.js';
-import { ForbiddenError } from '../../../protocols/errors.js';
-
-export interface InteractionRouteOptions {
-  hub: HubApi;
-  syncWaitMs: number;
-  principal(req: FastifyRequest): Principal;
-}
-
-const CAN_CHANGE: ReadonlySet<string> = new Set(['admin', 'operator', 'agent']);
+import { mustChange as needsChangeRole, type RouteDeps } from '../route-deps.js';
 
 const idName = { type: 'object', properties: { id: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 } }, required: ['id', 'name'] };
 
-export async function interactionRoutes(app: FastifyInstance, opts: InteractionRouteOptions): Promise<void> {
+export async function interactionRoutes(app: FastifyInstance, opts: RouteDeps): Promise<void> {
   const { hub } = opts;
-  const mustChange = (req: FastifyRequest): Principal => {
-    const p = opts.principal(req);
-    if (!CAN_CHANGE.has(p.role)) throw new ForbiddenError(`role ${p.role} may read and subscribe only`);
-    return p;
-  };
+  const syncWaitMs = opts.config.http.syncWaitMs;
+  const mustChange = (req: FastifyRequest) => needsChangeRole(opts, req);
   const answer = async (view: ActionView, reply: { status(n: number): unknown; header(k: string, v: string): unknown }) => {
-    const done = await hub.waitForAction(view.id, opts.syncWaitMs);
+    const done = await hub.waitForAction(view.id, syncWaitMs);
     // The status resource is named even for an immediate result, so a client can look it up later.
     reply.header('location', `/actions/${done.id}`);
     if (done.state === 'completed') return done.kind === 'action' ? (done.output ?? null) : null;

@@ -1,0 +1,37 @@
+/**
+ * What every authenticated route plugin gets: the hub, the config, the users and the
+ * principal of the request (set by the bearer hook in server.ts), plus the role checks.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Principal, Users } from '../auth/users.js';
+import type { RoostConfig } from '../config/config.js';
+import type { HubApi } from '../hub/hub-api.js';
+import type { MetricSource } from '../metrics/metric-sample.js';
+import { ForbiddenError } from '../../protocols/errors.js';
+
+export interface RouteDeps {
+  hub: HubApi;
+  config: RoostConfig;
+  users: Users;
+  metricSources: MetricSource[];
+  /** The authenticated caller; throws UnauthenticatedError on an anonymous request. */
+  principal(req: FastifyRequest): Principal;
+}
+
+export type RoutePlugin = (app: FastifyInstance, deps: RouteDeps) => Promise<void>;
+
+const CAN_CHANGE: ReadonlySet<string> = new Set(['admin', 'operator', 'agent']);
+
+/** Writes, invocations and directory changes: operators, agents and admins. */
+export function mustChange(deps: RouteDeps, req: FastifyRequest): Principal {
+  const p = deps.principal(req);
+  if (!CAN_CHANGE.has(p.role)) throw new ForbiddenError(`role ${p.role} may read and subscribe only`);
+  return p;
+}
+
+/** User management: admins only. */
+export function mustAdmin(deps: RouteDeps, req: FastifyRequest): Principal {
+  const p = deps.principal(req);
+  if (p.role !== 'admin') throw new ForbiddenError(`role ${p.role} may not manage users`);
+  return p;
+}

@@ -1,0 +1,12 @@
+/**
+ * The authenticated resources of the HTTP API, one fastify plugin per resource, registered by
+ * server.ts in this order behind the bearer hook.
+ */
+import type { RoutePlugin } from '../route-deps.js';
+import { directoryRoutes } from './directory.js';
+import { interactionRoutes } from './interactions.js';
+
+export const AUTHED_ROUTES: readonly RoutePlugin[] = [
+  directoryRoutes,
+  interactionRoutes,
+];
