@@ -23,6 +23,17 @@ export const configSchema = {
         publicBaseUrl: { type: 'string', description: 'Base URL written into consumer TD forms; derived from host and port when absent.' },
         maxBodyBytes: { type: 'integer', minimum: 1024, default: 1048576 },
         syncWaitMs: { type: 'integer', minimum: 0, default: 2000, description: 'How long an invocation on an awake device waits for its result before answering 202.' },
+        events: {
+          type: 'object', additionalProperties: false, default: {},
+          description: 'Event and observe streams over HTTP (SSE and longpoll), see docs/api-events.md.',
+          properties: {
+            maxStreams: { type: 'integer', minimum: 1, default: 256, description: 'Open SSE streams plus waiting longpolls; beyond it ROOST_ERR_RATE_LIMITED.' },
+            maxBufferedBytes: { type: 'integer', minimum: 1024, default: 262144, description: 'Unsent bytes per SSE stream (beyond what the kernel holds); a client further behind is cut off.' },
+            heartbeatMs: { type: 'integer', minimum: 10, default: 15000, description: 'Interval of SSE comment lines that keep idle streams open through proxies.' },
+            longpollTimeoutMs: { type: 'integer', minimum: 10, maximum: 3300000, default: 1800000, description: 'How long a longpoll GET waits for the next event before answering 204 (node-wot gives up after 1 h).' },
+            maxReplay: { type: 'integer', minimum: 0, default: 1000, description: 'History rows replayed to a stream resuming with Last-Event-ID.' },
+          },
+        },
       },
     },
     mqtt: {

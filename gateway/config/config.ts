@@ -11,7 +11,10 @@ import { configSchema } from './config-schema.js';
 export interface RoostConfig {
   dataDir: string;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
-  http: { host: string; port: number; publicBaseUrl?: string; maxBodyBytes: number; syncWaitMs: number };
+  http: {
+    host: string; port: number; publicBaseUrl?: string; maxBodyBytes: number; syncWaitMs: number;
+    events: { maxStreams: number; maxBufferedBytes: number; heartbeatMs: number; longpollTimeoutMs: number; maxReplay: number };
+  };
   mqtt: { enabled: boolean; host: string; port: number; publicBaseUrl?: string; websocket: boolean; maxPacketBytes: number };
   auth: { adminUser: string; adminPassword?: string; tokenTtlS: number; anonymousDirectory: boolean };
   store: {
