@@ -31,6 +31,7 @@ export const ERROR_TABLE = {
   AFFORDANCE_NOT_FOUND: { code: 'ROOST_ERR_AFFORDANCE_NOT_FOUND', http: 404, coap: '4.04', mqtt: 0x90, title: 'Unknown property, action or event' },
   ACTION_NOT_FOUND: { code: 'ROOST_ERR_ACTION_NOT_FOUND', http: 404, coap: '4.04', mqtt: 0x90, title: 'Unknown action invocation' },
   DEVICE_NOT_FOUND: { code: 'ROOST_ERR_DEVICE_NOT_FOUND', http: 404, coap: '4.04', mqtt: 0x90, title: 'Unknown device or endpoint' },
+  ROUTE_NOT_FOUND: { code: 'ROOST_ERR_ROUTE_NOT_FOUND', http: 404, coap: '4.04', mqtt: 0x90, title: 'No such resource' },
   USER_NOT_FOUND: { code: 'ROOST_ERR_USER_NOT_FOUND', http: 404, coap: '4.04', mqtt: 0x80, title: 'Unknown user' },
   METHOD_NOT_ALLOWED: { code: 'ROOST_ERR_METHOD_NOT_ALLOWED', http: 405, coap: '4.05', mqtt: 0x87, title: 'Operation not offered by this affordance' },
   NOT_ACCEPTABLE: { code: 'ROOST_ERR_NOT_ACCEPTABLE', http: 406, coap: '4.06', mqtt: 0x99, title: 'Content format not offered' },
@@ -95,6 +96,7 @@ export const ThingNotFoundError = errorClass('THING_NOT_FOUND', 'ThingNotFoundEr
 export const AffordanceNotFoundError = errorClass('AFFORDANCE_NOT_FOUND', 'AffordanceNotFoundError');
 export const ActionNotFoundError = errorClass('ACTION_NOT_FOUND', 'ActionNotFoundError');
 export const DeviceNotFoundError = errorClass('DEVICE_NOT_FOUND', 'DeviceNotFoundError');
+export const RouteNotFoundError = errorClass('ROUTE_NOT_FOUND', 'RouteNotFoundError');
 export const UserNotFoundError = errorClass('USER_NOT_FOUND', 'UserNotFoundError');
 export const MethodNotAllowedError = errorClass('METHOD_NOT_ALLOWED', 'MethodNotAllowedError');
 export const NotAcceptableError = errorClass('NOT_ACCEPTABLE', 'NotAcceptableError');

@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import type { RoostConfig } from '../config/config.js';
 import type { ApiHandle } from '../gateway.js';
 import type { HubApi } from '../hub/hub-api.js';
-import { BadRequestError, PayloadTooLargeError, UnauthenticatedError, toRoostError } from '../../protocols/errors.js';
+import { RouteNotFoundError, UnauthenticatedError } from '../../protocols/errors.js';
+import { httpError, problem } from './http-errors.js';
 import { AUTHED_ROUTES } from './routes/index.js';
 import type { RouteDeps } from './route-deps.js';
 import type { Principal } from '../auth/users.js';
@@ -28,13 +29,16 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ module: 'http' });
   const app = Fastify({ loggerInstance, bodyLimit: deps.config.http.maxBodyBytes, disableRequestLogging: true });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
-    const e = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? new PayloadTooLargeError(err.message)
-      : err.statusCode === 400 || (err as { validation?: unknown }).validation ? new BadRequestError(err.message)
-      : toRoostError(err);
+    const e = httpError(err);
     if (e.httpStatus >= 500) deps.logger.error({ err }, 'request failed');
-    void reply.status(e.httpStatus).type('application/problem+json')
-      .send({ type: `https://roost.dev/errors/${e.code}`, title: e.message, status: e.httpStatus, code: e.code });
+    void reply.status(e.httpStatus).type('application/problem+json').send(problem(e));
   });
+  app.setNotFoundHandler((req) => {
+    throw new RouteNotFoundError(`no resource ${req.method} ${req.url.split('?')[0] ?? ''}`);
+  });
+  // TDs and merge patches are JSON under their own media types (WoT Discovery).
+  app.addContentTypeParser(['application/td+json', 'application/merge-patch+json', 'application/ld+json'],
+    { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   app.post('/auth/token', {
     schema: {
       body: {
@@ -52,7 +56,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   void app.register(async (authed) => {
     authed.addHook('onRequest', async (req) => {
       const path = req.url.split('?')[0] ?? '';
-      if (deps.config.auth.anonymousDirectory && (req.method === 'GET' || req.method === 'HEAD') && /^\/things(\/[^/]+)?$/.test(path)) return;
+      if (deps.config.auth.anonymousDirectory && (req.method === 'GET' || req.method === 'HEAD') && (/^\/things(\/[^/]+)?$/.test(path) || path === '/.well-known/wot')) return;
       const header = req.headers.authorization ?? '';
       const m = /^Bearer (\S+)$/i.exec(header);
       if (!m?.[1]) throw new UnauthenticatedError('missing bearer token');

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import type { Logger } from 'pino';
-import { UnauthenticatedError } from '../../protocols/errors.js';
+import { BadRequestError, ConflictError, UnauthenticatedError, UserNotFoundError } from '../../protocols/errors.js';
 import type { Db } from '../store/database.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
@@ -17,6 +17,18 @@ export interface Principal {
   username: string;
   role: Role;
 }
+
+/** What the user API shows of a user (never the hash). */
+export interface UserInfo {
+  username: string;
+  role: Role;
+  createdAt: number;
+  passwordChangedAt: number;
+}
+
+/** Letters, digits, dot, dash, underscore, at sign: safe in URLs, logs and MQTT usernames. */
+export const USERNAME_PATTERN = '^[A-Za-z0-9._@-]{1,64}$';
+export const MIN_PASSWORD_LENGTH = 8;
 
 interface UserRow { username: string; role: Role; password_hash: string; password_changed_at: number }
 
@@ -39,7 +51,23 @@ export class Users {
     return this.db.prepare('SELECT COUNT(*) FROM users').pluck().get() as number;
   }
 
+  list(): UserInfo[] {
+    return (this.db.prepare('SELECT username, role, created_at, password_changed_at FROM users ORDER BY username').all() as
+      Array<{ username: string; role: Role; created_at: number; password_changed_at: number }>)
+      .map((r) => ({ username: r.username, role: r.role, createdAt: r.created_at, passwordChangedAt: r.password_changed_at }));
+  }
+
+  get(username: string): UserInfo {
+    const info = this.list().find((u) => u.username === username);
+    if (!info) throw new UserNotFoundError(`no user ${username}`);
+    return info;
+  }
+
+  /** Throws ConflictError when the user exists, BadRequestError on a bad name or a short password. */
   async create(username: string, password: string, role: Role): Promise<void> {
+    if (!new RegExp(USERNAME_PATTERN).test(username)) throw new BadRequestError(`username must match ${USERNAME_PATTERN}`);
+    checkPassword(password);
+    if (this.row(username)) throw new ConflictError(`user ${username} exists`);
     const at = this.now();
     this.db.prepare('INSERT INTO users (username, role, password_hash, password_changed_at, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(username, role, await hashPassword(password), at, at);
@@ -89,11 +117,38 @@ export class Users {
   }
 
   async setPassword(username: string, password: string): Promise<void> {
+    this.require(username);
+    checkPassword(password);
     const at = Math.max(this.now(), (this.row(username)?.password_changed_at ?? 0) + 1);
     this.db.prepare('UPDATE users SET password_hash = ?, password_changed_at = ? WHERE username = ?').run(await hashPassword(password), at, username);
   }
 
+  /** A role change takes effect at once (tokens carry no authority of their own, see verify). */
+  setRole(username: string, role: Role): void {
+    const row = this.require(username);
+    if (row.role === 'admin' && role !== 'admin') this.keepAnAdmin(username);
+    this.db.prepare('UPDATE users SET role = ? WHERE username = ?').run(role, username);
+  }
+
   remove(username: string): void {
+    const row = this.require(username);
+    if (row.role === 'admin') this.keepAnAdmin(username);
     this.db.prepare('DELETE FROM users WHERE username = ?').run(username);
   }
+
+  private require(username: string): UserRow {
+    const row = this.row(username);
+    if (!row) throw new UserNotFoundError(`no user ${username}`);
+    return row;
+  }
+
+  /** The last admin cannot be removed or demoted: nobody could manage users afterwards. */
+  private keepAnAdmin(leaving: string): void {
+    const others = this.db.prepare("SELECT COUNT(*) FROM users WHERE role = 'admin' AND username <> ?").pluck().get(leaving) as number;
+    if (others === 0) throw new ConflictError(`${leaving} is the last admin`);
+  }
+}
+
+function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) throw new BadRequestError(`a password has at least ${MIN_PASSWORD_LENGTH} characters`);
 }

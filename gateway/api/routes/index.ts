@@ -5,8 +5,10 @@
 import type { RoutePlugin } from '../route-deps.js';
 import { directoryRoutes } from './directory.js';
 import { interactionRoutes } from './interactions.js';
+import { userRoutes } from './users.js';
 
 export const AUTHED_ROUTES: readonly RoutePlugin[] = [
   directoryRoutes,
   interactionRoutes,
+  userRoutes,
 ];
