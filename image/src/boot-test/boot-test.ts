@@ -1,24 +1,24 @@
 /**
  * `make image-test`: boots the built image in qemu and drives it through its life:
- *   1. first boot: data partition grown and formatted, admin credential on the console, the
- *      gateway healthy, login, the system thing in the directory;
- *   2. an update (on media labelled ROOST-UPD) installed into slot b, its trial boot, marked good,
- *      same credential still working (the data partition survived);
- *   3. a broken update (a root with no init) installed into the other slot: the trial boot
+ *   1. first boot: data partition grown and formatted, admin credential on the console (and the
+ *      same one in the label file on the data partition), the gateway healthy, login with that
+ *      credential, the system thing in the directory;
+ *   2. an update (on media labelled ROOST-UPD) installed into slot b, its trial boot marked good,
+ *      the same credential still working (the data partition survived), the media not reinstalled;
+ *   3. a rollback to slot a with `roost image rollback`, then a boot of slot a with the same data;
+ *   4. a broken update (a root with no init) installed into the other slot: the trial boot
  *      fails, the box falls back by itself, and the gateway is back.
- * When this build's gateway has no HTTP API (api-probe.ts), the HTTP checks cannot run: step 1
- * checks the console only, and step 2 checks that the update, never healthy, falls back.
- * Prints step timings; writes dist/image/boot-test/result.json. Takes about 6-8 minutes here.
+ * Prints step timings; writes dist/image/boot-test/result.json. Takes about 15 minutes here.
  */
-import { copyFileSync, mkdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { version as pkgVersion } from '../../../gateway/version.js';
 import { defaultBuildOptions } from '../build/build-config.js';
 import { runTool } from '../build/run-tool.js';
 import { readSecretKeyFile } from '../update/signing.js';
 import { packUpdate } from '../update/update-file.js';
-import { probeGatewayApi } from './api-probe.js';
-import { checkGateway, type GatewayCheck } from './gateway-checks.js';
+import { checkGateway } from './gateway-checks.js';
+import { partitionOffsets, readExt4File, roostImageOffline } from './offline-disk.js';
 import { AMD64_VM, freePort, QemuVm } from './qemu-vm.js';
 
 const projectRoot = resolve(new URL('../../..', import.meta.url).pathname);
@@ -29,13 +29,15 @@ interface TestState {
   out: string;
   work: string;
   disk: string;
+  /** The bundle the image ships, run on this machine for the offline `roost image` commands. */
+  bundle: string;
   port: number;
   user: string;
   password: string;
   vm: QemuVm | null;
-  /** Whether this build's gateway serves the HTTP API (api-probe.ts). */
-  hasApi: boolean;
   running: 'a' | 'b';
+  /** Kernel command line of the last boot, from the console (for the offline commands). */
+  lastCmdline: string;
   results: Record<string, unknown>;
 }
 
@@ -45,7 +47,11 @@ function startVm(s: TestState, name: string, media?: string): QemuVm {
 }
 
 async function stopVm(s: TestState): Promise<void> {
-  await s.vm?.stop();
+  const vm = s.vm;
+  if (!vm) return;
+  const lines = [...vm.console().matchAll(/Command line: (.*)/g)];
+  if (lines.length > 0) s.lastCmdline = lines[lines.length - 1]![1]!.trim();
+  await vm.stop();
   s.vm = null;
 }
 
@@ -86,20 +92,24 @@ async function firstBoot(s: TestState): Promise<void> {
   const fmt = await vm.waitForConsole(/roost-data: formatting \S+ \((\d+) MiB\)/, LIMITS.bootMs);
   const dataMiB = Number(fmt.match[1]);
   if (dataMiB < 512) throw new Error(`data partition is ${dataMiB} MiB after first boot; it should fill the 2 GiB disk`);
-  const cred = await vm.waitForConsole(/admin user '([^']+)' password '([^']+)'/, LIMITS.bootMs);
+  // The installer's first path to the credential: the console line roost-firstboot.service prints.
+  const cred = await vm.waitForConsole(/roost first boot: admin user '([^']+)' password '([^']+)'/, LIMITS.bootMs);
   s.user = cred.match[1]!;
   s.password = cred.match[2]!;
-  const check = s.hasApi ? await checkGateway(base(s), s.user, s.password, LIMITS.healthMs) : null;
+  const check = await checkGateway(base(s), s.user, s.password, LIMITS.healthMs);
   const healthyMs = Date.now() - t0;
   await vm.waitForConsole(/slot a \(.*\) is good; nothing to mark/, LIMITS.bootMs);
   await stopVm(s);
-  s.results['firstBoot'] = { dataMiB, ...(check ? { bootToHealthyMs: healthyMs, things: check.thingIds } : { bootToBootCheckMs: Date.now() - t0 }) };
+  // The second path: the label file on the data partition, root only, with the same credential.
+  const parts = await partitionOffsets(s.disk);
+  const label = await readExt4File(s.disk, parts['roost-data']!, '/secrets/admin-credential.txt');
+  if (!label.text.includes(`admin user:     ${s.user}\n`) || !label.text.includes(`admin password: ${s.password}\n`)) {
+    throw new Error(`admin-credential.txt does not hold the console's credential:\n${label.text}`);
+  }
+  if ((label.mode & 0o077) !== 0) throw new Error(`admin-credential.txt has mode ${label.mode.toString(8)}; it must be root only`);
+  s.results['firstBoot'] = { dataMiB, bootToLoggedInMs: healthyMs, things: check.thingIds, labelFileMode: label.mode.toString(8) };
 }
 
-/**
- * With the HTTP API: the trial boot of b gets healthy and is kept. Without it (the gateway has no
- * /healthz to answer), the same update must fail its trial and fall back to a: both are checked.
- */
 async function updateToB(s: TestState): Promise<void> {
   const release = makeUpdate(s, join(s.work, 'good.roostupd'), `${pkgVersion()}-boottest.1`, join(s.out, 'root.squashfs'));
   const vm = startVm(s, 'boot2', await makeMedia(s, 'media-good', join(s.work, 'good.roostupd')));
@@ -108,21 +118,42 @@ async function updateToB(s: TestState): Promise<void> {
   const installMs = Number(inst.match[2]);
   const trial = await vm.waitForConsole(/Command line: .*roost\.slot=b /, LIMITS.bootMs, inst.end);
   await vm.waitForConsole(/roost image: trial boot of slot b/, LIMITS.bootMs, trial.end);
-  if (s.hasApi) {
-    const good = await vm.waitForConsole(/roost image: slot b marked good after (\d+) ms/, LIMITS.healthMs, trial.end);
-    const check: GatewayCheck = await checkGateway(base(s), s.user, s.password, LIMITS.healthMs);
-    await vm.waitForConsole(/roost image: not installing: slot b already runs/, LIMITS.bootMs, good.end);
-    s.running = 'b';
-    s.results['updateToB'] = { release, installMs, updateToMarkedGoodMs: Date.now() - t0, things: check.thingIds };
-  } else {
-    const unhealthy = await vm.waitForConsole(/roost image: gateway not healthy after \d+ ms \((.*)\); falling back to slot a/, LIMITS.healthMs + LIMITS.bootMs, trial.end);
-    const back = await vm.waitForConsole(/Command line: .*roost\.slot=a /, LIMITS.bootMs, unhealthy.end);
-    await vm.waitForConsole(/roost image: slot b \(.*\) failed its trial boot; running slot a/, LIMITS.bootMs, back.end);
-    await vm.waitForConsole(/roost image: not installing: .* failed its trial boot in slot b before/, LIMITS.bootMs, back.end);
-    s.running = 'a';
-    s.results['updateToB'] = { release, installMs, unhealthyBecause: unhealthy.match[1], updateToFallbackMs: Date.now() - t0 };
-  }
+  const good = await vm.waitForConsole(/roost image: slot b marked good after (\d+) ms/, LIMITS.healthMs, trial.end);
+  const check = await checkGateway(base(s), s.user, s.password, LIMITS.healthMs);
+  await vm.waitForConsole(/roost image: not installing: slot b already runs/, LIMITS.bootMs, good.end);
   await stopVm(s);
+  s.running = 'b';
+  s.results['updateToB'] = { release, installMs, updateToMarkedGoodMs: Date.now() - t0, things: check.thingIds };
+}
+
+interface StatusJson { booted: string; next: string | null; slots: Record<'a' | 'b', { status: string; entry: { release: string } | null }> }
+
+/**
+ * The image has no remote shell, so `roost image rollback` runs where a service station would run
+ * it: the shipped bundle on this machine, against the stopped box's disk (its ESP in place, the
+ * slot b command line it last booted). Then slot a boots with the data of the b boots.
+ */
+async function rollbackToA(s: TestState): Promise<void> {
+  const cmdlineFile = join(s.work, 'cmdline');
+  writeFileSync(cmdlineFile, `${s.lastCmdline}\n`);
+  const device = { bundle: s.bundle, disk: s.disk, espOffset: (await partitionOffsets(s.disk))['roost-esp']!, cmdlineFile };
+  const before = JSON.parse(await roostImageOffline(device, ['status', '--json'])) as StatusJson;
+  if (before.booted !== 'b' || before.next !== 'b' || before.slots.a.status !== 'good' || before.slots.b.status !== 'good') {
+    throw new Error(`before the rollback: expected b running and both slots good, got ${JSON.stringify(before)}`);
+  }
+  const said = await roostImageOffline(device, ['rollback', '--no-reboot']);
+  if (!/slot a boots next/.test(said)) throw new Error(`roost image rollback said: ${said}`);
+  const after = JSON.parse(await roostImageOffline(device, ['status', '--json'])) as StatusJson;
+  if (after.next !== 'a') throw new Error(`after the rollback slot ${after.next} boots next`);
+  const vm = startVm(s, 'boot3');
+  const t0 = Date.now();
+  const boot = await vm.waitForConsole(/Command line: .*roost\.slot=([ab]) /, LIMITS.bootMs);
+  if (boot.match[1] !== 'a') throw new Error(`slot ${boot.match[1]} booted after the rollback`);
+  await vm.waitForConsole(/slot a \(.*\) is good; nothing to mark/, LIMITS.bootMs, boot.end);
+  const check = await checkGateway(base(s), s.user, s.password, LIMITS.healthMs);
+  await stopVm(s);
+  s.running = 'a';
+  s.results['rollbackToA'] = { release: after.slots.a.entry?.release, rollbackToLoggedInMs: Date.now() - t0, things: check.thingIds };
 }
 
 async function failedUpdateFallsBack(s: TestState): Promise<void> {
@@ -134,35 +165,36 @@ async function failedUpdateFallsBack(s: TestState): Promise<void> {
   const brokenRoot = join(s.work, 'broken-root.squashfs');
   await runTool('mksquashfs', [dir, brokenRoot, '-noappend', '-quiet', '-no-progress']);
   const release = makeUpdate(s, join(s.work, 'broken.roostupd'), `${pkgVersion()}-boottest.2-broken`, brokenRoot);
-  const vm = startVm(s, 'boot3', await makeMedia(s, 'media-broken', join(s.work, 'broken.roostupd')));
+  const vm = startVm(s, 'boot4', await makeMedia(s, 'media-broken', join(s.work, 'broken.roostupd')));
   const t0 = Date.now();
   const inst = await vm.waitForConsole(new RegExp(`roost image: installed .* in slot ${target} `), LIMITS.installMs);
   const trial = await vm.waitForConsole(new RegExp(`Command line: .*roost\\.slot=${target} `), LIMITS.bootMs, inst.end);
   const back = await vm.waitForConsole(new RegExp(`Command line: .*roost\\.slot=${s.running} `), LIMITS.bootMs, trial.end);
   const fallbackMs = Date.now() - t0;
   await vm.waitForConsole(new RegExp(`roost image: slot ${target} \\(.*\\) failed its trial boot; running slot ${s.running}`), LIMITS.bootMs, back.end);
-  const check = s.hasApi ? await checkGateway(base(s), s.user, s.password, LIMITS.healthMs) : null;
+  const check = await checkGateway(base(s), s.user, s.password, LIMITS.healthMs);
   await vm.waitForConsole(new RegExp(`roost image: not installing: .* failed its trial boot in slot ${target} before`), LIMITS.bootMs, back.end);
   await stopVm(s);
-  s.results['failedUpdateFallsBack'] = { release, slot: target, installToFallbackBootMs: fallbackMs, ...(check ? { things: check.thingIds } : {}) };
+  s.results['failedUpdateFallsBack'] = { release, slot: target, installToFallbackBootMs: fallbackMs, things: check.thingIds };
 }
 
 export const BOOT_TEST_STEPS: ReadonlyArray<[string, (s: TestState) => Promise<void>]> = [
   ['first boot', firstBoot],
   ['update to slot b', updateToB],
+  ['rollback to slot a', rollbackToA],
   ['failed update falls back', failedUpdateFallsBack],
 ];
 
 async function main(): Promise<number> {
   const out = resolve(projectRoot, defaultBuildOptions().outDir);
+  const bundle = join(projectRoot, 'dist/roost.js');
+  for (const f of [join(out, 'roost-amd64.img'), bundle]) {
+    if (!existsSync(f)) throw new Error(`${f} is missing: run make image first`);
+  }
   const work = join(out, 'boot-test');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  const probe = await probeGatewayApi(join(projectRoot, 'dist/roost.js'));
-  console.log(probe.hasApi
-    ? `image-test: the gateway serves its HTTP API (${probe.detail}): checking /healthz, login and /things in the VM`
-    : `image-test: this build's gateway has NO HTTP API (${probe.detail}): the VM is checked through its console only, and the update to slot b must fail its trial boot and fall back`);
-  const s: TestState = { out, work, disk: join(work, 'disk.img'), port: await freePort(), user: '', password: '', vm: null, hasApi: probe.hasApi, running: 'a', results: { hasApi: probe.hasApi } };
+  const s: TestState = { out, work, disk: join(work, 'disk.img'), bundle, port: await freePort(), user: '', password: '', vm: null, running: 'a', lastCmdline: '', results: {} };
   const timings: Record<string, number> = {};
   const started = Date.now();
   for (const [name, step] of BOOT_TEST_STEPS) {

@@ -10,11 +10,11 @@ import { formatKey, generateKeyPair, readSecretKeyFile, type KeyPair } from '../
 import { packUpdate } from '../update/update-file.js';
 import { ARCH_SPECS, defaultBuildOptions, type ImageBuildOptions } from './build-config.js';
 import { assembleDisk, buildEsp } from './disk.js';
-import { bundledLicences, debianPackages, licencesText, npmLicences, type LicenceManifest } from './licences.js';
+import { bundledPackages, debianPackages, licencesText, npmLicences, npmNoticesText, type LicenceManifest } from './licences.js';
 import { fetchNodeBinary, type NodeBinary } from './node-binary.js';
 import { buildRootDir, extractKernel, squashRoot } from './rootfs.js';
 import { runTool } from './run-tool.js';
-import { stageApp, type PackageRef } from './stage-app.js';
+import { licenseOf, readPkg, stageApp, type PackageRef } from './stage-app.js';
 
 const projectRoot = resolve(new URL('../../..', import.meta.url).pathname);
 
@@ -80,14 +80,18 @@ async function rootfs(s: BuildState): Promise<void> {
 
 async function licences(s: BuildState): Promise<void> {
   const meta = JSON.parse(readFileSync(join(projectRoot, 'dist/meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
+  const own = readPkg(projectRoot);
+  const bundled: PackageRef[] = [{ name: own.name, dir: '.', version: own.version, license: licenseOf(own) }, ...bundledPackages(projectRoot, Object.keys(meta.inputs))];
   const m: LicenceManifest = {
     generatedAt: new Date().toISOString(),
-    npm: npmLicences(bundledLicences(projectRoot, Object.keys(meta.inputs)), s.external!, s.node!),
+    npm: npmLicences(bundled.map((b) => ({ name: b.name, version: b.version, license: b.license, via: 'bundle' as const })), s.external!, s.node!),
     debian: await debianPackages(p(s, 'rootfs')),
   };
+  const notices = npmNoticesText(projectRoot, [...bundled, ...s.external!]);
   for (const dir of [s.out, p(s, 'rootfs/usr/share/roost')]) {
     writeFileSync(join(dir, 'licences.json'), `${JSON.stringify(m, null, 2)}\n`);
     writeFileSync(join(dir, 'licences.txt'), licencesText(m));
+    writeFileSync(join(dir, 'licences-npm.txt'), notices);
   }
   s.sizes['npmPackages'] = m.npm.length;
   s.sizes['debianPackages'] = m.debian.length;

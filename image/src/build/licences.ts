@@ -1,12 +1,14 @@
 /**
- * The licence manifest: every npm package in the image (bundled, shipped beside the bundle, and
- * Node.js itself) and every Debian package in the root, with version and licence. Written into
- * the root (/usr/share/roost/licences.json) and next to the image.
+ * The licence manifest: every npm package in the image (Roost itself, bundled, shipped beside the
+ * bundle, and Node.js) and every Debian package in the root, with version and licence. Written
+ * into the root (/usr/share/roost/licences.json) and next to the image. The bundle keeps no
+ * licence comments, so the npm packages' own licence and notice texts are collected into one
+ * notices file (licences-npm.txt); Debian's stay in /usr/share/doc/<package>/copyright.
  */
-import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { runTool } from './run-tool.js';
-import { licenseOf, readPkg, type PackageRef } from './stage-app.js';
+import { LICENCE_FILE_RE, licenseOf, readPkg, type PackageRef } from './stage-app.js';
 
 export interface LicenceEntry {
   name: string;
@@ -32,16 +34,41 @@ export function packageDirOfPath(path: string): string | null {
   return path.slice(0, at) + 'node_modules/' + parts.slice(0, n).join('/');
 }
 
-export function bundledLicences(projectRoot: string, metafileInputs: readonly string[]): LicenceEntry[] {
+/** The npm packages esbuild took files from (the metafile's inputs). */
+export function bundledPackages(projectRoot: string, metafileInputs: readonly string[]): PackageRef[] {
   const dirs = new Set<string>();
   for (const p of metafileInputs) {
     const d = packageDirOfPath(p);
     if (d) dirs.add(d);
   }
-  return [...dirs].map((d) => {
-    const pkg = readPkg(join(projectRoot, d));
-    return { name: pkg.name, version: pkg.version, license: licenseOf(pkg), via: 'bundle' as const };
+  return [...dirs].sort().map((dir) => {
+    const pkg = readPkg(join(projectRoot, dir));
+    return { name: pkg.name, dir, version: pkg.version, license: licenseOf(pkg) };
   });
+}
+
+export function bundledLicences(projectRoot: string, metafileInputs: readonly string[]): LicenceEntry[] {
+  return bundledPackages(projectRoot, metafileInputs).map((p) => ({ name: p.name, version: p.version, license: p.license, via: 'bundle' as const }));
+}
+
+/**
+ * The notices file: each package's own licence and notice files, verbatim (MIT, BSD and Apache
+ * want their copyright lines carried with every copy), one section per package and version.
+ */
+export function npmNoticesText(projectRoot: string, packages: readonly PackageRef[]): string {
+  const seen = new Set<string>();
+  const sections: string[] = ['Licence and notice texts of the npm packages in this image (see licences.txt for the list).', ''];
+  for (const p of [...packages].sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version))) {
+    const key = `${p.name}@${p.version}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const dir = join(projectRoot, p.dir);
+    const files = readdirSync(dir).filter((f) => LICENCE_FILE_RE.test(f)).sort();
+    sections.push(`==== ${key} (${p.license}) ====`);
+    if (files.length === 0) sections.push(`The package ships no licence file; its package.json names the licence ${p.license}.`, '');
+    for (const f of files) sections.push(`---- ${f}`, readFileSync(join(dir, f), 'utf8').trimEnd(), '');
+  }
+  return `${sections.join('\n')}\n`;
 }
 
 /** Licences named by a Debian copyright file: the DEP-5 `License:` short names, or a pointer to the file. */

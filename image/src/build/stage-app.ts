@@ -12,7 +12,8 @@ export const INSTALL_ONLY_PACKAGES: readonly string[] = ['prebuild-install', 'pa
 
 const DROP_DIRS = new Set(['test', 'tests', 'examples', 'example', 'docs', 'patches', '.github', 'obj', 'obj.target', '.deps']);
 const DROP_FILE_RE = /(\.(md|markdown|d\.ts|d\.mts|gyp|gypi|map|c|cc|cpp|h|hpp|mk|a|o|yml|yaml)$|^Makefile$|^jest\.config\.js$|^tsconfig.*\.json$)/i;
-const KEEP_FILE_RE = /^(LICEN[CS]E|COPYING|NOTICE)/i;
+/** A package's licence and notice files, shipped beside it and collected into the notices file. */
+export const LICENCE_FILE_RE = /^(LICEN[CS]E|COPYING|NOTICE)/i;
 
 export interface PackageRef {
   name: string;
@@ -75,7 +76,7 @@ export function externalClosure(projectRoot: string, roots: readonly string[] = 
 export function keepFile(rel: string, prebuildDir: string): boolean {
   const parts = rel.split('/');
   const base = parts[parts.length - 1]!;
-  if (parts.length === 1 && KEEP_FILE_RE.test(base)) return true;
+  if (parts.length === 1 && LICENCE_FILE_RE.test(base)) return true;
   if (parts.includes('node_modules')) return false; // nested packages are staged on their own
   if (parts.slice(0, -1).some((p) => DROP_DIRS.has(p))) return false;
   if (parts[0] === 'build') return parts[1] === 'Release' && parts.length === 3 && base.endsWith('.node') && !base.startsWith('test_');

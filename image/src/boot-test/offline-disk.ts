@@ -1,0 +1,44 @@
+/**
+ * The boot test's view into a stopped VM's disk, without mounts or loop devices: partitions from
+ * the GPT (`sfdisk --json`), files on the ext4 data partition (`debugfs` at an offset), and the
+ * shipped `roost image` commands run against the disk image (ESP as `DISK@@OFFSET`).
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { SECTOR_BYTES } from '../build/disk-layout.js';
+
+const run = promisify(execFile);
+
+/** Byte offset of each named GPT partition. */
+export async function partitionOffsets(disk: string): Promise<Record<string, number>> {
+  const { stdout } = await run('sfdisk', ['--json', disk]);
+  const table = (JSON.parse(stdout) as { partitiontable: { sectorsize?: number; partitions: Array<{ name?: string; start: number }> } }).partitiontable;
+  const sector = table.sectorsize ?? SECTOR_BYTES;
+  return Object.fromEntries(table.partitions.filter((p) => p.name).map((p) => [p.name!, p.start * sector]));
+}
+
+/** Text and permission bits of one file on an ext4 filesystem that starts `offset` bytes into `disk`. */
+export async function readExt4File(disk: string, offset: number, path: string): Promise<{ text: string; mode: number }> {
+  const image = `${disk}?offset=${offset}`;
+  const { stdout: text } = await run('debugfs', ['-R', `cat ${path}`, image], { maxBuffer: 1024 * 1024 });
+  const { stdout: stat } = await run('debugfs', ['-R', `stat ${path}`, image]);
+  const mode = /Mode:\s+0?([0-7]{3,4})/.exec(stat);
+  if (!mode) throw new Error(`debugfs: no ${path} on the filesystem at ${offset} in ${disk}`);
+  return { text, mode: parseInt(mode[1]!, 8) };
+}
+
+export interface OfflineDevice {
+  /** The bundle that ships in the image (dist/roost.js). */
+  bundle: string;
+  disk: string;
+  espOffset: number;
+  /** File holding the kernel command line of the slot that ran last (roost.slot=). */
+  cmdlineFile: string;
+}
+
+/** Runs `roost image ARGS` against the stopped device's disk image; returns what it printed. */
+export async function roostImageOffline(d: OfflineDevice, args: readonly string[]): Promise<string> {
+  const env = { ...process.env, ROOST_IMAGE_ESP: `${d.disk}@@${d.espOffset}`, ROOST_IMAGE_CMDLINE: d.cmdlineFile };
+  const { stdout } = await run(process.execPath, [d.bundle, 'image', ...args], { env });
+  return stdout;
+}
