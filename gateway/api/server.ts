@@ -27,7 +27,11 @@ export interface ApiDeps {
 
 export function buildApp(deps: ApiDeps): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ module: 'http' });
-  const app = Fastify({ loggerInstance, bodyLimit: deps.config.http.maxBodyBytes, disableRequestLogging: true });
+  // removeAdditional off: an unknown query parameter or body field is a 400, not silently dropped.
+  const app = Fastify({
+    loggerInstance, bodyLimit: deps.config.http.maxBodyBytes, disableRequestLogging: true,
+    ajv: { customOptions: { removeAdditional: false } },
+  });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     const e = httpError(err);
     if (e.httpStatus >= 500) deps.logger.error({ err }, 'request failed');

@@ -173,6 +173,11 @@ export class ActionQueue {
   }
 
   /** Items still queued for a thing, in order, as a binding sees them. */
+  /** Items queued or sent, not yet final, across all things. */
+  get activeCount(): number {
+    return this.byId.size;
+  }
+
   pending(thingId: string): QueuedItem[] {
     const target = this.deps.target(thingId);
     return (this.lists.get(thingId) ?? [])

@@ -150,6 +150,13 @@ export class Directory {
     return this.online.get(t.id) ?? t.binding === DIRECTORY_BINDING;
   }
 
+  /** How many things there are, and how many of them are online. */
+  census(): { things: number; online: number } {
+    let online = 0;
+    for (const t of this.things.values()) if (this.isOnline(t)) online++;
+    return { things: this.things.size, online };
+  }
+
   /** Returns true when the state changed. */
   setOnline(id: string, online: boolean): boolean {
     if (this.online.get(id) === online) return false;

@@ -43,6 +43,15 @@ export interface HubCounters {
   historyRowsDropped: number;
 }
 
+/** Current levels (Prometheus gauges). */
+export interface HubGauges {
+  things: number;
+  thingsOnline: number;
+  /** Actions and writes queued or sent, not yet final. */
+  actionsActive: number;
+  busSubscribers: number;
+}
+
 export interface HubApi {
   // Directory
   listThings(opts?: { offset?: number; limit?: number }): { items: ThingRecord[]; total: number };
@@ -78,5 +87,6 @@ export interface HubApi {
 
   // Health
   counters(): HubCounters;
+  gauges(): HubGauges;
   bindingStatuses(): Record<string, BindingStatus>;
 }

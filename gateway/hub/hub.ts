@@ -15,7 +15,7 @@ import { ActionQueue, type QueueTarget } from './action-queue.js';
 import { bindingContext } from './binding-context.js';
 import { DIRECTORY_BINDING, Directory } from './directory.js';
 import { EventBus } from './event-bus.js';
-import type { HubApi, HubCounters, InvokeOptions, SubscribeOptions, Subscription } from './hub-api.js';
+import type { HubApi, HubCounters, HubGauges, InvokeOptions, SubscribeOptions, Subscription } from './hub-api.js';
 import { Twin } from './twin.js';
 import type { ActionView, BusMessage, HistoryQuery, HistoryRow, ThingRecord, TwinValue } from './types.js';
 import { ValueValidator } from './value-validator.js';
@@ -314,6 +314,11 @@ export class Hub implements HubApi {
       historyRowsWritten: this.historyStore.rowsWritten,
       historyRowsDropped: this.historyStore.rowsDropped,
     };
+  }
+
+  gauges(): HubGauges {
+    const census = this.directory.census();
+    return { things: census.things, thingsOnline: census.online, actionsActive: this.queue.activeCount, busSubscribers: this.bus.subscriberCount };
   }
 
   bindingStatuses(): Record<string, BindingStatus> {

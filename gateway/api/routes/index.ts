@@ -4,11 +4,15 @@
  */
 import type { RoutePlugin } from '../route-deps.js';
 import { directoryRoutes } from './directory.js';
+import { historyRoutes } from './history.js';
 import { interactionRoutes } from './interactions.js';
+import { metricsRoutes } from './metrics.js';
 import { userRoutes } from './users.js';
 
 export const AUTHED_ROUTES: readonly RoutePlugin[] = [
   directoryRoutes,
   interactionRoutes,
+  historyRoutes,
   userRoutes,
+  metricsRoutes,
 ];
