@@ -34,7 +34,6 @@ export const ERROR_TABLE = {
   ROUTE_NOT_FOUND: { code: 'ROOST_ERR_ROUTE_NOT_FOUND', http: 404, coap: '4.04', mqtt: 0x90, title: 'No such resource' },
   USER_NOT_FOUND: { code: 'ROOST_ERR_USER_NOT_FOUND', http: 404, coap: '4.04', mqtt: 0x80, title: 'Unknown user' },
   METHOD_NOT_ALLOWED: { code: 'ROOST_ERR_METHOD_NOT_ALLOWED', http: 405, coap: '4.05', mqtt: 0x87, title: 'Operation not offered by this affordance' },
-  NOT_ACCEPTABLE: { code: 'ROOST_ERR_NOT_ACCEPTABLE', http: 406, coap: '4.06', mqtt: 0x99, title: 'Content format not offered' },
   CONFLICT: { code: 'ROOST_ERR_CONFLICT', http: 409, coap: '4.09', mqtt: 0x80, title: 'Conflicts with the current state' },
   ACTION_NOT_CANCELLABLE: { code: 'ROOST_ERR_ACTION_NOT_CANCELLABLE', http: 409, coap: '4.09', mqtt: 0x80, title: 'Action is past the point of cancelling' },
   PRECONDITION_FAILED: { code: 'ROOST_ERR_PRECONDITION_FAILED', http: 412, coap: '4.12', mqtt: 0x80, title: 'Precondition failed' },
@@ -99,7 +98,6 @@ export const DeviceNotFoundError = errorClass('DEVICE_NOT_FOUND', 'DeviceNotFoun
 export const RouteNotFoundError = errorClass('ROUTE_NOT_FOUND', 'RouteNotFoundError');
 export const UserNotFoundError = errorClass('USER_NOT_FOUND', 'UserNotFoundError');
 export const MethodNotAllowedError = errorClass('METHOD_NOT_ALLOWED', 'MethodNotAllowedError');
-export const NotAcceptableError = errorClass('NOT_ACCEPTABLE', 'NotAcceptableError');
 export const ConflictError = errorClass('CONFLICT', 'ConflictError');
 export const ActionNotCancellableError = errorClass('ACTION_NOT_CANCELLABLE', 'ActionNotCancellableError');
 export const PreconditionFailedError = errorClass('PRECONDITION_FAILED', 'PreconditionFailedError');

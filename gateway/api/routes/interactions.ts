@@ -47,7 +47,10 @@ export async function interactionRoutes(app: FastifyInstance, opts: RouteDeps): 
     const p = mustChange(req);
     const { id, name } = req.params as { id: string; name: string };
     const input = req.body === undefined || req.body === '' ? undefined : req.body;
-    return JSON.stringify(await answer(hub.invokeAction(id, name, input, { requestedBy: p.username }), reply));
+    const out = await answer(hub.invokeAction(id, name, input, { requestedBy: p.username }), reply);
+    // Serialised here so that an action without output answers the JSON `null`, not an empty body.
+    void reply.type('application/json');
+    return JSON.stringify(out);
   });
 
   app.get('/actions/:aid', async (req) => hub.getAction((req.params as { aid: string }).aid));
