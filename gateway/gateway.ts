@@ -13,6 +13,9 @@ import { BindingHost } from './binding-host.js';
 import type { BindingLoader } from './binding-registry.js';
 import { resolveConfig, type RoostConfig } from './config/config.js';
 import { Hub } from './hub/hub.js';
+import type { MetricSource } from './metrics/metric-sample.js';
+import { MqttAuth } from './mqtt/auth.js';
+import { DEFAULT_MQTT_OPTIONS, startMqttBroker, type MqttBroker } from './mqtt/broker.js';
 import { createLogger } from './logger.js';
 import { openDatabase, type Db } from './store/database.js';
 import type { HubEndpoints } from './td/consumer-td.js';
@@ -120,9 +123,52 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
   };
 }
 
-/** Starts the HTTP API (gateway/api); MQTT is not served yet. */
+/**
+ * Starts the HTTP API (gateway/api), then the MQTT broker (gateway/mqtt) on its own port and over
+ * WebSocket at /mqtt on the HTTP port; the handle's close() stops both.
+ */
 async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; db: Db }): Promise<ApiHandle | null> {
-  const users = new Users(deps.db, deps.config.auth.tokenTtlS);
-  await users.ensureAdmin(deps.config.auth.adminUser, deps.config.auth.adminPassword, deps.logger, (line) => process.stderr.write(`${line}\n`));
-  return startApi({ hub: deps.hub, config: deps.config, logger: deps.logger, users });
+  const { config } = deps;
+  const users = new Users(deps.db, config.auth.tokenTtlS);
+  await users.ensureAdmin(config.auth.adminUser, config.auth.adminPassword, deps.logger, (line) => process.stderr.write(`${line}\n`));
+  const metricSources: MetricSource[] = [];
+  const http = await startApi({ hub: deps.hub, config, logger: deps.logger, users, metricSources });
+  if (!config.mqtt.enabled) return http;
+  let mqtt: MqttBroker;
+  try {
+    mqtt = await startMqttBroker({
+      hub: deps.hub,
+      logger: deps.logger,
+      httpServer: http.httpServer,
+      auth: new MqttAuth({
+        users,
+        verifierAt: (at) => new Users(deps.db, config.auth.tokenTtlS, () => at),
+        maxConcurrentLogins: DEFAULT_MQTT_OPTIONS.maxConcurrentLogins,
+      }),
+      options: {
+        ...DEFAULT_MQTT_OPTIONS,
+        host: config.mqtt.host,
+        port: config.mqtt.port,
+        websocket: config.mqtt.websocket,
+        maxPacketBytes: config.mqtt.maxPacketBytes,
+        authCheckIntervalMs: config.mqtt.authCheckIntervalMs,
+        syncWaitMs: config.http.syncWaitMs,
+        busBuffer: config.bus.subscriberBuffer,
+      },
+      // The retained TDs published at start must carry the ports actually bound.
+      beforePublish: (mqttUrl) => deps.hub.setEndpoints(configuredEndpoints(config, Number(new URL(http.httpUrl).port), Number(new URL(mqttUrl).port))),
+    });
+  } catch (err) {
+    await http.close();
+    throw err;
+  }
+  metricSources.push(mqtt.metrics);
+  return {
+    ...http,
+    mqttUrl: mqtt.url,
+    close: async () => {
+      await mqtt.close();
+      await http.close();
+    },
+  };
 }

@@ -45,6 +45,7 @@ export const configSchema = {
         publicBaseUrl: { type: 'string', description: 'mqtt:// base URL written into consumer TD forms.' },
         websocket: { type: 'boolean', default: true },
         maxPacketBytes: { type: 'integer', minimum: 1024, default: 262144 },
+        authCheckIntervalMs: { type: 'integer', minimum: 10, default: 10000, description: 'How often MQTT sessions are checked for an expired or revoked token.' },
       },
     },
     auth: {

@@ -15,7 +15,7 @@ export interface RoostConfig {
     host: string; port: number; publicBaseUrl?: string; maxBodyBytes: number; syncWaitMs: number;
     events: { maxStreams: number; maxBufferedBytes: number; heartbeatMs: number; longpollTimeoutMs: number; maxReplay: number };
   };
-  mqtt: { enabled: boolean; host: string; port: number; publicBaseUrl?: string; websocket: boolean; maxPacketBytes: number };
+  mqtt: { enabled: boolean; host: string; port: number; publicBaseUrl?: string; websocket: boolean; maxPacketBytes: number; authCheckIntervalMs: number };
   auth: { adminUser: string; adminPassword?: string; tokenTtlS: number; anonymousDirectory: boolean };
   store: {
     synchronous: 'full' | 'normal';

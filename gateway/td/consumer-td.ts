@@ -4,6 +4,7 @@
  * consumer never talks to a device directly (ARCHITECTURE.md, "Two TDs per thing").
  */
 import type { ThingDescription } from '../binding.js';
+import { SET_SUFFIX, escapeLevel, thingTopic } from '../mqtt/topics.js';
 
 export interface HubEndpoints {
   /** e.g. http://gateway.local:8080 (no trailing slash). */
@@ -42,7 +43,9 @@ function propertyForms(e: HubEndpoints, path: string, topic: string, a: Affordan
     forms.push({ href: `${href}/observe`, op: ['observeproperty', 'unobserveproperty'], 'htv:methodName': 'GET', subprotocol: 'sse', contentType: 'text/event-stream' });
   }
   if (e.mqttBase) {
+    // Values are retained: a subscriber gets the current one at once (node-wot's readproperty needs it).
     forms.push({ href: `${e.mqttBase}/${topic}`, op: ['readproperty', 'observeproperty', 'unobserveproperty'], 'mqv:controlPacket': 'subscribe', contentType: 'application/json' });
+    if (a['readOnly'] !== true) forms.push({ href: `${e.mqttBase}/${topic}/${SET_SUFFIX}`, op: ['writeproperty'], 'mqv:controlPacket': 'publish', contentType: 'application/json' });
   }
   return forms;
 }
@@ -70,7 +73,7 @@ export function thingPath(thingId: string): string {
 
 export function deriveConsumerTd(native: ThingDescription, thingId: string, e: HubEndpoints): ThingDescription {
   const path = thingPath(thingId);
-  const topic = `things/${thingId}`;
+  const topic = thingTopic(thingId);
   const map = <T>(key: 'properties' | 'actions' | 'events', forms: (name: string, a: Affordance) => T) =>
     Object.fromEntries(Object.entries(affordanceMap(native, key)).map(([name, a]) => [name, { ...withoutForms(a), forms: forms(name, a) }]));
 
@@ -82,9 +85,9 @@ export function deriveConsumerTd(native: ThingDescription, thingId: string, e: H
       bearer_sc: { scheme: 'bearer', format: 'jwt', alg: 'HS256', in: 'header', authorization: `${e.httpBase}/auth/token` },
     },
     security: ['bearer_sc'],
-    properties: map('properties', (name, a) => propertyForms(e, `${path}/properties/${encodeURIComponent(name)}`, `${topic}/property/${name}`, a)),
-    actions: map('actions', (name) => actionForms(e, `${path}/actions/${encodeURIComponent(name)}`, `${topic}/action/${name}`)),
-    events: map('events', (name) => eventForms(e, `${path}/events/${encodeURIComponent(name)}`, `${topic}/event/${name}`)),
+    properties: map('properties', (name, a) => propertyForms(e, `${path}/properties/${encodeURIComponent(name)}`, `${topic}/property/${escapeLevel(name)}`, a)),
+    actions: map('actions', (name) => actionForms(e, `${path}/actions/${encodeURIComponent(name)}`, `${topic}/action/${escapeLevel(name)}`)),
+    events: map('events', (name) => eventForms(e, `${path}/events/${encodeURIComponent(name)}`, `${topic}/event/${escapeLevel(name)}`)),
     forms: [
       { href: `${e.httpBase}${path}/properties`, op: ['readallproperties', 'readmultipleproperties'], 'htv:methodName': 'GET', contentType: 'application/json' },
       { href: `${e.httpBase}${path}/events`, op: ['subscribeallevents', 'unsubscribeallevents'], 'htv:methodName': 'GET', subprotocol: 'sse', contentType: 'text/event-stream' },

@@ -1,0 +1,104 @@
+/**
+ * MQTT CONNECT authentication: a username and password (Users.login, scrypt) or a bearer token as
+ * the password with any username (Users.verify). Anonymous CONNECTs are refused. Sessions are
+ * checked again later (check()): a token session ends when its token expires or is revoked; a
+ * password session ends when the user's password changes or the user is removed.
+ */
+import type { Principal, Users } from '../auth/users.js';
+import { ForbiddenError, RateLimitedError, RoostError, UnauthenticatedError, toRoostError } from '../../protocols/errors.js';
+
+export interface Session {
+  principal: Principal;
+  via: 'password' | 'token';
+  /** The token given as password, or the one login issued (kept to detect revocation). */
+  token: string;
+  /** Epoch ms of the login. */
+  at: number;
+}
+
+export interface MqttAuthDeps {
+  users: Pick<Users, 'login' | 'verify'>;
+  /** A verifier whose clock is fixed at `atMs`: checks signature and revocation, not expiry. */
+  verifierAt: (atMs: number) => Pick<Users, 'verify'>;
+  /** scrypt logins at once; more are refused (CONNACK 3) instead of queueing CPU work. */
+  maxConcurrentLogins: number;
+  now?: () => number;
+}
+
+const JWT = /^eyJ[\w-]*\.[\w-]+\.[\w-]+$/;
+
+/**
+ * MQTT 3.1.1 §3.2.2.3 CONNACK return codes for the MQTT 5 reason codes of the error table:
+ * 0x86 bad user name or password -> 4, 0x87 not authorized -> 5, 0x88/0x96 -> 3 server unavailable.
+ */
+export function connackCode(err: RoostError): 2 | 3 | 4 | 5 {
+  switch (err.mqttReason) {
+    case 0x86: return 4;
+    case 0x85: return 2;
+    case 0x88:
+    case 0x96: return 3;
+    default: return 5;
+  }
+}
+
+export class MqttAuth {
+  private loginsInFlight = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: MqttAuthDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Throws a RoostError (connackCode() gives the CONNACK return code). */
+  async authenticate(username: string | undefined, password: Buffer | undefined): Promise<Session> {
+    const secret = password?.toString('utf8') ?? '';
+    if (secret === '') throw new ForbiddenError('anonymous MQTT connections are not allowed');
+    if (JWT.test(secret)) {
+      const principal = await this.deps.users.verify(secret);
+      return { principal, via: 'token', token: secret, at: this.now() };
+    }
+    if (!username) throw new UnauthenticatedError('a password needs a username');
+    if (this.loginsInFlight >= this.deps.maxConcurrentLogins) throw new RateLimitedError('too many MQTT logins at once');
+    this.loginsInFlight++;
+    try {
+      const at = this.now();
+      const { token } = await this.deps.users.login(username, secret);
+      const principal = await this.deps.users.verify(token);
+      return { principal, via: 'password', token, at };
+    } finally {
+      this.loginsInFlight--;
+    }
+  }
+
+  /** Whether a session may go on; a token session is checked as of now, a password one as of its login. */
+  async check(s: Session): Promise<boolean> {
+    try {
+      const verifier = s.via === 'token' ? this.deps.users : this.deps.verifierAt(s.at);
+      const p = await verifier.verify(s.token);
+      return p.username === s.principal.username && p.role === s.principal.role;
+    } catch (err) {
+      if (toRoostError(err).key === 'UNAUTHENTICATED') return false;
+      throw err;
+    }
+  }
+}
+
+/**
+ * Client ids belong to the user who first connected with them while that session lives, so one
+ * user cannot take over (and inherit the stored subscriptions of) another user's session.
+ */
+export class ClientIds {
+  private readonly owners = new Map<string, string>();
+
+  /** False when another user owns this client id. */
+  claim(clientId: string, username: string): boolean {
+    const owner = this.owners.get(clientId);
+    if (owner !== undefined && owner !== username) return false;
+    this.owners.set(clientId, username);
+    return true;
+  }
+
+  release(clientId: string, username: string): void {
+    if (this.owners.get(clientId) === username) this.owners.delete(clientId);
+  }
+}

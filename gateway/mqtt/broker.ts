@@ -1,0 +1,229 @@
+/**
+ * The embedded MQTT broker (aedes, MQTT 3.1.1) on TCP and, when given the HTTP server, over
+ * WebSocket at /mqtt. aedes' callback hooks are wrapped here, once: CONNECT goes to MqttAuth,
+ * SUBSCRIBE and PUBLISH to the ACL, requests to RequestHandler; the bus feeds the topics through
+ * Publisher. Token and password sessions are re-checked every authCheckIntervalMs.
+ */
+import { createServer, type Server as NetServer } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Aedes, type Client, type PublishPacket } from 'aedes';
+import type { Logger } from 'pino';
+import type { HubApi } from '../hub/hub-api.js';
+import type { MetricSource } from '../metrics/metric-sample.js';
+import { toRoostError } from '../../protocols/errors.js';
+import { mayPublish, maySubscribe } from './acl.js';
+import { ClientIds, connackCode, type MqttAuth, type Session } from './auth.js';
+import { mqttMetricSource, newCounters, type MqttCounters } from './mqtt-metrics.js';
+import { guardConnection } from './packet-limit.js';
+import { Publisher } from './publisher.js';
+import { RequestHandler } from './requests.js';
+import { DISCARD_TOPIC, parseThingTopic } from './topics.js';
+import { attachWebSocket, type WebSocketAttachment } from './websocket.js';
+
+export interface MqttOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Serve MQTT over WebSocket at /mqtt on the HTTP server too. */
+  websocket: boolean;
+  /** Largest MQTT packet accepted, fixed header included; a bigger one closes the connection. */
+  maxPacketBytes: number;
+  /** How often live sessions are checked for an expired or revoked token (ms). */
+  authCheckIntervalMs: number;
+  /** How long a request waits for its final state before the first reply carries the current one (ms). */
+  syncWaitMs: number;
+  maxPendingReplies: number;
+  /** Hub bus messages the broker may fall behind by before the oldest are dropped. */
+  busBuffer: number;
+  maxConcurrentLogins: number;
+  /** A subscriber whose socket does not drain for this long is disconnected (ms). */
+  drainTimeoutMs: number;
+  /** A connection that sends no CONNECT for this long is closed (ms). */
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_MQTT_OPTIONS: MqttOptions = {
+  host: '0.0.0.0',
+  port: 1883,
+  websocket: true,
+  maxPacketBytes: 262144,
+  authCheckIntervalMs: 10000,
+  syncWaitMs: 2000,
+  maxPendingReplies: 10000,
+  busBuffer: 10000,
+  maxConcurrentLogins: 4,
+  drainTimeoutMs: 10000,
+  connectTimeoutMs: 10000,
+};
+
+export interface MqttDeps {
+  hub: HubApi;
+  auth: MqttAuth;
+  logger: Logger;
+  options: MqttOptions;
+  httpServer?: HttpServer | undefined;
+  /** Called once the broker listens, before the retained snapshot goes out (endpoints in TDs). */
+  beforePublish?: (url: string) => void;
+}
+
+export interface MqttBroker {
+  /** mqtt://host:port it listens on. */
+  readonly url: string;
+  readonly counters: MqttCounters;
+  readonly metrics: MetricSource;
+  /** Resolves once the retained TDs and twin values of the start are published. */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+type AuthError = Error & { returnCode: number };
+
+export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
+  const { hub, auth, options: o } = deps;
+  const logger = deps.logger.child({ module: 'mqtt' });
+  const counters = newCounters();
+  const sessions = new WeakMap<Client, Session>();
+  const live = new Set<Client>();
+  const clientIds = new ClientIds();
+
+  const broker = await Aedes.createBroker({ drainTimeout: o.drainTimeoutMs, connectTimeout: o.connectTimeoutMs });
+  const publish = (topic: string, payload: Buffer, retain: boolean): Promise<void> => new Promise((resolve, reject) => {
+    const packet: PublishPacket = { cmd: 'publish', topic, payload, qos: 1, retain, dup: false };
+    broker.publish(packet, (err) => (err ? reject(err) : resolve()));
+  });
+  const requests = new RequestHandler({
+    hub, counters, logger, syncWaitMs: o.syncWaitMs, maxPendingReplies: o.maxPendingReplies,
+    publish: (topic, payload) => publish(topic, payload, false),
+  });
+  const publisher = new Publisher({ hub, counters, logger, maxBuffer: o.busBuffer, publish });
+
+  broker.authenticate = (client, username, password, done) => {
+    auth.authenticate(username, password).then((s) => {
+      // MQTT 3.1.1 §3.2.2.3: return code 2, identifier rejected.
+      if (!clientIds.claim(client.id, s.principal.username)) throw Object.assign(new Error('client id in use by another user'), { returnCode: 2 });
+      sessions.set(client, s);
+      done(null, true);
+    }).catch((err: unknown) => {
+      counters.authFailures++;
+      const rc = (err as Partial<AuthError>).returnCode ?? connackCode(toRoostError(err));
+      logger.debug({ clientId: client.id, returnCode: rc }, 'mqtt connect refused');
+      done(Object.assign(new Error(rc === 4 ? 'bad user name or password' : 'not authorized'), { returnCode: rc }) as AuthError, null);
+    });
+  };
+
+  broker.authorizeSubscribe = (client, sub, done) => {
+    const s = sessions.get(client);
+    if (s && maySubscribe(s.principal, sub.topic)) return done(null, sub);
+    // MQTT 3.1.1 §3.9.3: the refused filter gets 0x80 in SUBACK; the others go on.
+    counters.aclDeniedSubscribe++;
+    done(null, null);
+  };
+
+  broker.authorizePublish = (client, packet, done) => {
+    const s = client ? sessions.get(client) : undefined;
+    if (client) counters.messagesIn++;
+    const denied = s ? mayPublish(s.principal, packet.topic) : toRoostError(new Error('no session'));
+    const t = denied ? null : parseThingTopic(packet.topic);
+    if (s && t && (t.kind === 'action' || t.kind === 'property-set')) {
+      // Queued before the PUBACK goes out: a QoS 1 acknowledgement means the request is in the queue.
+      requests.handle(s.principal, t.kind === 'action' ? 'action' : 'write', t.thingId, t.name, packet.payload as Buffer)
+        .catch((err: unknown) => logger.error({ err }, 'mqtt request failed'));
+      discard(packet);
+    } else if (denied) {
+      counters.aclDeniedPublish++;
+      logger.debug({ clientId: client?.id, topic: packet.topic, code: denied.code }, 'mqtt publish denied');
+      discard(packet);
+    }
+    // MQTT 3.1.1 §3.3.5: a server that does not authorize a PUBLISH acknowledges it as usual (or
+    // closes the connection); aedes closes on an error, so denied and consumed packets are
+    // acknowledged and routed where nobody can subscribe.
+    done(null);
+  };
+
+  broker.authorizeForward = (_client, packet) => {
+    if (packet.topic.startsWith(DISCARD_TOPIC)) return null;
+    counters.messagesOut++;
+    return packet;
+  };
+
+  broker.on('clientReady', (client) => live.add(client));
+  broker.on('clientDisconnect', (client) => {
+    live.delete(client);
+    const s = sessions.get(client);
+    if (s && client.clean) clientIds.release(client.id, s.principal.username);
+  });
+
+  let sweeping = false;
+  const sweep = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    void Promise.all([...live].map(async (client) => {
+      const s = sessions.get(client);
+      if (!s || (await auth.check(s))) return;
+      counters.sessionsRevoked++;
+      logger.info({ clientId: client.id, username: s.principal.username, via: s.via }, 'mqtt session ended: credentials expired or revoked');
+      live.delete(client);
+      client.close();
+    })).catch((err: unknown) => logger.error({ err }, 'mqtt session check failed')).finally(() => { sweeping = false; });
+  }, o.authCheckIntervalMs);
+  sweep.unref();
+
+  const handle = (conn: Duplex, req?: import('node:http').IncomingMessage): void => {
+    const guarded = guardConnection(conn, o.maxPacketBytes, (v) => {
+      counters.packetsRefused++;
+      logger.debug({ reason: v.reason, size: v.ok === false && v.reason === 'too-large' ? v.size : undefined }, 'mqtt connection closed: packet refused');
+    });
+    broker.handle(guarded, req);
+  };
+
+  const server: NetServer = createServer((socket) => {
+    socket.setNoDelay(true);
+    handle(socket);
+  });
+  let ws: WebSocketAttachment | null = null;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.port, o.host, () => resolve());
+    });
+    if (o.websocket && deps.httpServer) ws = attachWebSocket(deps.httpServer, handle, o.maxPacketBytes * 4);
+  } catch (err) {
+    clearInterval(sweep);
+    requests.close();
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    throw err;
+  }
+  const addr = server.address();
+  const port = addr && typeof addr === 'object' ? addr.port : o.port;
+  const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+  const url = `mqtt://${host}:${port}`;
+  deps.beforePublish?.(url);
+  publisher.start();
+  logger.info({ port, websocket: ws !== null }, 'mqtt broker listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    counters,
+    metrics: mqttMetricSource(counters, () => broker.connectedClients, () => publisher.busDropped),
+    ready: () => publisher.whenReady(),
+    close(): Promise<void> {
+      closing ??= (async () => {
+        clearInterval(sweep);
+        publisher.stop();
+        requests.close();
+        await ws?.close();
+        await new Promise<void>((resolve) => broker.close(() => resolve()));
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      })();
+      return closing;
+    },
+  };
+}
+
+function discard(packet: PublishPacket): void {
+  packet.topic = DISCARD_TOPIC;
+  packet.retain = false;
+  packet.payload = Buffer.alloc(0);
+}

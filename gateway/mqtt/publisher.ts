@@ -1,0 +1,119 @@
+/**
+ * Feeds the broker from the hub's bus: consumer TDs (retained) on `things/{id}/td`, property values
+ * (retained, JSON) on `things/{id}/property/{name}`, events on `things/{id}/event/{name}`, all QoS 1
+ * (a subscriber's granted QoS caps it). At start every TD and twin value is published; when a thing
+ * is removed its retained topics are cleared (an empty retained payload, MQTT 3.1.1 §3.3.1.3).
+ *
+ * The bus subscription has its own bounded buffer and this handler waits for each publish: when the
+ * broker falls behind (a frozen subscriber holds aedes' delivery slots until drainTimeout), the
+ * oldest messages are dropped and counted instead of stalling ingest.
+ */
+import type { Logger } from 'pino';
+import type { HubApi, Subscription } from '../hub/hub-api.js';
+import type { BusMessage } from '../hub/types.js';
+import type { MqttCounters } from './mqtt-metrics.js';
+import { eventTopic, propertyTopic, tdTopic } from './topics.js';
+
+export interface PublisherDeps {
+  hub: HubApi;
+  counters: MqttCounters;
+  logger: Logger;
+  /** Bus messages this publisher may fall behind by. */
+  maxBuffer: number;
+  publish(topic: string, payload: Buffer, retain: boolean): Promise<void>;
+}
+
+const EMPTY = Buffer.alloc(0);
+const SNAPSHOT_PAGE = 100;
+
+function json(v: unknown): Buffer {
+  return Buffer.from(JSON.stringify(v ?? null));
+}
+
+export class Publisher {
+  /** Retained property topics per thing, to clear them when the thing goes. */
+  private readonly retained = new Map<string, Set<string>>();
+  private sub: Subscription | null = null;
+  private ready: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: PublisherDeps) {}
+
+  get busDropped(): number {
+    return this.sub?.dropped ?? 0;
+  }
+
+  /** Subscribes first, then publishes the snapshot; bus messages wait for it, so the newest value wins. */
+  start(): void {
+    this.sub = this.deps.hub.subscribe(async (msg) => {
+      await this.ready;
+      await this.onMessage(msg);
+    }, { types: ['thing', 'property', 'event'], maxBuffer: this.deps.maxBuffer });
+    this.ready = this.snapshot().catch((err: unknown) => this.deps.logger.error({ err }, 'mqtt snapshot failed'));
+  }
+
+  /** Resolves once the start-up snapshot is out (tests, benchmarks). */
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  stop(): void {
+    this.sub?.unsubscribe();
+  }
+
+  private async snapshot(): Promise<void> {
+    for (let offset = 0; ; offset += SNAPSHOT_PAGE) {
+      const { items } = this.deps.hub.listThings({ offset, limit: SNAPSHOT_PAGE });
+      for (const t of items) {
+        await this.send(tdTopic(t.id), json(t.consumerTd), true);
+        for (const [name, tv] of Object.entries(this.deps.hub.readAllProperties(t.id))) await this.sendProperty(t.id, name, tv.value);
+      }
+      if (items.length < SNAPSHOT_PAGE) return;
+    }
+  }
+
+  private async onMessage(msg: BusMessage): Promise<void> {
+    switch (msg.type) {
+      case 'property':
+        return this.sendProperty(msg.thingId, msg.name, msg.value);
+      case 'event':
+        return this.send(eventTopic(msg.thingId, msg.name), json(msg.data), false);
+      case 'thing':
+        return msg.change === 'removed' ? this.clear(msg.thingId) : this.sendTd(msg.thingId);
+      default:
+        return;
+    }
+  }
+
+  private async sendTd(thingId: string): Promise<void> {
+    let td: unknown;
+    try {
+      td = this.deps.hub.getThing(thingId).consumerTd;
+    } catch {
+      return; // removed again before we got to it; its 'removed' message follows
+    }
+    await this.send(tdTopic(thingId), json(td), true);
+  }
+
+  private async sendProperty(thingId: string, name: string, value: unknown): Promise<void> {
+    const topic = propertyTopic(thingId, name);
+    let set = this.retained.get(thingId);
+    if (!set) this.retained.set(thingId, (set = new Set()));
+    set.add(topic);
+    await this.send(topic, json(value), true);
+  }
+
+  private async clear(thingId: string): Promise<void> {
+    const topics = [tdTopic(thingId), ...(this.retained.get(thingId) ?? [])];
+    this.retained.delete(thingId);
+    for (const t of topics) await this.send(t, EMPTY, true);
+  }
+
+  private async send(topic: string, payload: Buffer, retain: boolean): Promise<void> {
+    try {
+      await this.deps.publish(topic, payload, retain);
+    } catch (err) {
+      this.deps.counters.publishesDropped++;
+      this.deps.logger.debug({ err, topic }, 'mqtt publish failed');
+    }
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Action requests and property writes published by MQTT clients, through the hub's action queue
+ * exactly as HTTP does (HubApi.invokeAction / writeProperty / waitForAction). With a response topic
+ * (request-envelope.ts) the requester gets, on that topic:
+ * - the final state (with the output) if the item finishes within syncWaitMs, else
+ * - its current state (`queued`, `sent`, `delivered`) at once and the final state when it comes;
+ * - or the typed error that refused the request.
+ */
+import type { Logger } from 'pino';
+import type { Principal } from '../auth/users.js';
+import type { HubApi, Subscription } from '../hub/hub-api.js';
+import type { ActionView } from '../hub/types.js';
+import { ForbiddenError, toRoostError, type RoostError } from '../../protocols/errors.js';
+import { mayReplyTo } from './acl.js';
+import type { MqttCounters } from './mqtt-metrics.js';
+import { correlation, errorReply, parseRequest, type MqttRequest, type Reply } from './request-envelope.js';
+
+const FINAL = new Set(['completed', 'failed', 'expired', 'superseded', 'cancelled']);
+
+export interface RequestOptions {
+  /** How long to wait for a final state before the first reply carries the current one. */
+  syncWaitMs: number;
+  /** Requests waiting for a final reply; beyond it the oldest is forgotten (counted in repliesDropped). */
+  maxPendingReplies: number;
+}
+
+export interface RequestDeps extends RequestOptions {
+  hub: HubApi;
+  counters: MqttCounters;
+  logger: Logger;
+  /** Publishes a reply (QoS 1, not retained). */
+  publish(topic: string, payload: Buffer): Promise<void>;
+}
+
+interface Pending { topic: string; req: MqttRequest }
+
+export class RequestHandler {
+  private readonly pending = new Map<string, Pending>();
+  private readonly sub: Subscription;
+
+  constructor(private readonly deps: RequestDeps) {
+    this.sub = deps.hub.subscribe((msg) => {
+      if (msg.type === 'action') this.onChange(msg.action);
+    }, { types: ['action'] });
+  }
+
+  close(): void {
+    this.sub.unsubscribe();
+    this.pending.clear();
+  }
+
+  /** A request arrived on an action or property-set topic; the caller has checked the role. */
+  async handle(p: Principal, kind: 'action' | 'write', thingId: string, name: string, payload: Uint8Array): Promise<void> {
+    const req = parseRequest(payload, kind);
+    if (req instanceof Error) return this.refuse(undefined, {}, req);
+    const topic = req.responseTopic;
+    if (topic !== undefined && !mayReplyTo(p, topic)) {
+      // The gateway would publish there on the requester's behalf: the same rule as subscribing.
+      this.deps.counters.aclDeniedPublish++;
+      return this.refuse(undefined, req, new ForbiddenError(`response topic not allowed: ${topic}`));
+    }
+    let view: ActionView;
+    try {
+      const opts = { requestedBy: p.username };
+      view = kind === 'action'
+        ? this.deps.hub.invokeAction(thingId, name, req.value, opts)
+        : this.deps.hub.writeProperty(thingId, name, req.value, opts);
+    } catch (err) {
+      return this.refuse(topic, req, toRoostError(err));
+    }
+    this.deps.counters.requestsAccepted++;
+    if (topic === undefined) return;
+    const now = await this.deps.hub.waitForAction(view.id, this.deps.syncWaitMs);
+    if (FINAL.has(now.state)) return this.reply(topic, stateReply(req, now));
+    this.track(now.id, { topic, req });
+    await this.reply(topic, { ...stateReply(req, now), action: now });
+    // It may have finished while the reply went out, before the bus message that says so.
+    this.onChange(this.deps.hub.getAction(now.id));
+  }
+
+  private track(id: string, p: Pending): void {
+    if (this.pending.size >= this.deps.maxPendingReplies) {
+      const oldest = this.pending.keys().next().value as string;
+      this.pending.delete(oldest);
+      this.deps.counters.repliesDropped++;
+    }
+    this.pending.set(id, p);
+  }
+
+  private onChange(view: ActionView): void {
+    if (!FINAL.has(view.state)) return;
+    const p = this.pending.get(view.id);
+    if (!p) return;
+    this.pending.delete(view.id);
+    void this.reply(p.topic, stateReply(p.req, view));
+  }
+
+  private async refuse(topic: string | undefined, req: MqttRequest, err: RoostError): Promise<void> {
+    this.deps.counters.requestsFailed++;
+    this.deps.logger.debug({ code: err.code, msg: err.message }, 'mqtt request refused');
+    if (topic !== undefined) await this.reply(topic, errorReply(req, err));
+  }
+
+  private async reply(topic: string, r: Reply): Promise<void> {
+    try {
+      await this.deps.publish(topic, Buffer.from(JSON.stringify(r)));
+    } catch (err) {
+      this.deps.counters.repliesDropped++;
+      this.deps.logger.warn({ err }, 'mqtt reply not published');
+    }
+  }
+}
+
+function stateReply(req: MqttRequest, v: ActionView): Reply {
+  const r: Reply = { ...correlation(req), actionId: v.id, state: v.state };
+  if (v.state === 'completed' && v.kind === 'action') r.output = v.output ?? null;
+  if (v.error !== undefined && v.state !== 'completed') r.error = v.error;
+  return r;
+}

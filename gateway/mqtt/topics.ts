@@ -1,0 +1,81 @@
+/**
+ * The MQTT topic tree of the gateway (ARCHITECTURE.md, "MQTT topics"), pure: names to topics and
+ * back. Every level that carries a name (thing id, affordance name, username) is escaped so that
+ * the topic and the consumer TD's `mqtt://host:port/<topic>` href are the same string: anything
+ * outside RFC 3986 `pchar` is percent-encoded, and so are `%`, `/`, `+` and `#` (MQTT 3.1.1 §4.7.1
+ * wildcards and the level separator). URN thing ids (`urn:roost:coap:t1`) stay readable.
+ */
+
+/** Characters kept as they are in a level: RFC 3986 unreserved + sub-delims but `+`, and `:` `@`. */
+const KEPT = /^[A-Za-z0-9\-._~!$&'()*,;=:@]$/;
+
+export function escapeLevel(s: string): string {
+  let out = '';
+  for (const ch of s) out += KEPT.test(ch) ? ch : encodeURIComponent(ch).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return out;
+}
+
+/** Inverse of escapeLevel; throws URIError on a malformed escape. */
+export function unescapeLevel(s: string): string {
+  return decodeURIComponent(s);
+}
+
+export const THINGS_ROOT = 'things';
+/** Where replies go by default for operators and agents: `replies/<username>/...`. */
+export const REPLIES_ROOT = 'replies';
+/** Last level of a property topic that carries a write request. */
+export const SET_SUFFIX = 'set';
+/**
+ * Accepted requests and denied publishes are routed here after their positive acknowledgement,
+ * so the broker delivers them to nobody (no client may subscribe to `$roost/...`).
+ */
+export const DISCARD_TOPIC = '$roost/discard';
+
+export function thingTopic(thingId: string): string {
+  return `${THINGS_ROOT}/${escapeLevel(thingId)}`;
+}
+
+export const tdTopic = (thingId: string): string => `${thingTopic(thingId)}/td`;
+export const eventTopic = (thingId: string, name: string): string => `${thingTopic(thingId)}/event/${escapeLevel(name)}`;
+export const propertyTopic = (thingId: string, name: string): string => `${thingTopic(thingId)}/property/${escapeLevel(name)}`;
+export const propertySetTopic = (thingId: string, name: string): string => `${propertyTopic(thingId, name)}/${SET_SUFFIX}`;
+export const actionTopic = (thingId: string, name: string): string => `${thingTopic(thingId)}/action/${escapeLevel(name)}`;
+
+/** What a topic under `things/` names; `null` for a topic outside the tree or malformed. */
+export type ThingTopic =
+  | { kind: 'td'; thingId: string }
+  | { kind: 'event' | 'property' | 'property-set' | 'action'; thingId: string; name: string };
+
+export function parseThingTopic(topic: string): ThingTopic | null {
+  const levels = topic.split('/');
+  if (levels[0] !== THINGS_ROOT || levels.length < 3) return null;
+  const [, rawId, kind, rawName, suffix] = levels as [string, string, string, string | undefined, string | undefined];
+  let thingId: string;
+  let name: string | undefined;
+  try {
+    thingId = unescapeLevel(rawId);
+    name = rawName === undefined ? undefined : unescapeLevel(rawName);
+  } catch {
+    return null;
+  }
+  if (thingId === '' || name === '') return null;
+  if (kind === 'td' && levels.length === 3) return { kind: 'td', thingId };
+  if (name === undefined) return null;
+  if (levels.length === 4 && (kind === 'event' || kind === 'property' || kind === 'action')) return { kind, thingId, name };
+  if (levels.length === 5 && kind === 'property' && suffix === SET_SUFFIX) return { kind: 'property-set', thingId, name };
+  return null;
+}
+
+/** True when an MQTT topic filter can match some topic under `prefix/` (or `prefix` itself). */
+export function filterWithin(filter: string, prefix: readonly string[]): boolean {
+  const levels = filter.split('/');
+  for (let i = 0; i < prefix.length; i++) {
+    if (levels[i] !== prefix[i]) return false;
+  }
+  return true;
+}
+
+/** A topic name a client may publish or subscribe to at all (MQTT 3.1.1 §4.7.3: non-empty, no NUL). */
+export function validTopicName(topic: string): boolean {
+  return topic.length > 0 && !topic.includes('\u0000') && !topic.includes('+') && !topic.includes('#');
+}
