@@ -4,6 +4,7 @@
  */
 import type { RoutePlugin } from '../route-deps.js';
 import { directoryRoutes } from './directory.js';
+import { eventRoutes } from './events.js';
 import { historyRoutes } from './history.js';
 import { interactionRoutes } from './interactions.js';
 import { metricsRoutes } from './metrics.js';
@@ -15,4 +16,5 @@ export const AUTHED_ROUTES: readonly RoutePlugin[] = [
   historyRoutes,
   userRoutes,
   metricsRoutes,
+  eventRoutes,
 ];

@@ -1,0 +1,119 @@
+/**
+ * The messages of one HTTP event stream (one event, every event of a thing, or one property's
+ * changes) in order, each numbered with its cursor: first, for a client that resumes, the rows
+ * history holds after its cursor; then what the bus brings. Used by the SSE and longpoll routes.
+ */
+import type { HubApi, Subscription } from '../hub/hub-api.js';
+import type { BusMessage, HistoryRow } from '../hub/types.js';
+import { CursorCounter, formatCursor, type EventCursor } from './event-cursor.js';
+
+export interface FeedSpec {
+  thingId: string;
+  kind: 'event' | 'property';
+  /** One affordance; absent: every affordance of that kind. */
+  name?: string;
+}
+
+export interface FeedItem {
+  /** Cursor of this item (SSE `id:`, longpoll cursor). */
+  id: string;
+  name: string;
+  /** Event data or property value. */
+  data: unknown;
+  ts: number;
+}
+
+export interface FeedOptions {
+  /** Resume after this position (from history); absent: live messages only. */
+  cursor?: EventCursor;
+  /** History rows replayed at most; more missed rows are skipped (onTruncated). */
+  maxReplay: number;
+  /** Called for each item in order, synchronously (the first ones from inside the constructor). */
+  onItem(item: FeedItem): void;
+  onTruncated?(): void;
+}
+
+/** History rows read per query while replaying. */
+const PAGE_ROWS = 500;
+/** Pages read at most (a thing whose property rows crowd out its events ends the replay early). */
+const MAX_PAGES = 20;
+
+export class EventFeed {
+  private readonly sub: Subscription;
+  private readonly spec: FeedSpec;
+  private readonly counter: CursorCounter;
+  private readonly onItem: (item: FeedItem) => void;
+  private closed = false;
+
+  constructor(hub: HubApi, spec: FeedSpec, opts: FeedOptions) {
+    this.spec = spec;
+    this.onItem = opts.onItem;
+    this.counter = new CursorCounter(opts.cursor);
+    // Subscribing and reading history in one synchronous step splits the messages exactly: the
+    // bus hands this subscriber (on a later tick) only what is published from now on, and
+    // history already holds everything published before (the hub appends the row no later
+    // than in the tick it publishes, and a history query flushes the pending batch first).
+    this.sub = hub.subscribe((msg) => this.live(msg), { thingId: spec.thingId, types: [spec.kind] });
+    if (opts.cursor && opts.maxReplay > 0) this.replay(hub, opts.cursor, opts.maxReplay, opts.onTruncated);
+  }
+
+  /** Messages the bus dropped because this feed's consumer fell behind. */
+  get dropped(): number {
+    return this.sub.dropped;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sub.unsubscribe();
+  }
+
+  private emit(name: string, data: unknown, ts: number): void {
+    if (this.closed) return;
+    this.onItem({ id: formatCursor(this.counter.next(ts)), name, data, ts });
+  }
+
+  private live(msg: BusMessage): void {
+    if (msg.type === 'event' && this.spec.kind === 'event' && (this.spec.name === undefined || msg.name === this.spec.name)) {
+      this.emit(msg.name, msg.data, msg.ts);
+    } else if (msg.type === 'property' && this.spec.kind === 'property' && (this.spec.name === undefined || msg.name === this.spec.name)) {
+      this.emit(msg.name, msg.value, msg.ts);
+    }
+  }
+
+  private matches(r: HistoryRow): boolean {
+    return r.kind === this.spec.kind && (this.spec.name === undefined || r.name === this.spec.name);
+  }
+
+  private replay(hub: HubApi, cursor: EventCursor, maxReplay: number, onTruncated?: () => void): void {
+    // Rows of the stream at the cursor's own time that the client already has.
+    let skipAtCursor = cursor.k + 1;
+    // Each page starts at `from` (inclusive) and passes over the `seen` rows at that time read before.
+    let from = cursor.ts;
+    let seen = 0;
+    let sent = 0;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const q = { thingId: this.spec.thingId, from, order: 'asc' as const, limit: PAGE_ROWS };
+      const rows = hub.history(this.spec.name === undefined ? q : { ...q, name: this.spec.name });
+      for (const r of rows.slice(seen)) {
+        if (this.closed) return;
+        if (!this.matches(r)) continue;
+        if (r.ts === cursor.ts && skipAtCursor > 0) {
+          skipAtCursor--;
+          continue;
+        }
+        if (sent >= maxReplay) {
+          onTruncated?.();
+          return;
+        }
+        this.emit(r.name, r.value, r.ts);
+        sent++;
+      }
+      if (rows.length < PAGE_ROWS) return;
+      const lastTs = (rows[rows.length - 1] as HistoryRow).ts;
+      seen = rows.filter((r) => r.ts === lastTs).length;
+      from = lastTs;
+    }
+    onTruncated?.();
+  }
+}
