@@ -35,6 +35,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     const e = httpError(err);
     if (e.httpStatus >= 500) deps.logger.error({ err }, 'request failed');
+    const retryAfter = e.details?.['retryAfterS'];
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     void reply.status(e.httpStatus).type('application/problem+json').send(problem(e));
   });
   app.setNotFoundHandler((req) => {

@@ -8,6 +8,7 @@ import { SignJWT, jwtVerify } from 'jose';
 import type { Logger } from 'pino';
 import { BadRequestError, ConflictError, UnauthenticatedError, UserNotFoundError } from '../../protocols/errors.js';
 import type { Db } from '../store/database.js';
+import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
 export const ROLES = ['admin', 'operator', 'agent', 'viewer'] as const;
@@ -37,8 +38,15 @@ let decoyHash: Promise<string> | null = null;
 
 export class Users {
   private readonly secret: Uint8Array;
+  private readonly throttle: LoginThrottle;
 
-  constructor(private readonly db: Db, private readonly tokenTtlS: number, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly db: Db,
+    private readonly tokenTtlS: number,
+    private readonly now: () => number = Date.now,
+    throttle: Partial<LoginThrottleOptions> = {},
+  ) {
+    this.throttle = new LoginThrottle({ ...DEFAULT_LOGIN_THROTTLE, now, ...throttle });
     let hex = db.prepare("SELECT value FROM meta WHERE key = 'jwt_secret'").pluck().get() as string | undefined;
     if (!hex) {
       hex = randomBytes(32).toString('hex');
@@ -88,8 +96,15 @@ export class Users {
     return this.db.prepare('SELECT username, role, password_hash, password_changed_at FROM users WHERE username = ?').get(username) as UserRow | undefined;
   }
 
-  /** Checks a password and issues a token; the same error for an unknown user and a wrong password. */
-  async login(username: string, password: string): Promise<{ token: string; expiresIn: number }> {
+  /**
+   * Checks a password and issues a token; the same error for an unknown user and a wrong
+   * password. Throttled (login-throttle.ts): RATE_LIMITED after repeated failures.
+   */
+  login(username: string, password: string): Promise<{ token: string; expiresIn: number }> {
+    return this.throttle.run(username, () => this.checkAndIssue(username, password));
+  }
+
+  private async checkAndIssue(username: string, password: string): Promise<{ token: string; expiresIn: number }> {
     const row = this.row(username);
     decoyHash ??= hashPassword('decoy password');
     const ok = await verifyPassword(password, row?.password_hash ?? (await decoyHash));

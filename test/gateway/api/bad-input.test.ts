@@ -86,3 +86,21 @@ describe('bad input over HTTP', () => {
     for (const q of [first, second]) { const s = await admin.get<{ state: string }>(`/actions/${q.body.id}`); assert.equal(s.body.state, 'queued', JSON.stringify(s.body)); }
   });
 });
+
+describe('password guessing over HTTP', () => {
+  it('answers 429 with Retry-After after five wrong passwords, and still lets others in', async () => {
+    const gw = await startTestGateway();
+    try {
+      const anonymous = new ApiClient(gw.httpUrl!);
+      for (let i = 0; i < 5; i++) {
+        expectError(await anonymous.send('POST', '/auth/token', { username: 'admin', password: `guess-${i}-xx` }), 'UNAUTHENTICATED', `guess ${i}`);
+      }
+      const limited = await anonymous.send('POST', '/auth/token', { username: 'admin', password: 'test-admin-password-1' });
+      expectError(limited, 'RATE_LIMITED', 'sixth attempt, even with the right password');
+      assert.equal(limited.headers.get('retry-after'), '1');
+      expectError(await anonymous.send('POST', '/auth/token', { username: 'other', password: 'guess-xx-xx' }), 'UNAUTHENTICATED', 'another username is checked');
+    } finally {
+      await gw.stop();
+    }
+  });
+});
