@@ -44,6 +44,10 @@ export class GattPeripheral {
   advertisingEvents = 0;
   connectedMs = 0;
   connections = 0;
+  /** Links open now. */
+  openLinks = 0;
+  /** Characteristic reads served. */
+  reads = 0;
   readonly writes: WriteRecord[] = [];
   private readonly chars = new Map<string, CharacteristicModel>();
   private readonly subscribers = new Map<string, Set<Listener>>();
@@ -71,6 +75,7 @@ export class GattPeripheral {
 
   read(service: string, uuid: string): Uint8Array {
     const c = this.require(service, uuid, 'read');
+    this.reads++;
     return c.value.slice();
   }
 
@@ -92,12 +97,19 @@ export class GattPeripheral {
     return () => set.delete(listener);
   }
 
-  /** Sets a value (a new measurement) and notifies subscribers. */
-  setValue(service: string, uuid: string, value: Uint8Array): void {
+  /** Sets a value (a new measurement) and notifies subscribers; answers how many were notified. */
+  setValue(service: string, uuid: string, value: Uint8Array): number {
     const c = this.chars.get(k(service, uuid));
     if (!c) throw new Error(`no characteristic ${service}/${uuid}`);
     c.value = value.slice();
-    for (const l of this.subscribers.get(k(service, uuid)) ?? []) l(value.slice());
+    const listeners = [...(this.subscribers.get(k(service, uuid)) ?? [])];
+    for (const l of listeners) l(value.slice());
+    return listeners.length;
+  }
+
+  /** Subscribers of one characteristic now. */
+  subscriberCount(service: string, uuid: string): number {
+    return this.subscribers.get(k(service, uuid))?.size ?? 0;
   }
 
   dropSubscribers(): void {

@@ -172,6 +172,7 @@ export class SimCentral extends EventEmitter {
       const link = new SimConnection(device.address, device, this, this.clock.now());
       this.links.add(link);
       device.connections++;
+      device.openLinks++;
       this.counters.connects++;
       return link;
     } finally {
@@ -186,11 +187,14 @@ export class SimCentral extends EventEmitter {
 
   // --- the radio and the test/scenario controls ---
 
-  /** Puts a device on air; periodic devices start advertising at a random phase. */
-  add(device: SimDevice): void {
+  /**
+   * Puts a device on air; periodic devices start advertising at a random phase, unless
+   * `scheduled` is false (a fleet scenario decides when each device advertises).
+   */
+  add(device: SimDevice, opts: { scheduled?: boolean } = {}): void {
     const entry = { device, timer: null as unknown, lastAdvAt: Number.NEGATIVE_INFINITY };
     this.devices.set(device.address, entry);
-    const periodic = device instanceof BthomeSensor ? !device.triggerBased : true;
+    const periodic = opts.scheduled !== false && (device instanceof BthomeSensor ? !device.triggerBased : true);
     const interval = device instanceof BthomeSensor ? device.intervalMs : device.advertiseIntervalMs;
     if (!periodic) return;
     const loop = () => {
@@ -263,6 +267,7 @@ export class SimCentral extends EventEmitter {
     this.connectedMs.set(link.address, (this.connectedMs.get(link.address) ?? 0) + ms);
     if (d && !(d instanceof BthomeSensor)) {
       d.connectedMs += ms;
+      d.openLinks--;
       d.dropSubscribers();
     }
   }
@@ -285,9 +290,30 @@ export class SimCentral extends EventEmitter {
     }));
   }
 
-  private report(adv: SimAdvertisement): void {
-    if (!this.scanning || this.wedged || this.state !== 'poweredOn') return;
+  /** One advertising report reaches the scanner, if it is listening; true when it did. */
+  hear(adv: SimAdvertisement): boolean {
+    if (!this.scanning || this.wedged || this.state !== 'poweredOn') return false;
     this.counters.advertisingReports++;
     this.emit('advertisement', adv);
+    return true;
+  }
+
+  /** Advertising and connection figures of one device (open links counted up to now). */
+  energyOf(address: string): EnergyRow | undefined {
+    const d = this.devices.get(address.toLowerCase())?.device;
+    if (!d) return undefined;
+    let open = 0;
+    for (const l of this.links) if (l.address === d.address) open += this.linkMs(l);
+    return {
+      address: d.address,
+      kind: d instanceof BthomeSensor ? 'bthome' : 'gatt',
+      advertisingEvents: d.advertisingEvents,
+      connectedMs: (this.connectedMs.get(d.address) ?? 0) + open,
+      connections: d instanceof BthomeSensor ? 0 : d.connections,
+    };
+  }
+
+  private report(adv: SimAdvertisement): void {
+    this.hear(adv);
   }
 }

@@ -4,8 +4,11 @@
  * device-kinds.ts whose create() returns a FleetDevice, usually a thin adapter over a device
  * of firmware-sim/<protocol>/.
  */
+import type { SimCentral } from '../ble/sim-central.js';
+import type { ActionClient } from './action-client.js';
 import type { FaultyLink } from './faults.js';
 import type { Traffic } from './energy.js';
+import type { EnergySpec } from './scenario.js';
 
 /** An action invocation as the device received it. */
 export interface ReceivedCommand {
@@ -19,6 +22,8 @@ export interface ReceivedCommand {
 export interface WakeResult {
   /** The gateway acknowledged the readings (or they were sent, where the protocol has no acks). */
   acknowledged: boolean;
+  /** The readings as the device's encoding carries them (quantized), when they differ from those given. */
+  sent?: Record<string, number>;
 }
 
 /** A simulated device driven by the runner. */
@@ -50,6 +55,22 @@ export interface FleetDevice {
   traffic(): Omit<Traffic, 'wakes'>;
   /** Reports commands that arrived since the last wake, for models that can only be polled. */
   sync?(): void;
+  /**
+   * True when the gateway must refuse everything the device sends (a BTHome sensor with the
+   * wrong bind key): the end-to-end check then expects none of its readings in history.
+   */
+  readonly rejected?: boolean;
+  /** Radio figures of models that advertise and hold connections (BLE), for the energy report. */
+  radioCounters?(): RadioCounters;
+}
+
+/** Advertising and connection figures of a BLE device. */
+export interface RadioCounters {
+  /** Advertising events (each on the three advertising channels). */
+  advertisingEvents: number;
+  connections: number;
+  /** Time it held a connection with the gateway's central (simulated ms). */
+  connectedMs: number;
 }
 
 /** What the runner gives a device kind's create(). */
@@ -71,10 +92,14 @@ export interface DeviceContext {
   driftPpm: number;
   /** Resources shared by devices of a run (a radio socket for many devices), closed when the run stops. */
   shared: SharedResources;
+  /** Simulated ms since the start of the run, at the current step (models on a virtual radio clock follow it). */
+  simNow(): number;
+  /** The hub API the fleet sends actions through (a Zigbee network opens joining with it); valid after connect(). */
+  hub(): ActionClient;
 }
 
 export interface Closable {
-  close(): void;
+  close(): void | Promise<void>;
 }
 
 export interface SharedResources {
@@ -92,6 +117,29 @@ export interface GatewayAddress {
 export interface GatewayNeeds {
   /** Gateway-side ends of the serial devices' pseudo-terminal pairs (`bindings.serial.ports`). */
   serialPorts: string[];
+  /** BLE devices: they are on a simulated radio, so the gateway must run in this process. */
+  ble?: BleNeeds;
+  /** Zigbee devices: the emulated coordinator the gateway opens (`bindings.zigbee.port`). */
+  zigbee?: ZigbeeNeeds;
+}
+
+/**
+ * The BLE binding of a gateway in the same process: its central is the fleet's simulated one
+ * (firmware-sim/ble/sim-central.ts, the shape of the binding's central interface), with the
+ * bind keys and GATT devices of `bindings.ble`.
+ */
+export interface BleNeeds {
+  central: SimCentral;
+  /** BTHome bind keys the gateway holds, by MAC (a `wrongKey` sensor's is not its own). */
+  bindKeys: Record<string, string>;
+  gattDevices: Array<{ address: string; sleepy: boolean; readIntervalMs: number }>;
+  /** BTHome sensors on the air (the binding's `maxDevices` must hold them). */
+  bthomeSensors: number;
+}
+
+export interface ZigbeeNeeds {
+  /** `tcp://host:port` of the emulated ZNP coordinator. */
+  port: string;
 }
 
 /** One row of the device-kind table. */
@@ -104,5 +152,7 @@ export interface DeviceKind {
   readonly readings?: readonly string[];
   /** Action names its TD offers. */
   readonly actions: readonly string[];
+  /** Radio figures of its kind (BLE is not 802.15.4), over the scenario's; a group's `energy` overrides both. */
+  readonly energy?: Partial<EnergySpec>;
   create(ctx: DeviceContext): FleetDevice;
 }

@@ -4,7 +4,8 @@
  * traffic always gives the same figures.
  *
  * Radio-on time per wake = start-up (wakeOverheadMs) + the listening window after the uplink
- * (rxWindowMs) + air time of every datagram (payload + frameOverheadBytes, at bitrateKbps).
+ * (rxWindowMs) + air time of every datagram (payload + frameOverheadBytes, at bitrateKbps);
+ * a BLE link adds connectedMs x connectedDutyCycle (the share of a connection the radio is on).
  * Transmit time is charged at txCurrentMa, everything else the radio is on at rxCurrentMa, the
  * rest of the time at sleepCurrentUa.
  */
@@ -17,6 +18,8 @@ export interface Traffic {
   bytesUp: number;
   datagramsDown: number;
   bytesDown: number;
+  /** Time connected to the gateway (BLE links), charged at rx current: a connection event every interval. */
+  connectedMs?: number;
 }
 
 export interface RadioTime {
@@ -36,6 +39,7 @@ export function addTraffic(into: Traffic, t: Traffic): void {
   into.bytesUp += t.bytesUp;
   into.datagramsDown += t.datagramsDown;
   into.bytesDown += t.bytesDown;
+  if (t.connectedMs !== undefined) into.connectedMs = (into.connectedMs ?? 0) + t.connectedMs;
 }
 
 /** Air time in ms of `bytes` at the scenario bitrate (kbit/s = bit/ms). */
@@ -46,7 +50,7 @@ export function airtimeMs(bytes: number, e: EnergySpec): number {
 export function radioTime(t: Traffic, e: EnergySpec): RadioTime {
   return {
     txMs: airtimeMs(t.bytesUp + t.datagramsUp * e.frameOverheadBytes, e),
-    rxMs: t.wakes * (e.wakeOverheadMs + e.rxWindowMs) + airtimeMs(t.bytesDown + t.datagramsDown * e.frameOverheadBytes, e),
+    rxMs: t.wakes * (e.wakeOverheadMs + e.rxWindowMs) + airtimeMs(t.bytesDown + t.datagramsDown * e.frameOverheadBytes, e) + (t.connectedMs ?? 0) * e.connectedDutyCycle,
   };
 }
 

@@ -97,6 +97,12 @@ export class FleetRunner {
     },
   };
   private readonly clock: () => number;
+  private readonly env = {
+    gateway: this.gateway,
+    shared: this.shared,
+    simNow: (): number => this.simMs,
+    hub: (): ActionClient => this.actionClient(),
+  };
 
   constructor(private readonly opts: RunnerOptions) {
     this.clock = opts.clock ?? (() => performance.now());
@@ -109,7 +115,8 @@ export class FleetRunner {
       const kind = opts.kinds[g.kind];
       if (!kind) throw new ConfigInvalidError(`unknown device kind ${g.kind}`);
       for (const id of groupDeviceIds(g)) {
-        const d = new SimDevice(id, this.devices.length, g.kind, kind, g, root, s.faults, s.energy, this.gateway, this.shared, this.faults, (dev, cmd) => this.onCommand(dev, cmd));
+        const energy = { ...s.energy, ...kind.energy, ...g.energy };
+        const d = new SimDevice(id, this.devices.length, g.kind, kind, g, root, s.faults, energy, this.env, this.faults, (dev, cmd) => this.onCommand(dev, cmd));
         this.devices.push(d);
         this.byId.set(id, d);
       }
@@ -134,7 +141,7 @@ export class FleetRunner {
     const needs: GatewayNeeds = { serialPorts: [] };
     for (const d of this.devices) {
       const n = await d.model.prepare?.();
-      if (n) needs.serialPorts.push(...n.serialPorts);
+      if (n) mergeNeeds(needs, n);
     }
     return needs;
   }
@@ -165,7 +172,7 @@ export class FleetRunner {
 
   async stop(): Promise<void> {
     await forEachLimited(this.devices, this.limit, (d) => d.model.stop());
-    for (const r of this.resources.values()) r.close();
+    for (const r of this.resources.values()) await r.close();
     this.resources.clear();
   }
 
@@ -273,5 +280,17 @@ export class FleetRunner {
 }
 
 const DEFAULT_CONCURRENT_WAKES = 32;
+
+/** Adds one device's needs: serial ports and BLE devices add up; the simulated central and the coordinator are shared. */
+function mergeNeeds(into: GatewayNeeds, n: GatewayNeeds): void {
+  into.serialPorts.push(...n.serialPorts);
+  if (n.ble) {
+    into.ble ??= { central: n.ble.central, bindKeys: {}, gattDevices: [], bthomeSensors: 0 };
+    Object.assign(into.ble.bindKeys, n.ble.bindKeys);
+    into.ble.gattDevices.push(...n.ble.gattDevices);
+    into.ble.bthomeSensors += n.ble.bthomeSensors;
+  }
+  if (n.zigbee) into.zigbee ??= n.zigbee;
+}
 
 const FINAL = new Set(['completed', 'failed', 'expired', 'superseded', 'cancelled']);

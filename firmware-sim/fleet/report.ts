@@ -3,9 +3,11 @@
  * the traffic the devices saw) and a separate `measured` part with wall-clock figures (rates,
  * memory) that differ from run to run. summarize() renders it for a terminal.
  */
+import type { RadioCounters } from './device-model.js';
 import { addTraffic, emptyTraffic, energyFigures, type EnergyFigures, type Traffic } from './energy.js';
 import type { FaultCounters } from './faults.js';
 import type { FleetRunner, RunOutcome } from './fleet-runner.js';
+import type { SimDevice } from './sim-device.js';
 
 export interface KindReport {
   devices: number;
@@ -14,6 +16,8 @@ export interface KindReport {
   readingsAcknowledged: number;
   errors: number;
   traffic: Traffic;
+  /** BLE kinds: advertising events, connections and connected time, summed over the kind. */
+  radio?: RadioCounters;
   /** Battery devices only: averages per device. */
   energy?: EnergyFigures & { shortestBatteryLifeDays: number; shortestLifeDevice: string };
 }
@@ -27,6 +31,8 @@ export interface DeviceReport {
   depletedAtS: number | null;
   /** Battery devices: radio-on time and bytes per wake, charge used, average current, battery life. */
   energy: EnergyFigures | null;
+  /** BLE devices: advertising events, connections, connected time. */
+  radio?: RadioCounters;
   errors: number;
 }
 
@@ -79,19 +85,30 @@ export function buildReport(runner: FleetRunner, outcome: RunOutcome): FleetRepo
     k.readingsAcknowledged += d.readingsAcknowledged;
     k.errors += d.errors;
     addTraffic(k.traffic, t);
-    const energy = d.kind.power === 'battery' ? roundFigures(energyFigures(t, d.depletedAtMs ?? elapsedMs, s.energy)) : null;
+    const radio = d.model.radioCounters?.();
+    if (radio) {
+      k.radio ??= { advertisingEvents: 0, connections: 0, connectedMs: 0 };
+      k.radio.advertisingEvents += radio.advertisingEvents;
+      k.radio.connections += radio.connections;
+      k.radio.connectedMs += radio.connectedMs;
+    }
+    const energy = d.kind.power === 'battery' ? roundFigures(energyFigures(t, d.depletedAtMs ?? elapsedMs, d.energy)) : null;
     perDevice.push({
       deviceId: d.deviceId, kind: d.kindName, wakes: d.wakes, traffic: t, driftPpm: r3(d.plan.driftPpm),
-      depletedAtS: d.depletedAtMs === null ? null : d.depletedAtMs / 1000, energy, errors: d.errors,
+      depletedAtS: d.depletedAtMs === null ? null : d.depletedAtMs / 1000, energy, ...(radio ? { radio } : {}), errors: d.errors,
     });
   }
+  const firstOfKind = new Map<string, SimDevice>();
+  for (const d of runner.devices) if (!firstOfKind.has(d.kindName)) firstOfKind.set(d.kindName, d);
   for (const [name, k] of Object.entries(kinds)) {
     const battery = perDevice.filter((p) => p.kind === name && p.energy !== null);
     if (battery.length === 0) continue;
     const avg: Traffic = { wakes: k.traffic.wakes / k.devices, datagramsUp: k.traffic.datagramsUp / k.devices, bytesUp: k.traffic.bytesUp / k.devices, datagramsDown: k.traffic.datagramsDown / k.devices, bytesDown: k.traffic.bytesDown / k.devices };
+    if (k.traffic.connectedMs !== undefined) avg.connectedMs = k.traffic.connectedMs / k.devices;
+    const energySpec = firstOfKind.get(name)?.energy ?? s.energy;
     const life = (p: DeviceReport): number => p.energy?.batteryLifeDays ?? Infinity;
     const shortest = battery.reduce((a, b) => (life(b) < life(a) ? b : a));
-    k.energy = { ...roundFigures(energyFigures(avg, elapsedMs, s.energy)), shortestBatteryLifeDays: life(shortest), shortestLifeDevice: shortest.deviceId };
+    k.energy = { ...roundFigures(energyFigures(avg, elapsedMs, energySpec)), shortestBatteryLifeDays: life(shortest), shortestLifeDevice: shortest.deviceId };
   }
   const states: Record<string, number> = {};
   for (const a of runner.sent) if (a.state) states[a.state] = (states[a.state] ?? 0) + 1;
@@ -157,6 +174,9 @@ export function summarize(r: FleetReport): string {
   }
   const a = r.actions;
   const f = r.faults;
+  for (const [name, k] of Object.entries(r.kinds)) {
+    if (k.radio) lines.push(`${name}: ${k.radio.advertisingEvents} advertising events, ${k.radio.connections} connections, ${(k.radio.connectedMs / 1000).toFixed(1)} s connected`);
+  }
   lines.push(
     '',
     `actions: ${a.sent} sent, ${a.deliveredOnce} delivered exactly once, ${a.deliveredTwiceOrMore} more than once, ${a.notDelivered} not delivered, ${a.refused} refused; states ${JSON.stringify(a.states)}`,

@@ -70,6 +70,8 @@ const group = {
   },
 } as const;
 
+const groupWithEnergy = { ...group, properties: { ...group.properties, energy: { $ref: '#/$defs/groupEnergy' } } } as const;
+
 const action = {
   type: 'object', additionalProperties: false, required: ['atS', 'device', 'action'],
   properties: {
@@ -111,7 +113,17 @@ const energy = {
     frameOverheadBytes: { ...nonNegative, default: 31, description: 'Link and network header bytes added to each datagram on air.' },
     wakeOverheadMs: { ...nonNegative, default: 3, description: 'Radio start-up and calibration per wake, at rx current.' },
     rxWindowMs: { ...nonNegative, default: 20, description: 'Listening after each uplink for the answer, at rx current.' },
+    connectedDutyCycle: { type: 'number', minimum: 0, maximum: 1, default: 0.05, description: 'Share of the time connected (BLE) that the radio is on, at rx current.' },
   },
+} as const;
+
+/** The same keys without defaults: a device group's overrides of its kind's and the scenario's figures. */
+const groupEnergy = {
+  type: 'object', additionalProperties: false,
+  properties: Object.fromEntries(Object.entries(energy.properties).map(([k, v]) => {
+    const { default: _d, ...rest } = v as Record<string, unknown>;
+    return [k, rest];
+  })),
 } as const;
 
 export const scenarioSchema = {
@@ -126,9 +138,10 @@ export const scenarioSchema = {
     speed: { ...nonNegative, default: 1, description: 'Simulated seconds per wall-clock second; 0 runs as fast as the gateway answers.' },
     tickMs: { type: 'integer', minimum: 10, maximum: 60000, default: 1000, description: 'Simulated time step: wakes and actions due in one step run together.' },
     settleS: { ...nonNegative, default: 5, description: 'Wall-clock seconds to wait at the end for outstanding actions.' },
-    devices: { type: 'array', minItems: 1, items: group },
+    devices: { type: 'array', minItems: 1, items: groupWithEnergy },
     actions: { type: 'array', default: [], items: action },
     faults,
     energy,
   },
+  $defs: { groupEnergy },
 } as const;

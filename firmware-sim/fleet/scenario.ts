@@ -25,6 +25,8 @@ export interface DeviceGroup {
   wakeJitterS: number;
   readings: Record<string, GeneratorSpec>;
   options: Record<string, unknown>;
+  /** Overrides of the kind's and the scenario's energy figures for this group. */
+  energy?: Partial<EnergySpec>;
 }
 
 export interface ScenarioAction {
@@ -54,6 +56,8 @@ export interface EnergySpec {
   frameOverheadBytes: number;
   wakeOverheadMs: number;
   rxWindowMs: number;
+  /** Share of the time a BLE link is up that the radio is on (connection events). */
+  connectedDutyCycle: number;
 }
 
 export interface Scenario {

@@ -2,6 +2,7 @@
  * One device as the runner tracks it: its model, its random streams, its wake schedule (interval,
  * jitter, clock drift), its battery and what it sent and received.
  */
+import type { ActionClient } from './action-client.js';
 import type { DeviceKind, FleetDevice, GatewayAddress, ReceivedCommand, SharedResources } from './device-model.js';
 import { addTraffic, emptyTraffic, radioChargeMah, sleepChargeMah, type Traffic } from './energy.js';
 import { FaultyLink, planDevice, rebootsNow, type DevicePlan, type FaultCounters } from './faults.js';
@@ -13,6 +14,14 @@ export interface SentReading {
   tMs: number;
   values: Record<string, number>;
   acknowledged: boolean;
+}
+
+/** What the runner shares with every device. */
+export interface DeviceEnv {
+  gateway: Readonly<GatewayAddress>;
+  shared: SharedResources;
+  simNow(): number;
+  hub(): ActionClient;
 }
 
 export class SimDevice {
@@ -42,9 +51,9 @@ export class SimDevice {
     private readonly group: DeviceGroup,
     seed: Prng,
     faults: FaultSpec,
-    private readonly energy: EnergySpec,
-    gateway: GatewayAddress,
-    shared: SharedResources,
+    /** Radio figures of this device: the scenario's, under its kind's and its group's. */
+    readonly energy: EnergySpec,
+    env: DeviceEnv,
     counters: FaultCounters,
     onCommand: (device: SimDevice, cmd: ReceivedCommand) => void,
   ) {
@@ -58,8 +67,10 @@ export class SimDevice {
     this.model = kind.create({
       deviceId,
       index,
-      gateway,
-      shared,
+      gateway: env.gateway,
+      shared: env.shared,
+      simNow: env.simNow,
+      hub: env.hub,
       link: this.link,
       options: group.options,
       readings: Object.keys(group.readings),
@@ -104,7 +115,7 @@ export class SimDevice {
       const n = Object.keys(values).length;
       this.readingsSent += n;
       if (r.acknowledged) this.readingsAcknowledged += n;
-      if (record) this.log.push({ tMs, values, acknowledged: r.acknowledged });
+      if (record) this.log.push({ tMs, values: r.sent ?? values, acknowledged: r.acknowledged });
     } catch (err) {
       this.errors++;
       this.lastError = (err as Error).message;

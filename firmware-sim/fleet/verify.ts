@@ -1,7 +1,8 @@
 /**
  * End-to-end check of a run: every action the scenario sent reached its device exactly once,
  * and every reading the gateway acknowledged is in the gateway's history (history may hold more,
- * e.g. a value the device had before the run). Needs the runner to record readings.
+ * e.g. a value the device had before the run), and nothing of a device the gateway must refuse
+ * (a wrong bind key) is. Needs the runner to record readings.
  */
 import type { FleetRunner } from './fleet-runner.js';
 
@@ -14,6 +15,8 @@ export interface Verification {
   readingsMissing: number;
   actionsChecked: number;
   actionsNotExactlyOnce: number;
+  /** Readings of devices the gateway must refuse (a wrong bind key) that are in history all the same. */
+  rejectedInHistory: number;
   /** The first problems found, for the message. */
   problems: string[];
 }
@@ -32,11 +35,21 @@ function missingFrom(want: readonly unknown[], have: readonly unknown[]): number
 }
 
 export async function verifyRun(runner: FleetRunner, history: HistorySource, maxProblems = 20): Promise<Verification> {
-  const v: Verification = { ok: true, readingsChecked: 0, readingsMissing: 0, actionsChecked: 0, actionsNotExactlyOnce: 0, problems: [] };
+  const v: Verification = { ok: true, readingsChecked: 0, readingsMissing: 0, actionsChecked: 0, actionsNotExactlyOnce: 0, rejectedInHistory: 0, problems: [] };
   const note = (p: string): void => {
     if (v.problems.length < maxProblems) v.problems.push(p);
   };
   for (const d of runner.devices) {
+    if (d.model.rejected) {
+      const names = new Set(d.log.flatMap((l) => Object.keys(l.values)));
+      for (const name of names) {
+        // A refused device may have no thing at all: a history source that throws for it holds nothing.
+        const have = await Promise.resolve().then(() => history(d.model.thingId, name)).catch(() => []);
+        v.rejectedInHistory += have.length;
+        if (have.length > 0) note(`${d.model.thingId}/${name}: ${have.length} readings in history from a device the gateway must refuse`);
+      }
+      continue;
+    }
     const acked = d.log.filter((l) => l.acknowledged);
     const names = new Set(acked.flatMap((l) => Object.keys(l.values)));
     for (const thingId of d.model.thingIds ?? [d.model.thingId]) {
@@ -58,6 +71,6 @@ export async function verifyRun(runner: FleetRunner, history: HistorySource, max
     }
   }
   if (runner.unexpectedCommands > 0) note(`${runner.unexpectedCommands} commands matched no action of this run`);
-  v.ok = v.readingsMissing === 0 && v.actionsNotExactlyOnce === 0 && runner.unexpectedCommands === 0;
+  v.ok = v.readingsMissing === 0 && v.actionsNotExactlyOnce === 0 && v.rejectedInHistory === 0 && runner.unexpectedCommands === 0;
   return v;
 }

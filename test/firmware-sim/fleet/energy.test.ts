@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { airtimeMs, energyFigures, radioChargeMah, radioTime, sleepChargeMah } from '../../../firmware-sim/fleet/energy.js';
 import type { EnergySpec } from '../../../firmware-sim/fleet/scenario.js';
 
-const E: EnergySpec = { batteryMah: 2400, sleepCurrentUa: 5, txCurrentMa: 15, rxCurrentMa: 12, bitrateKbps: 250, frameOverheadBytes: 31, wakeOverheadMs: 3, rxWindowMs: 20 };
+const E: EnergySpec = { batteryMah: 2400, sleepCurrentUa: 5, txCurrentMa: 15, rxCurrentMa: 12, bitrateKbps: 250, frameOverheadBytes: 31, wakeOverheadMs: 3, rxWindowMs: 20, connectedDutyCycle: 0.05 };
 
 describe('energy model', () => {
   it('air time is bits over bitrate', () => {
@@ -43,5 +43,13 @@ describe('energy model', () => {
     assert.ok(energyFigures(more, 600_000, E).batteryLifeDays < energyFigures(base, 600_000, E).batteryLifeDays);
     const idle = energyFigures({ wakes: 0, datagramsUp: 0, bytesUp: 0, datagramsDown: 0, bytesDown: 0 }, 3_600_000, E);
     assert.ok(Math.abs(idle.averageCurrentUa - 5) < 1e-9);
+  });
+});
+
+describe('energy model: BLE connections', () => {
+  it('connected time adds its duty cycle at rx current', () => {
+    const t = { wakes: 0, datagramsUp: 0, bytesUp: 0, datagramsDown: 0, bytesDown: 0, connectedMs: 10_000 };
+    assert.deepEqual(radioTime(t, E), { txMs: 0, rxMs: 500 });
+    assert.equal(radioChargeMah(t, E), (500 * 12) / 3_600_000);
   });
 });
