@@ -11,8 +11,16 @@ const KEPT = /^[A-Za-z0-9\-._~!$&'()*,;=:@]$/;
 
 export function escapeLevel(s: string): string {
   let out = '';
-  for (const ch of s) out += KEPT.test(ch) ? ch : encodeURIComponent(ch).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  for (const ch of s) out += KEPT.test(ch) ? ch : encodeChar(ch);
   return out;
+}
+
+function encodeChar(ch: string): string {
+  try {
+    return encodeURIComponent(ch);
+  } catch {
+    return '%EF%BF%BD'; // a lone surrogate: U+FFFD, as TextEncoder would write it
+  }
 }
 
 /** Inverse of escapeLevel; throws URIError on a malformed escape. */

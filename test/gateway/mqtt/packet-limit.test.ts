@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { PacketLimit, guardConnection, type GuardVerdict } from '../../../gateway/mqtt/packet-limit.js';
+
+const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+// PINGREQ (c0 00), a PUBLISH to "a/b" with 2 payload bytes (remaining length 7), DISCONNECT (e0 00).
+const PINGREQ = hex('c0 00');
+const PUBLISH = hex('30 07 0003 612f62 0102');
+const DISCONNECT = hex('e0 00');
+
+function feed(limit: PacketLimit, chunks: Buffer[]): GuardVerdict {
+  for (const c of chunks) {
+    const v = limit.push(c);
+    if (!v.ok) return v;
+  }
+  return { ok: true };
+}
+
+describe('MQTT packet size guard', () => {
+  it('follows packets split at every byte offset', () => {
+    const stream = Buffer.concat([PINGREQ, PUBLISH, DISCONNECT, PUBLISH]);
+    for (let i = 0; i <= stream.length; i++) {
+      assert.deepEqual(feed(new PacketLimit(9), [stream.subarray(0, i), stream.subarray(i)]), { ok: true }, `split at ${i}`);
+    }
+    assert.deepEqual(feed(new PacketLimit(9), [...stream].map((x) => Buffer.from([x]))), { ok: true });
+  });
+
+  it('refuses a packet over the limit from its header, before the body arrives', () => {
+    // 9 bytes in all: within 9, over 8.
+    assert.deepEqual(new PacketLimit(8).push(Buffer.concat([PINGREQ, PUBLISH.subarray(0, 2)])), { ok: false, reason: 'too-large', size: 9 });
+    // Remaining length 16384 takes three bytes (80 80 01): 1 + 3 + 16384.
+    assert.deepEqual(new PacketLimit(16387).push(hex('30 80 80 01')), { ok: false, reason: 'too-large', size: 16388 });
+    assert.deepEqual(new PacketLimit(16388).push(hex('30 80 80 01')), { ok: true });
+    // The largest length MQTT allows (ff ff ff 7f = 268435455).
+    assert.deepEqual(new PacketLimit(1024).push(hex('30 ff ff ff 7f')), { ok: false, reason: 'too-large', size: 268435460 });
+  });
+
+  it('refuses a Remaining Length of more than four bytes', () => {
+    assert.deepEqual(new PacketLimit(1 << 30).push(hex('30 ff ff ff ff 01')), { ok: false, reason: 'malformed' });
+  });
+
+  it('passes bytes through a guarded connection and destroys it on a refused packet', async () => {
+    const inner = new PassThrough();
+    const refused: GuardVerdict[] = [];
+    const outer = guardConnection(inner, 16, (v) => refused.push(v));
+    const got: Buffer[] = [];
+    outer.on('data', (c: Buffer) => got.push(c));
+    inner.write(PUBLISH);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(Buffer.concat(got), PUBLISH);
+    const closed = new Promise((r) => outer.once('close', r));
+    inner.write(hex('30 7f'));
+    await closed;
+    assert.deepEqual(refused, [{ ok: false, reason: 'too-large', size: 129 }]);
+    assert.equal(inner.destroyed, true);
+    assert.deepEqual(Buffer.concat(got), PUBLISH);
+  });
+});
