@@ -2,7 +2,7 @@
  * Test helpers for the MQTT API: connect with the `mqtt` client (no reconnects), and wait for a
  * message matching a topic with a bounded timeout.
  */
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import { Users, type Role } from '../../../gateway/auth/users.js';
 import type { TestGateway } from '../../helpers/gateway.js';
 
@@ -51,10 +51,10 @@ export async function connect(url: string, opts: IClientOptions = {}): Promise<R
  */
 export function subscribeCodes(client: MqttClient, filters: Record<string, { qos: 0 | 1 }>): Promise<number[]> {
   return new Promise((resolve) => {
-    const onPacket = (p: { cmd: string; granted?: number[] }): void => {
+    const onPacket = (p: Packet): void => {
       if (p.cmd !== 'suback') return;
       client.off('packetreceive', onPacket);
-      resolve(p.granted ?? []);
+      resolve((p.granted as unknown[]).filter((g): g is number => typeof g === 'number'));
     };
     client.on('packetreceive', onPacket);
     client.subscribe(filters, () => undefined);
