@@ -143,7 +143,6 @@ async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; 
       auth: new MqttAuth({
         users,
         verifierAt: (at) => new Users(deps.db, config.auth.tokenTtlS, () => at),
-        maxConcurrentLogins: DEFAULT_MQTT_OPTIONS.maxConcurrentLogins,
       }),
       options: {
         ...DEFAULT_MQTT_OPTIONS,

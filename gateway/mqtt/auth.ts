@@ -5,7 +5,7 @@
  * password session ends when the user's password changes or the user is removed.
  */
 import type { Principal, Users } from '../auth/users.js';
-import { ForbiddenError, RateLimitedError, RoostError, UnauthenticatedError, toRoostError } from '../../protocols/errors.js';
+import { ForbiddenError, UnauthenticatedError, toRoostError, type RoostError } from '../../protocols/errors.js';
 
 export interface Session {
   principal: Principal;
@@ -20,8 +20,6 @@ export interface MqttAuthDeps {
   users: Pick<Users, 'login' | 'verify'>;
   /** A verifier whose clock is fixed at `atMs`: checks signature and revocation, not expiry. */
   verifierAt: (atMs: number) => Pick<Users, 'verify'>;
-  /** scrypt logins at once; more are refused (CONNACK 3) instead of queueing CPU work. */
-  maxConcurrentLogins: number;
   now?: () => number;
 }
 
@@ -42,7 +40,6 @@ export function connackCode(err: RoostError): 2 | 3 | 4 | 5 {
 }
 
 export class MqttAuth {
-  private loginsInFlight = 0;
   private readonly now: () => number;
 
   constructor(private readonly deps: MqttAuthDeps) {
@@ -58,16 +55,11 @@ export class MqttAuth {
       return { principal, via: 'token', token: secret, at: this.now() };
     }
     if (!username) throw new UnauthenticatedError('a password needs a username');
-    if (this.loginsInFlight >= this.deps.maxConcurrentLogins) throw new RateLimitedError('too many MQTT logins at once');
-    this.loginsInFlight++;
-    try {
-      const at = this.now();
-      const { token } = await this.deps.users.login(username, secret);
-      const principal = await this.deps.users.verify(token);
-      return { principal, via: 'password', token, at };
-    } finally {
-      this.loginsInFlight--;
-    }
+    // Users.login throttles (RATE_LIMITED, CONNACK 3): repeated failures and scrypt checks at once.
+    const at = this.now();
+    const { token } = await this.deps.users.login(username, secret);
+    const principal = await this.deps.users.verify(token);
+    return { principal, via: 'password', token, at };
   }
 
   /** Whether a session may go on; a token session is checked as of now, a password one as of its login. */

@@ -36,7 +36,6 @@ export interface MqttOptions {
   maxPendingReplies: number;
   /** Hub bus messages the broker may fall behind by before the oldest are dropped. */
   busBuffer: number;
-  maxConcurrentLogins: number;
   /** A subscriber whose socket does not drain for this long is disconnected (ms). */
   drainTimeoutMs: number;
   /** A connection that sends no CONNECT for this long is closed (ms). */
@@ -52,7 +51,6 @@ export const DEFAULT_MQTT_OPTIONS: MqttOptions = {
   syncWaitMs: 2000,
   maxPendingReplies: 10000,
   busBuffer: 10000,
-  maxConcurrentLogins: 4,
   drainTimeoutMs: 10000,
   connectTimeoutMs: 10000,
 };
