@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NoisyPort, openPty, type McuUnit, type SerialMcu } from '../../../firmware-sim/serial/index.js';
+import { ApiClient } from '../../helpers/api-client.js';
 import { attachMcu, settle, startSerialRig, until, type SerialRig } from './serial-rig.js';
 
 const UNIT: McuUnit = { unit: 0, id: 'node-1', description: { p: { temp: { u: 'Cel' }, seq: { y: 'integer' } }, a: { pulse: { i: 'integer', o: 'integer' } } } };
@@ -99,6 +100,15 @@ describe('serial: line noise and bit flips', () => {
     assert.ok(dropped > 0, 'the gateway dropped and counted bad frames');
     assert.ok(c['duplicates']! + (mcu.linkCounters?.retries ?? 0) > 0, 'retries happened');
     assert.equal(c['droppedBadMessage'], 0, 'nothing with a good CRC was malformed');
+
+    // The same counts reach operators through /metrics.
+    const api = await ApiClient.login(rig.gw.httpUrl!);
+    const text = (await api.get<string>('/metrics')).body;
+    const metric = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const crc = metric('roost_binding_serial_dropped_bad_crc_total');
+    assert.ok(crc >= c['droppedBadCrc']!, `dropped_bad_crc ${crc} in /metrics`);
+    const total = ['bad_crc', 'bad_cobs', 'short', 'oversize'].reduce((n, why) => n + metric(`roost_binding_serial_dropped_${why}_total`), 0);
+    assert.ok(total >= dropped, `dropped frames in /metrics: ${total}, counted before: ${dropped}`);
   });
 
   it('actions through the noise: each runs once on the device and completes', async () => {
