@@ -4,8 +4,8 @@
  * (a subscriber's granted QoS caps it). At start every TD and twin value is published; when a thing
  * is removed its retained topics are cleared (an empty retained payload, MQTT 3.1.1 §3.3.1.3).
  *
- * The bus subscription has its own bounded buffer and this handler waits for each publish: when the
- * broker falls behind (a frozen subscriber holds aedes' delivery slots until drainTimeout), the
+ * The bus subscription has its own bounded buffer and this handler waits once maxInFlight publishes
+ * are pending: when the broker falls behind (a frozen subscriber holds aedes' delivery slots until drainTimeout), the
  * oldest messages are dropped and counted instead of stalling ingest.
  */
 import type { Logger } from 'pino';
@@ -20,6 +20,8 @@ export interface PublisherDeps {
   logger: Logger;
   /** Bus messages this publisher may fall behind by. */
   maxBuffer: number;
+  /** Publishes handed to the broker and not yet done. */
+  maxInFlight: number;
   publish(topic: string, payload: Buffer, retain: boolean): Promise<void>;
 }
 
@@ -35,6 +37,8 @@ export class Publisher {
   private readonly retained = new Map<string, Set<string>>();
   private sub: Subscription | null = null;
   private ready: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+  private wake: (() => void) | null = null;
 
   constructor(private readonly deps: PublisherDeps) {}
 
@@ -44,11 +48,29 @@ export class Publisher {
 
   /** Subscribes first, then publishes the snapshot; bus messages wait for it, so the newest value wins. */
   start(): void {
-    this.sub = this.deps.hub.subscribe(async (msg) => {
-      await this.ready;
-      await this.onMessage(msg);
-    }, { types: ['thing', 'property', 'event'], maxBuffer: this.deps.maxBuffer });
-    this.ready = this.snapshot().catch((err: unknown) => this.deps.logger.error({ err }, 'mqtt snapshot failed'));
+    let snapshotDone = false;
+    this.sub = this.deps.hub.subscribe((msg) => (snapshotDone ? this.dispatch(msg) : this.ready.then(() => this.dispatch(msg))),
+      { types: ['thing', 'property', 'event'], maxBuffer: this.deps.maxBuffer });
+    this.ready = this.snapshot()
+      .catch((err: unknown) => this.deps.logger.error({ err }, 'mqtt snapshot failed'))
+      .finally(() => { snapshotDone = true; });
+  }
+
+  /**
+   * Up to maxInFlight publishes at once (aedes keeps their order); beyond that the bus waits for
+   * one to finish, and its buffer takes the backlog.
+   */
+  private dispatch(msg: BusMessage): void | Promise<void> {
+    this.inFlight++;
+    void this.onMessage(msg).finally(() => {
+      this.inFlight--;
+      const wake = this.wake;
+      if (wake && this.inFlight < this.deps.maxInFlight) {
+        this.wake = null;
+        wake();
+      }
+    });
+    if (this.inFlight >= this.deps.maxInFlight) return new Promise<void>((resolve) => { this.wake = resolve; });
   }
 
   /** Resolves once the start-up snapshot is out (tests, benchmarks). */
