@@ -5,7 +5,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { NATIVE_PACKAGES, RUNTIME_FILE_PACKAGES } from '../bundle/bundle-options.js';
+import { NATIVE_PACKAGES, RUNTIME_FILE_PACKAGES, SEPARATE_LICENCE_PACKAGES } from '../bundle/bundle-options.js';
 
 /** Needed to build or install a package, never to run it. */
 export const INSTALL_ONLY_PACKAGES: readonly string[] = ['prebuild-install', 'patch-package', 'node-addon-api', 'node-gyp'];
@@ -52,7 +52,7 @@ export function resolvePackageDir(projectRoot: string, fromDir: string, name: st
 }
 
 /** The external packages and every package they need at run time (dependencies + installed optional ones). */
-export function externalClosure(projectRoot: string, roots: readonly string[] = [...NATIVE_PACKAGES, ...RUNTIME_FILE_PACKAGES]): PackageRef[] {
+export function externalClosure(projectRoot: string, roots: readonly string[] = [...NATIVE_PACKAGES, ...RUNTIME_FILE_PACKAGES, ...SEPARATE_LICENCE_PACKAGES]): PackageRef[] {
   const seen = new Map<string, PackageRef>();
   const visit = (fromDir: string, name: string, required: boolean): void => {
     if (INSTALL_ONLY_PACKAGES.includes(name)) return;

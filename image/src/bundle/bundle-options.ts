@@ -20,6 +20,16 @@ export const RUNTIME_FILE_PACKAGES: readonly string[] = [
   'wot-thing-description-types', // gateway/td/td-validator.ts reads its TD 1.1 JSON Schema
 ];
 
+/**
+ * Packages shipped unmodified as their own npm packages, never merged into the MIT bundle, for
+ * their licence: zigbee-herdsman pulls in zigbee-on-host (GPL-3.0-or-later) at load time
+ * (docs/licences.md). Kept external, herdsman and its whole closure, zigbee-on-host included,
+ * go to node_modules/ beside the bundle with their own licence files.
+ */
+export const SEPARATE_LICENCE_PACKAGES: readonly string[] = [
+  'zigbee-herdsman',
+];
+
 export interface BundleOptions {
   entry: string;
   outFile: string;
@@ -51,7 +61,7 @@ export function esbuildOptions(o: BundleOptions): BuildOptions & { metafile: tru
     sourcemap: 'linked',
     metafile: true,
     legalComments: 'none',
-    external: [...NATIVE_PACKAGES, ...RUNTIME_FILE_PACKAGES],
+    external: [...NATIVE_PACKAGES, ...RUNTIME_FILE_PACKAGES, ...SEPARATE_LICENCE_PACKAGES],
     banner: { js: ESM_REQUIRE_BANNER },
     define: {
       ROOST_VERSION: JSON.stringify(o.version),
