@@ -1,13 +1,16 @@
 /**
- * CoAP messages (RFC 7252 §3) on node-coap's own codec, `coap-packet`, with the options this
- * binding reads lifted into named fields, and the Block option value (RFC 7959 §2.2).
+ * CoAP messages (RFC 7252 §3): a datagram to a message with the options this binding reads lifted
+ * into named fields, and back; the Block option value (RFC 7959 §2.2). Written here rather than
+ * through `coap-packet` because this is the per-datagram hot path: parsing builds no option
+ * objects, and encoding writes straight into one buffer (the profile of the ingest benchmark put
+ * coap-packet's generate() at ~6 us of every answer). firmware-sim's devices still speak through
+ * coap-packet, so every integration test checks this codec against an independent one.
  */
-import { generate, parse, type NamedOption, type Option } from 'coap-packet';
 import { FrameInvalidError } from '../../protocols/errors.js';
 
 export type MessageType = 'CON' | 'NON' | 'ACK' | 'RST';
 
-// RFC 7252 §12.1.1 method codes, as coap-packet prints them.
+// RFC 7252 §12.1.1 method codes, as "c.dd" strings.
 export const GET = '0.01';
 export const POST = '0.02';
 export const PUT = '0.03';
@@ -41,30 +44,70 @@ export interface CoapMessage {
 /** A message to send; absent options are left out. */
 export type OutMessage = Partial<Omit<CoapMessage, 'type' | 'code' | 'mid'>> & { type: MessageType; code: string; mid: number; maxAge?: number; size2?: number };
 
+// RFC 7252 §5.10 and §12.2, RFC 7641 §2, RFC 7959 §2.1 / §4: option numbers.
+const OBSERVE = 6;
+const URI_HOST = 3;
+const LOCATION_PATH = 8;
+const URI_PORT = 7;
+const URI_PATH = 11;
+const CONTENT_FORMAT = 12;
+const MAX_AGE = 14;
+const URI_QUERY = 15;
+const ACCEPT = 17;
+const BLOCK2 = 23;
+const BLOCK1 = 27;
+const SIZE2 = 28;
+const SIZE1 = 60;
+
+/** Largest UDP payload over IPv4; nothing bigger can be sent. */
+const MAX_DATAGRAM = 65507;
+const TYPES: readonly MessageType[] = ['CON', 'NON', 'ACK', 'RST'];
+const TYPE_BITS: Readonly<Record<MessageType, number>> = { CON: 0, NON: 1, ACK: 2, RST: 3 };
+const NO_BYTES = Buffer.alloc(0);
+
+// RFC 7252 §3: code = 3-bit class "." 5-bit detail, printed "c.dd".
+const CODE_TEXT: readonly string[] = Array.from({ length: 256 }, (_, b) => `${b >> 5}.${String(b & 31).padStart(2, '0')}`);
+const CODE_BYTE = new Map(CODE_TEXT.map((t, b) => [t, b]));
+
 export function uintBytes(n: number): Buffer {
-  // RFC 7252 §3.2: uint options in the fewest bytes, zero as the empty string.
-  if (n === 0) return Buffer.alloc(0);
-  const bytes: number[] = [];
-  while (n > 0) {
-    bytes.unshift(n & 0xff);
-    n = Math.floor(n / 256);
-  }
-  return Buffer.from(bytes);
+  const out = Buffer.allocUnsafe(uintLength(n));
+  writeUint(out, 0, n);
+  return out;
 }
 
-function readUint(b: Buffer): number {
+/** RFC 7252 §3.2: uint options in the fewest bytes, zero as the empty string. */
+function uintLength(n: number): number {
+  return n === 0 ? 0 : n < 0x100 ? 1 : n < 0x10000 ? 2 : n < 0x1000000 ? 3 : 4;
+}
+
+function writeUint(buf: Buffer, at: number, n: number): number {
+  const len = uintLength(n);
+  for (let i = len - 1; i >= 0; i--) {
+    buf[at + i] = n & 0xff;
+    n = Math.floor(n / 256);
+  }
+  return at + len;
+}
+
+function readUint(b: Buffer, start: number, end: number): number {
   let n = 0;
-  for (const x of b) n = n * 256 + x;
+  for (let i = start; i < end; i++) n = n * 256 + b[i]!;
   return n;
 }
 
 export function encodeBlock(b: BlockOption): Buffer {
-  return uintBytes(b.num * 16 + (b.more ? 8 : 0) + b.szx);
+  return uintBytes(blockValue(b));
 }
 
+const blockValue = (b: BlockOption): number => b.num * 16 + (b.more ? 8 : 0) + b.szx;
+
 export function decodeBlock(v: Buffer): BlockOption {
-  if (v.length > 3) throw new FrameInvalidError('Block option longer than 3 bytes');
-  const n = readUint(v);
+  return blockAt(v, 0, v.length);
+}
+
+function blockAt(b: Buffer, start: number, end: number): BlockOption {
+  if (end - start > 3) throw new FrameInvalidError('Block option longer than 3 bytes');
+  const n = readUint(b, start, end);
   const szx = n & 7;
   // RFC 7959 §2.2: SZX 7 is reserved.
   if (szx === 7) throw new FrameInvalidError('Block option with reserved SZX 7');
@@ -73,95 +116,167 @@ export function decodeBlock(v: Buffer): BlockOption {
 
 export const blockSize = (szx: number): number => 2 ** (szx + 4);
 
-// Critical options (RFC 7252 §5.10, RFC 8613) coap-packet names but this server does not process.
-const UNSUPPORTED_CRITICAL = new Set(['If-Match', 'If-None-Match', 'OSCORE', 'Proxy-Uri', 'Proxy-Scheme', 'Q-Block1', 'Q-Block2']);
+/** Critical options (odd numbers, RFC 7252 §5.4.1) this endpoint processes; any other critical one is 4.02. */
+const PROCESSED_CRITICAL = new Set([URI_HOST, URI_PORT, URI_PATH, URI_QUERY, ACCEPT, BLOCK2, BLOCK1]);
 
-/** Parses a datagram. Throws FrameInvalidError (bad version, truncated header or options). */
+/** Parses a datagram. Throws FrameInvalidError (bad version, truncated header or options, unsupported critical option). */
 export function parseMessage(buf: Buffer): CoapMessage {
-  // RFC 7252 §3: version 1 in the first two bits; coap-packet does not check it.
-  if (buf.length < 4 || buf[0]! >> 6 !== 1) throw new FrameInvalidError('not a CoAP version 1 message');
-  let p;
-  try {
-    p = parse(buf);
-  } catch (err) {
-    throw new FrameInvalidError(`malformed CoAP message: ${(err as Error).message}`, undefined, { cause: err });
-  }
+  const len = buf.length;
+  // RFC 7252 §3: version 1 in the first two bits; TKL 9-15 are reserved (a format error).
+  if (len < 4 || buf[0]! >> 6 !== 1) throw new FrameInvalidError('not a CoAP version 1 message');
+  const tkl = buf[0]! & 0x0f;
+  if (tkl > 8) throw new FrameInvalidError(`token length ${tkl} is reserved`);
+  if (4 + tkl > len) throw new FrameInvalidError('message shorter than its token');
+  const codeByte = buf[1]!;
   const m: CoapMessage = {
-    type: p.confirmable ? 'CON' : p.ack ? 'ACK' : p.reset ? 'RST' : 'NON',
-    code: p.code,
-    mid: p.messageId,
-    token: p.token,
+    type: TYPES[(buf[0]! >> 4) & 3]!,
+    code: CODE_TEXT[codeByte]!,
+    mid: (buf[2]! << 8) | buf[3]!,
+    token: buf.subarray(4, 4 + tkl),
     uriPath: [],
     uriQuery: [],
-    payload: p.payload,
+    payload: NO_BYTES,
   };
-  for (const o of p.options) {
-    switch (o.name) {
-      case 'Uri-Path':
-        m.uriPath.push(o.value.toString('utf8'));
+  // RFC 7252 §4.1: an empty message (code 0.00) has nothing after the header.
+  if (codeByte === 0) {
+    if (len !== 4) throw new FrameInvalidError('an empty message must be 4 bytes');
+    return m;
+  }
+  let i = 4 + tkl;
+  let number = 0;
+  while (i < len) {
+    const head = buf[i++]!;
+    if (head === 0xff) {
+      // RFC 7252 §3: a payload marker followed by no payload is a format error.
+      if (i === len) throw new FrameInvalidError('payload marker with no payload');
+      m.payload = buf.subarray(i);
+      break;
+    }
+    let delta = head >> 4;
+    let olen = head & 0x0f;
+    // RFC 7252 §3.1: nibble 13 adds one byte (minus 13), 14 two bytes (minus 269), 15 is reserved.
+    if (delta === 13) delta = 13 + (buf[i++] ?? NaN);
+    else if (delta === 14) delta = 269 + ((buf[i++] ?? NaN) << 8 | (buf[i++] ?? NaN));
+    else if (delta === 15) throw new FrameInvalidError('option delta 15 outside a payload marker');
+    if (olen === 13) olen = 13 + (buf[i++] ?? NaN);
+    else if (olen === 14) olen = 269 + ((buf[i++] ?? NaN) << 8 | (buf[i++] ?? NaN));
+    else if (olen === 15) throw new FrameInvalidError('option length 15 is reserved');
+    if (Number.isNaN(delta) || Number.isNaN(olen) || i + olen > len) throw new FrameInvalidError('option runs past the end of the message');
+    number += delta;
+    const end = i + olen;
+    switch (number) {
+      case URI_PATH:
+        m.uriPath.push(buf.toString('utf8', i, end));
         break;
-      case 'Uri-Query':
-        m.uriQuery.push(o.value.toString('utf8'));
+      case URI_QUERY:
+        m.uriQuery.push(buf.toString('utf8', i, end));
         break;
-      case 'Content-Format':
-        m.contentFormat = readUint(o.value);
+      case CONTENT_FORMAT:
+        m.contentFormat = readUint(buf, i, end);
         break;
-      case 'Accept':
-        m.accept = readUint(o.value);
+      case ACCEPT:
+        m.accept = readUint(buf, i, end);
         break;
-      case 'Observe':
-        m.observe = readUint(o.value);
+      case OBSERVE:
+        m.observe = readUint(buf, i, end);
         break;
-      case 'Block1':
-        m.block1 = decodeBlock(o.value);
+      case BLOCK1:
+        m.block1 = blockAt(buf, i, end);
         break;
-      case 'Block2':
-        m.block2 = decodeBlock(o.value);
+      case BLOCK2:
+        m.block2 = blockAt(buf, i, end);
         break;
-      case 'Size1':
-        m.size1 = readUint(o.value);
+      case SIZE1:
+        m.size1 = readUint(buf, i, end);
         break;
-      case 'Location-Path':
-        (m.locationPath ??= []).push(o.value.toString('utf8'));
+      case LOCATION_PATH:
+        (m.locationPath ??= []).push(buf.toString('utf8', i, end));
         break;
       default:
         // RFC 7252 §5.4.1: a critical (odd-numbered) option we do not process is an error (4.02).
-        if (UNSUPPORTED_CRITICAL.has(String(o.name)) || (typeof o.name === 'number' && o.name % 2 === 1)) {
-          throw new FrameInvalidError(`unsupported critical option ${o.name}`, { option: o.name });
+        if (number % 2 === 1 && !PROCESSED_CRITICAL.has(number)) {
+          throw new FrameInvalidError(`unsupported critical option ${number}`, { option: number });
         }
     }
+    i = end;
   }
   return m;
 }
 
-/** Encodes a message (RFC 7252 §3); payload marker only with a payload. */
+/** One buffer reused by every encode (synchronous, single thread): the result is a copy of its front. */
+const scratch = Buffer.allocUnsafe(MAX_DATAGRAM + 16);
+
+/** Writes one option header (RFC 7252 §3.1) and returns where the value goes. */
+function optionHeader(at: number, delta: number, length: number): number {
+  const dn = delta < 13 ? delta : delta < 269 ? 13 : 14;
+  const ln = length < 13 ? length : length < 269 ? 13 : 14;
+  scratch[at++] = (dn << 4) | ln;
+  if (dn === 13) scratch[at++] = delta - 13;
+  else if (dn === 14) at = scratch.writeUInt16BE(delta - 269, at);
+  if (ln === 13) scratch[at++] = length - 13;
+  else if (ln === 14) at = scratch.writeUInt16BE(length - 269, at);
+  return at;
+}
+
+class OptionWriter {
+  at = 0;
+  last = 0;
+
+  uint(number: number, value: number): void {
+    this.room(9);
+    this.at = writeUint(scratch, optionHeader(this.at, number - this.last, uintLength(value)), value);
+    this.last = number;
+  }
+
+  text(number: number, value: string): void {
+    const length = Buffer.byteLength(value);
+    this.room(5 + length);
+    const at = optionHeader(this.at, number - this.last, length);
+    this.at = at + scratch.write(value, at, 'utf8');
+    this.last = number;
+  }
+
+  private room(bytes: number): void {
+    if (this.at + bytes > MAX_DATAGRAM) throw new FrameInvalidError(`message larger than ${MAX_DATAGRAM} bytes`);
+  }
+
+  texts(number: number, values: readonly string[] | undefined): void {
+    if (values) for (const v of values) this.text(number, v);
+  }
+}
+
+/** Encodes a message (RFC 7252 §3); options in ascending number, payload marker only with a payload. */
 export function encodeMessage(m: OutMessage): Buffer {
-  const options: Array<Option | NamedOption> = [];
-  const add = (name: NamedOption['name'], value: Buffer) => options.push({ name, value });
-  for (const s of m.locationPath ?? []) add('Location-Path', Buffer.from(s));
-  for (const s of m.uriPath ?? []) add('Uri-Path', Buffer.from(s));
-  for (const s of m.uriQuery ?? []) add('Uri-Query', Buffer.from(s));
-  if (m.observe !== undefined) add('Observe', uintBytes(m.observe));
-  if (m.contentFormat !== undefined) add('Content-Format', uintBytes(m.contentFormat));
-  if (m.maxAge !== undefined) add('Max-Age', uintBytes(m.maxAge));
-  if (m.accept !== undefined) add('Accept', uintBytes(m.accept));
-  if (m.block1) add('Block1', encodeBlock(m.block1));
-  if (m.block2) add('Block2', encodeBlock(m.block2));
-  if (m.size1 !== undefined) add('Size1', uintBytes(m.size1));
-  if (m.size2 !== undefined) add('Size2', uintBytes(m.size2));
-  return generate(
-    {
-      code: m.code,
-      messageId: m.mid,
-      token: m.token ?? Buffer.alloc(0),
-      confirmable: m.type === 'CON',
-      ack: m.type === 'ACK',
-      reset: m.type === 'RST',
-      options,
-      payload: m.payload ?? Buffer.alloc(0),
-    },
-    65507,
-  );
+  const token = m.token ?? NO_BYTES;
+  if (token.length > 8) throw new FrameInvalidError('a token is at most 8 bytes (RFC 7252 §3)');
+  const code = CODE_BYTE.get(m.code);
+  if (code === undefined) throw new FrameInvalidError(`not a CoAP code: ${m.code}`);
+  scratch[0] = 0x40 | (TYPE_BITS[m.type] << 4) | token.length;
+  scratch[1] = code;
+  scratch.writeUInt16BE(m.mid, 2);
+  token.copy(scratch, 4);
+  const w = new OptionWriter();
+  w.at = 4 + token.length;
+  if (m.observe !== undefined) w.uint(OBSERVE, m.observe);
+  w.texts(LOCATION_PATH, m.locationPath);
+  w.texts(URI_PATH, m.uriPath);
+  if (m.contentFormat !== undefined) w.uint(CONTENT_FORMAT, m.contentFormat);
+  if (m.maxAge !== undefined) w.uint(MAX_AGE, m.maxAge);
+  w.texts(URI_QUERY, m.uriQuery);
+  if (m.accept !== undefined) w.uint(ACCEPT, m.accept);
+  if (m.block2) w.uint(BLOCK2, blockValue(m.block2));
+  if (m.block1) w.uint(BLOCK1, blockValue(m.block1));
+  if (m.size2 !== undefined) w.uint(SIZE2, m.size2);
+  if (m.size1 !== undefined) w.uint(SIZE1, m.size1);
+  const payload = m.payload ?? NO_BYTES;
+  let end = w.at;
+  if (payload.length > 0 && code !== 0) {
+    if (end + 1 + payload.length > MAX_DATAGRAM) throw new FrameInvalidError(`message larger than ${MAX_DATAGRAM} bytes`);
+    scratch[end++] = 0xff;
+    end += payload.copy(scratch, end);
+  }
+  if (end > MAX_DATAGRAM) throw new FrameInvalidError(`message larger than ${MAX_DATAGRAM} bytes`);
+  return Buffer.from(scratch.subarray(0, end));
 }
 
 /** True for request codes 0.01-0.31 (RFC 7252 §12.1). */
