@@ -8,7 +8,19 @@ export interface ActionHandle {
   state: string;
 }
 
+/** What the directory says of a thing now. */
+export interface ThingSummary {
+  title: string;
+  properties: string[];
+  actions: string[];
+}
+
 export interface ActionClient {
   invoke(thingId: string, action: string, input: unknown): Promise<ActionHandle>;
   status(id: string): Promise<ActionHandle>;
+  /**
+   * The thing as the directory describes it now (null: no such thing). Devices that are known
+   * only once the gateway identified them (Zigbee interviews) wait for it before reporting.
+   */
+  describe?(thingId: string): Promise<ThingSummary | null>;
 }

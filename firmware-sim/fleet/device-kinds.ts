@@ -8,6 +8,7 @@ import { bleGattSensor } from './kinds/ble-gatt-sensor.js';
 import { coapActuator } from './kinds/coap-actuator.js';
 import { coapSleepySensor } from './kinds/coap-sleepy-sensor.js';
 import { serialHub, serialMcu } from './kinds/serial-device.js';
+import { zigbeeDoorSensor, zigbeePlug, zigbeeThSensor } from './kinds/zigbee-device.js';
 
 export const DEVICE_KINDS: Readonly<Record<string, DeviceKind>> = {
   'coap-sleepy-sensor': coapSleepySensor,
@@ -16,4 +17,7 @@ export const DEVICE_KINDS: Readonly<Record<string, DeviceKind>> = {
   'serial-hub': serialHub,
   'ble-bthome-sensor': bleBthomeSensor,
   'ble-gatt-sensor': bleGattSensor,
+  'zigbee-th-sensor': zigbeeThSensor,
+  'zigbee-plug': zigbeePlug,
+  'zigbee-door-sensor': zigbeeDoorSensor,
 };

@@ -140,6 +140,12 @@ export interface BleNeeds {
 export interface ZigbeeNeeds {
   /** `tcp://host:port` of the emulated ZNP coordinator. */
   port: string;
+  /**
+   * The awake window the binding may open on a sleepy device's uplink (`awakeWindowMs`): within
+   * the shortest poll window of the fleet's sleepy devices, so that nothing is handed out to one
+   * that already sleeps again.
+   */
+  awakeWindowMs?: number;
 }
 
 /** One row of the device-kind table. */

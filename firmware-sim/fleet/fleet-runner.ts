@@ -290,7 +290,11 @@ function mergeNeeds(into: GatewayNeeds, n: GatewayNeeds): void {
     into.ble.gattDevices.push(...n.ble.gattDevices);
     into.ble.bthomeSensors += n.ble.bthomeSensors;
   }
-  if (n.zigbee) into.zigbee ??= n.zigbee;
+  if (n.zigbee) {
+    into.zigbee ??= { port: n.zigbee.port };
+    const w = [into.zigbee.awakeWindowMs, n.zigbee.awakeWindowMs].filter((x): x is number => x !== undefined);
+    if (w.length > 0) into.zigbee.awakeWindowMs = Math.min(...w);
+  }
 }
 
 const FINAL = new Set(['completed', 'failed', 'expired', 'superseded', 'cancelled']);

@@ -23,5 +23,5 @@ export function bleBindingSection(ble: BleNeeds): Record<string, unknown> {
 
 /** `bindings.zigbee` for the fleet's emulated coordinator. */
 export function zigbeeBindingSection(z: ZigbeeNeeds): Record<string, unknown> {
-  return { enabled: true, port: z.port };
+  return { enabled: true, port: z.port, ...(z.awakeWindowMs !== undefined ? { awakeWindowMs: z.awakeWindowMs } : {}) };
 }

@@ -4,7 +4,7 @@
  * resource the hub answers with. Uses fetch only: the fleet stays an independent peer.
  */
 import { BadRequestError, RoostError, UnauthenticatedError } from '../../protocols/errors.js';
-import type { ActionClient, ActionHandle } from './action-client.js';
+import type { ActionClient, ActionHandle, ThingSummary } from './action-client.js';
 
 export interface HubClientOptions {
   /** Base URL of the hub's HTTP API, e.g. http://127.0.0.1:8080. */
@@ -16,7 +16,7 @@ export interface HubClientOptions {
 }
 
 type Form = { href: string; op?: string | string[]; contentType?: string; 'htv:methodName'?: string };
-type ConsumerTd = { actions?: Record<string, { forms?: Form[] }>; properties?: Record<string, { forms?: Form[] }> };
+type ConsumerTd = { title?: string; actions?: Record<string, { forms?: Form[] }>; properties?: Record<string, { forms?: Form[] }> };
 
 function hasOp(f: Form, op: string): boolean {
   return f.op === undefined || f.op === op || (Array.isArray(f.op) && f.op.includes(op));
@@ -81,6 +81,16 @@ export class HubClient implements ActionClient {
     const td = (await res.json()) as ConsumerTd;
     this.tds.set(thingId, td);
     return td;
+  }
+
+  /** The thing's consumer TD now (not cached: a provisional thing changes when identified). */
+  async describe(thingId: string): Promise<ThingSummary | null> {
+    const res = await this.call('GET', this.url(`/things/${encodeURIComponent(thingId)}`));
+    if (res.status === 404) return null;
+    if (!res.ok) return this.fail(res, `GET thing ${thingId}`);
+    const td = (await res.json()) as ConsumerTd;
+    this.tds.set(thingId, td);
+    return { title: td.title ?? '', properties: Object.keys(td.properties ?? {}), actions: Object.keys(td.actions ?? {}) };
   }
 
   async invoke(thingId: string, action: string, input: unknown): Promise<ActionHandle> {

@@ -30,6 +30,9 @@ export interface SimDeviceOptions {
 export interface SimDeviceCounters {
   zclIn: number;
   zclOut: number;
+  /** ZCL bytes received and sent (frames, without network headers). */
+  bytesIn: number;
+  bytesOut: number;
   /** Cluster commands received, by `cluster:command` (hex). */
   commands: Record<string, number>;
 }
@@ -42,7 +45,7 @@ export class SimDevice {
   joined = false;
   /** A powered-off device hears nothing and sends nothing (its parent gets no MAC ack). */
   powered = true;
-  readonly counters: SimDeviceCounters = { zclIn: 0, zclOut: 0, commands: {} };
+  readonly counters: SimDeviceCounters = { zclIn: 0, zclOut: 0, bytesIn: 0, bytesOut: 0, commands: {} };
   readonly reporting: ReportingConfig[] = [];
   readonly bindings: Array<{ endpoint: number; cluster: number }> = [];
   /** Uplink sink, set by the emulator on join. */
@@ -136,6 +139,7 @@ export class SimDevice {
   /** Handles one ZCL frame addressed to one of its endpoints; replies go out through onUplink. */
   receiveZcl(endpoint: number, cluster: number, data: Uint8Array, srcEndpoint: number): void {
     this.counters.zclIn++;
+    this.counters.bytesIn += data.length;
     const f = decodeZclFrame(data);
     const reply = (clusterSpecific: boolean, commandId: number, payload: Buffer) => {
       const header: ZclHeader = { clusterSpecific, serverToClient: !f.header.serverToClient, disableDefaultResponse: true, tsn: f.header.tsn, commandId };
@@ -207,6 +211,7 @@ export class SimDevice {
   private send(endpoint: number, cluster: number, data: Buffer, dstEndpoint = 1): void {
     if (!this.powered) return;
     this.counters.zclOut++;
+    this.counters.bytesOut += data.length;
     this.stayAwake(this.awakeWindowMs);
     this.onUplink?.({ srcEndpoint: endpoint, dstEndpoint, cluster, data });
   }

@@ -20,6 +20,15 @@ export function hubActions(gw: TestGateway): ActionClient {
   return {
     invoke: (thingId, action, input) => Promise.resolve(gw.hub.invokeAction(thingId, action, input)),
     status: (id) => Promise.resolve(gw.hub.getAction(id)),
+    describe: (thingId) => {
+      let td: { title: string; properties?: object; actions?: object };
+      try {
+        td = gw.hub.getThing(thingId).nativeTd as typeof td;
+      } catch {
+        return Promise.resolve(null);
+      }
+      return Promise.resolve({ title: td.title, properties: Object.keys(td.properties ?? {}), actions: Object.keys(td.actions ?? {}) });
+    },
   };
 }
 

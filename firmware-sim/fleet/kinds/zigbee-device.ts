@@ -1,0 +1,199 @@
+/**
+ * Fleet adapters for firmware-sim/zigbee's profile devices, all through one emulated coordinator
+ * (zigbee-net.ts): at power-on a device joins (the fleet opened joining through the hub) and
+ * waits until the gateway has interviewed and identified it and configure() is over, as a real
+ * device stays awake while pairing (until its reporting is configured and the air is quiet). At each wake it reports its readings as ZCL attribute
+ * reports (a sleepy one then listens for `listenMs` for what the hub queued for it, and sleeps).
+ * Readings are written in the cluster's resolution, so the converted value is the reading.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DeviceNotFoundError, DeviceTimeoutError } from '../../../protocols/errors.js';
+import type { SimDevice as ZigbeeDevice } from '../../zigbee/sim-device.js';
+import type { DeviceContext, DeviceKind, FleetDevice, GatewayNeeds, WakeResult } from '../device-model.js';
+import { ieeeOf, zigbeeNet, type ZigbeeNet } from './zigbee-net.js';
+
+/** Where a reading goes: an attribute, in units of `factor` (ZCL 07-5123 §4.4.2.2.1, §4.7.2.1.1). */
+interface AttributeTarget {
+  endpoint: number;
+  cluster: number;
+  attribute: number;
+  factor: number;
+}
+
+interface ZigbeeKindSpec {
+  profile: string;
+  readings: Readonly<Record<string, AttributeTarget>>;
+  /** Cluster commands the fleet counts as received actions: action name -> `cluster:command` (hex). */
+  actions: Readonly<Record<string, string>>;
+  /**
+   * Attribute reports the model's configure() sets up (converters 26.112.0, counted on the
+   * emulator): pairing ends once the device has that many, so that its first report is converted
+   * with what configure() read (a plug's power divisor).
+   */
+  reportingConfigured: number;
+}
+
+const IDENTIFY = { identify: '3:0' };
+
+const SPECS: Readonly<Record<string, ZigbeeKindSpec>> = {
+  'zigbee-th-sensor': {
+    profile: 'temperature-humidity-sensor',
+    readings: {
+      temperature: { endpoint: 1, cluster: 0x0402, attribute: 0x0000, factor: 0.01 },
+      humidity: { endpoint: 1, cluster: 0x0405, attribute: 0x0000, factor: 0.01 },
+    },
+    actions: {},
+    reportingConfigured: 4,
+  },
+  'zigbee-plug': {
+    profile: 'smart-plug',
+    // activePower in W (the profile's multiplier and divisor are 1).
+    readings: { power: { endpoint: 1, cluster: 0x0b04, attribute: 0x050b, factor: 1 } },
+    actions: {},
+    reportingConfigured: 5,
+  },
+  'zigbee-door-sensor': { profile: 'door-sensor', readings: {}, actions: IDENTIFY, reportingConfigured: 3 },
+};
+
+interface ZigbeeOptions {
+  /**
+   * Quiet time after the last frame heard before a sleepy device sleeps again (its poll window).
+   * A command that misses it waits in herdsman for the device's next message, so keep it above
+   * the gateway's turnaround (herdsman's send, the adapter's retries): 1 s by default.
+   */
+  listenMs: number;
+  /** Quiet time that ends pairing (the gateway's configure() is over). */
+  pairingQuietMs: number;
+  joinTimeoutMs: number;
+}
+
+function options(o: Record<string, unknown>): ZigbeeOptions {
+  const num = (k: string, d: number): number => (typeof o[k] === 'number' ? (o[k] as number) : d);
+  return { listenMs: num('listenMs', 1000), pairingQuietMs: num('pairingQuietMs', 300), joinTimeoutMs: num('joinTimeoutMs', 60_000) };
+}
+
+class ZigbeeFleetDevice implements FleetDevice {
+  readonly deviceId: string;
+  readonly thingId: string;
+  readonly sleepy: boolean;
+  private readonly ieee: string;
+  private readonly net: ZigbeeNet;
+  private dev: ZigbeeDevice | null = null;
+  private readonly seen: Record<string, number> = {};
+
+  constructor(private readonly ctx: DeviceContext, private readonly spec: ZigbeeKindSpec, sleepy: boolean, private readonly opts: ZigbeeOptions) {
+    this.deviceId = ctx.deviceId;
+    this.ieee = ieeeOf(ctx.index);
+    this.thingId = `urn:roost:zigbee:${this.ieee.slice(2)}`;
+    this.sleepy = sleepy;
+    this.net = zigbeeNet(ctx);
+  }
+
+  async prepare(): Promise<GatewayNeeds> {
+    const sim = await this.net.coordinator();
+    // Half its poll window: the binding's window opens a little after the device's uplink left.
+    return { serialPorts: [], zigbee: { port: sim.url, ...(this.sleepy ? { awakeWindowMs: Math.max(1, Math.floor(this.opts.listenMs / 2)) } : {}) } };
+  }
+
+  async start(): Promise<void> {
+    const sim = await this.net.coordinator();
+    await this.net.openJoining(this.ctx.hub());
+    const dev = sim.addDevice(this.spec.profile, this.ieee);
+    this.dev = dev;
+    sim.join(dev);
+    await this.untilIdentified();
+    for (const end = Date.now() + this.opts.joinTimeoutMs; dev.reporting.length < this.spec.reportingConfigured; await sleep(20)) {
+      if (Date.now() > end) throw new DeviceTimeoutError(`${this.deviceId}: the gateway configured ${dev.reporting.length} of ${this.spec.reportingConfigured} attribute reports within ${this.opts.joinTimeoutMs} ms`);
+    }
+    await this.quiet(this.opts.pairingQuietMs, this.opts.joinTimeoutMs);
+    if (this.sleepy) dev.sleep();
+  }
+
+  /** Until the directory describes the device with every reading and action of its kind. */
+  private async untilIdentified(): Promise<void> {
+    const hub = this.ctx.hub();
+    if (!hub.describe) return;
+    const want = Object.keys(this.spec.readings);
+    const actions = Object.keys(this.spec.actions);
+    for (const end = Date.now() + this.opts.joinTimeoutMs; ; await sleep(50)) {
+      const t = await hub.describe(this.thingId);
+      if (t && want.every((p) => t.properties.includes(p)) && actions.every((a) => t.actions.includes(a)) && !/\(interview/.test(t.title)) return;
+      if (Date.now() > end) throw new DeviceTimeoutError(`${this.deviceId}: the gateway did not identify ${this.spec.profile} ${this.ieee} within ${this.opts.joinTimeoutMs} ms (last seen: ${JSON.stringify(t)})`);
+    }
+  }
+
+  /** Waits until nothing was heard for quietMs: no ZCL frame, no ZDO bind (configure binds clusters), no reporting set up. */
+  private async quiet(quietMs: number, boundMs: number): Promise<void> {
+    const dev = this.dev;
+    if (!dev) return;
+    const activity = (): number => dev.counters.zclIn + dev.bindings.length + dev.reporting.length;
+    const end = Date.now() + boundMs;
+    for (let heard = -1; heard !== activity() && Date.now() < end;) {
+      heard = activity();
+      await sleep(quietMs);
+    }
+  }
+
+  async wake(readings: Record<string, number>): Promise<WakeResult> {
+    const dev = this.dev;
+    if (!dev) throw new DeviceNotFoundError(`${this.deviceId} has not joined`);
+    const sent: Record<string, number> = {};
+    for (const [name, value] of Object.entries(readings)) {
+      const t = this.spec.readings[name];
+      if (!t) continue;
+      const raw = Math.round(value / t.factor);
+      sent[name] = Number((raw * t.factor).toFixed(Math.max(0, Math.ceil(-Math.log10(t.factor)))));
+      dev.set(t.endpoint, t.cluster, t.attribute, raw);
+    }
+    if (Object.keys(sent).length === 0) dev.wake();
+    if (this.sleepy) {
+      await this.quiet(this.opts.listenMs, 10_000);
+      dev.sleep();
+    }
+    this.sync();
+    return { acknowledged: dev.joined && dev.powered, sent };
+  }
+
+  /** Counts the cluster commands that stand for actions (the commands carry no queue item id). */
+  sync(): void {
+    const dev = this.dev;
+    if (!dev) return;
+    for (const [name, id] of Object.entries(this.spec.actions)) {
+      const n = dev.counters.commands[id] ?? 0;
+      for (let k = this.seen[name] ?? 0; k < n; k++) this.ctx.onCommand({ name, input: null });
+      this.seen[name] = n;
+    }
+  }
+
+  async reboot(): Promise<void> {
+    // Back from a power cut, a joined device announces itself again (Zigbee §2.4.3.1.11).
+    const dev = this.dev;
+    if (dev) (await this.net.coordinator()).emulator.announce(dev);
+  }
+
+  stop(): Promise<void> {
+    this.sync();
+    return Promise.resolve();
+  }
+
+  traffic(): { datagramsUp: number; bytesUp: number; datagramsDown: number; bytesDown: number } {
+    const c = this.dev?.counters;
+    return { datagramsUp: c?.zclOut ?? 0, bytesUp: c?.bytesOut ?? 0, datagramsDown: c?.zclIn ?? 0, bytesDown: c?.bytesIn ?? 0 };
+  }
+}
+
+function kind(name: string, power: 'battery' | 'mains', sleepy: boolean): DeviceKind {
+  const spec = SPECS[name]!;
+  return {
+    binding: 'zigbee',
+    sleepy,
+    power,
+    readings: Object.keys(spec.readings),
+    actions: Object.keys(spec.actions),
+    create: (ctx) => new ZigbeeFleetDevice(ctx, spec, sleepy, options(ctx.options)),
+  };
+}
+
+export const zigbeeThSensor = kind('zigbee-th-sensor', 'battery', true);
+export const zigbeePlug = kind('zigbee-plug', 'mains', false);
+export const zigbeeDoorSensor = kind('zigbee-door-sensor', 'battery', true);
