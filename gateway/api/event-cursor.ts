@@ -8,6 +8,7 @@ import { BadRequestError } from '../../protocols/errors.js';
 
 export interface EventCursor {
   ts: number;
+  /** -1: before the first message at `ts` (only inside the gateway, never on the wire). */
   k: number;
 }
 

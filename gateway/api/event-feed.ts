@@ -38,6 +38,18 @@ const PAGE_ROWS = 500;
 /** Pages read at most (a thing whose property rows crowd out its events ends the replay early). */
 const MAX_PAGES = 20;
 
+/**
+ * The position just after the newest history row of the stream, so that a feed opened later with
+ * it misses nothing published in between; `{ ts: 0, k: -1 }` (everything) when there is none.
+ */
+export function latestCursor(hub: HubApi, spec: FeedSpec): EventCursor {
+  const q = { thingId: spec.thingId, order: 'desc' as const, limit: PAGE_ROWS };
+  const newest = hub.history(spec.name === undefined ? q : { ...q, name: spec.name }).find((r) => r.kind === spec.kind);
+  if (!newest) return { ts: 0, k: -1 };
+  const same = hub.history({ ...q, ...(spec.name === undefined ? {} : { name: spec.name }), from: newest.ts, to: newest.ts + 1 });
+  return { ts: newest.ts, k: same.filter((r) => r.kind === spec.kind).length - 1 };
+}
+
 export class EventFeed {
   private readonly sub: Subscription;
   private readonly spec: FeedSpec;

@@ -58,9 +58,13 @@ function actionForms(e: HubEndpoints, path: string, topic: string): Form[] {
 
 function eventForms(e: HubEndpoints, path: string, topic: string): Form[] {
   const href = `${e.httpBase}${path}`;
+  // Longpoll first: consumers that take the first matching form (node-wot) get the one that
+  // carries the bearer token; node-wot's SSE client sends no credentials (FACTS.md). No
+  // `htv:methodName` on it (GET is the binding's default for subscribeevent): node-wot would
+  // use it for its HEAD handshake too, which then waits for an event and times out.
   const forms: Form[] = [
+    { href: `${href}/longpoll`, op: ['subscribeevent', 'unsubscribeevent'], subprotocol: 'longpoll', contentType: 'application/json' },
     { href, op: ['subscribeevent', 'unsubscribeevent'], 'htv:methodName': 'GET', subprotocol: 'sse', contentType: 'text/event-stream' },
-    { href: `${href}/longpoll`, op: ['subscribeevent', 'unsubscribeevent'], 'htv:methodName': 'GET', subprotocol: 'longpoll', contentType: 'application/json' },
   ];
   if (e.mqttBase) forms.push({ href: `${e.mqttBase}/${topic}`, op: ['subscribeevent', 'unsubscribeevent'], 'mqv:controlPacket': 'subscribe', contentType: 'application/json' });
   return forms;

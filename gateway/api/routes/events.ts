@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AffordanceNotFoundError, MethodNotAllowedError } from '../../../protocols/errors.js';
 import type { RouteDeps } from '../route-deps.js';
 import { CURSOR_PATTERN, formatCursor, parseCursor, type EventCursor } from '../event-cursor.js';
-import { EventFeed, type FeedItem, type FeedSpec } from '../event-feed.js';
+import { EventFeed, latestCursor, type FeedItem, type FeedSpec } from '../event-feed.js';
 import { LongpollCursors } from '../longpoll-cursors.js';
 import { SseStream } from '../sse.js';
 import { StreamRegistry } from '../stream-registry.js';
@@ -51,6 +51,8 @@ export async function eventRoutes(app: FastifyInstance, opts: RouteDeps): Promis
     feedSpec(req, kind);
     return reply.type(type).send();
   };
+
+  const longpollKey = (req: FastifyRequest) => LongpollCursors.key(req.headers.authorization ?? '', req.url.split('?')[0] ?? '');
 
   /** One SSE stream; `named` puts the affordance name in `event:` (the all-events stream). */
   const openSse = (req: FastifyRequest, reply: FastifyReply, kind: FeedSpec['kind'], named: boolean): void => {
@@ -96,10 +98,17 @@ export async function eventRoutes(app: FastifyInstance, opts: RouteDeps): Promis
   // Longpoll (the subprotocol node-wot uses by default): HEAD answers 2xx at once; each GET
   // answers the next event's data as JSON, or 204 when none came within longpollTimeoutMs.
   const longpollPath = '/things/:id/events/:name/longpoll';
-  app.head(longpollPath, { schema: { params: idName } }, headOnly('event', 'application/json'));
+  // node-wot sends HEAD, then its first GET once HEAD has answered: the position at HEAD is kept
+  // for that GET, so the events in between are not lost.
+  app.head(longpollPath, { schema: { params: idName } }, async (req, reply) => {
+    const spec = feedSpec(req, 'event');
+    const key = longpollKey(req);
+    if (!cursors.get(key)) cursors.set(key, latestCursor(hub, spec));
+    return reply.type('application/json').send();
+  });
   app.get(longpollPath, { exposeHeadRoute: false, schema: { params: idName, querystring: cursorQuery, headers: cursorHeaders } }, (req, reply) => {
     const spec = feedSpec(req, 'event');
-    const key = LongpollCursors.key(req.headers.authorization ?? '', req.url.split('?')[0] ?? '');
+    const key = longpollKey(req);
     const explicit = parseCursor((req.query as { after?: string }).after) ?? parseCursor((req.headers as { 'last-event-id'?: string })['last-event-id']);
     const cursor: EventCursor | undefined = explicit ?? cursors.get(key);
     const slot = streams.acquire('longpoll');
@@ -121,7 +130,7 @@ export async function eventRoutes(app: FastifyInstance, opts: RouteDeps): Promis
         if (item) {
           resolve(reply.header(EVENT_ID_HEADER, item.id).type('application/json').send(JSON.stringify(item.data ?? null)));
         } else {
-          if (cursor) void reply.header(EVENT_ID_HEADER, formatCursor(cursor));
+          if (cursor && cursor.k >= 0) void reply.header(EVENT_ID_HEADER, formatCursor(cursor));
           resolve(reply.code(204).send());
         }
       };

@@ -32,6 +32,8 @@ export async function interactionRoutes(app: FastifyInstance, opts: RouteDeps): 
     const { id, name } = req.params as { id: string; name: string };
     const v = hub.readProperty(id, name);
     if (v) void reply.header('last-modified', new Date(v.ts).toUTCString());
+    // A string answer would go out as text/plain, which consumers (node-wot) do not parse as JSON.
+    void reply.type('application/json');
     return JSON.stringify(v?.value ?? null);
   });
 

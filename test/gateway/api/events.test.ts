@@ -213,10 +213,14 @@ describe('events over HTTP (SSE and longpoll)', () => {
     await waitMetric('roost_http_event_streams', '{kind="sse"}', 0);
   });
 
-  it('longpoll: HEAD answers 200, GET answers the next event, a cursor loses nothing, 204 on timeout', async () => {
+  it('longpoll: HEAD answers 200 and marks the position, GET answers the next event, a cursor loses nothing, 204 on timeout', async () => {
     const poll = `${lamp}/events/button/longpoll`;
     const head = await fetch(poll, { method: 'HEAD', headers: auth });
     assert.equal(head.status, 200);
+    // What happens between HEAD and the first GET (node-wot's handshake) is not lost.
+    dev.ctx?.emitEvent(LAMP, 'button', 'lp-head', (ts += 1000));
+    const afterHead = await fetch(poll, { headers: auth });
+    assert.deepEqual([afterHead.headers.get('roost-event-id'), await afterHead.json()], [`${ts}-0`, 'lp-head']);
 
     const waiting = fetch(poll, { headers: auth });
     await waitMetric('roost_http_event_streams', '{kind="longpoll"}', 1);
