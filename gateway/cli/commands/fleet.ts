@@ -79,8 +79,8 @@ export async function run(argv: string[]): Promise<number> {
   const password = process.env['ROOST_ADMIN_PASSWORD'] ?? '';
   const host = http.host.includes(':') ? `[${http.host}]` : http.host;
   const actions = new HubClient({ baseUrl: `http://${host}:${http.port}`, username: values.user ?? 'admin', password });
-  // Only a scenario that sends actions needs the hub API (and its password).
-  if (scenario.actions.length > 0) {
+  // Only a scenario that sends actions, or opens a Zigbee network (permitJoin), needs the hub API (and its password).
+  if (scenario.actions.length > 0 || scenario.devices.some((g) => DEVICE_KINDS[g.kind]?.binding === 'zigbee')) {
     if (!password) throw new ConfigInvalidError('set ROOST_ADMIN_PASSWORD to the password of --user (default admin): the fleet sends its actions through the hub API');
     await actions.login();
   }
@@ -89,8 +89,11 @@ export async function run(argv: string[]): Promise<number> {
     const result = await runSession({
       scenario,
       connect: (needs) => {
-        // A gateway started apart opens serial ports from its own config: name them.
+        // BLE devices are on a simulated radio in this process: only an in-process gateway (roost demo) hears them.
+        if (needs.ble) return Promise.reject(new ConfigInvalidError('BLE device kinds need the gateway in the same process (roost demo --scenario FILE): their radio is simulated in this process'));
+        // A gateway started apart opens serial ports and the Zigbee coordinator from its own config: name them.
         if (needs.serialPorts.length > 0) process.stderr.write(`serial devices: the gateway's bindings.serial.ports must list\n${needs.serialPorts.map((p) => `  - { path: ${p} }`).join('\n')}\n`);
+        if (needs.zigbee) process.stderr.write(`zigbee devices: the gateway's bindings.zigbee.port must be ${needs.zigbee.port}${needs.zigbee.awakeWindowMs ? ` (and awakeWindowMs at most ${needs.zigbee.awakeWindowMs})` : ''}\n`);
         return Promise.resolve({ gateway: { host: http.host, coapPort }, actions });
       },
       signal: abort.signal,

@@ -42,6 +42,14 @@ describe('demo scenario end to end', () => {
       assert.ok(v.readingsChecked > 1400, `${v.readingsChecked} readings checked`);
       assert.deepEqual(report.actions, { sent: 70, refused: 0, deliveredOnce: 70, deliveredTwiceOrMore: 0, notDelivered: 0, unexpected: 0, states: { completed: 70 } });
       assert.equal(report.devices, 21);
+      // Only acknowledged readings are checked against history: every reading must have been acknowledged.
+      for (const [kind, k] of Object.entries(report.kinds)) {
+        assert.equal(k.errors, 0, `${kind}: wakes that failed`);
+        assert.equal(k.readingsAcknowledged, k.readingsSent, `${kind}: readings the gateway did not acknowledge`);
+      }
+      // A hub's readings go to each of its unit things.
+      const expected = runner.devices.reduce((n, d) => n + d.readingsSent * (d.model.thingIds?.length ?? 1), 0);
+      assert.equal(v.readingsChecked, expected, 'every reading sent is checked in history');
       const f = report.faults;
       assert.ok(f.lost > 0 && f.duplicated > 0 && f.reordered > 0 && f.reboots > 0 && f.depleted > 0, JSON.stringify(f));
       const sensors = report.kinds['coap-sleepy-sensor']?.energy;
