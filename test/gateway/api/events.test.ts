@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { CursorCounter, parseCursor } from '../../../gateway/api/event-cursor.js';
+import { LongpollCursors } from '../../../gateway/api/longpoll-cursors.js';
+import { formatSseMessage } from '../../../gateway/api/sse.js';
 import { TestDeviceBinding } from '../../helpers/fake-device-binding.js';
 import { TEST_ADMIN_PASSWORD, startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 
@@ -245,5 +248,34 @@ describe('events over HTTP (SSE and longpoll)', () => {
     assert.equal(timedOut.status, 204);
     assert.equal(timedOut.headers.get('roost-event-id'), `${t0 + 1}-0`);
     assert.equal(await metric('roost_http_event_streams', '{kind="longpoll"}'), 0);
+  });
+});
+
+describe('event stream pieces', () => {
+  it('formats SSE messages: one data line per line, no field broken by a line break', () => {
+    assert.equal(formatSseMessage({ id: '5-0', data: '"a"' }), 'id: 5-0\ndata: "a"\n\n');
+    assert.equal(formatSseMessage({ event: 'button', data: 'x\ny\r\nz' }), 'event: button\ndata: x\ndata: y\ndata: z\n\n');
+    assert.equal(formatSseMessage({ id: 'bad\nid', event: 'e\rvil', data: '1' }), 'data: 1\n\n');
+  });
+
+  it('numbers messages of the same millisecond and parses cursors strictly', () => {
+    const c = new CursorCounter({ ts: 10, k: 1 });
+    assert.deepEqual([c.next(10), c.next(10), c.next(11), c.next(10)], [{ ts: 10, k: 2 }, { ts: 10, k: 3 }, { ts: 11, k: 0 }, { ts: 10, k: 0 }]);
+    assert.deepEqual(parseCursor('1700000000000-3'), { ts: 1700000000000, k: 3 });
+    assert.equal(parseCursor(undefined), undefined);
+    for (const bad of ['1-', '-1', '1-2-3', 'a-1', '1'.repeat(16) + '-0']) assert.throws(() => parseCursor(bad), { code: 'ROOST_ERR_BAD_REQUEST' });
+  });
+
+  it('keeps longpoll positions for a while and at most maxEntries of them', () => {
+    let now = 0;
+    const m = new LongpollCursors({ ttlMs: 100, maxEntries: 2, now: () => now });
+    const [a, b, c] = ['a', 'b', 'c'].map((who) => LongpollCursors.key(`Bearer ${who}`, '/p'));
+    assert.notEqual(a, LongpollCursors.key('Bearer a', '/q'));
+    m.set(a as string, { ts: 1, k: 0 });
+    m.set(b as string, { ts: 2, k: 0 });
+    m.set(c as string, { ts: 3, k: 0 });
+    assert.deepEqual([m.get(a as string), m.get(b as string)?.ts, m.size], [undefined, 2, 2]);
+    now = 100;
+    assert.equal(m.get(c as string), undefined);
   });
 });
