@@ -15,6 +15,7 @@ function openSse(url: string, headers: Record<string, string>) {
   const messages: SseMessage[] = [];
   const comments: string[] = [];
   const waiters: Array<() => void> = [];
+  let ended = false;
   const wake = () => waiters.splice(0).forEach((w) => w());
   const ready = fetch(url, { headers, signal: abort.signal }).then((res) => {
     if (res.status !== 200 || !res.body) return res;
@@ -43,6 +44,7 @@ function openSse(url: string, headers: Record<string, string>) {
       } catch {
         // aborted
       }
+      ended = true;
       wake();
     })();
     return res;
@@ -69,6 +71,10 @@ function openSse(url: string, headers: Record<string, string>) {
     },
     waitFor: (n: number) => until(() => messages.length >= n, `${n} messages`),
     until,
+    /** The server ended the stream (or the client aborted it). */
+    get ended() {
+      return ended;
+    },
     response: ready,
     close: () => abort.abort(),
   };
@@ -248,6 +254,16 @@ describe('events over HTTP (SSE and longpoll)', () => {
     assert.equal(timedOut.status, 204);
     assert.equal(timedOut.headers.get('roost-event-id'), `${t0 + 1}-0`);
     assert.equal(await metric('roost_http_event_streams', '{kind="longpoll"}'), 0);
+  });
+
+  it('ends open streams when the gateway stops (last: it stops the gateway)', async () => {
+    const sse = openSse(`${lamp}/events/button`, auth);
+    await sse.opened();
+    const poll = fetch(`${lamp}/events/button/longpoll?after=${ts + 1000}-0`, { headers: auth });
+    await waitMetric('roost_http_event_streams', '{kind="longpoll"}', 1);
+    await gw.stop();
+    assert.equal((await poll).status, 204);
+    await sse.until(() => sse.ended, 'the stream to end');
   });
 });
 
