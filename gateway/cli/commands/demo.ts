@@ -14,10 +14,13 @@ import { parse as parseYaml } from 'yaml';
 import type { ActionClient } from '../../../firmware-sim/fleet/action-client.js';
 import { DEVICE_KINDS } from '../../../firmware-sim/fleet/device-kinds.js';
 import type { GatewayNeeds } from '../../../firmware-sim/fleet/device-model.js';
+import { bleBindingSection, zigbeeBindingSection } from '../../../firmware-sim/fleet/gateway-config.js';
 import { runSession, type Connection } from '../../../firmware-sim/fleet/fleet-session.js';
 import { HubClient } from '../../../firmware-sim/fleet/hub-client.js';
 import { loadScenario } from '../../../firmware-sim/fleet/scenario.js';
 import { ConfigInvalidError, InternalError } from '../../../protocols/errors.js';
+import type { BindingModule } from '../../binding.js';
+import { BINDING_MODULES, type BindingLoader } from '../../binding-registry.js';
 import { startGateway, type Gateway } from '../../gateway.js';
 import { mergePatch } from '../../hub/directory.js';
 import { applyOverrides, finish, signalAbort } from './fleet.js';
@@ -40,8 +43,25 @@ export function demoConfig(adminPassword: string, file: Record<string, unknown> 
     coap: { enabled: true, registrationsPerMinutePerAddress: 100000 },
   };
   if (needs.serialPorts.length > 0) bindings['serial'] = { enabled: true, ports: needs.serialPorts.map((path) => ({ path })) };
+  if (needs.ble) bindings['ble'] = bleBindingSection(needs.ble);
+  if (needs.zigbee) bindings['zigbee'] = zigbeeBindingSection(needs.zigbee);
   const base = { auth: { adminPassword }, bindings };
   return mergePatch(base, file) as Record<string, unknown>;
+}
+
+/**
+ * The binding table of the demo: BLE devices of the fleet are on its simulated radio, so the BLE
+ * binding gets the fleet's simulated central instead of noble (the binding cannot tell them apart).
+ */
+export function demoBindingModules(needs: GatewayNeeds): Readonly<Record<string, BindingLoader>> | undefined {
+  const ble = needs.ble;
+  if (!ble) return undefined;
+  const load: BindingLoader = async () => {
+    const [{ BleBinding }, { optionsSchema }] = await Promise.all([import('../../../bindings/ble/ble-binding.js'), import('../../../bindings/ble/ble-options.js')]);
+    const mod: BindingModule<ConstructorParameters<typeof BleBinding>[0]> = { optionsSchema, create: (o) => new BleBinding(o, { centralFactory: () => Promise.resolve(ble.central) }) };
+    return mod as unknown as BindingModule<never>;
+  };
+  return { ...BINDING_MODULES, ble: load };
 }
 
 /** The raw config file (keys the user set, no defaults), so that it can be merged over the demo's. */
@@ -85,7 +105,8 @@ export async function run(argv: string[]): Promise<number> {
   let gw: Gateway | null = null;
   // The gateway starts once the serial devices' pseudo-terminals exist, so it opens them at once.
   const connect = async (needs: GatewayNeeds): Promise<Connection> => {
-    const started = await startGateway({ config: demoConfig(password, file, needs), dataDir: values.data ?? './data' });
+    const modules = demoBindingModules(needs);
+    const started = await startGateway({ config: demoConfig(password, file, needs), dataDir: values.data ?? './data', ...(modules ? { bindingModules: modules } : {}) });
     gw = started;
     const coap = started.binding('coap') as (ReturnType<Gateway['binding']> & { listening?: { address: string; port: number } | null }) | undefined;
     const at = coap?.listening;

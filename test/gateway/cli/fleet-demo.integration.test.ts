@@ -46,15 +46,18 @@ describe('roost demo', () => {
     try {
       const r = demo(dir, ['--duration', '4']);
       assert.equal(await r.exited, 0, r.err());
-      assert.match(r.err(), /Roost demo: the gateway and 21 simulated devices in one process/);
-      assert.match(r.err(), /devices online 21\/21/);
-      assert.match(r.out(), /Fleet 'demo' \(seed 2026\): 21 devices, 4 s simulated/);
+      assert.match(r.err(), /Roost demo: the gateway and 24 simulated devices in one process/);
+      assert.match(r.err(), /devices online 24\/24/);
+      assert.match(r.out(), /Fleet 'demo' \(seed 2026\): 24 devices, 4 s simulated/);
       assert.match(r.out(), /coap-sleepy-sensor +16 /);
       const db = new Database(join(dir, 'data', 'roost.db'), { readonly: true });
-      const things = db.prepare("SELECT id, binding FROM things WHERE binding IN ('coap', 'serial')").all() as Array<{ id: string; binding: string }>;
+      const things = db.prepare("SELECT id, binding FROM things WHERE binding IN ('coap', 'serial', 'ble')").all() as Array<{ id: string; binding: string }>;
       db.close();
       assert.equal(things.filter((t) => t.binding === 'coap').length, 18);
       assert.equal(things.filter((t) => t.binding === 'serial').length, 5, 'two MCUs and a hub of three units');
+      // The GATT sensor is connected at power-on; a BTHome sensor appears at its first advertising event (one falls in these 4 s).
+      assert.ok(things.some((t) => t.id === 'urn:roost:ble:d40000000017'), 'the GATT sensor ble-env-0');
+      assert.ok(things.some((t) => t.id.startsWith('urn:roost:ble:a4c138')), 'a BTHome sensor');
       for (const id of ['urn:roost:coap:room-0', 'urn:roost:coap:lamp-1', 'urn:roost:serial:mcu-1', 'urn:roost:serial:hub-0-u2']) assert.ok(things.some((t) => t.id === id), id);
     } finally {
       rmSync(dir, { recursive: true, force: true });

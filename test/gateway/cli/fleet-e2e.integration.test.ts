@@ -12,7 +12,7 @@ import { DEVICE_KINDS } from '../../../firmware-sim/fleet/device-kinds.js';
 import { runSession } from '../../../firmware-sim/fleet/fleet-session.js';
 import { loadScenario } from '../../../firmware-sim/fleet/scenario.js';
 import { verifyRun } from '../../../firmware-sim/fleet/verify.js';
-import { DEMO_SCENARIO, demoConfig } from '../../../gateway/cli/commands/demo.js';
+import { DEMO_SCENARIO, demoBindingModules, demoConfig } from '../../../gateway/cli/commands/demo.js';
 import { startTestGateway, TEST_ADMIN_PASSWORD, type TestGateway } from '../../helpers/gateway.js';
 
 describe('demo scenario end to end', () => {
@@ -25,7 +25,8 @@ describe('demo scenario end to end', () => {
         recordReadings: true,
         connect: async (needs) => {
           const config = demoConfig(TEST_ADMIN_PASSWORD, { bindings: { coap: { host: '127.0.0.1', port: 0 } } }, needs);
-          gw = await startTestGateway(config);
+          const modules = demoBindingModules(needs);
+          gw = await startTestGateway(config, modules ? { bindingModules: modules } : {});
           const g = gw;
           const at = (g.binding('coap') as unknown as { listening: { address: string; port: number } }).listening;
           return {
@@ -41,7 +42,7 @@ describe('demo scenario end to end', () => {
       assert.equal(v.actionsChecked, 70);
       assert.ok(v.readingsChecked > 1400, `${v.readingsChecked} readings checked`);
       assert.deepEqual(report.actions, { sent: 70, refused: 0, deliveredOnce: 70, deliveredTwiceOrMore: 0, notDelivered: 0, unexpected: 0, states: { completed: 70 } });
-      assert.equal(report.devices, 21);
+      assert.equal(report.devices, 24);
       // Only acknowledged readings are checked against history: every reading must have been acknowledged.
       for (const [kind, k] of Object.entries(report.kinds)) {
         assert.equal(k.errors, 0, `${kind}: wakes that failed`);
