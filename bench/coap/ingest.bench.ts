@@ -10,6 +10,7 @@
  * little. "CPU/msg" is the server process's user + system time per answered request, the figure
  * least disturbed by other load on the machine.
  *
+ * BENCH_COAP_SUBSCRIBER=0 leaves the MQTT subscriber out (to see what it costs; not the benchmark).
  * Profiling: BENCH_COAP_NODE_ARGS is passed to the server processes, e.g.
  * `BENCH_COAP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" BENCH_COAP_ROUNDS=1 make bench`.
  */
@@ -27,6 +28,7 @@ const ROUNDS = Number(process.env['BENCH_COAP_ROUNDS'] ?? 3);
 const WINDOW = 64;
 const WARMUP_MS = 500;
 const NODE_ARGS = (process.env['BENCH_COAP_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+const SUBSCRIBER = process.env['BENCH_COAP_SUBSCRIBER'] !== '0';
 const CASE_SCRIPT = fileURLToPath(new URL('./ingest-case.ts', import.meta.url));
 const PACK = encodeSenmlCbor([{ bn: 'bench1/', n: 'temp', u: 'Cel', v: 21.5 }, { n: 'hum', v: 40 }]);
 const REGISTER = encodeMessage({ type: 'CON', code: '0.02', mid: 1, uriPath: ['rd'], uriQuery: ['ep=bench1', 'b=U'], contentFormat: 40, payload: Buffer.from('</temp>;rt="roost.p";u="Cel",</hum>;rt="roost.p"') });
@@ -53,27 +55,27 @@ export async function runCase(name: CaseName, type: 'NON' | 'CON'): Promise<Resu
     const [ready] = (await once(child, 'message')) as [CaseReady];
     let received = 0;
     let closeSubscriber = async (): Promise<void> => undefined;
-    if (ready.mqttUrl) {
+    if (ready.mqttUrl && SUBSCRIBER) {
       const { connectAsync } = await import('mqtt');
       const client = await connectAsync(ready.mqttUrl, { username: 'admin', password: TEST_ADMIN_PASSWORD });
       await client.subscribeAsync('things/#');
       client.on('message', () => void received++);
       closeSubscriber = () => client.endAsync();
-      await drive(ready.port, () => REGISTER, { durationMs: 100, window: 1 });
     }
+    if (name === 'roost') await drive(ready.port, () => REGISTER, { durationMs: 100, window: 1 });
     const ep = name === 'roost' ? 'bench1' : 'x';
     await drive(ready.port, request(type, ep), { durationMs: WARMUP_MS, window: WINDOW });
     child.send('start');
     const load = await drive(ready.port, request(type, ep), { durationMs: DURATION_MS, window: WINDOW });
     // The subscriber gets what was published before the server's CPU is read: that work counts.
-    for (let last = -1; ready.mqttUrl && received !== last; ) {
+    for (let last = -1; ready.mqttUrl && SUBSCRIBER && received !== last; ) {
       last = received;
       await new Promise((r) => setTimeout(r, 200));
     }
     child.send('stop');
     const [report] = (await once(child, 'message')) as [CaseReport];
     await closeSubscriber();
-    return { ...report, perSecond: load.perSecond, cpuUsPerMsg: report.cpuUs / Math.max(1, load.answers), ...(ready.mqttUrl ? { mqttReceived: received } : {}) };
+    return { ...report, perSecond: load.perSecond, cpuUsPerMsg: report.cpuUs / Math.max(1, load.answers), ...(ready.mqttUrl && SUBSCRIBER ? { mqttReceived: received } : {}) };
   } finally {
     if (child.exitCode === null) await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 5000))]);
     if (child.exitCode === null) child.kill();

@@ -1,0 +1,53 @@
+/**
+ * What the CoAP binding's handlers share: options, the hub context, the endpoint, the resource
+ * directory, the value resources, the counters exposed in /metrics, and the slot through which
+ * deliver() hands an item to the uplink being answered.
+ */
+import type { BindingContext, QueuedItem } from '../../gateway/binding.js';
+import { DeviceNotFoundError, RoostError } from '../../protocols/errors.js';
+import type { CoapEndpoint } from './coap-endpoint.js';
+import type { CoapOptions } from './coap-options.js';
+import type { RateLimiter, RegistrationTable } from './resource-directory.js';
+import type { ValueResources } from './value-resources.js';
+
+export const COUNTERS = [
+  'registrations', 'registrationUpdates', 'deregistrations', 'registrationsExpired', 'registrationsRateLimited', 'registrationsRejected',
+  'uplinks', 'readings', 'readingsUnknownName', 'malformedCbor', 'invalidSenml', 'unsupportedFormat', 'unknownEndpoint',
+  'notFound', 'piggybacked', 'downlinkRequests', 'downlinkFailures', 'notificationsIn', 'results',
+] as const;
+export type Counter = (typeof COUNTERS)[number];
+
+export interface CoapState {
+  readonly opts: CoapOptions;
+  readonly regs: RegistrationTable;
+  readonly values: ValueResources;
+  readonly counters: Record<Counter, number>;
+  ctx: BindingContext | null;
+  endpoint: CoapEndpoint | null;
+  limiter: RateLimiter | null;
+  /** Set while an uplink is being answered: deliver() puts the item here instead of sending. */
+  uplink: { thingId: string; item: QueuedItem | null } | null;
+}
+
+export function newCounters(): Record<Counter, number> {
+  return Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<Counter, number>;
+}
+
+/** The hub context; throws BINDING_UNAVAILABLE before start(). */
+export function need(s: CoapState): BindingContext {
+  if (!s.ctx) throw new RoostError('BINDING_UNAVAILABLE', 'coap binding not started');
+  return s.ctx;
+}
+
+/** Counts and throws the 4.04 for an endpoint or registration nobody registered. */
+export function unknownEndpoint(s: CoapState, what: string): never {
+  s.counters.unknownEndpoint++;
+  throw new DeviceNotFoundError(`unknown endpoint or registration ${what}`);
+}
+
+export function countDecodeError(s: CoapState, err: unknown): void {
+  const key = err instanceof RoostError ? err.key : 'INTERNAL';
+  if (key === 'CBOR_MALFORMED') s.counters.malformedCbor++;
+  else if (key === 'SENML_INVALID') s.counters.invalidSenml++;
+  else if (key === 'UNSUPPORTED_MEDIA_TYPE') s.counters.unsupportedFormat++;
+}

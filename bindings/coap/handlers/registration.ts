@@ -1,0 +1,122 @@
+/**
+ * The resource directory's interface (RFC 9176 §5.3): POST /rd registers (or registers again),
+ * POST /rd/<id> updates (= the device is awake), DELETE /rd/<id> leaves; a lifetime that runs out
+ * takes the thing offline.
+ */
+import { BadRequestError, RateLimitedError, UnsupportedMediaTypeError } from '../../../protocols/errors.js';
+import { LINK_FORMAT_CONTENT_FORMAT, parseLinkFormat } from '../../../protocols/link-format/link-format.js';
+import type { CoapResponse, Remote } from '../coap-endpoint.js';
+import type { CoapMessage } from '../coap-message.js';
+import { need, unknownEndpoint, type CoapState } from '../coap-state.js';
+import { cancelObservations } from '../device-requests.js';
+import { affordancesOf, nativeTd } from '../native-td.js';
+import type { Registration } from '../resource-directory.js';
+import { wake } from '../sleepy-delivery.js';
+
+const EP_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/** Query parameters `k=v` (a bare `k` is `k=`). */
+export function query(parts: readonly string[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const p of parts) {
+    const i = p.indexOf('=');
+    m.set(i < 0 ? p : p.slice(0, i), i < 0 ? '' : p.slice(i + 1));
+  }
+  return m;
+}
+
+function reject(s: CoapState, err: unknown): never {
+  s.counters.registrationsRejected++;
+  throw err;
+}
+
+function lifetime(s: CoapState, raw: string | undefined): number | null {
+  const lt = raw === undefined ? s.opts.defaultLifetimeS : Number(raw);
+  return Number.isInteger(lt) && lt >= s.opts.minLifetimeS && lt <= s.opts.maxLifetimeS ? lt : null;
+}
+
+/**
+ * POST /rd?ep=..&lt=..&b=.. with a link-format body. `onRegistered` runs after the registration
+ * is in the table (the binding observes an always-on device's resources there).
+ */
+export function register(s: CoapState, req: CoapMessage, from: Remote, onRegistered: (reg: Registration) => void): CoapResponse {
+  const ctx = need(s);
+  if (!s.limiter!.take(from.address)) {
+    s.counters.registrationsRateLimited++;
+    throw new RateLimitedError(`too many registrations from ${from.address}`);
+  }
+  const q = query(req.uriQuery);
+  const ep = q.get('ep');
+  // RFC 9176 §5.3: "ep" is mandatory; content must be link-format.
+  if (!ep || !EP_RE.test(ep)) return reject(s, new BadRequestError('registration needs ep=<endpoint name> ([A-Za-z0-9._-], up to 63)'));
+  if (req.contentFormat !== undefined && req.contentFormat !== LINK_FORMAT_CONTENT_FORMAT) {
+    return reject(s, new UnsupportedMediaTypeError('registration body must be application/link-format (40)'));
+  }
+  const lt = lifetime(s, q.get('lt'));
+  if (lt === null) return reject(s, new BadRequestError(`lt must be an integer in [${s.opts.minLifetimeS}, ${s.opts.maxLifetimeS}]`));
+  const old = s.regs.ep(ep);
+  if (!old && s.regs.size >= s.opts.maxRegistrations) return reject(s, new RateLimitedError('resource directory is full'));
+  const links = parseLinkFormat(req.payload.toString('utf8'), { maxLinks: s.opts.maxLinksPerRegistration });
+  const affordances = new Map(affordancesOf(links).map((af) => [af.name, af]));
+  // Roost: b=U is an always-on device, b=UQ (the default) a sleepy one (LwM2M queue mode).
+  const sleepy = (q.get('b') ?? 'UQ').includes('Q');
+  let thingId: string;
+  try {
+    thingId = ctx.registerThing({ deviceId: ep, nativeTd: nativeTd(ep, from.address, from.port, [...affordances.values()]), sleepy });
+  } catch (err) {
+    return reject(s, err);
+  }
+  if (old) cancelObservations(s, old);
+  const reg: Registration = {
+    ep, id: old?.id ?? s.regs.newId(), thingId, remote: from, sleepy, lifetimeS: lt,
+    expiresAt: ctx.now() + lt * 1000, affordances, observations: [],
+  };
+  s.regs.put(reg);
+  s.counters.registrations++;
+  onRegistered(reg);
+  // RFC 9176 §5.3: 2.01 Created with the registration resource in Location-Path.
+  return wake(s, reg, from, { code: '2.01', locationPath: ['rd', reg.id] });
+}
+
+/** POST /rd/<id>: the registration is refreshed (optionally with a new lt) and the device is awake. */
+export function update(s: CoapState, req: CoapMessage, id: string, from: Remote): CoapResponse {
+  const reg = s.regs.id(id);
+  // RFC 9176 §5.3.1: an update of an unknown registration is 4.04.
+  if (!reg) return unknownEndpoint(s, id);
+  const raw = query(req.uriQuery).get('lt');
+  if (raw !== undefined) {
+    const lt = lifetime(s, raw);
+    if (lt === null) throw new BadRequestError('bad lt');
+    reg.lifetimeS = lt;
+  }
+  reg.expiresAt = need(s).now() + reg.lifetimeS * 1000;
+  s.counters.registrationUpdates++;
+  return wake(s, reg, from, { code: '2.04' });
+}
+
+/** DELETE /rd/<id>: the device leaves; its thing is removed (history kept). */
+export function deregister(s: CoapState, id: string): CoapResponse {
+  const reg = s.regs.id(id);
+  if (!reg) return unknownEndpoint(s, id);
+  dropRegistration(s, reg);
+  need(s).removeThing(reg.thingId);
+  s.counters.deregistrations++;
+  return { code: '2.02' }; // RFC 9176 §5.3.2
+}
+
+export function dropRegistration(s: CoapState, reg: Registration): void {
+  cancelObservations(s, reg);
+  s.values.drop(reg);
+  s.regs.delete(reg);
+}
+
+/** RFC 9176 §5.3: a registration whose lifetime ran out is removed; the thing goes offline. */
+export function expireRegistrations(s: CoapState): void {
+  const ctx = s.ctx;
+  if (!ctx) return;
+  for (const reg of s.regs.expired(ctx.now())) {
+    dropRegistration(s, reg);
+    s.counters.registrationsExpired++;
+    if (ctx.hasThing(reg.thingId)) ctx.setOnline(reg.thingId, false);
+  }
+}

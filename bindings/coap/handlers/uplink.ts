@@ -1,0 +1,76 @@
+/**
+ * Uplinks from devices: telemetry (POST /t/<ep>, SenML+CBOR, SenML+JSON or CBOR) and action
+ * results (POST /a/<ep>/<item id>). Each one is also a wake: the answer may carry a queued item.
+ * This is the ingest hot path: no per-reading work beyond a name lookup and the hub call.
+ */
+import { decodeCbor } from '../../../protocols/cbor.js';
+import type { CoapResponse, Remote } from '../coap-endpoint.js';
+import type { CoapMessage } from '../coap-message.js';
+import { countDecodeError, need, unknownEndpoint, type CoapState } from '../coap-state.js';
+import type { Registration } from '../resource-directory.js';
+import { wake } from '../sleepy-delivery.js';
+import { affordanceName, decodeTelemetry, type Reading } from '../telemetry.js';
+
+/** POST /t/<ep>: readings to the hub, 2.04 (with a queued item for a sleepy device). */
+export function telemetry(s: CoapState, req: CoapMessage, ep: string, from: Remote): CoapResponse {
+  const reg = s.regs.ep(ep);
+  if (!reg) return unknownEndpoint(s, ep);
+  let readings: Reading[];
+  try {
+    readings = decodeTelemetry(req.contentFormat, req.payload, need(s).now(), s.opts.maxSenmlRecords);
+  } catch (err) {
+    countDecodeError(s, err);
+    throw err;
+  }
+  ingest(s, reg, readings);
+  return wake(s, reg, from, { code: '2.04' });
+}
+
+/** POST /a/<ep>/<item id> with `{s, o, e}` in CBOR: the final state of a delivered item. */
+export function result(s: CoapState, req: CoapMessage, ep: string, itemId: string, from: Remote): CoapResponse {
+  const reg = s.regs.ep(ep);
+  if (!reg) return unknownEndpoint(s, ep);
+  let body: unknown;
+  try {
+    body = req.payload.length ? decodeCbor(req.payload) : {};
+  } catch (err) {
+    countDecodeError(s, err);
+    throw err;
+  }
+  const r = (body ?? {}) as { s?: unknown; o?: unknown; e?: unknown };
+  const ctx = need(s);
+  if (r.s === 'failed') ctx.complete(itemId, { state: 'failed', error: typeof r.e === 'string' ? r.e : 'device reported failure' });
+  else ctx.complete(itemId, r.o === undefined ? { state: 'completed' } : { state: 'completed', output: r.o });
+  s.counters.results++;
+  return wake(s, reg, from, { code: '2.04' });
+}
+
+/** Readings to the hub: events one by one, property values grouped by timestamp. */
+export function ingest(s: CoapState, reg: Registration, readings: readonly Reading[]): void {
+  const ctx = need(s);
+  s.counters.uplinks++;
+  let batch: Record<string, unknown> | null = null;
+  let batchTs = 0;
+  for (const r of readings) {
+    const name = affordanceName(r.name, reg.affordances);
+    const af = name === undefined ? undefined : reg.affordances.get(name);
+    if (!af || name === undefined) {
+      s.counters.readingsUnknownName++;
+      continue;
+    }
+    s.counters.readings++;
+    if (af.kind === 'event') {
+      ctx.emitEvent(reg.thingId, name, r.value, r.ts);
+    } else {
+      if (batch && batchTs !== r.ts) {
+        ctx.reportProperties(reg.thingId, batch, batchTs);
+        batch = null;
+      }
+      batch ??= {};
+      batchTs = r.ts;
+      batch[name] = r.value;
+    }
+    s.values.publish(s.endpoint, reg.ep, name, r.value);
+  }
+  if (batch) ctx.reportProperties(reg.thingId, batch, batchTs);
+}
