@@ -19,7 +19,13 @@ describe('docs/api.md examples', () => {
     rig = await startCoapGateway();
     lamp = new AlwaysOnActuator({ gateway: { host: rig.gateway.host, port: rig.gateway.port }, ep: 'lamp-0' });
     await lamp.register();
-    room = new SleepySensor({ gateway: { host: rig.gateway.host, port: rig.gateway.port }, ep: 'room-0', read: () => ({ temp: 21.25 }) });
+    // The sensor registers, then reports twice with a button press each time (the events examples).
+    const presses = ['pressed', 'double'];
+    room = new SleepySensor({
+      gateway: { host: rig.gateway.host, port: rig.gateway.port }, ep: 'room-0',
+      read: () => ({ temp: 21.25, ...(presses.length ? { button: presses.shift()! } : {}) }),
+    });
+    await room.wake();
     await room.wake();
     await room.wake();
     // The lamp is observed by the binding; its first notification fills the twin.
