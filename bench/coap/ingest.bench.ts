@@ -4,8 +4,9 @@
  * plain node-coap server that only decodes (the peer). Target: Roost >= 2x node-coap.
  *
  * Every server runs in a fresh process of its own (ingest-case.ts); the load client (64 requests
- * in flight) and the MQTT subscriber run here, as a device fleet and a consumer would, in other
- * processes than the gateway. The five cases run in turn, BENCH_COAP_ROUNDS times (default 3,
+ * in flight) runs here and the MQTT subscriber is mosquitto's `mosquitto_sub` (QoS 0, one line per
+ * message, counted here), as a device fleet and a consumer would, in other processes than the
+ * gateway. (With the Node `mqtt` client in this process, this process became the bottleneck.) The five cases run in turn, BENCH_COAP_ROUNDS times (default 3,
  * BENCH_COAP_MS each), and the median of each is printed: the machine is shared, so one round says
  * little. "CPU/msg" is the server process's user + system time per answered request, the figure
  * least disturbed by other load on the machine.
@@ -14,7 +15,7 @@
  * Profiling: BENCH_COAP_NODE_ARGS is passed to the server processes, e.g.
  * `BENCH_COAP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" BENCH_COAP_ROUNDS=1 make bench`.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { encodeMessage } from '../../bindings/coap/coap-message.js';
@@ -43,6 +44,31 @@ const CASES: ReadonlyArray<[label: string, name: CaseName, type: 'NON' | 'CON']>
   ['Roost full pipeline, CON', 'roost', 'CON'],
 ];
 
+/** mosquitto_sub on things/#, counting the messages it prints; resolves once the first (retained) one arrived. */
+async function subscribe(mqttUrl: string): Promise<{ received: () => number; close: () => Promise<void> }> {
+  const u = new URL(mqttUrl);
+  const sub = spawn('mosquitto_sub', ['-h', u.hostname, '-p', u.port, '-u', 'admin', '-P', TEST_ADMIN_PASSWORD, '-t', 'things/#', '-q', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let lines = 0;
+  const first = new Promise<void>((resolve, reject) => {
+    sub.once('error', reject);
+    sub.once('exit', (code) => reject(new Error(`mosquitto_sub exited with ${code}`)));
+    sub.stdout.once('data', () => resolve());
+    setTimeout(() => reject(new Error('mosquitto_sub received nothing in 5 s')), 5000).unref();
+  });
+  sub.stdout.on('data', (chunk: Buffer) => {
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+  });
+  await first;
+  return {
+    received: () => lines,
+    close: async () => {
+      sub.removeAllListeners('exit');
+      sub.kill();
+      if (sub.exitCode === null) await once(sub, 'exit');
+    },
+  };
+}
+
 interface Result extends CaseReport {
   perSecond: number;
   cpuUsPerMsg: number;
@@ -51,32 +77,26 @@ interface Result extends CaseReport {
 
 export async function runCase(name: CaseName, type: 'NON' | 'CON'): Promise<Result> {
   const child: ChildProcess = fork(CASE_SCRIPT, [name], { execArgv: [...NODE_ARGS, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let subscriber: Awaited<ReturnType<typeof subscribe>> | null = null;
   try {
     const [ready] = (await once(child, 'message')) as [CaseReady];
-    let received = 0;
-    let closeSubscriber = async (): Promise<void> => undefined;
-    if (ready.mqttUrl && SUBSCRIBER) {
-      const { connectAsync } = await import('mqtt');
-      const client = await connectAsync(ready.mqttUrl, { username: 'admin', password: TEST_ADMIN_PASSWORD });
-      await client.subscribeAsync('things/#');
-      client.on('message', () => void received++);
-      closeSubscriber = () => client.endAsync();
-    }
+    if (ready.mqttUrl && SUBSCRIBER) subscriber = await subscribe(ready.mqttUrl);
     if (name === 'roost') await drive(ready.port, () => REGISTER, { durationMs: 100, window: 1 });
     const ep = name === 'roost' ? 'bench1' : 'x';
     await drive(ready.port, request(type, ep), { durationMs: WARMUP_MS, window: WINDOW });
     child.send('start');
     const load = await drive(ready.port, request(type, ep), { durationMs: DURATION_MS, window: WINDOW });
     // The subscriber gets what was published before the server's CPU is read: that work counts.
-    for (let last = -1; ready.mqttUrl && SUBSCRIBER && received !== last; ) {
-      last = received;
+    for (let last = -1; subscriber && subscriber.received() !== last; ) {
+      last = subscriber.received();
       await new Promise((r) => setTimeout(r, 200));
     }
     child.send('stop');
     const [report] = (await once(child, 'message')) as [CaseReport];
-    await closeSubscriber();
-    return { ...report, perSecond: load.perSecond, cpuUsPerMsg: report.cpuUs / Math.max(1, load.answers), ...(ready.mqttUrl && SUBSCRIBER ? { mqttReceived: received } : {}) };
+    const received = subscriber?.received();
+    return { ...report, perSecond: load.perSecond, cpuUsPerMsg: report.cpuUs / Math.max(1, load.answers), ...(received !== undefined ? { mqttReceived: received } : {}) };
   } finally {
+    await subscriber?.close();
     if (child.exitCode === null) await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 5000))]);
     if (child.exitCode === null) child.kill();
   }
