@@ -15,7 +15,7 @@ import type { MqttCounters } from './mqtt-metrics.js';
 import { eventTopic, propertyTopic, tdTopic } from './topics.js';
 
 export interface PublisherDeps {
-  hub: HubApi;
+  hub: Pick<HubApi, 'subscribe' | 'listThings' | 'readAllProperties' | 'getThing'>;
   counters: MqttCounters;
   logger: Logger;
   /** Bus messages this publisher may fall behind by. */

@@ -25,7 +25,7 @@ export interface RequestOptions {
 }
 
 export interface RequestDeps extends RequestOptions {
-  hub: HubApi;
+  hub: Pick<HubApi, 'subscribe' | 'invokeAction' | 'writeProperty' | 'waitForAction' | 'getAction'>;
   counters: MqttCounters;
   logger: Logger;
   /** Publishes a reply (QoS 1, not retained). */
@@ -75,7 +75,11 @@ export class RequestHandler {
     this.track(now.id, { topic, req });
     await this.reply(topic, { ...stateReply(req, now), action: now });
     // It may have finished while the reply went out, before the bus message that says so.
-    this.onChange(this.deps.hub.getAction(now.id));
+    try {
+      this.onChange(this.deps.hub.getAction(now.id));
+    } catch {
+      // pruned already: nothing more to say
+    }
   }
 
   private track(id: string, p: Pending): void {

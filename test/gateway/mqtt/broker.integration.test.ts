@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Users } from '../../../gateway/auth/users.js';
 import { TestDeviceBinding } from '../../helpers/fake-device-binding.js';
 import { TEST_ADMIN_PASSWORD, startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { actionTopic, eventTopic, propertySetTopic, propertyTopic, tdTopic } from '../../../gateway/mqtt/topics.js';
@@ -146,6 +147,15 @@ describe('MQTT API against a running gateway', () => {
     await users.setPassword('agent1', 'agent-pass-2');
     await gone;
     assert.equal((await connectError(gw.mqttUrl as string, { username: 'x', password: token })).code, 4);
+  });
+
+  it('ends a token session when the token expires', async () => {
+    const revoked = await metric('roost_mqtt_sessions_revoked_total');
+    // A token issued 58 s ago with a 60 s lifetime: valid for about two more seconds.
+    const { token } = await new Users(gw.store.db, 60, () => Date.now() - 58_000).login('op1', 'operator-pass-1');
+    const c = await login({ username: 'op1', password: token });
+    await closed(c.client);
+    assert.equal(await metric('roost_mqtt_sessions_revoked_total'), revoked + 1);
   });
 
   it('closes a connection that sends a packet over mqtt.maxPacketBytes', async () => {
