@@ -134,6 +134,11 @@ describe('MQTT API against a running gateway', () => {
     assert.equal((await connectError(gw.mqttUrl as string, { protocolVersion: 5, username: 'admin', password: TEST_ADMIN_PASSWORD })).code, 1);
   });
 
+  it("refuses a client id that another user's session holds (2)", async () => {
+    await login({ username: 'admin', password: TEST_ADMIN_PASSWORD, clientId: 'shared-id', clean: false });
+    assert.equal((await connectError(gw.mqttUrl as string, { username: 'viewer1', password: 'viewer-pass-1', clientId: 'shared-id', clean: false })).code, 2);
+  });
+
   it('accepts a bearer token as the password over WebSocket at /mqtt, and ends the session when the password changes', async () => {
     const users = await addUser(gw, 'agent1', 'agent-pass-1', 'agent');
     const token = await httpToken(gw, 'agent1', 'agent-pass-1');
