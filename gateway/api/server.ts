@@ -15,6 +15,7 @@ import type { RouteDeps } from './route-deps.js';
 import type { Principal } from '../auth/users.js';
 import type { Users } from '../auth/users.js';
 import type { MetricSource } from '../metrics/metric-sample.js';
+import { uiRoutes } from '../ui/ui-routes.js';
 
 export interface ApiDeps {
   hub: HubApi;
@@ -81,6 +82,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     };
     for (const plugin of AUTHED_ROUTES) await plugin(authed, routeDeps);
   });
+  // The web UI's static files: anonymous, outside the bearer hook (the page's data calls carry the token).
+  void app.register(uiRoutes);
   app.get('/healthz', {
     schema: {
       response: {

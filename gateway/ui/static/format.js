@@ -1,0 +1,78 @@
+// Pure helpers (no DOM), shared by the views and tested under Node.
+
+/** The binding of a Roost thing id `urn:roost:<binding>:<device>`, or `directory` for other ids. */
+export function bindingOf(id) {
+  const m = /^urn:roost:([^:]+):/.exec(id);
+  return m ? m[1] : 'directory';
+}
+
+/** RFC 8288 Link header: { rel: url } (the first link of each rel). */
+export function parseLinks(header) {
+  const links = {};
+  if (!header) return links;
+  for (const part of header.split(/,(?=\s*<)/)) {
+    const m = /<([^>]*)>\s*;(.*)$/.exec(part.trim());
+    if (!m) continue;
+    const rel = /rel="?([^";]+)"?/.exec(m[2]);
+    if (rel) for (const r of rel[1].split(/\s+/)) links[r] ??= m[1];
+  }
+  return links;
+}
+
+/**
+ * Prometheus text format: sample lines only, as { 'name{labels}': value } with the labels as
+ * written, plus the bare name when the sample has no labels.
+ */
+export function parseMetrics(text) {
+  const out = {};
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([A-Za-z_:][A-Za-z0-9_:]*(?:\{[^}]*\})?)\s+(\S+)/.exec(line);
+    if (m) out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+/** Epoch ms of an SSE id `<ts>-<k>`, or undefined. */
+export function cursorTime(id) {
+  const m = /^(\d+)-\d+$/.exec(id ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * The SSE position just after the newest of some history rows (sorted newest first), so that a
+ * stream resumed from it repeats none of them: `<ts>-<k>` where k counts the rows of that ms.
+ */
+export function cursorAfter(rowsNewestFirst) {
+  const newest = rowsNewestFirst[0];
+  if (!newest) return undefined;
+  const same = rowsNewestFirst.filter((r) => r.ts === newest.ts).length;
+  return `${newest.ts}-${same - 1}`;
+}
+
+/** A value as short text: strings as they are, everything else as JSON. */
+export function formatValue(v) {
+  if (v === undefined) return '–';
+  if (typeof v === 'string') return v;
+  const s = JSON.stringify(v);
+  return s.length > 200 ? `${s.slice(0, 199)}…` : s;
+}
+
+export function formatTime(ts) {
+  if (typeof ts !== 'number' || !Number.isFinite(ts)) return '';
+  const d = new Date(ts);
+  const today = new Date();
+  const time = d.toLocaleTimeString(undefined, { hour12: false });
+  return d.toDateString() === today.toDateString() ? time : `${d.toLocaleDateString()} ${time}`;
+}
+
+export function formatBytes(n) {
+  if (typeof n !== 'number' || !Number.isFinite(n)) return '–';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+/** Final states of a queued item (docs/api.md, Actions). */
+export const FINAL_STATES = new Set(['completed', 'failed', 'expired', 'superseded', 'cancelled']);

@@ -1,0 +1,157 @@
+/**
+ * The web UI end to end in headless Chromium (a real peer nobody here wrote), driven by
+ * playwright-core against a real gateway with a test binding: log in, list things, open one,
+ * see a value arrive live, write a property, invoke an action, queue one on a sleepy thing and
+ * cancel it, then log in as a viewer and find the controls disabled. Fails, never skips, when
+ * /usr/bin/chromium is missing (`make setup` installs it).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ApiClient } from '../../helpers/api-client.js';
+import { TestDeviceBinding } from '../../helpers/fake-device-binding.js';
+import { startTestGateway, TEST_ADMIN_PASSWORD, type TestGateway } from '../../helpers/gateway.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+// Needed on this machine's closed network (no background fetches, no QUIC, no sandbox as root).
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SCREENSHOT = '/tmp/roost-ui.png';
+/** Upper bound of any one wait for the page (the whole suite takes a few seconds). */
+const WAIT_MS = 8000;
+
+describe('web UI in headless Chromium', { timeout: 60_000 }, () => {
+  let gw: TestGateway;
+  let binding: TestDeviceBinding;
+  let browser: BrowserContext;
+  let profile: string;
+  const lamp = 'urn:roost:testdev:lamp1';
+  const sleepy = 'urn:roost:testdev:sleepy1';
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run make setup (it installs the Debian package chromium)`);
+    binding = new TestDeviceBinding('testdev', [{ deviceId: 'lamp1', sleepy: false }, { deviceId: 'sleepy1', sleepy: true }]);
+    gw = await startTestGateway({}, { extraBindings: [binding] });
+    binding.ctx!.reportProperties(lamp, { temperature: 21.5, brightness: 10 });
+    const admin = await ApiClient.login(gw.httpUrl!);
+    assert.equal((await admin.send('POST', '/users', { username: 'watcher', password: 'viewer-pass-1', role: 'viewer' })).status, 201);
+    profile = mkdtempSync(join(tmpdir(), 'roost-chromium-'));
+    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+    browser.setDefaultTimeout(WAIT_MS);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await gw?.stop();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  async function logIn(page: Page, username: string, password: string): Promise<void> {
+    await page.goto(`${gw.httpUrl}/`);
+    await page.fill('#login-user', username);
+    await page.fill('#login-password', password);
+    await page.click('#login-submit');
+    await page.waitForSelector('#things-body tr');
+  }
+
+  it('an operator lists, watches, writes, invokes and cancels', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) errors.push(m.text()); });
+
+    await page.goto(`${gw.httpUrl}/`);
+    await page.fill('#login-user', 'admin');
+    await page.fill('#login-password', 'wrong-password');
+    await page.click('#login-submit');
+    await page.waitForSelector('#login-note.error');
+    assert.match(await page.textContent('#login-note') ?? '', /ROOST_ERR_UNAUTHENTICATED/);
+
+    await logIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    const ids = await page.$$eval('#things-body tr', (rows) => rows.map((r) => r.getAttribute('data-id')));
+    assert.deepEqual(new Set(ids), new Set([lamp, sleepy, 'urn:roost:system:gateway']));
+    await page.fill('#things-filter', 'sleepy');
+    assert.equal(await page.locator('#things-body tr').count(), 1);
+    await page.fill('#things-filter', 'testdev');
+    assert.equal(await page.locator('#things-body tr').count(), 2);
+
+    await page.click(`#things-body tr[data-id="${lamp}"] a`);
+    const temp = page.locator('tr[data-property="temperature"] td.value');
+    await temp.filter({ hasText: '21.5' }).waitFor();
+    // Live: the binding reports a value once the observe stream is open.
+    await page.locator('tr[data-property="temperature"] .how', { hasText: 'live' }).waitFor();
+    await waitForStreams(gw, 3);
+    binding.ctx!.reportProperties(lamp, { temperature: 23.25 });
+    await temp.filter({ hasText: '23.25' }).waitFor();
+    binding.ctx!.emitEvent(lamp, 'button', 'pressed');
+    await page.locator('#events-list li', { hasText: 'pressed' }).waitFor();
+
+    // A write the schema refuses shows the typed error; a good one reaches the device.
+    const row = page.locator('tr[data-property="brightness"]');
+    await row.locator('input').fill('150');
+    await row.locator('button').click();
+    await row.locator('[data-code="ROOST_ERR_VALUE_INVALID"]').waitFor();
+    await row.locator('input').fill('42');
+    await row.locator('button').click();
+    await row.locator('.ok', { hasText: 'written' }).waitFor();
+    assert.deepEqual(binding.delivered.filter((d) => d.kind === 'write').map((d) => d.input), [42]);
+    await row.locator('td.value', { hasText: '42' }).waitFor();
+
+    const blink = page.locator('form[data-action="blink"]');
+    assert.deepEqual(JSON.parse(await blink.locator('textarea').inputValue()), { times: 1 });
+    await blink.locator('textarea').fill('{"times": 3}');
+    await blink.locator('button[type=submit]').click();
+    await blink.locator('[data-state="completed"]').waitFor();
+    assert.match(await blink.locator('.output').textContent() ?? '', /"done":"blink"/);
+    await page.locator('#history-view svg.chart').waitFor();
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+    // The sleepy thing: the invocation is queued (202), its status followed, then cancelled.
+    await page.goto(`${gw.httpUrl}/#/thing/${encodeURIComponent(sleepy)}`);
+    const queued = page.locator('form[data-action="blink"]');
+    await queued.locator('button[type=submit]').click();
+    await queued.locator('[data-state="queued"]').waitFor();
+    await queued.locator('button[data-role="cancel"]').click();
+    await queued.locator('[data-state="cancelled"]').waitFor();
+    assert.equal(binding.delivered.filter((d) => d.thingId === sleepy).length, 0);
+
+    await page.click('#logout');
+    await page.waitForSelector('#login-form');
+    assert.equal(await page.evaluate('sessionStorage.length'), 0);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('a viewer finds writing and invoking disabled, with a note', async () => {
+    const page = await browser.newPage();
+    await logIn(page, 'watcher', 'viewer-pass-1');
+    assert.match(await page.textContent('#who-name') ?? '', /watcher \(viewer\)/);
+    await page.goto(`${gw.httpUrl}/#/thing/${encodeURIComponent(lamp)}`);
+    await page.locator('#role-note').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('tr[data-property="brightness"] button').isDisabled(), true);
+    assert.equal(await page.locator('tr[data-property="brightness"] input').isDisabled(), true);
+    assert.equal(await page.locator('form[data-action="blink"] button[type=submit]').isDisabled(), true);
+    assert.equal(await page.locator('form[data-action="blink"] textarea').isDisabled(), true);
+    // Reading still works for a viewer.
+    await page.locator('tr[data-property="temperature"] td.value', { hasText: '23.25' }).waitFor();
+    await page.goto(`${gw.httpUrl}/#/gateway`);
+    await page.locator('#bindings tr[data-binding="testdev"]', { hasText: 'running' }).waitFor();
+    await page.locator('#figures tr', { hasText: 'Actions queued' }).waitFor();
+    await page.close();
+  });
+});
+
+/** Waits until the gateway counts `n` open SSE streams (so a reported value is not missed). */
+async function waitForStreams(gw: TestGateway, n: number): Promise<void> {
+  const admin = await ApiClient.login(gw.httpUrl!);
+  for (let i = 0; i < 80; i++) {
+    const text = (await admin.get<string>('/metrics')).body;
+    const m = /roost_http_event_streams\{kind="sse"\} (\d+)/.exec(text);
+    if (m && Number(m[1]) >= n) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`fewer than ${n} SSE streams opened`);
+}
