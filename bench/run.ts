@@ -9,6 +9,7 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<{ run: Bench }>>> = {
   'coap-ingest': () => import('./coap/ingest.bench.js'),
   'coap-junk': () => import('./coap/junk-rss.bench.js'),
   'fleet-scale': () => import('./fleet/fleet-scale.bench.js'),
+  'fleet-zigbee': () => import('./fleet/fleet-zigbee.bench.js'),
   'bthome-decode': () => import('./ble/bthome-decode.bench.js'),
   'serial-framer': () => import('./serial/framer.bench.js'),
   'zigbee-fleet': () => import('./zigbee/zigbee-fleet.bench.js'),

@@ -13,38 +13,54 @@ const CLK_TCK = 100;
 
 export interface GatewayProcess {
   coapPort: number;
+  /** Base URL of its HTTP API. */
+  httpUrl: string;
+  /** Its admin password (user admin). */
+  password: string;
   /** Resident set size of the gateway process (MiB). */
   rssMiB(): number;
+  /** Its peak resident set size so far (MiB): steadier than RSS, which moves with each garbage collection. */
+  peakRssMiB(): number;
   /** CPU seconds the gateway process used so far (user + system). */
   cpuS(): number;
   stop(): Promise<void>;
 }
 
-/** `synchronous`: SQLite durability of the gateway's store (the appliance default is full). */
-export async function startGatewayProcess(synchronous: 'full' | 'normal' = 'full'): Promise<GatewayProcess> {
+const PASSWORD = 'bench-fleet-password';
+
+/**
+ * `synchronous`: SQLite durability of the gateway's store (the appliance default is full);
+ * `bindings`: more binding sections (a Zigbee coordinator port) beside the CoAP binding.
+ */
+export async function startGatewayProcess(synchronous: 'full' | 'normal' = 'full', bindings: Record<string, unknown> = {}): Promise<GatewayProcess> {
   const dir = tempDir('roost-bench-fleet-');
   const cfg = join(dir, 'roost.yaml');
-  writeFileSync(cfg, [
-    'log: { level: info }',
-    'http: { host: 127.0.0.1, port: 0 }',
-    'mqtt: { host: 127.0.0.1, port: 0 }',
-    'auth: { adminPassword: bench-fleet-password }',
-    `store: { synchronous: ${synchronous} }`,
-    'bindings:',
-    '  system: { enabled: false }',
-    '  coap: { enabled: true, host: 127.0.0.1, port: 0, registrationsPerMinutePerAddress: 1000000 }',
-  ].join('\n'));
+  // JSON is YAML too.
+  writeFileSync(cfg, JSON.stringify({
+    log: { level: 'info' },
+    http: { host: '127.0.0.1', port: 0 },
+    mqtt: { host: '127.0.0.1', port: 0 },
+    auth: { adminPassword: PASSWORD },
+    store: { synchronous },
+    bindings: {
+      system: { enabled: false },
+      coap: { enabled: true, host: '127.0.0.1', port: 0, registrationsPerMinutePerAddress: 1000000 },
+      ...bindings,
+    },
+  }));
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN, 'start', '--config', cfg, '--data', join(dir, 'data')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const coapPort = await new Promise<number>((resolve, reject) => {
+  const { coapPort, httpUrl } = await new Promise<{ coapPort: number; httpUrl: string }>((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error('gateway did not start in 30 s')), 30000);
     const onData = (c: Buffer): void => {
       buf += c.toString();
-      const line = buf.split('\n').find((l) => l.includes('coap binding listening'));
-      if (!line) return;
+      const lines = buf.split('\n');
+      const coap = lines.find((l) => l.includes('coap binding listening'));
+      const started = lines.find((l) => l.includes('roost gateway started'));
+      if (!coap || !started) return;
       clearTimeout(timer);
       child.stdout!.off('data', onData);
-      resolve((JSON.parse(line) as { address: { port: number } }).address.port);
+      resolve({ coapPort: (JSON.parse(coap) as { address: { port: number } }).address.port, httpUrl: (JSON.parse(started) as { http: string }).http });
     };
     child.stdout!.on('data', onData);
     child.on('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
@@ -53,7 +69,10 @@ export async function startGatewayProcess(synchronous: 'full' | 'normal' = 'full
   const pid = child.pid!;
   return {
     coapPort,
+    httpUrl,
+    password: PASSWORD,
     rssMiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
+    peakRssMiB: () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
     cpuS: () => {
       const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
       return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime (proc(5) fields 14, 15)
