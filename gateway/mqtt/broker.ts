@@ -14,6 +14,7 @@ import type { MetricSource } from '../metrics/metric-sample.js';
 import { toRoostError } from '../../protocols/errors.js';
 import { mayPublish, maySubscribe } from './acl.js';
 import { ClientIds, connackCode, type MqttAuth, type Session } from './auth.js';
+import { DuplicateGuard } from './duplicate-guard.js';
 import { mqttMetricSource, newCounters, type MqttCounters } from './mqtt-metrics.js';
 import { guardConnection } from './packet-limit.js';
 import { Publisher } from './publisher.js';
@@ -121,12 +122,17 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
     done(null, null);
   };
 
+  const duplicates = new DuplicateGuard({ maxEntries: 10_000, windowMs: 5 * 60_000, now: Date.now });
   broker.authorizePublish = (client, packet, done) => {
     const s = client ? sessions.get(client) : undefined;
     if (client) counters.messagesIn++;
     const denied = s ? mayPublish(s.principal, packet.topic) : toRoostError(new Error('no session'));
     const t = denied ? null : parseThingTopic(packet.topic);
-    if (s && t && (t.kind === 'action' || t.kind === 'property-set')) {
+    const isRequest = client !== null && s !== undefined && t !== null && (t.kind === 'action' || t.kind === 'property-set');
+    if (isRequest && duplicates.isDuplicate(client.id, packet.messageId, packet.dup === true)) {
+      counters.requestsDuplicate++;
+      discard(packet);
+    } else if (s && t && (t.kind === 'action' || t.kind === 'property-set')) {
       // Queued before the PUBACK goes out: a QoS 1 acknowledgement means the request is in the queue.
       requests.handle(s.principal, t.kind === 'action' ? 'action' : 'write', t.thingId, t.name, packet.payload as Buffer)
         .catch((err: unknown) => logger.error({ err }, 'mqtt request failed'));

@@ -17,6 +17,8 @@ export interface MqttCounters {
   sessionsRevoked: number;
   requestsAccepted: number;
   requestsFailed: number;
+  /** QoS 1 resends (DUP) of a request already queued, dropped (duplicate-guard.ts). */
+  requestsDuplicate: number;
   /** Replies that could not be sent (pending table full, or a response topic not allowed). */
   repliesDropped: number;
 }
@@ -24,7 +26,7 @@ export interface MqttCounters {
 export function newCounters(): MqttCounters {
   return {
     messagesIn: 0, messagesOut: 0, authFailures: 0, aclDeniedPublish: 0, aclDeniedSubscribe: 0,
-    publishesDropped: 0, packetsRefused: 0, sessionsRevoked: 0, requestsAccepted: 0, requestsFailed: 0, repliesDropped: 0,
+    publishesDropped: 0, packetsRefused: 0, sessionsRevoked: 0, requestsAccepted: 0, requestsFailed: 0, requestsDuplicate: 0, repliesDropped: 0,
   };
 }
 
@@ -44,6 +46,7 @@ export function mqttMetricSource(c: MqttCounters, clientsConnected: () => number
     counter('roost_mqtt_sessions_revoked_total', 'MQTT sessions closed because their token expired or was revoked.', c.sessionsRevoked),
     counter('roost_mqtt_requests_total', 'Action requests and property writes received over MQTT.', c.requestsAccepted, { result: 'accepted' }),
     counter('roost_mqtt_requests_total', 'Action requests and property writes received over MQTT.', c.requestsFailed, { result: 'refused' }),
+    counter('roost_mqtt_requests_total', 'Action requests and property writes received over MQTT.', c.requestsDuplicate, { result: 'duplicate' }),
     counter('roost_mqtt_replies_dropped_total', 'Replies to MQTT requests that could not be sent.', c.repliesDropped),
   ];
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Users } from '../../../gateway/auth/users.js';
+import { ApiClient } from '../../helpers/api-client.js';
 import { TestDeviceBinding } from '../../helpers/fake-device-binding.js';
 import { TEST_ADMIN_PASSWORD, startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { actionTopic, eventTopic, propertySetTopic, propertyTopic, tdTopic } from '../../../gateway/mqtt/topics.js';
@@ -198,4 +199,27 @@ describe('MQTT API against a running gateway', () => {
     assert.ok(line, `${series} in /metrics`);
     return Number(line.slice(series.length + 1));
   }
+  it('runs an action once when a QoS 1 PUBLISH is resent with DUP and the same packet id', async () => {
+    const before = dev.delivered.filter((d) => d.name === 'blink').length;
+    const rig = await login({ username: 'op1', password: 'operator-pass-1', clientId: 'dup-tester' });
+    const stream = (rig.client as unknown as { stream: { write(b: Buffer): boolean } }).stream;
+    // MQTT 3.1.1 §3.3: PUBLISH, QoS 1 (0x32), with DUP (0x3a); topic, packet id 4242, payload.
+    const publish = (dup: boolean) => {
+      const topic = Buffer.from(actionTopic(LAMP, 'blink'));
+      const payload = Buffer.from('{"times":1}');
+      const body = Buffer.concat([Buffer.from([topic.length >> 8, topic.length & 0xff]), topic, Buffer.from([0x10, 0x92]), payload]);
+      assert.ok(body.length < 128);
+      stream.write(Buffer.concat([Buffer.from([dup ? 0x3a : 0x32, body.length]), body]));
+    };
+    publish(false);
+    publish(true);
+    publish(false); // the same id again without DUP: a new request (ids are free after PUBACK)
+    const api = await ApiClient.login(gw.httpUrl!);
+    const metric = async () => Number(/^roost_mqtt_requests_total\{result="duplicate"\} (\d+)$/m.exec((await api.get<string>('/metrics')).body)?.[1]);
+    const t0 = Date.now();
+    while (dev.delivered.filter((d) => d.name === 'blink').length < before + 2 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(dev.delivered.filter((d) => d.name === 'blink').length, before + 2);
+    assert.equal(await metric(), 1);
+  });
 });
