@@ -99,12 +99,15 @@ export interface StageResult {
   files: number;
 }
 
-/** Copies bundle + pruned external packages into appDir (bundle at appDir/roost.js). */
+/** Copies bundle (with ui/ beside it) + pruned external packages into appDir (bundle at appDir/roost.js). */
 export function stageApp(projectRoot: string, bundleFile: string, appDir: string, prebuildDir: string): StageResult {
   rmSync(appDir, { recursive: true, force: true });
   mkdirSync(appDir, { recursive: true });
   cpSync(bundleFile, join(appDir, 'roost.js'));
   if (existsSync(`${bundleFile}.map`)) cpSync(`${bundleFile}.map`, join(appDir, 'roost.js.map'));
+  // The web UI's static files, beside the bundle where gateway/ui/ui-routes.ts looks for them.
+  const uiDir = join(dirname(bundleFile), 'ui');
+  if (existsSync(uiDir)) cpSync(uiDir, join(appDir, 'ui'), { recursive: true });
   const packages = externalClosure(projectRoot);
   let files = 0;
   for (const p of packages) {
