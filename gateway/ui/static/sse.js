@@ -10,6 +10,7 @@ import { authHeaders, call } from './api.js';
  */
 export function createSseParser(onMessage) {
   let buffer = '';
+  let afterCr = false;
   let data = [];
   let event = '';
   let lastId = '';
@@ -35,11 +36,13 @@ export function createSseParser(onMessage) {
   };
   return {
     push(chunk) {
+      if (chunk === '') return;
+      // A \r ends a line at once; a \n right after it (the rest of a \r\n) is then skipped.
+      if (afterCr && chunk.startsWith('\n')) chunk = chunk.slice(1);
+      afterCr = chunk.endsWith('\r');
       buffer += chunk;
-      // A \r at the end may be the first half of \r\n: keep it with the unfinished line.
-      const held = buffer.endsWith('\r');
-      const lines = (held ? buffer.slice(0, -1) : buffer).split(/\r\n|\r|\n/);
-      buffer = (lines.pop() ?? '') + (held ? '\r' : '');
+      const lines = buffer.split(/\r\n|\r|\n/);
+      buffer = lines.pop() ?? '';
       for (const l of lines) line(l);
     },
     get lastId() {
