@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import { ApiClient } from '../../helpers/api-client.js';
+import { startTestGateway } from '../../helpers/gateway.js';
 
 type Msg = { id: string; event: string; data: string };
 interface SseModule {
@@ -17,6 +19,9 @@ interface SchemaModule {
   parseInput(kind: string, raw: unknown): unknown;
   exampleFromSchema(schema: object): unknown;
   describeSchema(schema: object): string;
+}
+interface ApiModule {
+  listThings(opts: { pageSize: number }): Promise<Array<{ id: string }>>;
 }
 interface FormatModule {
   bindingOf(id: string): string;
@@ -32,6 +37,16 @@ const load = <T>(name: string): Promise<T> => import(new URL(`../../../gateway/u
 const sse = await load<SseModule>('sse.js');
 const schema = await load<SchemaModule>('schema.js');
 const format = await load<FormatModule>('format.js');
+const api = await load<ApiModule>('api.js');
+
+/** Messages parsed from `text` pushed in two chunks, cut at `cut`. */
+function parseSplit(text: string, cut: number): { got: Msg[]; lastId: string } {
+  const got: Msg[] = [];
+  const p = sse.createSseParser((m) => got.push(m));
+  p.push(text.slice(0, cut));
+  p.push(text.slice(cut));
+  return { got, lastId: p.lastId };
+}
 
 describe('SSE parser', () => {
   const stream = ': stream open\nid: 10-0\ndata: 1.5\n\nid: 10-1\nevent: button\ndata: "pressed"\n\n: heartbeat\n\ndata: a\ndata: b\n\n';
@@ -43,27 +58,16 @@ describe('SSE parser', () => {
 
   it('parses messages, names, multi-line data and comments, split at every offset', () => {
     for (let cut = 0; cut <= stream.length; cut++) {
-      const got: Msg[] = [];
-      const p = sse.createSseParser((m) => got.push(m));
-      p.push(stream.slice(0, cut));
-      p.push(stream.slice(cut));
+      const { got, lastId } = parseSplit(stream, cut);
       assert.deepEqual(got, expected, `cut at ${cut}`);
-      assert.equal(p.lastId, '10-1');
+      assert.equal(lastId, '10-1');
     }
   });
 
   it('takes CRLF and lone CR line ends, a CRLF split between chunks included', () => {
     const crlf = stream.replace(/\n/g, '\r\n');
-    for (let cut = 0; cut <= crlf.length; cut++) {
-      const got: Msg[] = [];
-      const p = sse.createSseParser((m) => got.push(m));
-      p.push(crlf.slice(0, cut));
-      p.push(crlf.slice(cut));
-      assert.deepEqual(got, expected, `cut at ${cut}`);
-    }
-    const got: Msg[] = [];
-    sse.createSseParser((m) => got.push(m)).push(stream.replace(/\n/g, '\r'));
-    assert.deepEqual(got, expected);
+    for (let cut = 0; cut <= crlf.length; cut++) assert.deepEqual(parseSplit(crlf, cut).got, expected, `cut at ${cut}`);
+    assert.deepEqual(parseSplit(stream.replace(/\n/g, '\r'), 0).got, expected);
   });
 
   it('sends nothing for a message not yet ended by a blank line', () => {
@@ -105,6 +109,37 @@ describe('SSE stream', () => {
     assert.deepEqual(got.map((m) => m.data), ['1', '1.5', '2', '2.5']);
     assert.deepEqual(states, ['open', 'retrying', 'open', 'retrying', 'failed']);
     assert.equal(stream!.lastEventId, '2-1');
+  });
+});
+
+describe('directory listing', () => {
+  it('follows Link rel="next" through every page of a real gateway, with the session token', async () => {
+    const gw = await startTestGateway();
+    const realFetch = globalThis.fetch;
+    const store = new Map<string, string>();
+    const g = globalThis as unknown as Record<string, unknown>;
+    try {
+      const admin = await ApiClient.login(gw.httpUrl!);
+      for (const n of [1, 2, 3, 4]) {
+        const td = { '@context': 'https://www.w3.org/2022/wot/td/v1.1', title: `clock ${n}`, securityDefinitions: { nosec: { scheme: 'nosec' } }, security: 'nosec' };
+        assert.equal((await admin.send('PUT', `/things/urn:example:clock-${n}`, td, 'application/td+json')).status, 201);
+      }
+      // The browser's relative URLs and sessionStorage, as the page has them.
+      g['sessionStorage'] = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => store.set(k, v), removeItem: (k: string) => store.delete(k) };
+      store.set('roost.session', JSON.stringify({ token: admin.bearer, username: 'admin', role: 'admin' }));
+      const pages: string[] = [];
+      globalThis.fetch = (input, init) => {
+        pages.push(String(input));
+        return realFetch(new URL(String(input), gw.httpUrl), init);
+      };
+      const things = await api.listThings({ pageSize: 2 });
+      assert.deepEqual(things.map((t) => t.id).sort(), ['urn:example:clock-1', 'urn:example:clock-2', 'urn:example:clock-3', 'urn:example:clock-4', 'urn:roost:system:gateway']);
+      assert.deepEqual(pages, ['/things?limit=2', '/things?offset=2&limit=2', '/things?offset=4&limit=2']);
+    } finally {
+      globalThis.fetch = realFetch;
+      delete g['sessionStorage'];
+      await gw.stop();
+    }
   });
 });
 

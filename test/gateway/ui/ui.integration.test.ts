@@ -2,7 +2,7 @@
  * The web UI end to end in headless Chromium (a real peer nobody here wrote), driven by
  * playwright-core against a real gateway with a test binding: log in, list things, open one,
  * see a value arrive live, write a property, invoke an action, queue one on a sleepy thing and
- * cancel it, then log in as a viewer and find the controls disabled. Fails, never skips, when
+ * cancel it, then log in as a viewer, find the controls disabled, and lose the session to a 401. Fails, never skips, when
  * /usr/bin/chromium is missing (`make setup` installs it).
  */
 import assert from 'node:assert/strict';
@@ -140,6 +140,10 @@ describe('web UI in headless Chromium', { timeout: 60_000 }, () => {
     await page.goto(`${gw.httpUrl}/#/gateway`);
     await page.locator('#bindings tr[data-binding="testdev"]', { hasText: 'running' }).waitFor();
     await page.locator('#figures tr', { hasText: 'Actions queued' }).waitFor();
+    // A token the gateway no longer takes: the first 401 brings the login form back.
+    await page.evaluate(`sessionStorage.setItem('roost.session', JSON.stringify({ token: 'expired', username: 'watcher', role: 'viewer' }))`);
+    await page.goto(`${gw.httpUrl}/#/things`);
+    await page.locator('#login-note', { hasText: 'session ended' }).waitFor();
     await page.close();
   });
 });
