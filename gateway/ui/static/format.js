@@ -50,11 +50,16 @@ export function cursorAfter(rowsNewestFirst) {
   return `${newest.ts}-${same - 1}`;
 }
 
+/** A number as at most 8 significant digits (sensor noise beyond that only hides the value). */
+export function shortNumber(n) {
+  return Number.isInteger(n) || !Number.isFinite(n) ? n : Number(n.toPrecision(8));
+}
+
 /** A value as short text: strings as they are, everything else as JSON. */
 export function formatValue(v) {
   if (v === undefined) return '–';
   if (typeof v === 'string') return v;
-  const s = JSON.stringify(v);
+  const s = JSON.stringify(v, (_k, x) => (typeof x === 'number' ? shortNumber(x) : x));
   return s.length > 200 ? `${s.slice(0, 199)}…` : s;
 }
 

@@ -49,7 +49,7 @@ export function createHistoryPanel({ thingId, td }) {
   const render = () => {
     const latest = points.slice(-TABLE_ROWS).reverse();
     fill(view, chart(points),
-      h('p', { class: 'muted small' }, `${points.length} values${truncated ? ` (the latest ${HISTORY_ROWS})` : ''}`),
+      h('p', { class: 'muted small' }, `${points.length} value${points.length === 1 ? '' : 's'}${truncated ? ` (the latest ${HISTORY_ROWS})` : ''}`),
       h('table', { class: 'list compact' }, h('tbody', {}, latest.map((p) => h('tr', {}, h('td', { class: 'muted' }, formatTime(p.ts)), h('td', { class: 'mono' }, formatValue(p.value)))))));
   };
   const load = async () => {

@@ -81,6 +81,7 @@ export function createPropertiesPanel({ thingId, td, ctx, controls, stops }) {
       const r = rows.get(name);
       if (!r) return;
       r.value.textContent = formatValue(v);
+      r.value.title = JSON.stringify(v) ?? '';
       r.value.classList.remove('flash');
       void r.value.offsetWidth; // restarts the highlight animation
       r.value.classList.add('flash');

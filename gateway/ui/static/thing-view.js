@@ -13,6 +13,8 @@ import { openStream } from './sse.js';
 
 export const MAX_STREAMS = 4;
 export const POLL_MS = 5000;
+/** History rows read to find when the current values were measured. */
+const HISTORY_PEEK_ROWS = 100;
 
 export function mountThing(main, ctx, thingId) {
   const stops = [];
@@ -63,13 +65,23 @@ export function mountThing(main, ctx, thingId) {
       });
       stops.push(() => s.close());
     }
-    // Read all once, then again for the properties no stream covers.
+    // Read all once, then again for the properties no stream covers. The measurement time of a
+    // value is that of its newest history row, when that row holds the same value.
     let timer;
     const readAll = async (names) => {
       try {
-        const values = await getJson(`${base}/properties`);
-        // A value a stream brought meanwhile is newer than this read.
-        for (const n of names) if (n in values && !live.has(n)) props.update(n, values[n]);
+        const [values, recent] = await Promise.all([
+          getJson(`${base}/properties`),
+          getJson(`${base}/history?kind=property&order=desc&limit=${HISTORY_PEEK_ROWS}`).catch(() => ({ items: [] })),
+        ]);
+        const newest = new Map();
+        for (const r of recent.items) if (!newest.has(r.name)) newest.set(r.name, r);
+        for (const n of names) {
+          // A value a stream brought meanwhile is newer than this read.
+          if (!(n in values) || live.has(n)) continue;
+          const row = newest.get(n);
+          props.update(n, values[n], row && JSON.stringify(row.value) === JSON.stringify(values[n]) ? row.ts : undefined);
+        }
       } catch { /* shown by the next successful read; a 401 brings the login back */ }
       if (!stopped && polled.length) timer = setTimeout(() => readAll(polled), POLL_MS);
     };

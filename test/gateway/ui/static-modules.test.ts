@@ -200,5 +200,7 @@ describe('format helpers', () => {
     assert.equal(format.cursorTime('x'), undefined);
     assert.equal(format.formatValue({ a: 1 }), '{"a":1}');
     assert.equal(format.formatValue('on'), 'on');
+    assert.equal(format.formatValue(19.520926453739367), '19.520926');
+    assert.equal(format.formatValue([1.49, 123456789]), '[1.49,123456789]');
   });
 });

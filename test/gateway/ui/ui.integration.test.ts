@@ -81,6 +81,8 @@ describe('web UI in headless Chromium', { timeout: 60_000 }, () => {
     await page.click(`#things-body tr[data-id="${lamp}"] a`);
     const temp = page.locator('tr[data-property="temperature"] td.value');
     await temp.filter({ hasText: '21.5' }).waitFor();
+    // The first read shows when the value was measured (from history).
+    await page.locator('tr[data-property="temperature"] td.time').filter({ hasText: /\d\d:\d\d:\d\d/ }).waitFor();
     // Live: the binding reports a value once the observe stream is open.
     await page.locator('tr[data-property="temperature"] .how', { hasText: 'live' }).waitFor();
     await waitForStreams(gw, 3);
