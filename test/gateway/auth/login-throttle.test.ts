@@ -23,9 +23,9 @@ describe('LoginThrottle', () => {
     for (let i = 0; i < 4; i++) {
       clock.t += 60_000;
       await assert.rejects(th.run('admin', wrong), UnauthenticatedError);
-      const e = await th.run('admin', right).catch((err: RateLimitedError) => err);
+      const e: unknown = await th.run('admin', right).catch((err: unknown) => err);
       assert.ok(e instanceof RateLimitedError);
-      waits.push(e.details?.['retryAfterS'] as number);
+      waits.push((e as InstanceType<typeof RateLimitedError>).details?.['retryAfterS'] as number);
     }
     assert.deepEqual(waits, [2, 4, 5, 5]);
     clock.t += 5000;
