@@ -55,6 +55,8 @@ export class SimDevice {
   private readonly awakeWindowMs: number;
   private awakeUntil = 0;
   private tsn = 0;
+  /** Sequence numbers this device echoed in its last answers (see nextTsn). */
+  private readonly echoed: number[] = [];
 
   constructor(profile: DeviceProfile, opts: SimDeviceOptions) {
     this.profile = profile;
@@ -142,6 +144,8 @@ export class SimDevice {
     this.counters.bytesIn += data.length;
     const f = decodeZclFrame(data);
     const reply = (clusterSpecific: boolean, commandId: number, payload: Buffer) => {
+      this.echoed.unshift(f.header.tsn);
+      this.echoed.length = Math.min(this.echoed.length, ECHOED_KEPT);
       const header: ZclHeader = { clusterSpecific, serverToClient: !f.header.serverToClient, disableDefaultResponse: true, tsn: f.header.tsn, commandId };
       if (f.header.manufacturerCode !== undefined) header.manufacturerCode = f.header.manufacturerCode;
       this.send(endpoint, cluster, encodeZclFrame({ header, payload }), srcEndpoint);
@@ -216,11 +220,21 @@ export class SimDevice {
     this.onUplink?.({ srcEndpoint: endpoint, dstEndpoint, cluster, data });
   }
 
+  /**
+   * The device's own sequence number, skipping those it just echoed in answers: the converters
+   * drop a report whose sequence number is one of the last five seen from that endpoint within
+   * 10 s (zigbee-herdsman-converters `hasAlreadyProcessedMessage`), so a report that reused the
+   * number of a read answer would be lost at the gateway (docs/bindings/zigbee.md).
+   */
   private nextTsn(): number {
-    this.tsn = (this.tsn + 1) & 0xff;
+    do this.tsn = (this.tsn + 1) & 0xff;
+    while (this.echoed.includes(this.tsn));
     return this.tsn;
   }
 }
+
+/** Echoed sequence numbers kept (the converters keep the last five per endpoint). */
+const ECHOED_KEPT = 5;
 
 function key(endpoint: number, cluster: number, attribute: number): string {
   return `${endpoint}/${cluster}/${attribute}`;

@@ -82,3 +82,13 @@ test('poll control: check-in from the device; a check-in response asking for fas
   assert.equal(d.isAwake(), false);
   assert.equal(device(SMART_PLUG).d.checkIn(), false, 'no Poll Control cluster');
 });
+
+test('its own sequence numbers skip those it just echoed in answers (the converters drop a report that reuses one)', () => {
+  const { d, out } = device();
+  const read = (tsn: number) => encodeZclFrame({ header: { clusterSpecific: false, serverToClient: false, disableDefaultResponse: false, tsn, commandId: ZclGlobal.read }, payload: Buffer.from([0x0b, 0x05]) });
+  d.receiveZcl(1, 0x0b04, read(1), 1);
+  d.receiveZcl(1, 0x0b04, read(2), 1);
+  d.receiveZcl(1, 0x0b04, read(4), 1);
+  for (let i = 0; i < 3; i++) d.set(1, 0x0b04, 0x050b, 10 + i);
+  assert.deepEqual(out.map((u) => decodeZclFrame(u.data).header.tsn), [1, 2, 4, 3, 5, 6]);
+});

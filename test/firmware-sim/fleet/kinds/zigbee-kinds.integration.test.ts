@@ -59,12 +59,6 @@ describe('Zigbee kinds in a fleet scenario', () => {
       let v: Verification = await verifyRun(runner, hubHistory(gw));
       for (let i = 0; i < 40 && !v.ok; i++, await sleep(100)) v = await verifyRun(runner, hubHistory(gw));
       if (process.env['FLEET_TEST_PRINT']) console.log(`${summarize(report)}\nwall ${((performance.now() - t0) / 1000).toFixed(1)} s, RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MiB`);
-      if (!v.ok && process.env['FLEET_TEST_PRINT']) {
-        for (const d of runner.devices.filter((x) => x.kindName === 'zigbee-plug')) {
-          const h = gw.hub.history({ thingId: d.model.thingId, name: 'power', limit: 100 }).map((r) => r.value);
-          console.log(d.deviceId, JSON.stringify(d.log.map((l) => l.values['power'])), JSON.stringify(h));
-        }
-      }
       assert.ok(v.ok, v.problems.join('\n'));
       assert.equal(report.devices, 100);
       for (const k of Object.values(report.kinds)) assert.equal(k.errors, 0);
