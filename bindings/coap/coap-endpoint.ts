@@ -193,8 +193,14 @@ export class CoapEndpoint {
       return;
     }
     this.exchanges.remember(key, req.type === 'CON' ? this.opts.exchangeLifetimeMs : this.opts.nonLifetimeMs, null);
-    const res = this.serve(req, from);
-    const out = this.frame(req, res);
+    let out: Buffer;
+    try {
+      out = this.frame(req, this.serve(req, from));
+    } catch {
+      // A response that cannot be encoded is our fault, not the peer's: 5.00 (RFC 7252 §5.9.3), counted.
+      this.counters.handlerErrors++;
+      out = encodeMessage({ type: req.type === 'CON' ? 'ACK' : 'NON', code: '5.00', mid: req.type === 'CON' ? req.mid : this.nextMessageId(), token: req.token });
+    }
     if (req.type === 'CON') this.exchanges.setResponse(key, out);
     this.counters.responsesSent++;
     this.send(out, from);

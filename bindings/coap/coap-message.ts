@@ -37,12 +37,13 @@ export interface CoapMessage {
   block1?: BlockOption;
   block2?: BlockOption;
   size1?: number;
+  size2?: number;
   locationPath?: string[];
   payload: Buffer;
 }
 
 /** A message to send; absent options are left out. */
-export type OutMessage = Partial<Omit<CoapMessage, 'type' | 'code' | 'mid'>> & { type: MessageType; code: string; mid: number; maxAge?: number; size2?: number };
+export type OutMessage = Partial<Omit<CoapMessage, 'type' | 'code' | 'mid'>> & { type: MessageType; code: string; mid: number; maxAge?: number };
 
 // RFC 7252 §5.10 and §12.2, RFC 7641 §2, RFC 7959 §2.1 / §4: option numbers.
 const OBSERVE = 6;
@@ -188,6 +189,9 @@ export function parseMessage(buf: Buffer): CoapMessage {
         break;
       case SIZE1:
         m.size1 = readUint(buf, i, end);
+        break;
+      case SIZE2:
+        m.size2 = readUint(buf, i, end);
         break;
       case LOCATION_PATH:
         (m.locationPath ??= []).push(buf.toString('utf8', i, end));

@@ -184,3 +184,43 @@ describe('CoAP binding limits', () => {
     await rig.stop();
   });
 });
+
+describe('CoAP binding Block2 responses (RFC 7959)', () => {
+  it('slices a body larger than blockSizeBytes into the blocks the client asks for', async () => {
+    const rig = await startCoapGateway({ blockSizeBytes: 64 });
+    const c = new RawClient(rig.gateway);
+    await c.open();
+    try {
+      await register(c, 'blk1', '</temp>;rt="roost.p";u="Cel";obs,</hum>;rt="roost.p";obs,</pressure>;rt="roost.p";u="hPa";obs');
+      const get = (block2?: { num: number; more: boolean; szx: number }) => c.request({ code: '0.01', uriPath: ['.well-known', 'core'], ...(block2 ? { block2 } : {}) });
+      // RFC 7959 §2.2: unasked, the server answers block 0 at its own size (64 = SZX 2), with Size2 (§4).
+      const first = await get();
+      assert.equal(first.code, '2.05');
+      assert.deepEqual(first.block2, { num: 0, more: true, szx: 2 });
+      assert.equal(first.payload.length, 64);
+      const total = first.size2 ?? 0;
+      assert.ok(total > 128, `body of ${total} bytes`);
+      const parts = [first.payload];
+      for (let num = 1; ; num++) {
+        const r = await get({ num, more: false, szx: 2 });
+        assert.equal(r.code, '2.05');
+        assert.equal(r.block2?.num, num);
+        assert.equal(r.size2, undefined);
+        parts.push(r.payload);
+        if (!r.block2?.more) break;
+        assert.equal(r.payload.length, 64);
+      }
+      const body = Buffer.concat(parts).toString('utf8');
+      assert.equal(body.length, total);
+      for (const href of ['</rd>', '</t>', '</v/blk1/temp>', '</v/blk1/hum>', '</v/blk1/pressure>']) assert.ok(body.includes(href), href);
+      // RFC 7959 §2.4: a client asking for smaller blocks (32 = SZX 1) gets them; block 3 starts at byte 96.
+      const small = await get({ num: 3, more: false, szx: 1 });
+      assert.deepEqual([small.block2?.num, small.block2?.szx, small.payload.toString()], [3, 1, body.slice(96, 128)]);
+      // A block past the end of the body is 4.02 Bad Option.
+      assert.equal((await get({ num: 100, more: false, szx: 2 })).code, '4.02');
+    } finally {
+      c.close();
+      await rig.stop();
+    }
+  });
+});

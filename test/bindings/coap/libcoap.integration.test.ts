@@ -83,6 +83,16 @@ describe('interop with libcoap coap-client-notls', () => {
     assert.equal(rig.gw.hub.readProperty('urn:roost:coap:lc1', 'current')?.value, 119.5);
   });
 
+  it('reads /.well-known/core in 32-byte Block2 blocks (-b 32) and gets the whole body (RFC 7959 §2.4)', async () => {
+    const whole = (await coapClient(['-m', 'get', `${base}/.well-known/core`])).stdout.toString().trim();
+    assert.ok(whole.length > 3 * 32, `body of ${whole.length} bytes`);
+    const before = rig.coap.status().counters['responsesSent'] ?? 0;
+    const blocks = (await coapClient(['-m', 'get', '-b', '32', `${base}/.well-known/core`])).stdout.toString().trim();
+    assert.equal(blocks, whole);
+    // One answer per 32-byte block: libcoap really walked the blocks.
+    assert.equal((rig.coap.status().counters['responsesSent'] ?? 0) - before, Math.ceil(Buffer.byteLength(whole) / 32));
+  });
+
   it('observes a value resource (-s) and deregisters at the end (RFC 7641)', async () => {
     const watching = coapClient(['-s', '2', `${base}/v/lc1/voltage`]);
     await sleep(500);
