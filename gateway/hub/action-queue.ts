@@ -172,12 +172,19 @@ export class ActionQueue {
     return this.deps.store.list(thingId, limit).map(view);
   }
 
-  /** Items still queued for a thing, in order, as a binding sees them. */
   /** Items queued or sent, not yet final, across all things. */
   get activeCount(): number {
     return this.byId.size;
   }
 
+  /** A thing's items not yet final, by state. */
+  activeByState(thingId: string): { queued: number; sent: number } {
+    const out = { queued: 0, sent: 0 };
+    for (const a of this.lists.get(thingId) ?? []) if (a.state === 'queued' || a.state === 'sent') out[a.state]++;
+    return out;
+  }
+
+  /** Items still queued for a thing, in order, as a binding sees them. */
   pending(thingId: string): QueuedItem[] {
     const target = this.deps.target(thingId);
     return (this.lists.get(thingId) ?? [])

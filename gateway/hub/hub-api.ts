@@ -76,6 +76,8 @@ export interface HubApi {
   getAction(id: string): ActionView;
   listActions(thingId: string, opts?: { states?: readonly string[]; limit?: number }): ActionView[];
   cancelAction(id: string): ActionView;
+  /** How many of a thing's items wait in the queue (`queued`) or on the device (`sent`). */
+  activeActions(thingId: string): { queued: number; sent: number };
   /** Resolves with the view once the item reaches a final state or `delivered`, or at timeout with the current view. */
   waitForAction(id: string, timeoutMs: number): Promise<ActionView>;
 

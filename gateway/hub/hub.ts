@@ -288,6 +288,11 @@ export class Hub implements HubApi {
     return opts.states ? all.filter((a) => opts.states?.includes(a.state)) : all;
   }
 
+  activeActions(thingId: string): { queued: number; sent: number } {
+    this.directory.require(thingId);
+    return this.queue.activeByState(thingId);
+  }
+
   cancelAction(id: string): ActionView {
     return this.queue.cancel(id);
   }

@@ -8,12 +8,14 @@ import { eventRoutes } from './events.js';
 import { historyRoutes } from './history.js';
 import { interactionRoutes } from './interactions.js';
 import { metricsRoutes } from './metrics.js';
+import { thingStatusRoutes } from './thing-status.js';
 import { userRoutes } from './users.js';
 
 export const AUTHED_ROUTES: readonly RoutePlugin[] = [
   directoryRoutes,
   interactionRoutes,
   historyRoutes,
+  thingStatusRoutes,
   userRoutes,
   metricsRoutes,
   eventRoutes,
