@@ -97,6 +97,18 @@ export async function login(username, password) {
 
 export const thingPath = (id) => `/things/${encodeURIComponent(id)}`;
 
+/** Online state, sleepiness and queue depth of every thing, page by page (GET /status/things). */
+export async function listStatuses({ signal, pageSize = 200, maxPages = 50 } = {}) {
+  const out = new Map();
+  for (let page = 0; page < maxPages; page++) {
+    const res = await call('GET', `/status/things?offset=${page * pageSize}&limit=${pageSize}`, { signal });
+    const { total, items } = await res.json();
+    for (const s of items) out.set(s.id, s);
+    if (items.length === 0 || out.size >= total) break;
+  }
+  return out;
+}
+
 /** Every TD of the directory, following Link rel="next" page by page. */
 export async function listThings({ signal, pageSize = 200, maxPages = 50 } = {}) {
   const things = [];

@@ -70,9 +70,15 @@ describe('web UI in headless Chromium', { timeout: 60_000 }, () => {
     await page.waitForSelector('#login-note.error');
     assert.match(await page.textContent('#login-note') ?? '', /ROOST_ERR_UNAUTHENTICATED/);
 
+    binding.ctx!.setOnline(lamp, true);
+    binding.ctx!.setOnline(sleepy, false);
     await logIn(page, 'admin', TEST_ADMIN_PASSWORD);
     const ids = await page.$$eval('#things-body tr', (rows) => rows.map((r) => r.getAttribute('data-id')));
     assert.deepEqual(new Set(ids), new Set([lamp, sleepy, 'urn:roost:system:gateway']));
+    // Per-thing state from /status/things: the lamp online, the sleepy thing offline.
+    await page.waitForSelector(`#things-body tr[data-id="${sleepy}"] td[data-state="offline"]`);
+    await page.waitForSelector(`#things-body tr[data-id="${lamp}"] td[data-state="online"]`);
+    assert.match(await page.textContent('#things-summary') ?? '', /2 online/);
     await page.fill('#things-filter', 'sleepy');
     assert.equal(await page.locator('#things-body tr').count(), 1);
     await page.fill('#things-filter', 'testdev');
