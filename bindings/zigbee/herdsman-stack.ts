@@ -91,10 +91,20 @@ export class HerdsmanStack extends EventEmitter<ZigbeeStackEvents> implements Zi
   }
 
   async stop(): Promise<void> {
-    await this.controller.stop();
-    // herdsman 10.9.5 leaves two timers armed after stop(), which would hold the process open:
-    // the permit-join timer when the adapter had disconnected (up to 254 s), and the zstack
-    // adapter's 60 s route-discovery debouncers of end-device announcements. Clear both.
+    try {
+      await this.controller.stop();
+    } finally {
+      this.clearTimers();
+    }
+  }
+
+  /**
+   * herdsman 10.9.5 leaves two timers armed after stop(), which would hold the process open:
+   * the permit-join timer when the adapter had disconnected (up to 254 s), and the zstack
+   * adapter's 60 s route-discovery debouncers of end-device announcements. Clear both, also when
+   * stop() throws (it does once the coordinator went away).
+   */
+  private clearTimers(): void {
     const c = this.controller as unknown as {
       permitJoinTimer?: NodeJS.Timeout;
       adapter?: { deviceAnnounceRouteDiscoveryDebouncers?: Map<number, { clear?: () => void }> };

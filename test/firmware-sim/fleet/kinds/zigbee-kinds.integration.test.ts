@@ -41,6 +41,8 @@ devices:
     count: 20
     idPrefix: door
     wakeIntervalS: 20
+    # A longer poll window than the default 1 s: the whole suite loads the machine.
+    options: { listenMs: 1500 }
 actions:
   - { atS: 5, device: door-0, action: identify, repeatEveryS: 20, repeatCount: 3 }
   - { atS: 12, device: door-7, action: identify }
