@@ -39,7 +39,7 @@ describe('roost fleet arguments', () => {
 
   it('the demo scenario loads and sends only actions its devices offer', () => {
     const s = loadScenario(DEMO_SCENARIO, DEVICE_KINDS);
-    assert.equal(s.devices.reduce((n, g) => n + g.count, 0), 21);
+    assert.equal(s.devices.reduce((n, g) => n + g.count, 0), 24);
     assert.ok(s.actions.length > 0);
     assert.ok(s.faults.loss > 0 && s.faults.batteryDepletion.fraction > 0);
   });
