@@ -66,6 +66,14 @@ export function guardConnection(inner: Duplex, maxPacketBytes: number, onRefused
     write(chunk: Buffer, _enc, cb) {
       inner.write(chunk, cb);
     },
+    // Packets the broker wrote while the previous write was in flight leave in one corked batch
+    // (one syscall), not one TCP write each: under fan-out load this was a fifth of the CPU.
+    writev(chunks: Array<{ chunk: Buffer }>, cb) {
+      inner.cork();
+      const last = chunks.length - 1;
+      chunks.forEach(({ chunk }, i) => (i === last ? inner.write(chunk, cb) : inner.write(chunk)));
+      inner.uncork();
+    },
     final(cb) {
       inner.end(cb);
     },

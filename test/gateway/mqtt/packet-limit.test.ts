@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { PacketLimit, guardConnection, type GuardVerdict } from '../../../gateway/mqtt/packet-limit.js';
 
@@ -55,5 +55,31 @@ describe('MQTT packet size guard', () => {
     assert.deepEqual(refused, [{ ok: false, reason: 'too-large', size: 129 }]);
     assert.equal(inner.destroyed, true);
     assert.deepEqual(Buffer.concat(got), PUBLISH);
+  });
+
+  it('sends packets written while a write is in flight as one corked batch, in order', async () => {
+    const writes: Buffer[][] = [];
+    let release: (() => void) | null = null;
+    const inner = new Duplex({
+      read() {},
+      // The first write waits, as a socket does while the kernel buffer drains.
+      write(chunk: Buffer, _enc, cb) {
+        writes.push([chunk]);
+        release = () => cb();
+      },
+      writev(chunks, cb) {
+        writes.push(chunks.map((c) => c.chunk as Buffer));
+        cb();
+      },
+    });
+    const outer = guardConnection(inner, 1024, () => assert.fail('nothing refused'));
+    const packets = [PINGREQ, hex('d0 00'), hex('c0 00'), hex('e0 00')];
+    for (const p of packets) outer.write(p);
+    await new Promise((r) => setImmediate(r));
+    (release as (() => void) | null)?.();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(Buffer.concat(writes.flat()), Buffer.concat(packets));
+    assert.equal(writes.length, 2, `one write, then one batch: ${JSON.stringify(writes.map((w) => w.length))}`);
+    assert.equal(writes[1]?.length, 3);
   });
 });
