@@ -3,7 +3,7 @@
  * anonymous /healthz and POST /auth/token; the authenticated resources of the API issue plug in
  * here as one fastify plugin each. Errors are RFC 7807 problem+json with the stable code.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RoostConfig } from '../config/config.js';
 import type { ApiHandle } from '../gateway.js';
@@ -30,7 +30,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ module: 'http' });
   // removeAdditional off: an unknown query parameter or body field is a 400, not silently dropped.
   const app = Fastify({
-    loggerInstance, bodyLimit: deps.config.http.maxBodyBytes, disableRequestLogging: true,
+    loggerInstance, bodyLimit: deps.config.http.maxBodyBytes, logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false } },
   });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
