@@ -77,14 +77,21 @@ function readConfigFile(path: string): Record<string, unknown> {
   return raw as Record<string, unknown>;
 }
 
+/** A URL a person can open: a wildcard listen address becomes localhost. */
+function reachable(url: string | undefined): string {
+  if (!url) return '(not running)';
+  return url.replace(/^(\w+:\/\/)(0\.0\.0\.0|\[::\])(?=:)/, '$1localhost');
+}
+
 function banner(gw: Gateway, devices: number, coapPort: number, madeUpPassword: string | null): string {
   const login = madeUpPassword ? `user ${gw.config.auth.adminUser}, password ${madeUpPassword} (set ROOST_ADMIN_PASSWORD to choose it)` : `user ${gw.config.auth.adminUser}, password from ROOST_ADMIN_PASSWORD`;
   return [
     '',
     `Roost demo: the gateway and ${devices} simulated devices in one process.`,
-    `  HTTP API   ${gw.httpUrl ?? '(not running)'}   (GET /things lists them; log in with POST /auth/token)`,
+    `  web UI     ${reachable(gw.httpUrl)}/`,
+    `  HTTP API   ${reachable(gw.httpUrl)}   (docs/api.md; GET /things lists them; log in with POST /auth/token)`,
     `  login      ${login}`,
-    `  MQTT       ${gw.mqttUrl ?? '(not running)'}`,
+    `  MQTT       ${reachable(gw.mqttUrl)}   (docs/mqtt.md; also ws://.../mqtt on the HTTP port)`,
     `  CoAP       udp port ${coapPort} (the simulated devices talk to it)`,
     '  Ctrl-C stops the fleet, prints its report, and stops the gateway.',
     '',
