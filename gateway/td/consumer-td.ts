@@ -40,7 +40,11 @@ function propertyForms(e: HubEndpoints, path: string, topic: string, a: Affordan
   ];
   if (a['readOnly'] !== true) forms.push({ href, op: ['writeproperty'], 'htv:methodName': 'PUT', contentType: 'application/json' });
   if (a['observable'] === true) {
-    forms.push({ href: `${href}/observe`, op: ['observeproperty', 'unobserveproperty'], 'htv:methodName': 'GET', subprotocol: 'sse', contentType: 'text/event-stream' });
+    // Longpoll first, for the same reasons as on events (eventForms).
+    forms.push(
+      { href: `${href}/observe/longpoll`, op: ['observeproperty', 'unobserveproperty'], subprotocol: 'longpoll', contentType: 'application/json' },
+      { href: `${href}/observe`, op: ['observeproperty', 'unobserveproperty'], 'htv:methodName': 'GET', subprotocol: 'sse', contentType: 'text/event-stream' },
+    );
   }
   if (e.mqttBase) {
     // Values are retained: a subscriber gets the current one at once (node-wot's readproperty needs it).

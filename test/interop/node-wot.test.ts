@@ -1,7 +1,7 @@
 /**
  * Interop with node-wot (the Eclipse Thingweb reference consumer, written by nobody here): a real
  * gateway with a test device, TDs fetched from the directory, then readProperty, writeProperty,
- * invokeAction and subscribeEvent on the system thing and on a test thing, over HTTP and MQTT.
+ * invokeAction, subscribeEvent and observeProperty on the system thing and on a test thing, over HTTP and MQTT.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -135,6 +135,14 @@ describe('node-wot as a consumer of the gateway', () => {
     for (const v of ['short', 'long', 'double']) dev.ctx?.emitEvent(LAMP, 'button', v);
     assert.deepEqual(await got.until(3), ['short', 'long', 'double']);
     await sub.stop();
+
+    // observeProperty over HTTP takes the longpoll observe form (node-wot's SSE client sends no token).
+    const seen = nextValues(2);
+    const obs = await lamp.observeProperty('temperature', seen.listener);
+    dev.ctx?.reportProperties(LAMP, { temperature: 22 });
+    dev.ctx?.reportProperties(LAMP, { temperature: 22.5 });
+    assert.deepEqual(await seen.until(2), [22, 22.5]);
+    await obs.stop();
   });
 
   it('reads, invokes and subscribes on the system thing over HTTP', async () => {

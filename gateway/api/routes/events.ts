@@ -97,51 +97,55 @@ export async function eventRoutes(app: FastifyInstance, opts: RouteDeps): Promis
 
   // Longpoll (the subprotocol node-wot uses by default): HEAD answers 2xx at once; each GET
   // answers the next event's data as JSON, or 204 when none came within longpollTimeoutMs.
-  const longpollPath = '/things/:id/events/:name/longpoll';
-  // node-wot sends HEAD, then its first GET once HEAD has answered: the position at HEAD is kept
-  // for that GET, so the events in between are not lost.
-  app.head(longpollPath, { schema: { params: idName } }, async (req, reply) => {
-    const spec = feedSpec(req, 'event');
-    const key = longpollKey(req);
-    if (!cursors.get(key)) cursors.set(key, latestCursor(hub, spec));
-    return reply.type('application/json').send();
-  });
-  app.get(longpollPath, { exposeHeadRoute: false, schema: { params: idName, querystring: cursorQuery, headers: cursorHeaders } }, (req, reply) => {
-    const spec = feedSpec(req, 'event');
-    const key = longpollKey(req);
-    const explicit = parseCursor((req.query as { after?: string }).after) ?? parseCursor((req.headers as { 'last-event-id'?: string })['last-event-id']);
-    const cursor: EventCursor | undefined = explicit ?? cursors.get(key);
-    const slot = streams.acquire('longpoll');
-    return new Promise<FastifyReply>((resolve) => {
-      let done = false;
-      // Assigned below; the feed may answer from history while it is being made.
-      let feed: EventFeed | undefined = undefined;
-      const cleanUp = () => {
-        done = true;
-        clearTimeout(timer);
-        feed?.close();
-        slot.release();
-      };
-      const answer = (item?: FeedItem) => {
-        if (done) return;
-        cleanUp();
-        const position = item ? parseCursor(item.id) : cursor;
-        if (position) cursors.set(key, position);
-        if (item) {
-          resolve(reply.header(EVENT_ID_HEADER, item.id).type('application/json').send(JSON.stringify(item.data ?? null)));
-        } else {
-          if (cursor && cursor.k >= 0) void reply.header(EVENT_ID_HEADER, formatCursor(cursor));
-          resolve(reply.code(204).send());
-        }
-      };
-      const timer = setTimeout(() => answer(), limits.longpollTimeoutMs);
-      slot.onEnd = () => answer();
-      reply.raw.once('close', () => {
-        if (!done) cleanUp();
-        resolve(reply);
-      });
-      feed = new EventFeed(hub, spec, { ...(cursor ? { cursor } : {}), maxReplay: limits.maxReplay, onItem: answer });
-      if (done) feed.close();
+  const longpollRoute = (longpollPath: string, kind: FeedSpec['kind']) => {
+    // node-wot sends HEAD, then its first GET once HEAD has answered: the position at HEAD is kept
+    // for that GET, so the events in between are not lost.
+    app.head(longpollPath, { schema: { params: idName } }, async (req, reply) => {
+      const spec = feedSpec(req, kind);
+      const key = longpollKey(req);
+      if (!cursors.get(key)) cursors.set(key, latestCursor(hub, spec));
+      return reply.type('application/json').send();
     });
-  });
+    app.get(longpollPath, { exposeHeadRoute: false, schema: { params: idName, querystring: cursorQuery, headers: cursorHeaders } }, (req, reply) => {
+      const spec = feedSpec(req, kind);
+      const key = longpollKey(req);
+      const explicit = parseCursor((req.query as { after?: string }).after) ?? parseCursor((req.headers as { 'last-event-id'?: string })['last-event-id']);
+      const cursor: EventCursor | undefined = explicit ?? cursors.get(key);
+      const slot = streams.acquire('longpoll');
+      return new Promise<FastifyReply>((resolve) => {
+        let done = false;
+        // Assigned below; the feed may answer from history while it is being made.
+        let feed: EventFeed | undefined = undefined;
+        const cleanUp = () => {
+          done = true;
+          clearTimeout(timer);
+          feed?.close();
+          slot.release();
+        };
+        const answer = (item?: FeedItem) => {
+          if (done) return;
+          cleanUp();
+          const position = item ? parseCursor(item.id) : cursor;
+          if (position) cursors.set(key, position);
+          if (item) {
+            resolve(reply.header(EVENT_ID_HEADER, item.id).type('application/json').send(JSON.stringify(item.data ?? null)));
+          } else {
+            if (cursor && cursor.k >= 0) void reply.header(EVENT_ID_HEADER, formatCursor(cursor));
+            resolve(reply.code(204).send());
+          }
+        };
+        const timer = setTimeout(() => answer(), limits.longpollTimeoutMs);
+        slot.onEnd = () => answer();
+        reply.raw.once('close', () => {
+          if (!done) cleanUp();
+          resolve(reply);
+        });
+        feed = new EventFeed(hub, spec, { ...(cursor ? { cursor } : {}), maxReplay: limits.maxReplay, onItem: answer });
+        if (done) feed.close();
+      });
+    });
+  };
+  longpollRoute('/things/:id/events/:name/longpoll', 'event');
+  // The same for an observed property: its next value (node-wot's observeproperty over HTTP).
+  longpollRoute('/things/:id/properties/:name/observe/longpoll', 'property');
 }

@@ -165,6 +165,8 @@ describe('events over HTTP (SSE and longpoll)', () => {
       [`${lamp}/properties/nope/observe`, auth, 404, 'ROOST_ERR_AFFORDANCE_NOT_FOUND'],
       [`${lamp}/events/nope/longpoll`, auth, 404, 'ROOST_ERR_AFFORDANCE_NOT_FOUND'],
       [`${lamp}/events/button/longpoll?after=yesterday`, auth, 400, 'ROOST_ERR_BAD_REQUEST'],
+      [`${lamp}/properties/nope/observe/longpoll`, auth, 404, 'ROOST_ERR_AFFORDANCE_NOT_FOUND'],
+      [`${lamp}/properties/temperature/observe/longpoll`, {}, 401, 'ROOST_ERR_UNAUTHENTICATED'],
     ];
     for (const [url, headers, status, code] of cases) {
       const r = await fetch(url, { headers });
