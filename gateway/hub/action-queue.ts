@@ -12,6 +12,7 @@ import type { RoostConfig } from '../config/config.js';
 import { ActionNotCancellableError, ActionNotFoundError, QueueFullError } from '../../protocols/errors.js';
 import type { QueueStore, StoredAction } from '../store/queue-store.js';
 import { isFinal, view } from './action-view.js';
+import { ActionWaiters } from './action-waiters.js';
 import type { ActionView } from './types.js';
 
 export interface QueueTarget {
@@ -51,7 +52,7 @@ export class ActionQueue {
   private readonly inFlight = new Map<string, number>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private readonly deliveryTimers = new Set<NodeJS.Timeout>();
-  private readonly waiters = new Map<string, Set<(v: ActionView) => void>>();
+  private readonly waiters = new ActionWaiters();
   private seq: number;
   private closed = false;
 
@@ -94,14 +95,7 @@ export class ActionQueue {
     this.deps.store.update(a);
     const v = view(a);
     this.deps.onChange(v, previous);
-    if (isFinal(state) || (state === 'delivered' && !passing)) this.wake(a.id, v);
-  }
-
-  private wake(id: string, v: ActionView): void {
-    const set = this.waiters.get(id);
-    if (!set) return;
-    this.waiters.delete(id);
-    for (const resolve of set) resolve(v);
+    if (isFinal(state) || (state === 'delivered' && !passing)) this.waiters.wake(a.id, v);
   }
 
   private drop(a: StoredAction): void {
@@ -219,20 +213,7 @@ export class ActionQueue {
   waitFor(id: string, timeoutMs: number): Promise<ActionView> {
     const current = this.get(id);
     if (isFinal(current.state) || current.state === 'delivered' || timeoutMs <= 0) return Promise.resolve(current);
-    return new Promise((resolve) => {
-      const set = this.waiters.get(id) ?? new Set();
-      this.waiters.set(id, set);
-      const done = (v: ActionView): void => {
-        clearTimeout(timer);
-        resolve(v);
-      };
-      const timer = setTimeout(() => {
-        set.delete(done);
-        if (set.size === 0) this.waiters.delete(id);
-        resolve(this.get(id));
-      }, timeoutMs);
-      set.add(done);
-    });
+    return this.waiters.wait(id, timeoutMs, () => this.get(id));
   }
 
   isAwake(thingId: string): boolean {
@@ -298,11 +279,7 @@ export class ActionQueue {
     this.retryTimers.clear();
     for (const t of this.deliveryTimers) clearTimeout(t);
     this.deliveryTimers.clear();
-    for (const [id, set] of this.waiters) {
-      const v = this.get(id);
-      for (const resolve of set) resolve(v);
-    }
-    this.waiters.clear();
+    this.waiters.wakeAll((id) => this.get(id));
   }
 
   private findActive(id: string): StoredAction | undefined {
