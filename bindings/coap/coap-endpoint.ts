@@ -8,12 +8,12 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
-import { isIPv4 } from 'node:net';
 import { DeviceTimeoutError, FrameInvalidError, RoostError, toRoostError } from '../../protocols/errors.js';
 import { Block1Assembler } from './block1-assembler.js';
-import { EMPTY, blockSize, encodeMessage, isRequest, parseMessage, type CoapMessage, type OutMessage } from './coap-message.js';
+import { needsBlock2, sliceBlock2 } from './block2.js';
+import { EMPTY, encodeMessage, isRequest, parseMessage, type CoapMessage, type OutMessage } from './coap-message.js';
 import { ExchangeCache } from './exchange-cache.js';
+import { literalLookup } from './literal-lookup.js';
 
 export interface Remote {
   address: string;
@@ -66,16 +66,6 @@ interface Pending {
 }
 
 const remoteKey = (r: Remote) => `${r.address}:${r.port}`;
-
-/**
- * Every datagram goes to an address a peer sent from: an IPv4 literal needs no resolver. dgram's
- * default lookup defers each send to the next tick through dns.lookup, which the ingest profile
- * showed on every answer.
- */
-function literalLookup(host: string, _opts: LookupOneOptions, cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
-  if (isIPv4(host)) cb(null, host, 4);
-  else dnsLookup(host, { family: 4 }, cb);
-}
 
 export class CoapEndpoint {
   private socket: Socket | null = null;
@@ -260,20 +250,9 @@ export class CoapEndpoint {
       block1: res.block1,
     };
     const body = res.payload;
-    if (body && (body.length > this.opts.blockSizeBytes || req.block2) && res.code.startsWith('2.')) {
-      const wantSzx = req.block2 ? Math.min(req.block2.szx, this.szx) : this.szx;
-      const size = blockSize(wantSzx);
-      // RFC 7959 §2.4: the client asks for block NUM; the server answers that slice.
-      const num = req.block2 ? (req.block2.num * blockSize(req.block2.szx)) / size : 0;
-      const start = num * size;
-      if (start >= body.length && body.length > 0) {
-        out.code = '4.02';
-        out.payload = Buffer.from('block out of range');
-        return encodeMessage(out);
-      }
-      out.payload = body.subarray(start, start + size);
-      out.block2 = { num, more: start + size < body.length, szx: wantSzx };
-      if (num === 0) out.size2 = body.length;
+    if (needsBlock2(body, res.code, this.opts.blockSizeBytes, req) && !sliceBlock2(out, body, this.szx, req)) {
+      out.code = '4.02';
+      out.payload = Buffer.from('block out of range');
     }
     return encodeMessage(out);
   }
