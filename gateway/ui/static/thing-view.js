@@ -35,11 +35,22 @@ export function mountThing(main, ctx, thingId) {
     const actions = createActionsPanel({ thingId, td, ctx: page, controls, stops });
     const events = createEventsPanel({ thingId, td, stops });
     const history = createHistoryPanel({ thingId, td });
+    // Online, sleepy and queued items (GET /things/{id}/status), re-read with the polled properties.
+    const state = h('span', { id: 'thing-state', class: 'muted' }, '');
+    const showState = () => getJson(`${thingPath(thingId)}/status`).then((s) => {
+      const waiting = s.actions.queued + s.actions.sent;
+      state.className = s.online ? 'ok' : 'bad';
+      state.dataset.state = s.online ? 'online' : 'offline';
+      state.textContent = `${s.online ? '● online' : '○ offline'}${s.sleepy ? ' · sleepy' : ''}${waiting ? ` · ${waiting} queued` : ''}`;
+    }, () => {});
+    void showState();
+    const stateTimer = setInterval(showState, POLL_MS);
+    stops.push(() => clearInterval(stateTimer));
     fill(main,
       h('p', {}, h('a', { href: '#/things' }, '← Things')),
       h('section', { class: 'card head' },
         h('h1', { id: 'thing-title' }, td.title ?? thingId),
-        h('p', {}, h('span', { class: 'tag' }, bindingOf(thingId)), ' ', h('span', { class: 'mono' }, thingId)),
+        h('p', {}, h('span', { class: 'tag' }, bindingOf(thingId)), ' ', h('span', { class: 'mono' }, thingId), ' ', state),
         td.description ? h('p', { class: 'muted' }, td.description) : null,
         roleNote),
       h('div', { class: 'grid' }, h('div', {}, props.el, actions), h('div', {}, events.el, history.el)));

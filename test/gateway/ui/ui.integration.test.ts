@@ -85,6 +85,7 @@ describe('web UI in headless Chromium', { timeout: 60_000 }, () => {
     assert.equal(await page.locator('#things-body tr').count(), 2);
 
     await page.click(`#things-body tr[data-id="${lamp}"] a`);
+    await page.waitForSelector('#thing-state[data-state="online"]');
     const temp = page.locator('tr[data-property="temperature"] td.value');
     await temp.filter({ hasText: '21.5' }).waitFor();
     // The first read shows when the value was measured (from history).
