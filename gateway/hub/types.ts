@@ -65,6 +65,8 @@ export interface HistoryRow {
 export interface HistoryQuery {
   thingId: string;
   name?: string;
+  /** Only property values or only events. */
+  kind?: HistoryKind;
   /** Inclusive epoch ms. */
   from?: number;
   /** Exclusive epoch ms. */

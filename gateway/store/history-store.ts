@@ -114,6 +114,7 @@ export class HistoryStore {
     const where = ['thing_id = ?'];
     const args: unknown[] = [q.thingId];
     if (q.name !== undefined) { where.push('name = ?'); args.push(q.name); }
+    if (q.kind !== undefined) { where.push('kind = ?'); args.push(KIND_CODE[q.kind]); }
     if (q.from !== undefined) { where.push('ts >= ?'); args.push(q.from); }
     if (q.to !== undefined) { where.push('ts < ?'); args.push(q.to); }
     const sql = `SELECT thing_id, name, ts, kind, value FROM history WHERE ${where.join(' AND ')} ORDER BY ts ${order}, seq ${order} LIMIT ?`;

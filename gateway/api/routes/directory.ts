@@ -13,8 +13,14 @@ import type { ThingDescription } from '../../binding.js';
 import { thingPath } from '../../td/consumer-td.js';
 import { mustChange, type RouteDeps } from '../route-deps.js';
 
-/** Largest page of /things whatever the client asks. */
-const MAX_PAGE_SIZE = 500;
+/** Largest page of a listing whatever the client asks. */
+export const MAX_PAGE_SIZE = 500;
+
+/** offset/limit of a listing (the directory's, and the status listing's). */
+export const pageQuery = {
+  type: 'object', additionalProperties: false,
+  properties: { offset: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, default: 100 } },
+} as const;
 
 const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 1024 } }, required: ['id'] } as const;
 const tdBody = { type: 'object' } as const;
@@ -38,12 +44,7 @@ export async function directoryRoutes(app: FastifyInstance, deps: RouteDeps): Pr
   });
 
   app.get('/things', {
-    schema: {
-      querystring: {
-        type: 'object', additionalProperties: false,
-        properties: { offset: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, default: 100 } },
-      },
-    },
+    schema: { querystring: pageQuery },
   }, async (req, reply) => {
     const q = req.query as { offset: number; limit: number };
     const limit = Math.min(q.limit, MAX_PAGE_SIZE);

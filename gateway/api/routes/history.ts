@@ -64,13 +64,13 @@ export async function historyRoutes(app: FastifyInstance, deps: RouteDeps): Prom
     }
     const limit = Math.min(q.limit ?? DEFAULT_LIMIT, max);
     // One row more than asked tells whether the range was cut.
-    let rows: HistoryRow[] = deps.hub.history({
+    const rows: HistoryRow[] = deps.hub.history({
       thingId, limit: limit + 1, order: q.order,
       ...(q.name !== undefined ? { name: q.name } : {}),
+      ...(q.kind !== undefined ? { kind: q.kind } : {}),
       ...(from !== undefined ? { from } : {}),
       ...(to !== undefined ? { to } : {}),
     });
-    if (q.kind) rows = rows.filter((r) => r.kind === q.kind);
     const truncated = rows.length > limit;
     return {
       thingId,

@@ -7,8 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { HubApi } from '../../hub/hub-api.js';
 import type { ThingRecord } from '../../hub/types.js';
 import type { RouteDeps } from '../route-deps.js';
+import { MAX_PAGE_SIZE, pageQuery } from './directory.js';
 
-const MAX_PAGE_SIZE = 500;
 
 const statusSchema = {
   type: 'object',
@@ -47,10 +47,7 @@ export async function thingStatusRoutes(app: FastifyInstance, deps: RouteDeps): 
 
   app.get('/status/things', {
     schema: {
-      querystring: {
-        type: 'object', additionalProperties: false,
-        properties: { offset: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, default: 100 } },
-      },
+      querystring: pageQuery,
       response: { 200: { type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: statusSchema } } } },
     },
   }, async (req) => {

@@ -46,6 +46,9 @@ describe('HistoryStore', () => {
     assert.deepEqual(a[0], { thingId: 't', name: 'a', kind: 'event', ts: 103, value: { i: 3 } });
     assert.deepEqual(h.query({ thingId: 't', order: 'desc', limit: 2 }).map((r) => r.ts), [109, 108]);
     assert.equal(h.query({ thingId: 't', limit: 100000 }).length, 10, 'limit is capped by maxQueryRows, not exceeded');
+    // A property and an event of the same name: the kind is filtered before the limit counts.
+    assert.deepEqual(h.query({ thingId: 't', name: 'a', kind: 'property', order: 'desc', limit: 2 }).map((r) => [r.ts, r.kind]), [[107, 'property'], [105, 'property']]);
+    assert.deepEqual(h.query({ thingId: 't', name: 'a', kind: 'event', limit: 5 }).map((r) => r.ts), [103, 109]);
     done();
   });
 
