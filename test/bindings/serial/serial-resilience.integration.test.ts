@@ -36,7 +36,8 @@ describe('serial: unplug and replug', () => {
     await until(() => !rig.gw.hub.getThing(ID).online, 3000, 'offline after unplug');
     assert.equal(rig.serial.status().state, 'absent');
     assert.match(rig.serial.status().detail ?? '', /gw/);
-    assert.equal(mcu.attached, false);
+    // The device side notices the vanished pty on its own schedule (its read fails a moment later).
+    await until(() => !mcu.attached, 3000, 'device side saw the unplug');
     await sleep(300); // a few failed reopen attempts while the path is gone
     await rig.pty.plug();
     // The MCU kept running while the cable was out: it says nothing until the gateway asks.
