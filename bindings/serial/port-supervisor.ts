@@ -3,6 +3,7 @@
  * tries again after a delay that doubles from reconnectMinMs to reconnectMaxMs. A successful open
  * resets the delay and starts a fresh session, which asks the device for hello again.
  */
+import { stat } from 'node:fs/promises';
 import { PortSession, type SessionHost } from './port-session.js';
 import type { PortFraming } from './serial-options.js';
 import type { PortOpener, SerialTransport } from './serial-transport.js';
@@ -23,6 +24,7 @@ export class PortSupervisor {
   private delayMs: number;
   private stopped = false;
   private failures = 0;
+  private presenceTimer: NodeJS.Timeout | null = null;
 
   constructor(readonly path: string, readonly framing: PortFraming, private readonly deps: SupervisorDeps) {
     this.delayMs = deps.host.opts.reconnectMinMs;
@@ -36,6 +38,7 @@ export class PortSupervisor {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.stopPresenceCheck();
     const s = this.session;
     const t = this.transport;
     this.session = null;
@@ -73,20 +76,56 @@ export class PortSupervisor {
     const s = new PortSession(this.path, t, host);
     this.session = s;
     this.transport = t;
-    t.on('close', (info) => {
-      if (this.session !== s) return;
-      this.session = null;
-      this.transport = null;
-      if (info.disconnected) host.counters.portDisconnects++;
-      this.lastError = info.error?.message ?? 'closed';
-      host.ctx.logger.warn({ port: this.path, disconnected: info.disconnected, err: info.error?.message }, 'serial port closed; will reopen');
-      s.close();
-      this.deps.closed(s);
-      if (!this.stopped) this.schedule();
-    });
+    t.on('close', (info) => this.lose(s, info.disconnected, info.error?.message ?? 'closed'));
     this.deps.opened(s);
     host.ctx.logger.info({ port: this.path, baudRate: this.framing.baudRate }, 'serial port open');
     s.start();
+    void this.watchPresence(s, t);
+  }
+
+  /** The session ended (the port closed, or its device node went away): reopen later. */
+  private lose(s: PortSession, disconnected: boolean, why: string): void {
+    if (this.session !== s) return;
+    const { host } = this.deps;
+    this.stopPresenceCheck();
+    this.session = null;
+    this.transport = null;
+    if (disconnected) host.counters.portDisconnects++;
+    this.lastError = why;
+    host.ctx.logger.warn({ port: this.path, disconnected, err: why }, 'serial port closed; will reopen');
+    s.close();
+    this.deps.closed(s);
+    if (!this.stopped) this.schedule();
+  }
+
+  /** Checks every presenceCheckMs that the node opened is still the one at the path. */
+  private async watchPresence(s: PortSession, t: SerialTransport): Promise<void> {
+    const every = this.deps.host.opts.presenceCheckMs;
+    const id = async () => {
+      const st = await stat(this.path);
+      return `${st.dev}:${st.ino}:${st.rdev}`;
+    };
+    // Not a node on this file system (a transport under test, a network port): nothing to watch.
+    const opened = every > 0 ? await id().catch(() => null) : null;
+    if (opened === null || this.session !== s) return;
+    const check = async () => {
+      this.presenceTimer = null;
+      const now = await id().catch(() => null);
+      if (this.session !== s) return;
+      if (now === opened) {
+        this.presenceTimer = setTimeout(() => void check(), every);
+        return;
+      }
+      this.lose(s, true, now === null ? `${this.path} vanished` : `${this.path} was replaced`);
+      // The fd may be dead without the binding knowing: its close is not waited for.
+      void t.close().catch(() => undefined);
+    };
+    this.presenceTimer = setTimeout(() => void check(), every);
+  }
+
+  private stopPresenceCheck(): void {
+    if (this.presenceTimer) clearTimeout(this.presenceTimer);
+    this.presenceTimer = null;
   }
 
   private schedule(): void {

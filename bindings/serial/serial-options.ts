@@ -26,6 +26,12 @@ export interface SerialOptions extends PortFraming, SerialLinkOptions {
   /** Reopen delay after a port closes or fails to open: doubles from min to max. */
   reconnectMinMs: number;
   reconnectMaxMs: number;
+  /**
+   * How often an open port's device node is checked to still be there (0: never). Unplugging a
+   * USB adapter removes its node, and a pty's goes with its master; the read error that should
+   * tell is sometimes late, so a vanished or replaced node closes the port as disconnected.
+   */
+  presenceCheckMs: number;
   /** How often USB ports are listed to find matches (0: only at start). */
   scanIntervalMs: number;
   /** Asks again for hello when a port stays silent this long after opening. */
@@ -72,6 +78,7 @@ export const optionsSchema = {
     maxUnitsPerPort: { type: 'integer', minimum: 1, maximum: 255, default: 16 },
     reconnectMinMs: { type: 'integer', minimum: 10, default: 250 },
     reconnectMaxMs: { type: 'integer', minimum: 10, default: 10000 },
+    presenceCheckMs: { type: 'integer', minimum: 0, default: 1000 },
     scanIntervalMs: { type: 'integer', minimum: 0, default: 5000 },
     helloTimeoutMs: { type: 'integer', minimum: 10, default: 2000 },
     awakeWindowMs: { type: 'integer', minimum: 1, default: 5000 },

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
+import { symlinkSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NoisyPort, openPty, type McuUnit, type SerialMcu } from '../../../firmware-sim/serial/index.js';
+import type { SerialBinding } from '../../../bindings/serial/serial-binding.js';
 import { ApiClient } from '../../helpers/api-client.js';
-import { attachMcu, settle, startSerialRig, until, type SerialRig } from './serial-rig.js';
+import { startTestGateway } from '../../helpers/gateway.js';
+import { FAST, attachMcu, settle, startSerialRig, until, type SerialRig } from './serial-rig.js';
+import { SocatPair } from './socat-pair.js';
 
 const UNIT: McuUnit = { unit: 0, id: 'node-1', description: { p: { temp: { u: 'Cel' }, seq: { y: 'integer' } }, a: { pulse: { i: 'integer', o: 'integer' } } } };
 const ID = 'urn:roost:serial:node-1';
@@ -171,5 +176,31 @@ describe('serial: a sleepy MCU gets its queued action when it wakes', () => {
     const v = await final(rig, a.id);
     assert.equal(v.state, 'completed', v.error);
     assert.equal(mcu.commands.filter((c) => c.value === 9 && !c.duplicate).length, 1);
+  });
+});
+
+describe('serial: a port whose device node vanishes while its file descriptor lives on', () => {
+  it('is closed as disconnected by the presence check, and reopened when the node returns', async () => {
+    // The gateway opens an alias of the pty. Removing the alias takes the node away while the pty
+    // (and the gateway's descriptor) stays alive, so only the presence check can notice.
+    const pty = new SocatPair();
+    await pty.plug();
+    const alias = join(pty.dir, 'alias');
+    symlinkSync(pty.gatewayPath, alias);
+    const gw = await startTestGateway({ bindings: { serial: { enabled: true, ports: [{ path: alias }], ...FAST, presenceCheckMs: 50 } } });
+    try {
+      const serial = gw.binding('serial') as SerialBinding;
+      await until(() => serial.status().state === 'running', 5000, 'port open');
+      const before = serial.status().counters['portDisconnects']!;
+      unlinkSync(alias);
+      await until(() => serial.status().state === 'absent', 3000, 'closed after the node vanished');
+      assert.equal(serial.status().counters['portDisconnects'], before + 1);
+      assert.match(serial.status().detail ?? '', /vanished|no such file/i);
+      symlinkSync(pty.gatewayPath, alias);
+      await until(() => serial.status().state === 'running', 5000, 'reopened when the node returned');
+    } finally {
+      await gw.stop();
+      await pty.close();
+    }
   });
 });

@@ -6,7 +6,7 @@ import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { SocatPair } from './socat-pair.js';
 
 /** Short timers so unplug, retries and result waits fit in a test. */
-export const FAST = { ackTimeoutMs: 100, maxRetries: 3, reconnectMinMs: 50, reconnectMaxMs: 400, helloTimeoutMs: 300, awakeWindowMs: 400, resultTimeoutMs: 3000 };
+export const FAST = { ackTimeoutMs: 100, maxRetries: 3, reconnectMinMs: 50, reconnectMaxMs: 400, presenceCheckMs: 200, helloTimeoutMs: 300, awakeWindowMs: 400, resultTimeoutMs: 3000 };
 
 export async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
   const end = Date.now() + ms;
