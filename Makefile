@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE ?= node
 # Debian packages the tests use (real peers nobody here wrote).
-APT_PACKAGES := libcoap3-bin mosquitto-clients socat mtools dosfstools bluez-test-tools gcc chromium
+APT_PACKAGES := libcoap3-bin mosquitto-clients socat mtools dosfstools bluez-test-tools gcc chromium python3-cryptography python3-cbor2
 TEST_FILES = $(shell find test -name '*.test.ts' | sort)
 
 .PHONY: setup build run test bench check typecheck lint clean image-setup image image-test
@@ -26,7 +26,7 @@ build: setup
 	$(NODE) --import tsx image/bundle.ts
 
 run: setup
-	$(NODE) --import tsx gateway/cli/main.ts demo
+	$(NODE) --import tsx cli/main.ts demo
 
 test: setup
 	$(NODE) --import tsx --test --test-concurrency=2 --test-timeout=120000 $(TEST_FILES)

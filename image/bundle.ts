@@ -1,5 +1,5 @@
 /**
- * `make build`: bundles the gateway (gateway/cli/main.ts) into dist/roost.js with esbuild.
+ * `make build`: bundles the gateway (cli/main.ts) into dist/roost.js with esbuild.
  * Native and run-time-file packages stay external (image/src/bundle/bundle-options.ts); the
  * image build ships them beside the bundle. dist/meta.json is esbuild's metafile, read by the
  * licence manifest. The web UI's static files go to dist/ui, where gateway/ui/ui-routes.ts looks
@@ -26,7 +26,7 @@ const started = Date.now();
 const outFile = new URL('dist/roost.js', root).pathname;
 const metaFile = new URL('dist/meta.json', root).pathname;
 const result = await build(esbuildOptions({
-  entry: new URL('gateway/cli/main.ts', root).pathname,
+  entry: new URL('cli/main.ts', root).pathname,
   outFile,
   metaFile,
   version: pkg.version,

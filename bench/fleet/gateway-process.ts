@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../../test/helpers/gateway.js';
 
-const MAIN = fileURLToPath(new URL('../../gateway/cli/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
 const CLK_TCK = 100;
 
 export interface GatewayProcess {

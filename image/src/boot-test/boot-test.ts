@@ -12,7 +12,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { version as pkgVersion } from '../../../gateway/version.js';
+import { version as pkgVersion } from '../version.js';
 import { defaultBuildOptions } from '../build/build-config.js';
 import { runTool } from '../build/run-tool.js';
 import { readSecretKeyFile } from '../update/signing.js';

@@ -5,7 +5,7 @@
  */
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { commit as gitCommit, version as pkgVersion } from '../../../gateway/version.js';
+import { commit as gitCommit, version as pkgVersion } from '../version.js';
 import { formatKey, generateKeyPair, readSecretKeyFile, type KeyPair } from '../update/signing.js';
 import { packUpdate } from '../update/update-file.js';
 import { ARCH_SPECS, defaultBuildOptions, type ImageBuildOptions } from './build-config.js';

@@ -2,7 +2,7 @@
  * The fleet runner against a real gateway (CoAP binding on 127.0.0.1 port 0): the same seed
  * gives the same report, another seed another one; every action reaches its device exactly
  * once and every acknowledged reading is in history, with all fault kinds switched on.
- * Actions go to the hub in-process here; test/gateway/cli/fleet.integration.test.ts sends them
+ * Actions go to the hub in-process here; test/cli/fleet.integration.test.ts sends them
  * through the HTTP API.
  */
 import assert from 'node:assert/strict';

@@ -11,7 +11,7 @@ test('the package folder of a bundled file, scoped or not, nested or not', () =>
   assert.equal(packageDirOfPath('node_modules/ajv/dist/core.js'), 'node_modules/ajv');
   assert.equal(packageDirOfPath('node_modules/@noble/curves/ed25519.js'), 'node_modules/@noble/curves');
   assert.equal(packageDirOfPath('node_modules/a/node_modules/b/x.js'), 'node_modules/a/node_modules/b');
-  assert.equal(packageDirOfPath('gateway/cli/main.ts'), null);
+  assert.equal(packageDirOfPath('cli/main.ts'), null);
   assert.equal(packageDirOfPath('node_modules/@scope'), null);
 });
 

@@ -13,7 +13,7 @@ const projectRoot = new URL('../../../..', import.meta.url).pathname;
 test('the staged bundle runs outside the source tree with only its own node_modules', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'roost-stage-'));
   const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
-  await build(esbuildOptions({ entry: join(projectRoot, 'gateway/cli/main.ts'), outFile: join(dir, 'roost.js'), metaFile: join(dir, 'meta.json'), version, commit: 'test123', target: 'node20' }));
+  await build(esbuildOptions({ entry: join(projectRoot, 'cli/main.ts'), outFile: join(dir, 'roost.js'), metaFile: join(dir, 'meta.json'), version, commit: 'test123', target: 'node20' }));
   const staged = stageApp(projectRoot, join(dir, 'roost.js'), join(dir, 'app'), 'linux-x64');
   assert.ok(staged.files > 50);
   const out = execFileSync(process.execPath, [join(dir, 'app/roost.js'), '--version'], { cwd: '/', encoding: 'utf8' });

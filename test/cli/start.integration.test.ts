@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { tempDir } from '../../helpers/gateway.js';
+import { tempDir } from '../helpers/gateway.js';
 
-const bin = fileURLToPath(new URL('../../../bin/roost.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/roost.js', import.meta.url));
 
 function roost(args: string[], env: Record<string, string> = {}) {
   const p = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });

@@ -10,15 +10,15 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { BadRequestError } from '../../../protocols/errors.js';
-import { deviceLayout } from '../../../image/src/device/device-layout.js';
-import { waitHealthy } from '../../../image/src/device/health.js';
-import { firstBoot, lookupUser } from '../../../image/src/firstboot/first-boot.js';
-import { alreadyHandled, otherSlot, type BootState } from '../../../image/src/slots/boot-entries.js';
-import { installUpdate, markGood, readBootState, rollback } from '../../../image/src/slots/slot-manager.js';
-import { readTrustedKeys } from '../../../image/src/update/signing.js';
-import { openUpdate, readPayload, streamPayload } from '../../../image/src/update/update-file.js';
-import { loadConfigFile } from '../../config/config.js';
+import { BadRequestError } from '../../protocols/errors.js';
+import { deviceLayout } from '../../image/src/device/device-layout.js';
+import { waitHealthy } from '../../image/src/device/health.js';
+import { firstBoot, lookupUser } from '../../image/src/firstboot/first-boot.js';
+import { alreadyHandled, otherSlot, type BootState } from '../../image/src/slots/boot-entries.js';
+import { installUpdate, markGood, readBootState, rollback } from '../../image/src/slots/slot-manager.js';
+import { readTrustedKeys } from '../../image/src/update/signing.js';
+import { openUpdate, readPayload, streamPayload } from '../../image/src/update/update-file.js';
+import { loadConfigFile } from '../../gateway/config/config.js';
 
 const say = (line: string): void => console.log(line);
 

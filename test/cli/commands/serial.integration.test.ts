@@ -3,10 +3,10 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { openPty, SerialMcu } from '../../../../firmware-sim/serial/index.js';
-import { SocatPair } from '../../../bindings/serial/socat-pair.js';
+import { openPty, SerialMcu } from '../../../firmware-sim/serial/index.js';
+import { SocatPair } from '../../bindings/serial/socat-pair.js';
 
-const MAIN = fileURLToPath(new URL('../../../../gateway/cli/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../../cli/main.ts', import.meta.url));
 
 interface Run {
   code: number;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEVICE_KINDS } from '../../../firmware-sim/fleet/device-kinds.js';
-import { loadScenario } from '../../../firmware-sim/fleet/scenario.js';
-import { applyOverrides, parseHost, run } from '../../../gateway/cli/commands/fleet.js';
-import { DEMO_SCENARIO } from '../../../gateway/cli/commands/demo.js';
-import { ConfigInvalidError } from '../../../protocols/errors.js';
+import { DEVICE_KINDS } from '../../firmware-sim/fleet/device-kinds.js';
+import { loadScenario } from '../../firmware-sim/fleet/scenario.js';
+import { applyOverrides, parseHost, run } from '../../cli/commands/fleet.js';
+import { DEMO_SCENARIO } from '../../cli/commands/demo.js';
+import { ConfigInvalidError } from '../../protocols/errors.js';
 
 describe('roost fleet arguments', () => {
   it('parses HOST and HOST:PORT, IPv6 in brackets', () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
-import { startTestGateway } from '../../../helpers/gateway.js';
+import { startTestGateway } from '../../helpers/gateway.js';
 
 async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -20,7 +20,7 @@ async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs
 }
 
 test('roost zigbee-sim drives a gateway end to end', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/cli/main.ts', 'zigbee-sim', '--port', '0', '--devices', '4', '--interval', '0.3', '--duration', '60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'zigbee-sim', '--port', '0', '--devices', '4', '--interval', '0.3', '--duration', '60'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const lines: string[] = [];
   createInterface({ input: child.stdout }).on('line', (l) => lines.push(l));

@@ -7,12 +7,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEVICE_KINDS } from '../../../firmware-sim/fleet/device-kinds.js';
-import { runSession, type SessionResult } from '../../../firmware-sim/fleet/fleet-session.js';
-import { HubClient } from '../../../firmware-sim/fleet/hub-client.js';
-import { summarize } from '../../../firmware-sim/fleet/report.js';
-import { loadScenario, type Scenario } from '../../../firmware-sim/fleet/scenario.js';
-import { ConfigInvalidError } from '../../../protocols/errors.js';
+import { DEVICE_KINDS } from '../../firmware-sim/fleet/device-kinds.js';
+import { runSession, type SessionResult } from '../../firmware-sim/fleet/fleet-session.js';
+import { HubClient } from '../../firmware-sim/fleet/hub-client.js';
+import { summarize } from '../../firmware-sim/fleet/report.js';
+import { loadScenario, type Scenario } from '../../firmware-sim/fleet/scenario.js';
+import { ConfigInvalidError } from '../../protocols/errors.js';
 
 export const FLEET_OPTIONS = {
   scenario: { type: 'string', short: 's' },

@@ -2,7 +2,7 @@
  * The `roost` command: a table of subcommands, each in commands/<name>.ts exporting
  * run(argv): Promise<number> (the exit code).
  */
-import { ConfigInvalidError, RoostError } from '../../protocols/errors.js';
+import { ConfigInvalidError, RoostError } from '../protocols/errors.js';
 
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
@@ -23,7 +23,7 @@ function usage(): string {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '--version' || name === '-v') {
-    const { versionString } = await import('../version.js');
+    const { versionString } = await import('../image/src/version.js');
     console.log(versionString());
     return 0;
   }

@@ -11,22 +11,22 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import type { ActionClient } from '../../../firmware-sim/fleet/action-client.js';
-import { DEVICE_KINDS } from '../../../firmware-sim/fleet/device-kinds.js';
-import type { GatewayNeeds } from '../../../firmware-sim/fleet/device-model.js';
-import { bleBindingSection, zigbeeBindingSection } from '../../../firmware-sim/fleet/gateway-config.js';
-import { runSession, type Connection } from '../../../firmware-sim/fleet/fleet-session.js';
-import { HubClient } from '../../../firmware-sim/fleet/hub-client.js';
-import { loadScenario } from '../../../firmware-sim/fleet/scenario.js';
-import { ConfigInvalidError, InternalError } from '../../../protocols/errors.js';
-import type { BindingModule } from '../../binding.js';
-import { BINDING_MODULES, type BindingLoader } from '../../binding-registry.js';
-import { startGateway, type Gateway } from '../../gateway.js';
-import { mergePatch } from '../../hub/directory.js';
+import type { ActionClient } from '../../firmware-sim/fleet/action-client.js';
+import { DEVICE_KINDS } from '../../firmware-sim/fleet/device-kinds.js';
+import type { GatewayNeeds } from '../../firmware-sim/fleet/device-model.js';
+import { bleBindingSection, zigbeeBindingSection } from '../../firmware-sim/fleet/gateway-config.js';
+import { runSession, type Connection } from '../../firmware-sim/fleet/fleet-session.js';
+import { HubClient } from '../../firmware-sim/fleet/hub-client.js';
+import { loadScenario } from '../../firmware-sim/fleet/scenario.js';
+import { ConfigInvalidError, InternalError } from '../../protocols/errors.js';
+import type { BindingModule } from '../../gateway/binding.js';
+import { BINDING_MODULES, type BindingLoader } from '../../gateway/binding-registry.js';
+import { startGateway, type Gateway } from '../../gateway/gateway.js';
+import { mergePatch } from '../../gateway/hub/directory.js';
 import { applyOverrides, finish, signalAbort } from './fleet.js';
 import { STOP_TIMEOUT_MS } from './start.js';
 
-export const DEMO_SCENARIO = fileURLToPath(new URL('../../../firmware-sim/scenarios/demo.yaml', import.meta.url));
+export const DEMO_SCENARIO = fileURLToPath(new URL('../../firmware-sim/scenarios/demo.yaml', import.meta.url));
 
 const NO_API: ActionClient = {
   invoke: () => Promise.reject(new InternalError('the HTTP API is not running')),
@@ -57,7 +57,7 @@ export function demoBindingModules(needs: GatewayNeeds): Readonly<Record<string,
   const ble = needs.ble;
   if (!ble) return undefined;
   const load: BindingLoader = async () => {
-    const [{ BleBinding }, { optionsSchema }] = await Promise.all([import('../../../bindings/ble/ble-binding.js'), import('../../../bindings/ble/ble-options.js')]);
+    const [{ BleBinding }, { optionsSchema }] = await Promise.all([import('../../bindings/ble/ble-binding.js'), import('../../bindings/ble/ble-options.js')]);
     const mod: BindingModule<ConstructorParameters<typeof BleBinding>[0]> = { optionsSchema, create: (o) => new BleBinding(o, { centralFactory: () => Promise.resolve(ble.central) }) };
     return mod as unknown as BindingModule<never>;
   };

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { FleetReport } from '../../../firmware-sim/fleet/report.js';
-import { run } from '../../../gateway/cli/commands/fleet.js';
-import { startTestGateway, tempDir } from '../../helpers/gateway.js';
+import type { FleetReport } from '../../firmware-sim/fleet/report.js';
+import { run } from '../../cli/commands/fleet.js';
+import { startTestGateway, tempDir } from '../helpers/gateway.js';
 
 describe('roost fleet', () => {
   it('runs a scenario against a running gateway and reports', async () => {

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { tempDir } from '../../helpers/gateway.js';
+import { tempDir } from '../helpers/gateway.js';
 
-const MAIN = fileURLToPath(new URL('../../../gateway/cli/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
 
 function demo(dir: string, extra: string[]) {
   const cfg = join(dir, 'roost.yaml');

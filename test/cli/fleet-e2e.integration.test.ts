@@ -8,12 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEVICE_KINDS } from '../../../firmware-sim/fleet/device-kinds.js';
-import { runSession } from '../../../firmware-sim/fleet/fleet-session.js';
-import { loadScenario } from '../../../firmware-sim/fleet/scenario.js';
-import { verifyRun } from '../../../firmware-sim/fleet/verify.js';
-import { DEMO_SCENARIO, demoBindingModules, demoConfig } from '../../../gateway/cli/commands/demo.js';
-import { startTestGateway, TEST_ADMIN_PASSWORD, type TestGateway } from '../../helpers/gateway.js';
+import { DEVICE_KINDS } from '../../firmware-sim/fleet/device-kinds.js';
+import { runSession } from '../../firmware-sim/fleet/fleet-session.js';
+import { loadScenario } from '../../firmware-sim/fleet/scenario.js';
+import { verifyRun } from '../../firmware-sim/fleet/verify.js';
+import { DEMO_SCENARIO, demoBindingModules, demoConfig } from '../../cli/commands/demo.js';
+import { startTestGateway, TEST_ADMIN_PASSWORD, type TestGateway } from '../helpers/gateway.js';
 
 describe('demo scenario end to end', () => {
   it('every action exactly once, every acknowledged reading in history', async () => {

@@ -6,9 +6,9 @@
  * Exit 0 after --duration or on SIGINT/SIGTERM, 2 on a usage error.
  */
 import { parseArgs } from 'node:util';
-import { tick } from '../../../firmware-sim/zigbee/activity.js';
-import { PROFILES } from '../../../firmware-sim/zigbee/profiles.js';
-import { startZigbeeSim } from '../../../firmware-sim/zigbee/zigbee-sim.js';
+import { tick } from '../../firmware-sim/zigbee/activity.js';
+import { PROFILES } from '../../firmware-sim/zigbee/profiles.js';
+import { startZigbeeSim } from '../../firmware-sim/zigbee/zigbee-sim.js';
 
 const OPTIONS = {
   host: { type: 'string', default: '127.0.0.1' },

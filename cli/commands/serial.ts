@@ -10,11 +10,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { listNativePorts, openNativePort, type SerialTransport } from '../../../bindings/serial/serial-transport.js';
-import { serialOptions, type PortFraming } from '../../../bindings/serial/serial-options.js';
-import { ConfigInvalidError, RoostError } from '../../../protocols/errors.js';
-import { SerialLink } from '../../../protocols/serial/serial-link.js';
-import { MESSAGE_TABLE, type MessageKind, type SerialMessage } from '../../../protocols/serial/serial-messages.js';
+import { listNativePorts, openNativePort, type SerialTransport } from '../../bindings/serial/serial-transport.js';
+import { serialOptions, type PortFraming } from '../../bindings/serial/serial-options.js';
+import { ConfigInvalidError, RoostError } from '../../protocols/errors.js';
+import { SerialLink } from '../../protocols/serial/serial-link.js';
+import { MESSAGE_TABLE, type MessageKind, type SerialMessage } from '../../protocols/serial/serial-messages.js';
 
 const OPTIONS = {
   port: { type: 'string', short: 'p' },

@@ -3,11 +3,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { EXIT_NOTHING_NEW, run } from '../../../../gateway/cli/commands/image.js';
-import { UnauthenticatedError } from '../../../../protocols/errors.js';
-import { entryFileName, renderEntry } from '../../../../image/src/slots/boot-entries.js';
-import { formatKey, generateKeyPair } from '../../../../image/src/update/signing.js';
-import { packUpdate } from '../../../../image/src/update/update-file.js';
+import { EXIT_NOTHING_NEW, run } from '../../../cli/commands/image.js';
+import { UnauthenticatedError } from '../../../protocols/errors.js';
+import { entryFileName, renderEntry } from '../../../image/src/slots/boot-entries.js';
+import { formatKey, generateKeyPair } from '../../../image/src/update/signing.js';
+import { packUpdate } from '../../../image/src/update/update-file.js';
 
 /** Runs `roost image ...` against a device made of files (ROOST_IMAGE_* variables), capturing stdout. */
 async function roostImage(env: Record<string, string>, argv: string[]): Promise<{ code: number; out: string }> {

@@ -3,8 +3,8 @@
  * stop (history flushed, database closed) bounded by stopTimeoutMs.
  */
 import { parseArgs } from 'node:util';
-import { loadConfigFile } from '../../config/config.js';
-import { startGateway, type Gateway, type StartOptions } from '../../gateway.js';
+import { loadConfigFile } from '../../gateway/config/config.js';
+import { startGateway, type Gateway, type StartOptions } from '../../gateway/gateway.js';
 
 /** A stop that takes longer than this is cut short (the queue is safe: every change is committed). */
 export const STOP_TIMEOUT_MS = 2000;
