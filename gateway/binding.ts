@@ -35,6 +35,12 @@ export interface ThingRegistration {
   sleepy: boolean;
   /** In-flight queued items the binding accepts at once for this thing (default 1). */
   maxInFlight?: number;
+  /**
+   * For sleepy things: whether the binding can push an item to the device while its awake window
+   * is open (default true). False for a device that only listens for answers to its own uplinks:
+   * its items go out only through ctx.take(), one per answer.
+   */
+  push?: boolean;
 }
 
 /** Kinds of queued items: an action invocation or a property write. */
@@ -114,6 +120,38 @@ export interface BindingContext {
   complete(itemId: string, outcome: { state: 'completed'; output?: unknown } | { state: 'failed'; error: string }): void;
   /** Items still pending (queued) for a thing, in order, without handing them out. */
   pending(thingId: string): readonly QueuedItem[];
+
+  /**
+   * The device is awake and an answer to its uplink is being built: opens the awake window and
+   * hands over the next queued item to ride in that answer (the item is then `delivered`; its
+   * result is awaited for queue.resultTimeoutMs, after which it goes out again). `item` is null
+   * when nothing may go now (nothing queued, or an earlier item still awaits its result);
+   * `more` counts the items queued behind it.
+   */
+  take(thingId: string, windowMs?: number): { item: QueuedItem | null; more: number };
+
+  /**
+   * Resolves once every value, event and state write this gateway took before the call is
+   * committed to SQLite (group commit). A binding acknowledges a device only after it resolved
+   * (ARCHITECTURE.md "The device contract"); it rejects when the write failed.
+   */
+  committed(): Promise<void>;
+
+  /**
+   * Durable key-value state of this binding (registrations, device identities, sequence
+   * numbers): written with the next group commit (await committed() before acknowledging),
+   * restored after a restart. Values are JSON. Read it with load() at start.
+   */
+  readonly store: BindingStore;
+}
+
+/** A binding's durable key-value state (see BindingContext.store). */
+export interface BindingStore {
+  /** Every key with its value, as committed plus writes not yet committed. */
+  load(): Map<string, unknown>;
+  /** Sets a key (undefined deletes it). */
+  put(key: string, value: unknown): void;
+  delete(key: string): void;
 }
 
 /** A protocol binding. */

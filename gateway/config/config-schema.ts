@@ -79,6 +79,7 @@ export const configSchema = {
         maxTtlMs: { type: 'integer', minimum: 1000, default: 604800000 },
         awakeWindowMs: { type: 'integer', minimum: 1, default: 5000 },
         deliveryTimeoutMs: { type: 'integer', minimum: 1, default: 30000 },
+        resultTimeoutMs: { type: 'integer', minimum: 1, default: 30000, description: 'A delivered item whose result does not come by then goes out again at the next wake (up to maxAttempts).' },
         maxAttempts: { type: 'integer', minimum: 1, default: 5 },
         expiryIntervalMs: { type: 'integer', minimum: 10, default: 1000 },
         keepFinishedDays: { type: 'number', exclusiveMinimum: 0, default: 7 },

@@ -34,6 +34,7 @@ export interface RoostConfig {
     maxTtlMs: number;
     awakeWindowMs: number;
     deliveryTimeoutMs: number;
+    resultTimeoutMs: number;
     maxAttempts: number;
     expiryIntervalMs: number;
     keepFinishedDays: number;

@@ -3,7 +3,10 @@
  * One ordered queue per thing, persisted on every change; states queued -> sent -> delivered ->
  * completed, or failed | expired | superseded | cancelled. Property writes coalesce, actions never.
  * Items go out only while the thing is awake (always, for non-sleepy things), in order, at most
- * maxInFlight at once. After a restart, items that were `sent` are queued again at their place.
+ * maxInFlight unfinished (sent or delivered) at once, so a device executes them in queue order.
+ * A delivered item whose result does not come within resultTimeoutMs goes out again (at least
+ * once; the device drops an id it has done). After a restart, items that were `sent` are queued
+ * again at their place and delivered ones keep waiting for their result.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -18,6 +21,8 @@ import type { ActionView } from './types.js';
 export interface QueueTarget {
   deviceId: string;
   sleepy: boolean;
+  /** A sleepy device the binding can push to while it is awake; else items leave only through take(). */
+  push: boolean;
   maxInFlight: number;
   deliver(item: QueuedItem): Promise<DeliveryOutcome>;
 }
@@ -49,8 +54,9 @@ export class ActionQueue {
   /** The same active items by id. */
   private readonly byId = new Map<string, StoredAction>();
   private readonly awakeUntil = new Map<string, number>();
-  private readonly inFlight = new Map<string, number>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  /** Delivered items waiting for their result, by id. */
+  private readonly resultTimers = new Map<string, NodeJS.Timeout>();
   private readonly deliveryTimers = new Set<NodeJS.Timeout>();
   private readonly waiters = new ActionWaiters();
   private seq: number;
@@ -66,7 +72,11 @@ export class ActionQueue {
         if (a.state === 'sent') this.transition(a, 'queued', { error: 'requeued after gateway restart' });
       }
     });
-    for (const a of active) this.track(a);
+    for (const a of active) {
+      this.track(a);
+      // A delivered item keeps waiting for its result for what is left of its time.
+      if (a.state === 'delivered') this.awaitResult(a, a.updatedAt + deps.options.resultTimeoutMs - deps.now());
+    }
   }
 
   private track(a: StoredAction): void {
@@ -172,9 +182,9 @@ export class ActionQueue {
   }
 
   /** A thing's items not yet final, by state. */
-  activeByState(thingId: string): { queued: number; sent: number } {
-    const out = { queued: 0, sent: 0 };
-    for (const a of this.lists.get(thingId) ?? []) if (a.state === 'queued' || a.state === 'sent') out[a.state]++;
+  activeByState(thingId: string): { queued: number; sent: number; delivered: number } {
+    const out = { queued: 0, sent: 0, delivered: 0 };
+    for (const a of this.lists.get(thingId) ?? []) if (a.state === 'queued' || a.state === 'sent' || a.state === 'delivered') out[a.state]++;
     return out;
   }
 
@@ -232,6 +242,40 @@ export class ActionQueue {
     this.awakeUntil.delete(thingId);
   }
 
+  /**
+   * Opens the awake window and hands the next item to the answer being built for the device's
+   * uplink: it is `delivered` at once (the answer carries it). Nothing is handed out while an
+   * earlier item is unfinished, so the device executes items in queue order.
+   */
+  take(thingId: string, windowMs: number): { item: QueuedItem | null; more: number } {
+    this.awakeUntil.set(thingId, this.deps.now() + windowMs);
+    const target = this.deps.target(thingId);
+    const list = this.lists.get(thingId) ?? [];
+    const now = this.deps.now();
+    let item: QueuedItem | null = null;
+    if (target && !this.closed && this.unfinished(list) < target.maxInFlight) {
+      for (const a of [...list]) {
+        if (a.state !== 'queued') continue;
+        if (a.expiresAt <= now) {
+          this.transition(a, 'expired', { error: 'time to live ran out before delivery' });
+          this.drop(a);
+          continue;
+        }
+        a.attempts++;
+        this.deps.store.atomically(() => {
+          this.transition(a, 'sent', {}, true);
+          this.transition(a, 'delivered');
+        });
+        this.awaitResult(a, this.deps.options.resultTimeoutMs);
+        item = this.toItem(a, target.deviceId);
+        break;
+      }
+    }
+    const more = (this.lists.get(thingId) ?? []).filter((a) => a.state === 'queued').length;
+    if (target?.push) this.dispatch(thingId);
+    return { item, more };
+  }
+
   /** Final result of an item whose delivery answered `delivered`. */
   complete(id: string, outcome: { state: 'completed'; output?: unknown } | { state: 'failed'; error: string }): void {
     const a = this.findActive(id) ?? this.deps.store.get(id);
@@ -244,11 +288,9 @@ export class ActionQueue {
       if (outcome.state === 'completed') this.transition(a, 'completed', { output: outcome.output });
       else this.transition(a, 'failed', { error: outcome.error });
     });
-    if (wasSent) {
-      this.drop(a);
-      this.inFlight.set(a.thingId, Math.max(0, (this.inFlight.get(a.thingId) ?? 1) - 1));
-      this.dispatch(a.thingId);
-    }
+    this.clearResultTimer(a.id);
+    this.drop(a);
+    this.dispatch(a.thingId);
   }
 
   /** Expires queued items whose TTL ran out; returns how many. */
@@ -279,6 +321,8 @@ export class ActionQueue {
     this.retryTimers.clear();
     for (const t of this.deliveryTimers) clearTimeout(t);
     this.deliveryTimers.clear();
+    for (const t of this.resultTimers.values()) clearTimeout(t);
+    this.resultTimers.clear();
     this.waiters.wakeAll((id) => this.get(id));
   }
 
@@ -290,16 +334,24 @@ export class ActionQueue {
     return { id: a.id, thingId: a.thingId, deviceId, kind: a.kind, name: a.name, input: a.input, attempt: a.attempts, expiresAt: a.expiresAt };
   }
 
-  /** Hands pending items to the binding while the thing is awake, in order, up to maxInFlight. */
+  /** Items handed out and not final: sent, or delivered and awaiting their result. */
+  private unfinished(list: readonly StoredAction[]): number {
+    let n = 0;
+    for (const a of list) if (a.state === 'sent' || a.state === 'delivered') n++;
+    return n;
+  }
+
+  /** Hands pending items to the binding while the thing is awake, in order, up to maxInFlight unfinished. */
   dispatch(thingId: string): void {
     if (this.closed) return;
     const target = this.deps.target(thingId);
-    if (!target || !this.isAwake(thingId)) return;
+    if (!target || !this.isAwake(thingId) || (target.sleepy && !target.push)) return;
     const list = this.lists.get(thingId);
     if (!list) return;
     const now = this.deps.now();
+    let unfinished = this.unfinished(list);
     for (const a of [...list]) {
-      if ((this.inFlight.get(thingId) ?? 0) >= target.maxInFlight) return;
+      if (unfinished >= target.maxInFlight) return;
       if (a.state !== 'queued') continue;
       if (a.expiresAt <= now) {
         this.transition(a, 'expired', { error: 'time to live ran out before delivery' });
@@ -308,9 +360,34 @@ export class ActionQueue {
       }
       a.attempts++;
       this.transition(a, 'sent');
-      this.inFlight.set(thingId, (this.inFlight.get(thingId) ?? 0) + 1);
+      unfinished++;
       this.send(a, target);
     }
+  }
+
+  /** Waits for a delivered item's result; none in time sends it again (or fails it after maxAttempts). */
+  private awaitResult(a: StoredAction, ms: number): void {
+    this.clearResultTimer(a.id);
+    const timer = setTimeout(() => {
+      this.resultTimers.delete(a.id);
+      if (this.closed || a.state !== 'delivered' || this.byId.get(a.id) !== a) return;
+      const reason = `no result within ${this.deps.options.resultTimeoutMs} ms`;
+      if (a.attempts >= this.deps.options.maxAttempts) {
+        this.transition(a, 'failed', { error: `gave up after ${a.attempts} attempts: ${reason}` });
+        this.drop(a);
+      } else {
+        this.transition(a, 'queued', { error: reason });
+      }
+      this.dispatch(a.thingId);
+    }, Math.max(0, ms));
+    timer.unref();
+    this.resultTimers.set(a.id, timer);
+  }
+
+  private clearResultTimer(id: string): void {
+    const t = this.resultTimers.get(id);
+    if (t) clearTimeout(t);
+    this.resultTimers.delete(id);
   }
 
   private send(a: StoredAction, target: QueueTarget): void {
@@ -340,7 +417,6 @@ export class ActionQueue {
   private onOutcome(a: StoredAction, attempt: number, outcome: DeliveryOutcome): void {
     if (this.closed || a.state !== 'sent' || a.attempts !== attempt) return;
     const thingId = a.thingId;
-    this.inFlight.set(thingId, Math.max(0, (this.inFlight.get(thingId) ?? 1) - 1));
     switch (outcome.state) {
       case 'completed':
         this.deps.store.atomically(() => {
@@ -351,7 +427,7 @@ export class ActionQueue {
         break;
       case 'delivered':
         this.transition(a, 'delivered');
-        this.drop(a);
+        this.awaitResult(a, this.deps.options.resultTimeoutMs);
         break;
       case 'failed':
         this.transition(a, 'failed', { error: outcome.code ? `${outcome.code}: ${outcome.error}` : outcome.error });

@@ -21,6 +21,8 @@ export function bindingContext(hub: Hub, name: string, dataDir: string): Binding
     registerThing(reg: ThingRegistration): string {
       const t = hub.directory.register(name, reg);
       if (reg.maxInFlight !== undefined) hub.maxInFlight.set(t.id, reg.maxInFlight);
+      if (reg.push === false) hub.answerOnly.add(t.id);
+      else hub.answerOnly.delete(t.id);
       hub.setOnline(t.id, true);
       return t.id;
     },
@@ -57,5 +59,16 @@ export function bindingContext(hub: Hub, name: string, dataDir: string): Binding
       hub.queue.complete(itemId, outcome);
     },
     pending: (thingId: string) => hub.queue.pending(thingId),
+    take(thingId: string, windowMs?: number) {
+      own(thingId);
+      hub.setOnline(thingId, true);
+      return hub.queue.take(thingId, windowMs ?? hub.config.queue.awakeWindowMs);
+    },
+    committed: () => hub.historyStore.committed(),
+    store: {
+      load: () => hub.historyStore.loadState(name),
+      put: (key: string, value: unknown) => hub.historyStore.putState(name, key, value),
+      delete: (key: string) => hub.historyStore.putState(name, key, undefined),
+    },
   };
 }

@@ -115,11 +115,19 @@ export class Hub implements HubApi {
     if (!t) return undefined;
     const binding = this.bindings.get(t.binding);
     if (!binding) return undefined;
-    return { deviceId: t.deviceId, sleepy: t.sleepy, maxInFlight: this.maxInFlight.get(thingId) ?? 1, deliver: (item) => binding.deliver(item) };
+    return {
+      deviceId: t.deviceId,
+      sleepy: t.sleepy,
+      push: !this.answerOnly.has(thingId),
+      maxInFlight: this.maxInFlight.get(thingId) ?? 1,
+      deliver: (item) => binding.deliver(item),
+    };
   }
 
   /** Per-thing in-flight limits a binding asked for at registration. */
   readonly maxInFlight = new Map<string, number>();
+  /** Sleepy things that take items only in answers to their uplinks (registered with push: false). */
+  readonly answerOnly = new Set<string>();
 
   private onActionChange(action: ActionView, previous: QueuedState | null): void {
     if (previous === null) this.stats.actionsQueued++;

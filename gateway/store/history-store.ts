@@ -1,7 +1,11 @@
 /**
- * History and twin persistence. Writes are buffered and flushed in one transaction per
- * batchMaxMs or batchMaxRows (whichever first), so ingest is not bound by fsync; a bounded
- * buffer drops (and counts) the oldest rows if the disk cannot keep up. Retention runs apart.
+ * History, twin and binding-state persistence with group commit. Writes are buffered and
+ * committed in one transaction per batchMaxMs or batchMaxRows (whichever first), so ingest is
+ * not bound by fsync; `committed()` resolves once everything buffered before the call is durable,
+ * which is what a binding waits for before it acknowledges a device (ARCHITECTURE.md "The device
+ * contract": an acknowledgement means "stored"). A full buffer is written at once (back-pressure);
+ * rows are dropped (counted) only when the disk refuses them, and then the waiting acknowledgements
+ * fail instead of lying.
  */
 import type { HistoryKind, HistoryQuery, HistoryRow, TwinValue } from '../hub/types.js';
 import type { Db } from './database.js';
@@ -15,24 +19,49 @@ export interface HistoryStoreOptions {
 
 interface PendingHistory { thingId: string; name: string; ts: number; seq: number; kind: number; value: string }
 interface PendingTwin { thingId: string; name: string; value: string; ts: number; source: string }
+/** A binding-state write; value null deletes the key. */
+interface PendingState { binding: string; key: string; value: string | null }
+
+/** Callers of committed() waiting for the batch being filled. */
+interface Waiters { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void }
 
 const KIND_CODE: Record<HistoryKind, number> = { property: 0, event: 1 };
 const KIND_NAME: readonly HistoryKind[] = ['property', 'event'];
+
+function newWaiters(): Waiters {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A batch nobody awaits must not become an unhandled rejection.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
 
 export class HistoryStore {
   rowsWritten = 0;
   rowsDropped = 0;
   batches = 0;
+  /** Transactions that failed (disk full, I/O error); their rows wait for the next try. */
+  writeFailures = 0;
 
   private readonly opts: HistoryStoreOptions;
   private pending: PendingHistory[] = [];
   private twinPending = new Map<string, PendingTwin>();
+  private statePending = new Map<string, PendingState>();
+  private waiters: Waiters | null = null;
+  /** Set when rows were dropped from the batch being filled: its acknowledgements must fail. */
+  private lossy = false;
   private timer: NodeJS.Timeout | null = null;
   /** After close() nothing is buffered: a late report from a stopping binding is counted as dropped. */
   private closed = false;
   private seq = Date.now() * 1000;
   private readonly insertHistory;
   private readonly upsertTwin;
+  private readonly upsertState;
+  private readonly deleteState;
   private readonly writeBatch;
   private readonly db: Db;
 
@@ -44,9 +73,17 @@ export class HistoryStore {
       INSERT INTO twin (thing_id, name, value, ts, source) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (thing_id, name) DO UPDATE SET value = excluded.value, ts = excluded.ts, source = excluded.source
       WHERE excluded.ts >= twin.ts`);
-    this.writeBatch = db.transaction((rows: PendingHistory[], twins: PendingTwin[]) => {
+    this.upsertState = db.prepare(`
+      INSERT INTO binding_state (binding, key, value) VALUES (?, ?, ?)
+      ON CONFLICT (binding, key) DO UPDATE SET value = excluded.value`);
+    this.deleteState = db.prepare('DELETE FROM binding_state WHERE binding = ? AND key = ?');
+    this.writeBatch = db.transaction((rows: PendingHistory[], twins: PendingTwin[], states: PendingState[]) => {
       for (const r of rows) this.insertHistory.run(r.thingId, r.name, r.ts, r.seq, r.kind, r.value);
       for (const t of twins) this.upsertTwin.run(t.thingId, t.name, t.value, t.ts, t.source);
+      for (const st of states) {
+        if (st.value === null) this.deleteState.run(st.binding, st.key);
+        else this.upsertState.run(st.binding, st.key, st.value);
+      }
     });
   }
 
@@ -57,8 +94,13 @@ export class HistoryStore {
       return;
     }
     if (this.pending.length >= this.opts.bufferMaxRows) {
-      this.pending.shift();
-      this.rowsDropped++;
+      // Back-pressure first: a full buffer is written now. Only if the disk refuses it are rows dropped.
+      this.flush();
+      if (this.pending.length >= this.opts.bufferMaxRows) {
+        this.pending.shift();
+        this.rowsDropped++;
+        this.lossy = true;
+      }
     }
     this.pending.push({ thingId, name, ts, seq: this.seq++, kind: KIND_CODE[kind], value: JSON.stringify(value ?? null) });
     this.schedule();
@@ -71,6 +113,35 @@ export class HistoryStore {
     this.schedule();
   }
 
+  /** Buffers a binding's state write (value undefined deletes the key); committed with the next batch. */
+  putState(binding: string, key: string, value: unknown): void {
+    if (this.closed) return;
+    this.statePending.set(`${binding}\u0000${key}`, { binding, key, value: value === undefined ? null : JSON.stringify(value) });
+    this.schedule();
+  }
+
+  /** A binding's state as committed, with the writes still buffered applied on top. */
+  loadState(binding: string): Map<string, unknown> {
+    const rows = this.db.prepare('SELECT key, value FROM binding_state WHERE binding = ?').all(binding) as Array<{ key: string; value: string }>;
+    const out = new Map<string, unknown>(rows.map((r) => [r.key, JSON.parse(r.value)]));
+    for (const p of this.statePending.values()) {
+      if (p.binding !== binding) continue;
+      if (p.value === null) out.delete(p.key);
+      else out.set(p.key, JSON.parse(p.value));
+    }
+    return out;
+  }
+
+  /**
+   * Resolves once everything buffered before this call is committed (at once when nothing is);
+   * rejects when that transaction failed or rows of it were dropped.
+   */
+  committed(): Promise<void> {
+    if (this.pending.length === 0 && this.twinPending.size === 0 && this.statePending.size === 0) return Promise.resolve();
+    this.waiters ??= newWaiters();
+    return this.waiters.promise;
+  }
+
   private schedule(): void {
     if (this.pending.length >= this.opts.batchMaxRows) {
       this.flush();
@@ -79,20 +150,42 @@ export class HistoryStore {
     this.timer ??= setTimeout(() => this.flush(), this.opts.batchMaxMs);
   }
 
-  /** Writes everything buffered in one transaction. */
+  /** Writes everything buffered in one transaction. On failure the rows stay buffered for the next try. */
   flush(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.pending.length === 0 && this.twinPending.size === 0) return;
+    const waiters = this.waiters;
+    this.waiters = null;
+    if (this.pending.length === 0 && this.twinPending.size === 0 && this.statePending.size === 0) {
+      waiters?.resolve();
+      return;
+    }
     const rows = this.pending;
-    const twins = [...this.twinPending.values()];
+    const twins = this.twinPending;
+    const states = this.statePending;
+    const lossy = this.lossy;
     this.pending = [];
     this.twinPending = new Map();
-    this.writeBatch(rows, twins);
+    this.statePending = new Map();
+    this.lossy = false;
+    try {
+      this.writeBatch(rows, [...twins.values()], [...states.values()]);
+    } catch (err) {
+      // The transaction rolled back: keep what it held (newer writes win), fail its acknowledgements.
+      this.writeFailures++;
+      this.pending = rows.concat(this.pending);
+      for (const [k, v] of twins) if (!this.twinPending.has(k)) this.twinPending.set(k, v);
+      for (const [k, v] of states) if (!this.statePending.has(k)) this.statePending.set(k, v);
+      if (!this.closed) this.timer ??= setTimeout(() => this.flush(), Math.max(this.opts.batchMaxMs, 1000));
+      waiters?.reject(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
     this.rowsWritten += rows.length;
     this.batches++;
+    if (lossy) waiters?.reject(new Error('history rows were dropped before they could be written'));
+    else waiters?.resolve();
   }
 
   /** Rows buffered and not yet written. */

@@ -82,4 +82,18 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    // State a binding needs to recognise its devices after a restart (CoAP registrations, serial
+    // identities, security sequence numbers), written in the same group commit as history.
+    name: 'binding state',
+    sql: `
+      CREATE TABLE binding_state (
+        binding TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (binding, key)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -77,7 +77,7 @@ export class QueueStore {
       UPDATE actions SET state = @state, output = @output, error = @error, attempts = @attempts,
         updated_at = @updatedAt, transitions = @transitions WHERE id = @id`);
     this.getStmt = db.prepare<[string], ActionRow>('SELECT * FROM actions WHERE id = ?');
-    this.activeStmt = db.prepare<[], ActionRow>(`SELECT * FROM actions WHERE state IN ('queued', 'sent') ORDER BY seq`);
+    this.activeStmt = db.prepare<[], ActionRow>(`SELECT * FROM actions WHERE state IN ('queued', 'sent', 'delivered') ORDER BY seq`);
     this.listStmt = db.prepare<[string, number], ActionRow>('SELECT * FROM actions WHERE thing_id = ? ORDER BY seq DESC LIMIT ?');
     this.maxSeqStmt = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM actions').pluck();
     this.dueStmt = db.prepare<[number], ActionRow>(`SELECT * FROM actions WHERE state = 'queued' AND expires_at <= ? ORDER BY seq`);
@@ -128,7 +128,7 @@ export class QueueStore {
     return row ? fromRow(row) : undefined;
   }
 
-  /** Every queued or sent item, in queue order. */
+  /** Every queued, sent or delivered item, in queue order. */
   active(): StoredAction[] {
     return this.activeStmt.all().map(fromRow);
   }

@@ -23,7 +23,7 @@ interface Rig {
   dir: string;
 }
 
-function rig(opts: { sleepy?: boolean; queue?: Record<string, unknown>; dir?: string; maxInFlight?: number } = {}): Rig {
+function rig(opts: { sleepy?: boolean; push?: boolean; queue?: Record<string, unknown>; dir?: string; maxInFlight?: number } = {}): Rig {
   const dir = opts.dir ?? tempDir();
   const db = openDatabase({ dataDir: dir, synchronous: 'normal' });
   const clock = { t: 1_000_000 };
@@ -32,6 +32,7 @@ function rig(opts: { sleepy?: boolean; queue?: Record<string, unknown>; dir?: st
   const target = {
     deviceId: 'dev1',
     sleepy: opts.sleepy ?? true,
+    push: opts.push ?? true,
     maxInFlight: opts.maxInFlight ?? 1,
     sent,
     answer: (_item: QueuedItem): Promise<DeliveryOutcome> => Promise.resolve({ state: 'completed', output: 42 }),
@@ -53,6 +54,15 @@ function rig(opts: { sleepy?: boolean; queue?: Record<string, unknown>; dir?: st
 }
 
 const tick = () => new Promise((r) => setImmediate(r));
+
+/** Waits (bounded) until cond holds; timers here are real, so tests poll instead of sleeping a fixed time. */
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 function close(r: Rig, keep = false): void {
   r.queue.close();
@@ -316,5 +326,77 @@ describe('ActionQueue result before delivery answer', () => {
     assert.equal(r.queue.get(a.id).state, 'completed', 'the late delivery answer changes nothing');
     assert.equal(r.queue.get(b.id).state, 'completed');
     close(r);
+  });
+});
+
+describe('ActionQueue items in answers (take) and result timeouts', () => {
+  it('hands one item per answer to a device that takes items only in answers, in order, after each result', () => {
+    const r = rig({ push: false });
+    const ids = ['a', 'b', 'c'].map((n) => r.queue.enqueue({ thingId: T, kind: 'action', name: n, input: n }).id);
+    r.queue.awake(T, 1000);
+    assert.equal(r.target.sent.length, 0, 'nothing is pushed to a device that does not listen');
+    const first = r.queue.take(T, 1000);
+    assert.equal(first.item?.id, ids[0]);
+    assert.equal(first.more, 2);
+    assert.equal(r.queue.get(ids[0]!).state, 'delivered');
+    assert.deepEqual(r.queue.take(T, 1000), { item: null, more: 2 }, 'nothing more while the first awaits its result');
+    r.queue.complete(ids[0]!, { state: 'completed' });
+    const second = r.queue.take(T, 1000);
+    assert.deepEqual([second.item?.id, second.more], [ids[1], 1]);
+    r.queue.complete(ids[1]!, { state: 'completed' });
+    const third = r.queue.take(T, 1000);
+    assert.deepEqual([third.item?.id, third.more], [ids[2], 0]);
+    assert.equal(third.item?.attempt, 1);
+    r.queue.complete(ids[2]!, { state: 'completed' });
+    assert.deepEqual(r.queue.take(T, 1000), { item: null, more: 0 });
+    assert.equal(r.target.sent.length, 0);
+    close(r);
+  });
+
+  it('sends a delivered item again when its result does not come within resultTimeoutMs, then gives up after maxAttempts', async () => {
+    const r = rig({ push: false, queue: { resultTimeoutMs: 20, maxAttempts: 2 } });
+    const a = r.queue.enqueue({ thingId: T, kind: 'action', name: 'a', input: 1 });
+    const b = r.queue.enqueue({ thingId: T, kind: 'action', name: 'b', input: 1 });
+    assert.equal(r.queue.take(T, 1000).item?.id, a.id);
+    await until(() => r.queue.get(a.id).state !== 'delivered');
+    assert.equal(r.queue.get(a.id).state, 'queued', 'no result: back in the queue at its place');
+    assert.match(r.queue.get(a.id).error ?? '', /no result within 20 ms/);
+    const again = r.queue.take(T, 1000);
+    assert.deepEqual([again.item?.id, again.item?.attempt], [a.id, 2], 'the same item, before b, with its attempt count');
+    await until(() => r.queue.get(a.id).state !== 'delivered');
+    assert.equal(r.queue.get(a.id).state, 'failed');
+    assert.match(r.queue.get(a.id).error ?? '', /gave up after 2 attempts/);
+    assert.equal(r.queue.take(T, 1000).item?.id, b.id, 'the next item goes once the first is final');
+    close(r);
+  });
+
+  it('keeps the result timeout for items a pushing binding answered `delivered`, and holds the next item until then', async () => {
+    const r = rig({ queue: { resultTimeoutMs: 20 } });
+    r.target.answer = () => Promise.resolve({ state: 'delivered' });
+    const a = r.queue.enqueue({ thingId: T, kind: 'action', name: 'a', input: 1 });
+    r.queue.enqueue({ thingId: T, kind: 'action', name: 'b', input: 1 });
+    r.queue.awake(T, 10_000);
+    await tick();
+    assert.deepEqual(r.target.sent.map((i) => i.name), ['a'], 'b waits: a is not finished');
+    await until(() => r.target.sent.length >= 2);
+    assert.deepEqual(r.target.sent.map((i) => i.name), ['a', 'a'], 'a went out again, still before b');
+    r.queue.complete(a.id, { state: 'completed' });
+    assert.deepEqual(r.target.sent.map((i) => i.name), ['a', 'a', 'b']);
+    close(r);
+  });
+
+  it('keeps a delivered item across a restart and still waits for (or times out) its result', async () => {
+    const dir = tempDir();
+    const r1 = rig({ dir, push: false, queue: { resultTimeoutMs: 30 } });
+    const a = r1.queue.enqueue({ thingId: T, kind: 'action', name: 'a', input: 1 });
+    r1.queue.take(T, 1000);
+    close(r1, true);
+    const r2 = rig({ dir, push: false, queue: { resultTimeoutMs: 30 } });
+    assert.equal(r2.queue.get(a.id).state, 'delivered');
+    assert.deepEqual(r2.queue.activeByState(T), { queued: 0, sent: 0, delivered: 1 });
+    await until(() => r2.queue.get(a.id).state !== 'delivered');
+    assert.equal(r2.queue.get(a.id).state, 'queued');
+    assert.equal(r2.queue.take(T, 1000).item?.id, a.id);
+    close(r2);
   });
 });

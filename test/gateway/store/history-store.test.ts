@@ -27,13 +27,74 @@ describe('HistoryStore', () => {
     done();
   });
 
-  it('drops the oldest rows (counted) when the buffer is full', () => {
+  it('writes a full buffer at once instead of dropping rows while the disk works', () => {
     const { h, db, done } = open({ bufferMaxRows: 10, batchMaxRows: 1000, batchMaxMs: 10000 });
     for (let i = 0; i < 15; i++) h.append('t', 'p', 'property', i, i);
-    assert.equal(h.rowsDropped, 5);
+    assert.equal(h.rowsDropped, 0);
+    assert.equal(count(db), 10, 'the full buffer went to disk when the 11th row came');
     h.flush();
-    assert.deepEqual(h.query({ thingId: 't' }).map((r) => r.value), [5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
-    assert.equal(count(db), 10);
+    assert.deepEqual(h.query({ thingId: 't' }).map((r) => r.value), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+    done();
+  });
+
+  it('committed() resolves only after the batch holding the caller\'s rows is on disk', async () => {
+    const { h, db, done } = open({ batchMaxMs: 20 });
+    await h.committed(); // nothing buffered: at once
+    h.append('t', 'p', 'property', 1, 1);
+    let resolved = false;
+    const p = h.committed().then(() => {
+      resolved = true;
+      return count(db);
+    });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(resolved, false, 'not before the group commit');
+    h.append('t', 'p', 'property', 2, 2);
+    assert.equal(await p, 2, 'one transaction carried both rows');
+    assert.equal(h.batches, 1);
+    done();
+  });
+
+  it('fails the waiting acknowledgements when the transaction fails, and writes the rows on the next try', async () => {
+    const { h, db, done } = open({ batchMaxMs: 5 });
+    db.exec('CREATE TRIGGER refuse BEFORE INSERT ON history BEGIN SELECT RAISE(ABORT, \'disk says no\'); END');
+    h.append('t', 'p', 'property', 1, 'kept');
+    await assert.rejects(h.committed(), /disk says no/);
+    assert.equal(h.writeFailures, 1);
+    assert.equal(h.buffered, 1, 'the row waits for the next try');
+    db.exec('DROP TRIGGER refuse');
+    h.append('t', 'p', 'property', 2, 'new');
+    await h.committed();
+    assert.deepEqual(h.query({ thingId: 't' }).map((r) => r.value), ['kept', 'new']);
+    done();
+  });
+
+  it('fails the acknowledgements of a batch from which rows had to be dropped', async () => {
+    const { h, db, done } = open({ bufferMaxRows: 2, batchMaxRows: 1000, batchMaxMs: 10000 });
+    db.exec('CREATE TRIGGER refuse BEFORE INSERT ON history BEGIN SELECT RAISE(ABORT, \'full\'); END');
+    h.append('t', 'p', 'property', 1, 1);
+    h.append('t', 'p', 'property', 2, 2);
+    h.append('t', 'p', 'property', 3, 3); // buffer full, the write fails: the oldest row goes
+    assert.equal(h.rowsDropped, 1);
+    const p = h.committed();
+    db.exec('DROP TRIGGER refuse');
+    h.flush();
+    await assert.rejects(p, /dropped/);
+    assert.deepEqual(h.query({ thingId: 't' }).map((r) => r.value), [2, 3]);
+    done();
+  });
+
+  it('keeps binding state in the same group commit and reads buffered writes back', async () => {
+    const { h, db, done } = open({ batchMaxMs: 10000 });
+    h.putState('coap', 'node1', { id: '1', lt: 60 });
+    h.putState('coap', 'node2', { id: '2' });
+    h.putState('serial', 'node1', 'other binding');
+    assert.deepEqual([...h.loadState('coap')], [['node1', { id: '1', lt: 60 }], ['node2', { id: '2' }]], 'buffered writes are visible');
+    assert.equal(db.prepare('SELECT COUNT(*) FROM binding_state').pluck().get(), 0);
+    h.flush();
+    h.putState('coap', 'node2', undefined);
+    h.flush();
+    assert.deepEqual([...h.loadState('coap')], [['node1', { id: '1', lt: 60 }]]);
+    assert.deepEqual([...h.loadState('serial')], [['node1', 'other binding']]);
     done();
   });
 
