@@ -49,7 +49,7 @@ function toBeSigned(c: AuthContext, mac: Uint8Array, t: TraceSink): Uint8Array {
     bstr(cborSeq(bstr(c.th), c.cred, c.ead)),
     bstr(mac),
   ]);
-  t(`Message to be signed ${c.n}`, m);
+  t(`Message to be signed ${c.n} (CBOR data item)`, m);
   return m;
 }
 

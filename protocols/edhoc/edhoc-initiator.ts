@@ -44,8 +44,8 @@ export interface InitiatorConfig {
   readonly suites: readonly number[];
   readonly auth: LocalAuth;
   readonly lookupCredential: CredentialLookup;
-  /** C_I (default: a random one-byte identifier). */
-  readonly connectionId?: Uint8Array;
+  /** C_I, or C_I per attempt (a retry is a new session); default a random one-byte identifier. */
+  readonly connectionId?: Uint8Array | ((attempt: number) => Uint8Array);
   /** Ephemeral private key per attempt (tests inject RFC 9529's X); default random. */
   readonly ephemeralKey?: (suite: CipherSuite, attempt: number) => Uint8Array;
   readonly ead1?: readonly EadItem[];
@@ -67,7 +67,8 @@ export class Initiator {
   state: InitiatorState = 'start';
   /** Set once message_3 is composed. */
   session: EdhocSession | null = null;
-  readonly cI: Uint8Array;
+  /** C_I of the current attempt. */
+  cI: Uint8Array = new Uint8Array(0);
   private attempt = 0;
   private suitesR: readonly number[] | null = null;
   private pending: Pending | null = null;
@@ -78,7 +79,6 @@ export class Initiator {
     if (!METHODS.has(config.method)) throw new EdhocError('unsupported_method', `Method ${config.method} not supported`);
     const unknown = config.suites.find((s) => !suiteById(s));
     if (unknown !== undefined || config.suites.length === 0) throw new EdhocError('unsupported_suite', `Cipher suite ${unknown ?? '(none)'} not supported`);
-    this.cI = config.connectionId ?? randomOneByteId();
     this.t = config.onTrace ?? noTrace;
   }
 
@@ -91,6 +91,8 @@ export class Initiator {
       const curve = CURVES[suite.curve];
       const x = this.config.ephemeralKey?.(suite, this.attempt) ?? curve.randomPrivateKey();
       this.attempt++;
+      const id = this.config.connectionId;
+      this.cI = typeof id === 'function' ? id(this.attempt - 1) : (id ?? randomOneByteId());
       const gX = curve.publicKey(x);
       this.t('G_X', gX);
       const message1 = encodeMessage1({ method: this.config.method, suites: chosen, gX, cI: this.cI, ead: this.config.ead1 ?? [] });

@@ -106,7 +106,7 @@ export function parsePlaintext(bytes: Uint8Array, n: 2 | 3): Plaintext {
 
 /** PLAINTEXT_4 = ( ? EAD_4 ), §5.5.2. */
 export function parsePlaintext4(bytes: Uint8Array): EadItem[] {
-  return parseEad(sequence(bytes));
+  return bytes.length === 0 ? [] : parseEad(sequence(bytes));
 }
 
 export interface ErrorMessage {
