@@ -23,3 +23,4 @@ export { EdhocSession, type CredentialLookup, type EdhocStep, type LocalAuth, ty
 export type { TraceSink } from './edhoc-schedule.js';
 export { Initiator, type InitiatorConfig, type InitiatorState } from './edhoc-initiator.js';
 export { Responder, DEFAULT_MAX_SESSIONS, type ResponderConfig, type ResponderCounters } from './edhoc-responder.js';
+export { EDHOC_OPTION_NUMBER, encodeCidPayload, parseCidPayload, encodeCombinedPayload, splitCombinedPayload } from './edhoc-transport.js';
