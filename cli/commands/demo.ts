@@ -8,8 +8,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { ActionClient } from '../../firmware-sim/fleet/action-client.js';
 import { DEVICE_KINDS } from '../../firmware-sim/fleet/device-kinds.js';
@@ -24,9 +22,28 @@ import { BINDING_MODULES, type BindingLoader } from '../../gateway/binding-regis
 import { startGateway, type Gateway } from '../../gateway/gateway.js';
 import { mergePatch } from '../../gateway/hub/directory.js';
 import { applyOverrides, finish, signalAbort } from './fleet.js';
+import { runtimePath } from '../../image/src/bundle/runtime-files.js';
+import { command } from '../command.js';
 import { STOP_TIMEOUT_MS } from './start.js';
 
-export const DEMO_SCENARIO = fileURLToPath(new URL('../../firmware-sim/scenarios/demo.yaml', import.meta.url));
+/** The demo fleet: in the source tree, or beside the bundle (image/src/bundle/runtime-files.ts). */
+export const DEMO_SCENARIO = runtimePath('scenarios', 'demo.yaml');
+
+const SPEC = {
+  name: 'demo',
+  usage: [
+    'usage: roost demo [--config FILE] [--data DIR] [--scenario FILE] [--duration S] [--report FILE]',
+    '',
+    '  -c, --config FILE     gateway config merged over the demo\'s (ports, log level, ...)',
+    '  -d, --data DIR        data directory; default ./data',
+    '  -s, --scenario FILE   another fleet (docs/fleet.md); default the demo fleet',
+    '      --duration S      stop after S simulated seconds; default: until Ctrl-C',
+    '  -r, --report FILE     write the fleet\'s report to FILE',
+    '',
+    'The gateway and a simulated fleet in one process; Ctrl-C stops both.',
+  ].join('\n'),
+  options: { config: { type: 'string', short: 'c' }, data: { type: 'string', short: 'd' }, scenario: { type: 'string', short: 's' }, duration: { type: 'string' }, report: { type: 'string', short: 'r' } },
+} as const;
 
 const NO_API: ActionClient = {
   invoke: () => Promise.reject(new InternalError('the HTTP API is not running')),
@@ -98,12 +115,7 @@ function banner(gw: Gateway, devices: number, coapPort: number, madeUpPassword: 
   ].join('\n');
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { config: { type: 'string', short: 'c' }, data: { type: 'string', short: 'd' }, scenario: { type: 'string', short: 's' }, duration: { type: 'string' }, report: { type: 'string', short: 'r' } },
-    strict: true,
-  });
+export const run = command(SPEC, async ({ values }) => {
   const scenario = applyOverrides(loadScenario(values.scenario ?? DEMO_SCENARIO, DEVICE_KINDS), { duration: values.duration ?? String(DEMO_DURATION_S) });
   const file = values.config ? readConfigFile(values.config) : {};
   const fromFile = (file['auth'] as { adminPassword?: unknown } | undefined)?.adminPassword;
@@ -150,4 +162,4 @@ export async function run(argv: string[]): Promise<number> {
       clearTimeout(force);
     }
   }
-}
+});

@@ -6,15 +6,15 @@
  * Exit status 0 when the run completed and every action was delivered exactly once.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { DEVICE_KINDS } from '../../firmware-sim/fleet/device-kinds.js';
 import { runSession, type SessionResult } from '../../firmware-sim/fleet/fleet-session.js';
 import { HubClient } from '../../firmware-sim/fleet/hub-client.js';
 import { summarize } from '../../firmware-sim/fleet/report.js';
 import { loadScenario, type Scenario } from '../../firmware-sim/fleet/scenario.js';
 import { ConfigInvalidError } from '../../protocols/errors.js';
+import { command } from '../command.js';
 
-export const FLEET_OPTIONS = {
+const FLEET_OPTIONS = {
   scenario: { type: 'string', short: 's' },
   gateway: { type: 'string', short: 'g' },
   'coap-port': { type: 'string' },
@@ -24,6 +24,25 @@ export const FLEET_OPTIONS = {
   duration: { type: 'string' },
   seed: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
+} as const;
+
+const SPEC = {
+  name: 'fleet',
+  usage: [
+    'usage: roost fleet --scenario FILE [--gateway HOST[:PORT]] [options]',
+    '',
+    '  -s, --scenario FILE        the fleet to run (docs/fleet.md)',
+    '  -g, --gateway HOST[:PORT]  the gateway; its HTTP API on PORT (default 127.0.0.1:8080)',
+    '      --coap-port N          the gateway\'s CoAP port (default 5683)',
+    '  -u, --user NAME            hub user for the scenario\'s actions (default admin, password from ROOST_ADMIN_PASSWORD)',
+    '  -r, --report FILE          write the report to FILE',
+    '      --speed X              simulated seconds per second (0: as fast as possible)',
+    '      --duration S           simulated seconds to run',
+    '      --seed TEXT            seed of the random faults and readings',
+    '  -q, --quiet                no live progress on stderr',
+  ].join('\n'),
+  options: FLEET_OPTIONS,
+  required: ['scenario'],
 } as const;
 
 function num(name: string, text: string | undefined, min: number): number | undefined {
@@ -70,10 +89,8 @@ export function signalAbort(): { signal: AbortSignal; dispose(): void } {
   return { signal: ctl.signal, dispose: () => { process.off('SIGINT', on); process.off('SIGTERM', on); } };
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: FLEET_OPTIONS, strict: true });
-  if (!values.scenario) throw new ConfigInvalidError('roost fleet needs --scenario FILE');
-  const scenario = applyOverrides(loadScenario(values.scenario, DEVICE_KINDS), values);
+export const run = command(SPEC, async ({ values }) => {
+  const scenario = applyOverrides(loadScenario(values.scenario!, DEVICE_KINDS), values);
   const http = parseHost(values.gateway ?? '127.0.0.1', 8080);
   const coapPort = num('coap-port', values['coap-port'], 1) ?? 5683;
   const password = process.env['ROOST_ADMIN_PASSWORD'] ?? '';
@@ -103,4 +120,4 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     abort.dispose();
   }
-}
+});

@@ -1,16 +1,9 @@
 /**
- * `roost image <action>`: the appliance's A/B slots and updates (docs/image.md).
- *   status                          slots, which one runs, which one boots next
- *   verify FILE                     check an update file's signature and payload hashes
- *   update FILE [--no-reboot] [--if-new]   install into the other slot, boot it once on trial
- *   mark-good [--config F] [--timeout-s N]   after a trial boot: healthy -> good, else reboot
- *   rollback [--no-reboot]          boot the other (good) slot from now on
- *   first-boot [--data DIR]         device identity, secrets, admin credential (idempotent)
+ * `roost image <subcommand>`: the appliance's A/B slots and updates (docs/image.md); USAGE lists
+ * the subcommands, each declares its options beside what it does.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { BadRequestError } from '../../protocols/errors.js';
 import { deviceLayout } from '../../image/src/device/device-layout.js';
 import { waitHealthy } from '../../image/src/device/health.js';
 import { firstBoot, lookupUser } from '../../image/src/firstboot/first-boot.js';
@@ -19,6 +12,7 @@ import { installUpdate, markGood, readBootState, rollback } from '../../image/sr
 import { readTrustedKeys } from '../../image/src/update/signing.js';
 import { openUpdate, readPayload, streamPayload } from '../../image/src/update/update-file.js';
 import { loadConfigFile } from '../../gateway/config/config.js';
+import { command, subcommands } from '../command.js';
 
 const say = (line: string): void => console.log(line);
 
@@ -45,39 +39,63 @@ function describe(s: BootState): string[] {
   });
 }
 
-function fileArg(positionals: string[], action: string): string {
-  const f = positionals[0];
-  if (!f) throw new BadRequestError(`roost image ${action}: missing update FILE`);
-  return f;
-}
+const NO_REBOOT = { 'no-reboot': { type: 'boolean' } } as const;
+const NO_REBOOT_HELP = '      --no-reboot   do not reboot afterwards';
 
-type Action = (argv: string[]) => Promise<number>;
+const USAGE = [
+  'usage: roost image <subcommand> [options]   (the appliance\'s A/B slots, docs/image.md)',
+  '',
+  '  status [--json]                        slots, which one runs, which one boots next',
+  '  verify FILE                            check an update file\'s signature and payload hashes',
+  '  update FILE [--no-reboot] [--if-new]   install into the other slot, boot it once on trial',
+  '  mark-good [--config F] [--timeout-s N] after a trial boot: healthy -> good, else reboot',
+  '  rollback [--no-reboot]                 boot the other (good) slot from now on',
+  '  first-boot [--data DIR]                device identity, secrets, admin credential (idempotent)',
+  '',
+  'roost image <subcommand> --help shows its options.',
+].join('\n');
 
-const ACTIONS: Readonly<Record<string, Action>> = {
-  async status(argv) {
-    const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, strict: true });
+export const run = subcommands('image', USAGE, {
+  status: command({
+    name: 'image status',
+    usage: 'usage: roost image status [--json]\n\n      --json   the boot state as JSON',
+    options: { json: { type: 'boolean' } },
+  }, async ({ values }) => {
     const s = await readBootState(deviceLayout());
     if (values.json) say(JSON.stringify(s, null, 2));
     else describe(s).forEach(say);
     return 0;
-  },
+  }),
 
-  async verify(argv) {
-    const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true });
+  verify: command({
+    name: 'image verify',
+    usage: 'usage: roost image verify FILE\n\nChecks the update FILE\'s signature (against the trusted keys) and its payload hashes.',
+    options: {},
+    positionals: ['FILE'],
+  }, async ({ positionals }) => {
     const layout = deviceLayout();
-    const u = openUpdate(fileArg(positionals, 'verify'), readTrustedKeys(layout.trustedKeysDir));
+    const u = openUpdate(positionals[0]!, readTrustedKeys(layout.trustedKeysDir));
     for (const p of u.manifest.payloads) {
       if (p.name === 'rootfs') streamPayload(u, p.name, () => undefined);
       else readPayload(u, p.name);
     }
     say(`ok: roost ${u.manifest.version} (${u.manifest.commit}) for ${u.manifest.arch}, signed by ${u.manifest.keyId}`);
     return 0;
-  },
+  }),
 
-  async update(argv) {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'no-reboot': { type: 'boolean' }, 'if-new': { type: 'boolean' } }, strict: true });
+  update: command({
+    name: 'image update',
+    usage: [
+      'usage: roost image update FILE [--no-reboot] [--if-new]',
+      '',
+      NO_REBOOT_HELP,
+      `      --if-new      install only a release not running, failed or waiting for its trial (else exit ${EXIT_NOTHING_NEW})`,
+    ].join('\n'),
+    options: { ...NO_REBOOT, 'if-new': { type: 'boolean' } },
+    positionals: ['FILE'],
+  }, async ({ values, positionals }) => {
     const layout = deviceLayout();
-    const u = openUpdate(fileArg(positionals, 'update'), readTrustedKeys(layout.trustedKeysDir));
+    const u = openUpdate(positionals[0]!, readTrustedKeys(layout.trustedKeysDir));
     if (values['if-new']) {
       const why = alreadyHandled(await readBootState(layout), `${u.manifest.version} (${u.manifest.commit})`);
       if (why) {
@@ -88,14 +106,19 @@ const ACTIONS: Readonly<Record<string, Action>> = {
     const r = await installUpdate(layout, u, (m) => say(`roost image: ${m}`));
     say(`roost image: installed ${r.release} in slot ${r.slot} (${r.rootfsBytes} bytes, ${r.durationMs} ms)`);
     return values['no-reboot'] ? 0 : reboot();
-  },
+  }),
 
-  async 'mark-good'(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: { config: { type: 'string' }, url: { type: 'string' }, 'timeout-s': { type: 'string', default: '240' } },
-      strict: true,
-    });
+  'mark-good': command({
+    name: 'image mark-good',
+    usage: [
+      'usage: roost image mark-good [--config FILE] [--url URL] [--timeout-s N]',
+      '',
+      '      --config FILE   the gateway\'s config (for its HTTP port)',
+      '      --url URL       the health URL (default http://127.0.0.1:PORT/healthz)',
+      '      --timeout-s N   how long to wait for health (default 240)',
+    ].join('\n'),
+    options: { config: { type: 'string' }, url: { type: 'string' }, 'timeout-s': { type: 'string', default: '240' } },
+  }, async ({ values }) => {
     const layout = deviceLayout();
     const s = await readBootState(layout);
     const other = s.slots[otherSlot(s.booted)];
@@ -116,17 +139,28 @@ const ACTIONS: Readonly<Record<string, Action>> = {
     }
     say(`roost image: gateway not healthy after ${health.waitedMs} ms (${health.lastError}); falling back to slot ${otherSlot(s.booted)}`);
     return reboot();
-  },
+  }),
 
-  async rollback(argv) {
-    const { values } = parseArgs({ args: argv, options: { 'no-reboot': { type: 'boolean' } }, strict: true });
+  rollback: command({
+    name: 'image rollback',
+    usage: `usage: roost image rollback [--no-reboot]\n\n${NO_REBOOT_HELP}`,
+    options: NO_REBOOT,
+  }, async ({ values }) => {
     const target = await rollback(deviceLayout());
     say(`roost image: slot ${target} boots next`);
     return values['no-reboot'] ? 0 : reboot();
-  },
+  }),
 
-  async 'first-boot'(argv) {
-    const { values } = parseArgs({ args: argv, options: { data: { type: 'string', default: '/var/lib/roost' }, 'default-config': { type: 'string', default: '/usr/share/roost/config.yaml' } }, strict: true });
+  'first-boot': command({
+    name: 'image first-boot',
+    usage: [
+      'usage: roost image first-boot [--data DIR] [--default-config FILE]',
+      '',
+      '      --data DIR              the data directory (default /var/lib/roost)',
+      '      --default-config FILE   the config copied there (default /usr/share/roost/config.yaml)',
+    ].join('\n'),
+    options: { data: { type: 'string', default: '/var/lib/roost' }, 'default-config': { type: 'string', default: '/usr/share/roost/config.yaml' } },
+  }, async ({ values }) => {
     let passwd = '';
     try {
       passwd = readFileSync('/etc/passwd', 'utf8');
@@ -145,15 +179,5 @@ const ACTIONS: Readonly<Record<string, Action>> = {
     });
     say(`roost first boot: device ${r.deviceId}; ${r.created.length ? `created ${r.created.join(', ')}` : 'all present'}`);
     return 0;
-  },
-};
-
-export async function run(argv: string[]): Promise<number> {
-  const [action, ...rest] = argv;
-  const fn = action ? ACTIONS[action] : undefined;
-  if (!fn) {
-    console.error(`usage: roost image <${Object.keys(ACTIONS).join('|')}> ...`);
-    return 2;
-  }
-  return fn(rest);
-}
+  }),
+});

@@ -1,50 +1,97 @@
 /**
  * `roost serial`: tools for firmware writers bringing up a device on a serial port (the gateway
- * must not hold the port: ports are opened exclusively).
- *   roost serial list                          ports with USB vendor/product ids
- *   roost serial monitor --port P [--count N] [--duration S] [--json] [--no-hello]
- *   roost serial send --port P [--unit U] [--wait MS] KIND [JSON]
- *   roost serial provision --port P [--unit U] [--id ID] [--key HEX] [--set NAME=VALUE]...
+ * must not hold the port: ports are opened exclusively): list, monitor, send, provision (USAGE).
  * Frames are acknowledged as the gateway would, so the device does not retry. Exit 0 on success,
  * 1 when the device did not acknowledge or confirm, 2 on a usage error.
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { listNativePorts, openNativePort, type SerialTransport } from '../../bindings/serial/serial-transport.js';
 import { serialOptions, type PortFraming } from '../../bindings/serial/serial-options.js';
 import { ConfigInvalidError, RoostError } from '../../protocols/errors.js';
 import { SerialLink } from '../../protocols/serial/serial-link.js';
 import { MESSAGE_TABLE, type MessageKind, type SerialMessage } from '../../protocols/serial/serial-messages.js';
+import { command, subcommands } from '../command.js';
 
-const OPTIONS = {
-  port: { type: 'string', short: 'p' },
-  baud: { type: 'string', short: 'b' },
-  unit: { type: 'string', short: 'u' },
-  count: { type: 'string', short: 'n' },
-  duration: { type: 'string', short: 'd' },
-  wait: { type: 'string', short: 'w' },
-  json: { type: 'boolean' },
-  'no-hello': { type: 'boolean' },
-  id: { type: 'string' },
-  key: { type: 'string' },
-  set: { type: 'string', multiple: true },
-  'timeout-ms': { type: 'string' },
+/** The serial port, shared by every subcommand that opens one. */
+const PORT = { port: { type: 'string', short: 'p' }, baud: { type: 'string', short: 'b' } } as const;
+const PORT_HELP = ['  -p, --port PATH      the serial port (/dev/ttyUSB0, ...)', '  -b, --baud N         baud rate (default that of bindings.serial)'];
+const UNIT_HELP = '  -u, --unit N         unit number on a multi-unit device (default 0)';
+
+const LIST = {
+  name: 'serial list',
+  usage: 'usage: roost serial list\n\nSerial ports with their USB vendor and product ids.',
+  options: {},
 } as const;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+const MONITOR = {
+  name: 'serial monitor',
+  usage: [
+    'usage: roost serial monitor --port P [--count N] [--duration S] [--json] [--no-hello]',
+    '',
+    ...PORT_HELP,
+    '  -n, --count N        stop after N messages',
+    '  -d, --duration S     stop after S seconds',
+    '      --json           one JSON object per line',
+    '      --no-hello       do not ask the device to say hello first',
+  ].join('\n'),
+  options: { ...PORT, count: { type: 'string', short: 'n' }, duration: { type: 'string', short: 'd' }, json: { type: 'boolean' }, 'no-hello': { type: 'boolean' } },
+  required: ['port'],
+} as const;
 
-const SUBCOMMANDS: Readonly<Record<string, (v: Values, rest: string[]) => Promise<number>>> = { list, monitor, send, provision };
+const SEND = {
+  name: 'serial send',
+  usage: [
+    `usage: roost serial send --port P [--unit U] [--wait MS] [--json] KIND [JSON]`,
+    '',
+    ...PORT_HELP,
+    UNIT_HELP,
+    '  -w, --wait MS        print what comes back for MS after the ack (default 1000)',
+    '      --json           one JSON object per line',
+    `  KIND                 ${Object.keys(MESSAGE_TABLE).filter((k) => k !== 'ack').join(', ')}`,
+    '  JSON                 the body (records for telemetry)',
+  ].join('\n'),
+  options: { ...PORT, unit: { type: 'string', short: 'u' }, wait: { type: 'string', short: 'w' }, json: { type: 'boolean' } },
+  required: ['port'],
+  positionals: ['KIND', 'JSON'],
+  minPositionals: 1,
+} as const;
 
-export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  const fn = sub ? SUBCOMMANDS[sub] : undefined;
-  if (!fn) {
-    console.error('usage: roost serial list | monitor --port P | send --port P KIND [JSON] | provision --port P [--id ID] [--key HEX] [--set K=V]');
-    return 2;
-  }
-  const { values, positionals } = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true });
-  return fn(values, positionals);
-}
+const PROVISION = {
+  name: 'serial provision',
+  usage: [
+    'usage: roost serial provision --port P [--unit U] [--id ID] [--key HEX] [--set NAME=VALUE]... [--timeout-ms MS]',
+    '',
+    ...PORT_HELP,
+    UNIT_HELP,
+    '      --id ID          the device id to store',
+    '      --key HEX        the device key to store',
+    '      --set NAME=VALUE a config setting (VALUE as JSON when it parses); repeatable',
+    '      --timeout-ms MS  how long to wait for the device to confirm (default 5000)',
+  ].join('\n'),
+  options: { ...PORT, unit: { type: 'string', short: 'u' }, id: { type: 'string' }, key: { type: 'string' }, set: { type: 'string', multiple: true }, 'timeout-ms': { type: 'string' } },
+  required: ['port'],
+} as const;
+
+const USAGE = [
+  'usage: roost serial <subcommand> [options]',
+  '',
+  '  list                       ports with USB vendor/product ids',
+  '  monitor --port P           print what the device sends',
+  '  send --port P KIND [JSON]  send one message, print the answer',
+  '  provision --port P         write id, key and settings',
+  '',
+  'roost serial <subcommand> --help shows its options.',
+].join('\n');
+
+export const run = subcommands('serial', USAGE, {
+  list: command(LIST, () => list()),
+  monitor: command(MONITOR, ({ values }) => monitor(values)),
+  send: command(SEND, ({ values, positionals }) => send(values, positionals)),
+  provision: command(PROVISION, ({ values }) => provision(values)),
+});
+
+type PortValues = { port?: string | undefined; baud?: string | undefined };
+type Printing = { json?: boolean | undefined };
 
 // ---- subcommands
 
@@ -57,7 +104,7 @@ async function list(): Promise<number> {
 }
 
 /** Prints every decoded message (and every dropped frame) until --count or --duration. */
-async function monitor(v: Values): Promise<number> {
+async function monitor(v: PortValues & Printing & { count?: string | undefined; duration?: string | undefined; 'no-hello'?: boolean | undefined }): Promise<number> {
   const max = int('count', v.count, 1) ?? Infinity;
   const durationS = int('duration', v.duration, 1);
   let seen = 0;
@@ -77,7 +124,7 @@ async function monitor(v: Values): Promise<number> {
 }
 
 /** Sends one message; waits for the ack, then prints what comes back within --wait ms. */
-async function send(v: Values, rest: string[]): Promise<number> {
+async function send(v: PortValues & Printing & { unit?: string | undefined; wait?: string | undefined }, rest: string[]): Promise<number> {
   const [kind, json] = rest;
   if (!kind || !(kind in MESSAGE_TABLE) || kind === 'ack') throw new ConfigInvalidError(`send: KIND must be one of ${Object.keys(MESSAGE_TABLE).filter((k) => k !== 'ack').join(', ')}`);
   const body = json === undefined ? null : parseJson(json);
@@ -97,7 +144,7 @@ async function send(v: Values, rest: string[]): Promise<number> {
 }
 
 /** Writes id, key and config; succeeds when the device confirms with a result (and a new hello). */
-async function provision(v: Values): Promise<number> {
+async function provision(v: PortValues & { unit?: string | undefined; id?: string | undefined; key?: string | undefined; set?: string[] | undefined; 'timeout-ms'?: string | undefined }): Promise<number> {
   const unit = int('unit', v.unit, 0) ?? 0;
   const i = `prov-${randomBytes(4).toString('hex')}`;
   const body: Record<string, unknown> = { i };
@@ -141,11 +188,10 @@ async function provision(v: Values): Promise<number> {
 class Session {
   private constructor(readonly link: SerialLink, private readonly t: SerialTransport) {}
 
-  static async open(v: Values, onMessage: (m: SerialMessage, unit: number) => void, onDrop?: (why: string) => void): Promise<Session> {
-    if (!v.port) throw new ConfigInvalidError('--port is required');
+  static async open(v: PortValues, onMessage: (m: SerialMessage, unit: number) => void, onDrop?: (why: string) => void): Promise<Session> {
     const defaults = serialOptions();
     const framing: PortFraming = { baudRate: int('baud', v.baud, 50) ?? defaults.baudRate, dataBits: 8, stopBits: 1, parity: 'none', rtscts: false };
-    const t = await openNativePort(v.port, framing);
+    const t = await openNativePort(v.port!, framing);
     const link = new SerialLink((b) => t.write(b), {
       message: (m, unit) => {
         // A device that asks for the time gets it, as from the gateway.
@@ -166,7 +212,7 @@ class Session {
   }
 }
 
-function print(v: Values, m: SerialMessage, unit: number): void {
+function print(v: Printing, m: SerialMessage, unit: number): void {
   const body = m.kind === 'telemetry' ? m.records : m.kind === 'ack' ? null : m.body;
   const plain = JSON.stringify(body, (_k, x: unknown) => (x instanceof Uint8Array || (x as { type?: string })?.type === 'Buffer' ? Buffer.from(x as Uint8Array).toString('hex') : x));
   if (v.json) console.log(JSON.stringify({ at: new Date().toISOString(), unit, kind: m.kind, body: body === null ? null : JSON.parse(plain) }));

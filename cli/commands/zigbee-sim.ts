@@ -2,13 +2,12 @@
  * `roost zigbee-sim`: a simulated Zigbee coordinator stick with devices, for trying the Zigbee
  * binding without hardware. Prints the port to put in `bindings.zigbee.port`, joins its devices
  * as soon as the gateway permits joining, then lets them report every --interval seconds.
- *   roost zigbee-sim [--host H] [--port N] [--pty PATH] [--devices N] [--interval S] [--duration S]
  * Exit 0 after --duration or on SIGINT/SIGTERM, 2 on a usage error.
  */
-import { parseArgs } from 'node:util';
 import { tick } from '../../firmware-sim/zigbee/activity.js';
 import { PROFILES } from '../../firmware-sim/zigbee/profiles.js';
 import { startZigbeeSim } from '../../firmware-sim/zigbee/zigbee-sim.js';
+import { command, UsageError } from '../command.js';
 
 const OPTIONS = {
   host: { type: 'string', default: '127.0.0.1' },
@@ -19,22 +18,32 @@ const OPTIONS = {
   duration: { type: 'string' },
 } as const;
 
-export async function run(argv: string[]): Promise<number> {
-  let v;
-  try {
-    v = parseArgs({ args: argv, options: OPTIONS }).values;
-  } catch (err) {
-    console.error(`roost zigbee-sim: ${(err as Error).message}`);
-    return 2;
-  }
-  const port = Number(v.port);
-  const count = Number(v.devices);
-  const intervalS = Number(v.interval);
-  const durationS = v.duration === undefined ? Number.POSITIVE_INFINITY : Number(v.duration);
-  if (!Number.isInteger(port) || port < 0 || port > 65535 || !Number.isInteger(count) || count < 0 || !(intervalS > 0) || !(durationS > 0)) {
-    console.error('usage: roost zigbee-sim [--host H] [--port N] [--pty PATH] [--devices N] [--interval S] [--duration S]');
-    return 2;
-  }
+const SPEC = {
+  name: 'zigbee-sim',
+  usage: [
+    'usage: roost zigbee-sim [--host H] [--port N] [--pty PATH] [--devices N] [--interval S] [--duration S]',
+    '',
+    '      --host H       address of the coordinator\'s TCP port (default 127.0.0.1)',
+    '      --port N       its TCP port (default 6638; 0 picks one)',
+    '      --pty PATH     also a pseudo-terminal at PATH, as a USB stick would be',
+    '      --devices N    simulated devices (default 4)',
+    '      --interval S   seconds between their reports (default 10)',
+    '      --duration S   stop after S seconds (default: on SIGINT or SIGTERM)',
+  ].join('\n'),
+  options: OPTIONS,
+} as const;
+
+/** A number option that is out of its range is a usage error naming it. */
+function check(name: string, value: number, ok: (n: number) => boolean, expected: string): number {
+  if (!ok(value)) throw new UsageError(SPEC.name, `--${name}: expected ${expected}`, SPEC.usage);
+  return value;
+}
+
+export const run = command(SPEC, async ({ values: v }) => {
+  const port = check('port', Number(v.port), (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port 0-65535');
+  const count = check('devices', Number(v.devices), (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0');
+  const intervalS = check('interval', Number(v.interval), (n) => n > 0, 'seconds > 0');
+  const durationS = v.duration === undefined ? Number.POSITIVE_INFINITY : check('duration', Number(v.duration), (n) => n > 0, 'seconds > 0');
   const sim = await startZigbeeSim({ host: v.host, port });
   const names = Object.keys(PROFILES);
   const devices = Array.from({ length: count }, (_, i) => sim.addDevice(names[i % names.length] ?? 'smart-plug'));
@@ -63,4 +72,4 @@ export async function run(argv: string[]): Promise<number> {
   await sim.close();
   console.log('zigbee-sim: stopped');
   return 0;
-}
+});

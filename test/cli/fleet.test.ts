@@ -26,7 +26,7 @@ describe('roost fleet arguments', () => {
   });
 
   it('refuses to run without a scenario or a password, before touching the network', async () => {
-    await assert.rejects(run([]), /needs --scenario FILE/);
+    await assert.rejects(run([]), /missing option --scenario/);
     await assert.rejects(run(['--scenario', '/nonexistent.yaml']), /nonexistent.yaml: cannot read \(ENOENT\)/);
     const saved = process.env['ROOST_ADMIN_PASSWORD'];
     delete process.env['ROOST_ADMIN_PASSWORD'];

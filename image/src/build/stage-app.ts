@@ -6,6 +6,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { NATIVE_PACKAGES, RUNTIME_FILE_PACKAGES, SEPARATE_LICENCE_PACKAGES } from '../bundle/bundle-options.js';
+import { RUNTIME_DIRS } from '../bundle/runtime-files.js';
 
 /** Needed to build or install a package, never to run it. */
 export const INSTALL_ONLY_PACKAGES: readonly string[] = ['prebuild-install', 'patch-package', 'node-addon-api', 'node-gyp'];
@@ -99,15 +100,20 @@ export interface StageResult {
   files: number;
 }
 
-/** Copies bundle (with ui/ beside it) + pruned external packages into appDir (bundle at appDir/roost.js). */
+/**
+ * Copies the bundle, the run-time folders beside it (ui/, scenarios/: runtime-files.ts) and the
+ * pruned external packages into appDir (bundle at appDir/roost.js).
+ */
 export function stageApp(projectRoot: string, bundleFile: string, appDir: string, prebuildDir: string): StageResult {
   rmSync(appDir, { recursive: true, force: true });
   mkdirSync(appDir, { recursive: true });
   cpSync(bundleFile, join(appDir, 'roost.js'));
   if (existsSync(`${bundleFile}.map`)) cpSync(`${bundleFile}.map`, join(appDir, 'roost.js.map'));
-  // The web UI's static files, beside the bundle where gateway/ui/ui-routes.ts looks for them.
-  const uiDir = join(dirname(bundleFile), 'ui');
-  if (existsSync(uiDir)) cpSync(uiDir, join(appDir, 'ui'), { recursive: true });
+  for (const name of Object.keys(RUNTIME_DIRS)) {
+    const dir = join(dirname(bundleFile), name);
+    if (!existsSync(dir)) throw new Error(`${dir} is missing: the bundle opens it at run time (build the bundle with make build)`);
+    cpSync(dir, join(appDir, name), { recursive: true });
+  }
   const packages = externalClosure(projectRoot);
   let files = 0;
   for (const p of packages) {

@@ -1,0 +1,45 @@
+/**
+ * Builds the gateway bundle into a folder: roost.js (with its source map), meta.json (esbuild's
+ * metafile, read by the licence manifest) and, beside the bundle, the run-time folders it opens
+ * (runtime-files.ts). `make build` (image/bundle.ts) builds dist/; tests build a temporary folder.
+ */
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import { esbuildOptions } from './bundle-options.js';
+import { RUNTIME_DIRS, type RuntimeDir } from './runtime-files.js';
+
+export interface BuildBundleOptions {
+  projectRoot: string;
+  outDir: string;
+  version: string;
+  commit: string;
+  /** esbuild target; default node20. */
+  target?: string;
+}
+
+export interface BuiltBundle {
+  bundleFile: string;
+  metafile: Metafile;
+}
+
+export async function buildBundle(o: BuildBundleOptions): Promise<BuiltBundle> {
+  mkdirSync(o.outDir, { recursive: true });
+  const bundleFile = join(o.outDir, 'roost.js');
+  const metaFile = join(o.outDir, 'meta.json');
+  const result = await build(esbuildOptions({
+    entry: join(o.projectRoot, 'cli/main.ts'),
+    outFile: bundleFile,
+    metaFile,
+    version: o.version,
+    commit: o.commit,
+    target: o.target ?? 'node20',
+  }));
+  writeFileSync(metaFile, JSON.stringify(result.metafile));
+  for (const [name, from] of Object.entries(RUNTIME_DIRS) as Array<[RuntimeDir, string]>) {
+    const dest = join(o.outDir, name);
+    rmSync(dest, { recursive: true, force: true });
+    cpSync(join(o.projectRoot, from), dest, { recursive: true });
+  }
+  return { bundleFile, metafile: result.metafile };
+}
