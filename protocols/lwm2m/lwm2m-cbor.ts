@@ -74,10 +74,12 @@ const TWO_32 = 2 ** 32;
 
 function wireValue(type: ResourceType, v: Lwm2mValue): unknown {
   if (isObjlnk(v)) return formatObjlnk(v);
+  // RFC 8949 §3.4.2: epoch time under tag 1. cbor-x cannot decode tag 1 around a 64-bit
+  // integer, so times past 2106 travel as a float (exact below 2^53).
+  if (type === 'Time') return new Tag(typeof v === 'bigint' ? Number(v) : v, 1);
   // cbor-x writes numbers beyond 32 bits as floats: integers go as bigint to stay integers.
-  const integral = type === 'Integer' || type === 'Unsigned Integer' || type === 'Time';
-  if (integral && typeof v === 'number' && Number.isInteger(v) && Math.abs(v) >= TWO_32) v = BigInt(v);
-  if (type === 'Time') return new Tag(v, 1);
+  const integral = type === 'Integer' || type === 'Unsigned Integer';
+  if (integral && typeof v === 'number' && Number.isInteger(v) && Math.abs(v) >= TWO_32) return BigInt(v);
   return v;
 }
 

@@ -96,7 +96,8 @@ function recordValue({ record: rec, name, bv }: Resolved, i: number): Lwm2mValue
     return link;
   }
   if (rec.v !== undefined) return rec.v + bv;
-  return (rec.vs ?? rec.vb ?? rec.vd) as Lwm2mValue;
+  if (rec.vd !== undefined) return new Uint8Array(rec.vd);
+  return (rec.vs ?? rec.vb) as Lwm2mValue;
 }
 
 /**
