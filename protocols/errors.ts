@@ -44,6 +44,9 @@ export const ERROR_TABLE = {
   BINDING_UNAVAILABLE: { code: 'ROOST_ERR_BINDING_UNAVAILABLE', http: 503, coap: '5.03', mqtt: 0x88, title: 'Binding or its hardware is unavailable' },
   DEVICE_TIMEOUT: { code: 'ROOST_ERR_DEVICE_TIMEOUT', http: 504, coap: '5.04', mqtt: 0x80, title: 'Device did not answer in time' },
   INTERNAL: { code: 'ROOST_ERR_INTERNAL', http: 500, coap: '5.00', mqtt: 0x80, title: 'Internal error' },
+  NO_VALUE: { code: 'ROOST_ERR_NO_VALUE', http: 404, coap: '4.04', mqtt: 0x80, title: 'Property has no value yet' },
+  URI_TOO_LONG: { code: 'ROOST_ERR_URI_TOO_LONG', http: 414, coap: '4.02', mqtt: 0x90, title: 'Request target longer than the limit' },
+  HEADERS_TOO_LARGE: { code: 'ROOST_ERR_HEADERS_TOO_LARGE', http: 431, coap: '4.13', mqtt: 0x95, title: 'Request line or headers larger than the limit' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorKey = keyof typeof ERROR_TABLE;
@@ -108,6 +111,9 @@ export const QueueFullError = errorClass('QUEUE_FULL', 'QueueFullError');
 export const BindingUnavailableError = errorClass('BINDING_UNAVAILABLE', 'BindingUnavailableError');
 export const DeviceTimeoutError = errorClass('DEVICE_TIMEOUT', 'DeviceTimeoutError');
 export const InternalError = errorClass('INTERNAL', 'InternalError');
+export const NoValueError = errorClass('NO_VALUE', 'NoValueError');
+export const UriTooLongError = errorClass('URI_TOO_LONG', 'UriTooLongError');
+export const HeadersTooLargeError = errorClass('HEADERS_TOO_LARGE', 'HeadersTooLargeError');
 
 /** Wraps anything thrown into a RoostError (unknown errors become INTERNAL, message kept off the wire). */
 export function toRoostError(err: unknown): RoostError {

@@ -8,8 +8,10 @@ import type { Logger } from 'pino';
 import type { RoostConfig } from '../config/config.js';
 import type { ApiHandle } from '../gateway.js';
 import type { HubApi } from '../hub/hub-api.js';
-import { RouteNotFoundError, UnauthenticatedError } from '../../protocols/errors.js';
-import { httpError, problem } from './http-errors.js';
+import { BadRequestError, RouteNotFoundError, UnauthenticatedError } from '../../protocols/errors.js';
+import { httpError, onClientError, sendProblem } from './http-errors.js';
+import { httpReadOptions } from './http-options.js';
+import { jsonDeeperThan } from './json-depth.js';
 import { AUTHED_ROUTES } from './routes/index.js';
 import type { RouteDeps } from './route-deps.js';
 import type { Principal } from '../auth/users.js';
@@ -26,26 +28,43 @@ export interface ApiDeps {
   metricSources?: MetricSource[];
 }
 
+/** Longest path segment (a percent-encoded thing id, a name); longer is a 414 (find-my-way's default is 100). */
+export const MAX_PATH_SEGMENT = 4096;
+
+/** JSON under every media type the API reads (TDs and merge patches have their own, WoT Discovery). */
+const JSON_TYPES = ['application/json', 'application/td+json', 'application/merge-patch+json', 'application/ld+json'];
+
 export function buildApp(deps: ApiDeps): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ module: 'http' });
   // removeAdditional off: an unknown query parameter or body field is a 400, not silently dropped.
   const app = Fastify({
     loggerInstance, bodyLimit: deps.config.http.maxBodyBytes, logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false } },
+    routerOptions: { maxParamLength: MAX_PATH_SEGMENT },
+    // A malformed percent-escape or an over-long segment, caught by the router before any route.
+    frameworkErrors: (err, _req, reply) => sendProblem(reply, httpError(err)),
+    clientErrorHandler: onClientError,
   });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     const e = httpError(err);
     if (e.httpStatus >= 500) deps.logger.error({ err }, 'request failed');
-    const retryAfter = e.details?.['retryAfterS'];
-    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
-    void reply.status(e.httpStatus).type('application/problem+json').send(problem(e));
+    void sendProblem(reply, e);
   });
   app.setNotFoundHandler((req) => {
     throw new RouteNotFoundError(`no resource ${req.method} ${req.url.split('?')[0] ?? ''}`);
   });
-  // TDs and merge patches are JSON under their own media types (WoT Discovery).
-  app.addContentTypeParser(['application/td+json', 'application/merge-patch+json', 'application/ld+json'],
-    { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  // Nesting is bounded before parsing: deeper JSON would overflow the stack of whatever walks it next.
+  const { maxJsonDepth } = httpReadOptions(deps.config);
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (jsonDeeperThan(text, maxJsonDepth)) {
+      done(new BadRequestError(`JSON nested deeper than ${maxJsonDepth} levels (http.maxJsonDepth)`), undefined);
+      return;
+    }
+    parseJson(req, text, done);
+  });
   app.post('/auth/token', {
     schema: {
       body: {

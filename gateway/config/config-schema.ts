@@ -23,6 +23,8 @@ export const configSchema = {
         publicBaseUrl: { type: 'string', description: 'Base URL written into consumer TD forms; derived from host and port when absent.' },
         maxBodyBytes: { type: 'integer', minimum: 1024, default: 1048576 },
         syncWaitMs: { type: 'integer', minimum: 0, default: 2000, description: 'How long an invocation on an awake device waits for its result before answering 202.' },
+        readTimeoutMs: { type: 'integer', minimum: 1, default: 5000, description: 'How long a read of an always-on device\'s property that the twin cannot answer waits for the device (then 504 ROOST_ERR_DEVICE_TIMEOUT).' },
+        maxJsonDepth: { type: 'integer', minimum: 1, maximum: 1000, default: 64, description: 'Deepest nesting of arrays and objects in a JSON body; deeper is a 400.' },
         events: {
           type: 'object', additionalProperties: false, default: {},
           description: 'Event and observe streams over HTTP (SSE and longpoll), see docs/api-events.md.',

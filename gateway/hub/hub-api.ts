@@ -43,6 +43,16 @@ export interface HubCounters {
   historyRowsDropped: number;
 }
 
+/** What happened to property values on their way in and out (kept apart from HubCounters). */
+export interface HubValueCounters {
+  /** Property values from devices dropped because they did not fit the TD (device-value-guard.ts). */
+  deviceValuesDropped: number;
+  /** Live reads of always-on devices: device requests started, readers that timed out, failed requests. */
+  liveReads: number;
+  liveReadTimeouts: number;
+  liveReadFailures: number;
+}
+
 /** Current levels (Prometheus gauges). */
 export interface HubGauges {
   things: number;
@@ -67,8 +77,17 @@ export interface HubApi {
   directoryTd(): ThingDescription;
 
   // Twin
+  /** The twin's value of a property, if it has one that fits the TD. Throws for an unknown thing or property. */
   readProperty(thingId: string, name: string): TwinValue | undefined;
+  /** Every twin value of a thing that fits the TD; properties without one are absent. */
   readAllProperties(thingId: string): Record<string, TwinValue>;
+  /**
+   * A property as a consumer reads it (docs/api.md, "Properties"): the twin's value, or for an
+   * always-on device whose binding can read live (and the property has no value, or is not
+   * observable) the device's own answer, within timeoutMs. Never a value that breaks the schema.
+   * Throws NoValueError (no value and no live read), DeviceTimeoutError, RateLimitedError.
+   */
+  fetchProperty(thingId: string, name: string, opts: { timeoutMs: number }): Promise<TwinValue>;
 
   // Queue
   writeProperty(thingId: string, name: string, value: unknown, opts?: InvokeOptions): ActionView;
@@ -89,6 +108,7 @@ export interface HubApi {
 
   // Health
   counters(): HubCounters;
+  valueCounters(): HubValueCounters;
   gauges(): HubGauges;
   bindingStatuses(): Record<string, BindingStatus>;
 }

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Binding, BindingContext, BindingStatus, QueuedState, ThingDescription } from '../binding.js';
 import type { RoostConfig } from '../config/config.js';
-import { BindingUnavailableError, MethodNotAllowedError } from '../../protocols/errors.js';
+import { BindingUnavailableError, MethodNotAllowedError, NoValueError } from '../../protocols/errors.js';
 import type { Db } from '../store/database.js';
 import { HistoryStore } from '../store/history-store.js';
 import { QueueStore } from '../store/queue-store.js';
@@ -13,9 +13,11 @@ import { ThingStore } from '../store/thing-store.js';
 import type { HubEndpoints } from '../td/consumer-td.js';
 import { ActionQueue, type QueueTarget } from './action-queue.js';
 import { bindingContext } from './binding-context.js';
+import { DeviceValueGuard } from './device-value-guard.js';
 import { DIRECTORY_BINDING, Directory } from './directory.js';
 import { EventBus } from './event-bus.js';
-import type { HubApi, HubCounters, HubGauges, InvokeOptions, SubscribeOptions, Subscription } from './hub-api.js';
+import type { HubApi, HubCounters, HubGauges, HubValueCounters, InvokeOptions, SubscribeOptions, Subscription } from './hub-api.js';
+import { LiveReads } from './live-reads.js';
 import { Twin } from './twin.js';
 import type { ActionView, BusMessage, HistoryQuery, HistoryRow, ThingRecord, TwinValue } from './types.js';
 import { ValueValidator } from './value-validator.js';
@@ -47,6 +49,9 @@ export class Hub implements HubApi {
   readonly logger: Logger;
   readonly now: () => number;
   private readonly validator = new ValueValidator();
+  private readonly valueGuard: DeviceValueGuard;
+  /** Device requests for live reads running at once (explicit limit; beyond it 429). */
+  private readonly liveReads = new LiveReads({ maxInFlight: 64 });
   private readonly bindings = new Map<string, Binding>();
   private readonly statusOverride = new Map<string, BindingStatus>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -60,6 +65,7 @@ export class Hub implements HubApi {
     this.config = opts.config;
     this.logger = opts.logger;
     this.now = opts.now ?? Date.now;
+    this.valueGuard = new DeviceValueGuard({ validator: this.validator, logger: opts.logger.child({ module: 'values' }) });
     const s = opts.config.store;
     this.bus = new EventBus({ defaultBuffer: opts.config.bus.subscriberBuffer, logger: opts.logger.child({ module: 'bus' }) });
     this.historyStore = new HistoryStore(opts.db, {
@@ -133,19 +139,22 @@ export class Hub implements HubApi {
     if (previous === null) this.stats.actionsQueued++;
     const counter = STATE_COUNTER[action.state];
     if (counter) this.stats[counter]++;
-    if (action.kind === 'write' && action.state === 'completed') {
-      const value = action.output !== undefined ? action.output : action.input;
-      this.recordProperty(action.thingId, action.name, value, this.now(), 'write');
-    }
+    // A write's acknowledgement is not a property report: the twin takes the value written (the
+    // device's answer stays in the status resource's output); the device reports what it really
+    // holds as any other value.
+    if (action.kind === 'write' && action.state === 'completed') this.recordProperty(action.thingId, action.name, action.input, this.now(), 'write');
     this.bus.publish({ type: 'action', action });
   }
 
-  /** Twin + history + bus for one property value. */
-  recordProperty(thingId: string, name: string, value: unknown, ts: number, source: string): void {
+  /** Twin + history + bus for one property value; false when it was dropped (unknown thing, or it does not fit the TD). */
+  recordProperty(thingId: string, name: string, value: unknown, ts: number, source: string): boolean {
+    const t = this.directory.find(thingId);
+    if (!t || !this.valueGuard.admit(t.nativeTd, thingId, name, value, source)) return false;
     this.stats.propertiesIn++;
     const tv: TwinValue = { value, ts, source };
     if (this.twin.set(thingId, name, tv)) this.bus.publish({ type: 'property', thingId, name, value, ts, source });
     this.historyStore.append(thingId, name, 'property', ts, value);
+    return true;
   }
 
   recordEvent(thingId: string, name: string, data: unknown, ts: number): void {
@@ -240,13 +249,37 @@ export class Hub implements HubApi {
   // --- HubApi: twin and queue
 
   readProperty(thingId: string, name: string): TwinValue | undefined {
-    this.validator.property(this.directory.require(thingId).nativeTd, name);
-    return this.twin.get(thingId, name);
+    const td = this.directory.require(thingId).nativeTd;
+    this.validator.property(td, name);
+    const v = this.twin.get(thingId, name);
+    // The twin may hold a value stored before its TD changed (or before values were checked).
+    return v && this.valueGuard.fits(td, name, v.value) ? v : undefined;
   }
 
   readAllProperties(thingId: string): Record<string, TwinValue> {
-    this.directory.require(thingId);
-    return this.twin.all(thingId);
+    const td = this.directory.require(thingId).nativeTd;
+    return Object.fromEntries(Object.entries(this.twin.all(thingId)).filter(([name, v]) => this.valueGuard.fits(td, name, v.value)));
+  }
+
+  async fetchProperty(thingId: string, name: string, opts: { timeoutMs: number }): Promise<TwinValue> {
+    const t = this.directory.require(thingId);
+    const affordance = this.validator.property(t.nativeTd, name);
+    const twin = this.readProperty(thingId, name);
+    const binding = this.bindings.get(t.binding);
+    const ask = binding?.readProperty?.bind(binding);
+    // Fresh: what a sleepy device last said (it is never woken for a read), or an observable
+    // property's last report; an always-on device is asked for the rest.
+    const live = ask && binding && !t.sleepy && this.directory.isOnline(t) && (twin === undefined || affordance['observable'] !== true);
+    if (!live || !ask || !binding) {
+      if (twin) return twin;
+      throw new NoValueError(`${name} of ${thingId} has no value yet${t.sleepy ? ': the device sleeps and has not reported it' : ''}`, { thingId, property: name });
+    }
+    const value = await this.liveReads.read(thingId, name, opts.timeoutMs, () => ask(thingId, name));
+    const ts = this.now();
+    if (!this.recordProperty(thingId, name, value, ts, binding.name)) {
+      throw new NoValueError(`the device answered a value of ${name} that does not fit the TD`, { thingId, property: name });
+    }
+    return { value, ts, source: binding.name };
   }
 
   private interactive(thingId: string) {
@@ -327,6 +360,11 @@ export class Hub implements HubApi {
       historyRowsWritten: this.historyStore.rowsWritten,
       historyRowsDropped: this.historyStore.rowsDropped,
     };
+  }
+
+  valueCounters(): HubValueCounters {
+    const r = this.liveReads.counters;
+    return { deviceValuesDropped: this.valueGuard.dropped, liveReads: r.reads, liveReadTimeouts: r.timeouts, liveReadFailures: r.failures };
   }
 
   gauges(): HubGauges {

@@ -82,6 +82,17 @@ export class ValueValidator {
     if (!fn(value)) throw new ValueInvalidError(`property ${name}: ${describeErrors(fn.errors, 'value')}`, { property: name });
   }
 
+  /**
+   * Why a value does not fit property `name` (no such property, or a schema mismatch), or null
+   * when it fits. For values coming from devices: never throws.
+   */
+  propertyMismatch(td: ThingDescription, name: string, value: unknown): string | null {
+    const p = (td['properties'] as Record<string, Affordance> | undefined)?.[name];
+    if (!p) return `the TD has no property ${name}`;
+    const fn = this.compiled(td, `p:${name}`, p);
+    return fn(value) ? null : describeErrors(fn.errors, 'value');
+  }
+
   /** Throws unless `input` fits the action's input schema (no schema: input must be absent or null). */
   checkInput(td: ThingDescription, name: string, input: unknown): void {
     const a = this.action(td, name);

@@ -36,7 +36,8 @@ function withoutForms(a: Affordance): Affordance {
 function propertyForms(e: HubEndpoints, path: string, topic: string, a: Affordance): Form[] {
   const href = `${e.httpBase}${path}`;
   const forms: Form[] = [
-    { href, op: ['readproperty'], 'htv:methodName': 'GET', contentType: 'application/json' },
+    // A property with no value yet, or a device that does not answer, is a typed problem (404 / 504), never null.
+    { href, op: ['readproperty'], 'htv:methodName': 'GET', contentType: 'application/json', additionalResponses: [{ success: false, contentType: 'application/problem+json' }] },
   ];
   if (a['readOnly'] !== true) forms.push({ href, op: ['writeproperty'], 'htv:methodName': 'PUT', contentType: 'application/json' });
   if (a['observable'] === true) {

@@ -1,11 +1,14 @@
 /**
- * Interactions as the consumer TDs' forms name them: read one or all properties (from the twin),
+ * Interactions as the consumer TDs' forms name them: read one property (the twin, or a live read
+ * of an always-on device; never a value that breaks the TD: a typed 404 ROOST_ERR_NO_VALUE when
+ * there is none) or all of them (the twin's values only),
  * write a property and invoke an action (through the action queue: 200 with the result when the
  * item completes within http.syncWaitMs, else 202 with the status resource in Location), read
  * and cancel an action's status. Writes and invocations need the operator or admin role.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ActionView } from '../../hub/types.js';
+import { httpReadOptions } from '../http-options.js';
 import { mustChange as needsChangeRole, type RouteDeps } from '../route-deps.js';
 
 const idName = { type: 'object', properties: { id: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 } }, required: ['id', 'name'] };
@@ -13,6 +16,7 @@ const idName = { type: 'object', properties: { id: { type: 'string', minLength: 
 export async function interactionRoutes(app: FastifyInstance, opts: RouteDeps): Promise<void> {
   const { hub } = opts;
   const syncWaitMs = opts.config.http.syncWaitMs;
+  const { readTimeoutMs } = httpReadOptions(opts.config);
   const mustChange = (req: FastifyRequest) => needsChangeRole(opts, req);
   const answer = async (view: ActionView, reply: { status(n: number): unknown; header(k: string, v: string): unknown }) => {
     const done = await hub.waitForAction(view.id, syncWaitMs);
@@ -30,11 +34,11 @@ export async function interactionRoutes(app: FastifyInstance, opts: RouteDeps): 
 
   app.get('/things/:id/properties/:name', { schema: { params: idName } }, async (req, reply) => {
     const { id, name } = req.params as { id: string; name: string };
-    const v = hub.readProperty(id, name);
-    if (v) void reply.header('last-modified', new Date(v.ts).toUTCString());
+    const v = await hub.fetchProperty(id, name, { timeoutMs: readTimeoutMs });
+    void reply.header('last-modified', new Date(v.ts).toUTCString());
     // A string answer would go out as text/plain, which consumers (node-wot) do not parse as JSON.
     void reply.type('application/json');
-    return JSON.stringify(v?.value ?? null);
+    return JSON.stringify(v.value);
   });
 
   app.put('/things/:id/properties/:name', { schema: { params: idName } }, async (req, reply) => {
