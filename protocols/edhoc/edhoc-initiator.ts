@@ -84,7 +84,7 @@ export class Initiator {
 
   /** Composes message_1 (§5.2.2). Again after a wrong-suite error, with a fresh ephemeral key. */
   start(): EdhocStep<Uint8Array> {
-    if (this.state !== 'start') return failStep(new EdhocError('unexpected_message', `start() in state ${this.state}`));
+    if (this.state !== 'start') return { ...failStep(new EdhocError('unexpected_message', `start() in state ${this.state}`)), reply: null };
     try {
       const chosen = this.selectSuites();
       const suite = suiteById(chosen[chosen.length - 1] as number) as CipherSuite;
@@ -102,7 +102,8 @@ export class Initiator {
       return { ok: true, value: message1 };
     } catch (err) {
       this.state = 'failed';
-      return failStep(err);
+      // Nothing was received that an error message could answer.
+      return { ...failStep(err), reply: null };
     }
   }
 
