@@ -4,10 +4,7 @@
  * both directions. Fails, never skips, when /usr/bin/python3 or its modules are missing.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import {
   decodeCoapDatagram,
   deriveContext,
@@ -22,61 +19,11 @@ import {
   type CoapType,
   type OscoreContext,
   type OscoreContextInput,
-  type OscoreExchange,
 } from '../../../protocols/oscore/index.js';
+import { contextSpec, exchangeOf, exchangeSpec, startPythonPeer, type PythonPeer } from './python-peer-client.js';
 import { seededRandom } from './seeded-random.js';
 import { VECTORS, derivation, hex, requestVector, type DerivationVector } from './vectors.js';
 
-const PYTHON = '/usr/bin/python3';
-const PEER = fileURLToPath(new URL('../../peers/python/oscore_peer.py', import.meta.url));
-
-type Answer = Record<string, unknown> & { error?: string; coap?: string };
-
-/** One long-lived peer process speaking JSON lines; a request waits for its one answer line. */
-class PythonPeer {
-  private readonly waiting: Array<{ resolve: (a: Answer) => void; reject: (e: Error) => void }> = [];
-  private stderr = '';
-  private failure: Error | null = null;
-
-  constructor(private readonly proc: ChildProcessWithoutNullStreams) {
-    proc.stderr.on('data', (c: Buffer) => (this.stderr += c.toString()));
-    createInterface({ input: proc.stdout }).on('line', (line) => this.waiting.shift()?.resolve(JSON.parse(line) as Answer));
-    const fail = (why: string): void => {
-      this.failure = new Error(`${why}; stderr: ${this.stderr.trim()}`);
-      for (const w of this.waiting.splice(0)) w.reject(this.failure);
-    };
-    proc.on('error', (err) => fail(`cannot run ${PYTHON}: ${err.message}`));
-    proc.on('exit', (code) => fail(`python peer exited with ${code}`));
-  }
-
-  ask(req: Record<string, unknown>): Promise<Answer> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      this.proc.stdin.write(JSON.stringify(req) + '\n');
-    });
-  }
-
-  /** Asks and requires a success answer. */
-  async ok(req: Record<string, unknown>): Promise<Answer> {
-    const a = await this.ask(req);
-    assert.equal(a.error, undefined, `python peer: ${JSON.stringify(a)}`);
-    return a;
-  }
-
-  close(): void {
-    this.proc.stdin.end();
-  }
-}
-
-const toHex = (b: Buffer | null | undefined): string | null => (b ? b.toString('hex') : b === null ? null : null);
-const contextSpec = (p: OscoreContextInput): Record<string, string | null> => ({
-  master_secret: p.masterSecret.toString('hex'),
-  master_salt: toHex(p.masterSalt),
-  sender_id: p.senderId.toString('hex'),
-  recipient_id: p.recipientId.toString('hex'),
-  id_context: toHex(p.idContext),
-});
 const inputOf = (d: DerivationVector): OscoreContextInput => ({
   masterSecret: hex(d.masterSecret),
   masterSalt: d.masterSalt === null ? undefined : hex(d.masterSalt),
@@ -84,18 +31,13 @@ const inputOf = (d: DerivationVector): OscoreContextInput => ({
   recipientId: hex(d.recipientId),
   idContext: d.idContext === null ? null : hex(d.idContext),
 });
-const exchangeSpec = (e: OscoreExchange): Record<string, unknown> => ({ kid: e.kid.toString('hex'), piv: e.partialIv.toString('hex'), nonce: e.nonce.toString('hex'), observe: e.observe });
-const exchangeOf = (a: Answer): OscoreExchange => {
-  const r = a['request'] as { kid: string; piv: string; nonce: string; observe: boolean };
-  return { kid: hex(r.kid), partialIv: hex(r.piv), nonce: hex(r.nonce), observe: r.observe };
-};
 const withContent = (d: CoapDatagram, c: { code: string; options: readonly CoapOption[]; payload: Buffer }): CoapDatagram => ({ type: d.type, mid: d.mid, token: d.token, code: c.code, options: c.options, payload: c.payload });
 const wire = (d: CoapDatagram): string => encodeCoapDatagram(d).toString('hex');
 
 let peer: PythonPeer;
 
 before(() => {
-  peer = new PythonPeer(spawn(PYTHON, [PEER], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  peer = startPythonPeer();
 });
 after(() => peer.close());
 
