@@ -3,10 +3,12 @@
  * stop-and-wait, one unacknowledged frame per direction; an 8-bit sequence number per sender;
  * every frame but an ack is acknowledged by an ack echoing its seq and unit; a frame is sent again
  * after ackTimeoutMs, at most maxRetries times; a receiver drops (and acks again) a duplicate.
- * Both the gateway and the firmware simulator use it. No I/O: the owner passes write() and feeds
- * the bytes it reads.
+ * The owner may hold an ack back until what the frame carried is stored ("What an acknowledgement
+ * means"): message() then returns a promise; resolved, the ack goes; rejected, no ack goes and the
+ * frame is forgotten, so the peer's retransmission is handled as new. Both the gateway and the
+ * firmware simulator use it. No I/O: the owner passes write() and feeds the bytes it reads.
  */
-import { BindingUnavailableError, DeviceTimeoutError, QueueFullError, RoostError } from '../errors.js';
+import { BindingUnavailableError, DeviceNotFoundError, DeviceTimeoutError, QueueFullError, RoostError } from '../errors.js';
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, type SerialFrame } from './serial-frame.js';
 import { SerialFramer, type SerialFramerCounters, type SerialFramerDrop } from './serial-framer.js';
 import { MESSAGE_TABLE, decodeMessage, encodeMessage, type SerialMessage } from './serial-messages.js';
@@ -47,12 +49,28 @@ export interface SerialLinkCounters extends SerialFramerCounters {
   duplicates: number;
   /** Valid CRC but an unknown type or a payload that does not decode: acked, then dropped. */
   droppedBadMessage: number;
+  /** Frames whose owner refused them (its promise rejected): not acknowledged, not remembered. */
+  acksWithheld: number;
 }
 
 /** What the owner hears about: messages and dropped frames (for logs). */
 export interface SerialLinkEvents {
-  message(msg: SerialMessage, unit: number): void;
+  /**
+   * A new frame. Returning nothing acks it at once; returning a promise acks it when the promise
+   * resolves and never when it rejects (the peer sends it again and it is handled as new).
+   */
+  message(msg: SerialMessage, unit: number): void | Promise<unknown>;
   drop?(why: SerialFramerDrop | 'badMessage', err?: RoostError): void;
+}
+
+/** The last frame accepted, for the duplicate filter; `acked` false while its owner decides. */
+interface LastFrame {
+  seq: number;
+  unit: number;
+  type: number;
+  payload: Buffer;
+  at: number;
+  acked: boolean;
 }
 
 interface Outgoing {
@@ -78,9 +96,11 @@ export class SerialLink {
   private readonly queue: Outgoing[] = [];
   private inFlight: InFlight | null = null;
   private nextSeq = 0;
-  private last: { seq: number; unit: number; type: number; payload: Buffer; at: number } | null = null;
+  private last: LastFrame | null = null;
+  /** Set while the owner handles a frame: what it sends waits for that frame's ack. */
+  private deferred: Buffer[] | null = null;
   private closed = false;
-  private readonly own = { framesOut: 0, acksIn: 0, acksOut: 0, acksStray: 0, retries: 0, sendFailures: 0, duplicates: 0, droppedBadMessage: 0 };
+  private readonly own = { framesOut: 0, acksIn: 0, acksOut: 0, acksStray: 0, retries: 0, sendFailures: 0, duplicates: 0, droppedBadMessage: 0, acksWithheld: 0 };
 
   constructor(
     private readonly write: (bytes: Buffer) => void,
@@ -132,6 +152,32 @@ export class SerialLink {
     this.last = null;
   }
 
+  /**
+   * Stops sending the frames of one unit, the one in flight included: the peer said it does not
+   * know the unit (docs/protocols/serial.md "Unknown units"), so they would never be acked. Their
+   * sends reject with DeviceNotFoundError; returns how many.
+   */
+  abandon(unit: number, reason = `unit ${unit} unknown to the peer`): number {
+    const err = new DeviceNotFoundError(reason, { unit });
+    let n = 0;
+    const fl = this.inFlight;
+    if (fl && fl.unit === unit) {
+      clearTimeout(fl.timer);
+      this.inFlight = null;
+      fl.out.reject(err);
+      n++;
+    }
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const o = this.queue[i]!;
+      if (o.unit !== unit) continue;
+      this.queue.splice(i, 1);
+      o.reject(err);
+      n++;
+    }
+    this.pump();
+    return n;
+  }
+
   /** Rejects everything pending; later sends reject at once. */
   close(reason = 'serial link closed'): void {
     this.closed = true;
@@ -158,24 +204,49 @@ export class SerialLink {
       this.pump();
       return;
     }
-    this.ack(f);
     const at = this.now();
     const l = this.last;
     if (l && l.seq === f.seq && l.unit === f.unit && l.type === f.type && at - l.at <= this.opts.duplicateWindowMs && l.payload.equals(f.payload)) {
+      // A retransmission: its ack was lost (ack again), or its owner has not decided yet (the ack follows).
       this.own.duplicates++;
+      if (l.acked) this.ack(f);
       return;
     }
-    this.last = { seq: f.seq, unit: f.unit, type: f.type, payload: f.payload, at };
+    const entry: LastFrame = { seq: f.seq, unit: f.unit, type: f.type, payload: f.payload, at, acked: false };
+    this.last = entry;
     let msg: SerialMessage;
     try {
       msg = decodeMessage(f, { maxSenmlRecords: this.opts.maxSenmlRecords });
     } catch (err) {
       // The CRC was good, so a retransmission would carry the same bytes: ack it and drop it.
+      this.ackEntry(f, entry);
       this.own.droppedBadMessage++;
       this.events.drop?.('badMessage', err as RoostError);
       return;
     }
-    this.events.message(msg, f.unit);
+    // Frames the owner sends while handling this one leave after the ack when it is acked at once.
+    const deferred: Buffer[] = [];
+    this.deferred = deferred;
+    let held: void | Promise<unknown>;
+    try {
+      held = this.events.message(msg, f.unit);
+    } catch (err) {
+      held = Promise.reject(err);
+    } finally {
+      this.deferred = null;
+    }
+    if (!held) this.ackEntry(f, entry);
+    for (const bytes of deferred) this.emit(bytes);
+    held?.then(() => this.ackEntry(f, entry), () => {
+      this.own.acksWithheld++;
+      if (this.last === entry) this.last = null;
+    });
+  }
+
+  private ackEntry(f: SerialFrame, entry: LastFrame): void {
+    if (this.closed) return;
+    entry.acked = true;
+    this.ack(f);
   }
 
   private ack(f: SerialFrame): void {
@@ -216,6 +287,10 @@ export class SerialLink {
   }
 
   private emit(bytes: Buffer): void {
+    if (this.deferred) {
+      this.deferred.push(bytes);
+      return;
+    }
     try {
       this.write(bytes);
     } catch {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeviceTimeoutError, BindingUnavailableError, PayloadTooLargeError, QueueFullError } from '../../../protocols/errors.js';
+import { DeviceNotFoundError, DeviceTimeoutError, BindingUnavailableError, PayloadTooLargeError, QueueFullError } from '../../../protocols/errors.js';
+import { decodeFrame, encodeFrame } from '../../../protocols/serial/serial-frame.js';
 import { SerialLink } from '../../../protocols/serial/serial-link.js';
 import type { SerialMessage } from '../../../protocols/serial/serial-messages.js';
 
@@ -17,11 +18,11 @@ function pair(filter: (bytes: Buffer, dir: 'ab' | 'ba') => Buffer | null = (b) =
   a.link = new SerialLink((bytes) => {
     const out = filter(bytes, 'ab');
     if (out) setImmediate(() => b.link.feed(out));
-  }, { message: (m, u) => a.got.push([m, u]) }, opts);
+  }, { message: (m, u) => void a.got.push([m, u]) }, opts);
   b.link = new SerialLink((bytes) => {
     const out = filter(bytes, 'ba');
     if (out) setImmediate(() => a.link.feed(out));
-  }, { message: (m, u) => b.got.push([m, u]) }, opts);
+  }, { message: (m, u) => void b.got.push([m, u]) }, opts);
   return { a, b };
 }
 
@@ -114,5 +115,99 @@ describe('serial link: acks, retries, duplicates', () => {
     a.link.feed(encodeFrame({ type: 0, seq: 42, unit: 0, payload: Buffer.alloc(0) }));
     assert.equal(a.link.counters.acksStray, 1);
     await sleep(1);
+  });
+});
+
+/** A receiving link whose owner holds each ack on a promise the test settles; `wire` is what it sends. */
+function holder(): { link: SerialLink; wire: Array<{ type: number; seq: number }>; got: SerialMessage[]; settle: Array<{ resolve: () => void; reject: (e: Error) => void }> } {
+  const wire: Array<{ type: number; seq: number }> = [];
+  const got: SerialMessage[] = [];
+  const settle: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  const link = new SerialLink((b) => {
+    const f = decodeFrame(b.subarray(0, -1));
+    wire.push({ type: f.type, seq: f.seq });
+  }, {
+    message: (m) => {
+      got.push(m);
+      return new Promise<void>((resolve, reject) => settle.push({ resolve, reject }));
+    },
+  });
+  return { link, wire, got, settle };
+}
+
+const logFrame = (seq: number, m: string) => encodeFrame({ type: 0x0a, seq, unit: 0, payload: Buffer.from(`a2616c01616d6${m.length}${Buffer.from(m).toString('hex')}`, 'hex') });
+
+describe('serial link: acks held by the owner (ack after commit)', () => {
+  it('acks only when the owner resolves; a retransmission meanwhile is neither acked nor handled again', async () => {
+    const h = holder();
+    h.link.feed(logFrame(4, 'a'));
+    assert.equal(h.got.length, 1);
+    await sleep(5);
+    assert.deepEqual(h.wire, [], 'no ack before the owner resolved');
+    h.link.feed(logFrame(4, 'a')); // the device's retransmission
+    await sleep(5);
+    assert.deepEqual(h.wire, []);
+    assert.equal(h.got.length, 1);
+    assert.equal(h.link.counters.duplicates, 1);
+    h.settle[0]!.resolve();
+    await sleep(1);
+    assert.deepEqual(h.wire, [{ type: 0, seq: 4 }]);
+    h.link.feed(logFrame(4, 'a')); // that ack was lost: the next retransmission is acked at once
+    assert.deepEqual(h.wire, [{ type: 0, seq: 4 }, { type: 0, seq: 4 }]);
+    assert.equal(h.got.length, 1);
+  });
+
+  it('a rejected frame gets no ack and is forgotten: its retransmission is handled as new, then acked', async () => {
+    const h = holder();
+    h.link.feed(logFrame(9, 'b'));
+    h.settle[0]!.reject(new Error('disk full'));
+    await sleep(1);
+    assert.deepEqual(h.wire, []);
+    assert.equal(h.link.counters.acksWithheld, 1);
+    h.link.feed(logFrame(9, 'b'));
+    assert.equal(h.got.length, 2, 'handled again');
+    h.settle[1]!.resolve();
+    await sleep(1);
+    assert.deepEqual(h.wire, [{ type: 0, seq: 9 }]);
+  });
+
+  it('an owner that throws gets no ack either', async () => {
+    const wire: Buffer[] = [];
+    const link = new SerialLink((b) => wire.push(b), { message: () => { throw new Error('boom'); } });
+    link.feed(logFrame(1, 'c'));
+    await sleep(1);
+    assert.equal(wire.length, 0);
+    assert.equal(link.counters.acksWithheld, 1);
+  });
+
+  it('acked at once (no promise): the ack leaves before what the owner sends in answer', () => {
+    const wire: Array<{ type: number; seq: number }> = [];
+    const link = new SerialLink((b) => {
+      const f = decodeFrame(b.subarray(0, -1));
+      wire.push({ type: f.type, seq: f.seq });
+    }, { message: () => void link.send(log('answer')).catch(() => undefined) });
+    link.feed(logFrame(7, 'd'));
+    assert.deepEqual(wire, [{ type: 0, seq: 7 }, { type: 0x0a, seq: 0 }]);
+    link.close();
+  });
+});
+
+describe('serial link: abandon(unit)', () => {
+  it('rejects the frames of one unit (in flight and queued) with DeviceNotFoundError and sends the others', async () => {
+    const sent: Array<{ type: number; unit: number }> = [];
+    const link = new SerialLink((b) => {
+      const f = decodeFrame(b.subarray(0, -1));
+      sent.push({ type: f.type, unit: f.unit });
+    }, { message: () => undefined }, { ackTimeoutMs: 1000 });
+    const a1 = link.send(log('u1 first'), 1);
+    const b0 = link.send(log('u0'), 0);
+    const a2 = link.send(log('u1 second'), 1);
+    assert.equal(link.abandon(1), 2);
+    await assert.rejects(a1, DeviceNotFoundError);
+    await assert.rejects(a2, DeviceNotFoundError);
+    assert.deepEqual(sent, [{ type: 0x0a, unit: 1 }, { type: 0x0a, unit: 0 }], 'unit 0 goes out next');
+    assert.equal(link.backlog, 1);
+    link.close();
+    await assert.rejects(b0, BindingUnavailableError);
   });
 });
