@@ -15,8 +15,10 @@ import { observeDevice, readFromDevice, requestDevice } from './device-requests.
 import { deregister, expireRegistrations, register, update } from './handlers/registration.js';
 import { ingest, result, telemetry } from './handlers/uplink.js';
 import { wellKnownCore } from './handlers/well-known-core.js';
+import { nativeTd } from './native-td.js';
 import { RateLimiter, RegistrationTable, type Registration } from './resource-directory.js';
-import { pushToAwake, takeForUplink } from './sleepy-delivery.js';
+import { loadRegistrations } from './registration-store.js';
+import { pushToAwake } from './sleepy-delivery.js';
 import { ValueResources } from './value-resources.js';
 
 export { downlinkBody } from './sleepy-delivery.js';
@@ -38,7 +40,6 @@ export class CoapBinding implements Binding {
       ctx: null,
       endpoint: null,
       limiter: null,
-      uplink: null,
     };
   }
 
@@ -62,10 +63,33 @@ export class CoapBinding implements Binding {
       this.detail = `cannot bind udp ${this.opts.host}:${this.opts.port}: ${(err as Error).message}`;
       throw err;
     }
+    const restored = this.restore(ctx);
     this.sweep = setInterval(() => expireRegistrations(s), this.opts.expirySweepMs);
     this.sweep.unref();
     this.state = 'running';
-    ctx.logger.info({ address: this.address }, 'coap binding listening');
+    ctx.logger.info({ address: this.address, restoredRegistrations: restored }, 'coap binding listening');
+  }
+
+  /**
+   * Registrations from the durable store: each device is known again with its location id, lifetime
+   * (still counting) and address; the hub learns its delivery mode again; always-on devices are
+   * observed again. Expired ones go at the first sweep, as if the gateway had never stopped.
+   */
+  private restore(ctx: BindingContext): number {
+    const { regs, broken } = loadRegistrations(ctx.store);
+    for (const ep of broken) ctx.store.delete(ep);
+    let n = 0;
+    for (const reg of regs) {
+      if (!ctx.hasThing(reg.thingId)) {
+        ctx.store.delete(reg.ep);
+        continue;
+      }
+      ctx.registerThing({ deviceId: reg.ep, nativeTd: nativeTd(reg.ep, reg.remote.address, reg.remote.port, [...reg.affordances.values()]), sleepy: reg.sleepy, push: reg.push });
+      this.s.regs.put(reg);
+      this.registered(reg);
+      n++;
+    }
+    return n;
   }
 
   async stop(): Promise<void> {
@@ -90,7 +114,7 @@ export class CoapBinding implements Binding {
   }
 
   /** Requests from devices: one handler per resource behind one switch. */
-  private handle(req: CoapMessage, from: Remote): CoapResponse {
+  private handle(req: CoapMessage, from: Remote): CoapResponse | Promise<CoapResponse> {
     const s = this.s;
     const [top, a, b] = req.uriPath;
     switch (top) {
@@ -139,9 +163,11 @@ export class CoapBinding implements Binding {
     });
   }
 
+  /**
+   * Items the hub pushes: requests to an always-on device, or POST /q/<ep> to an awake sleepy one
+   * that serves it. Items for other sleepy devices ride in answers to their uplinks (ctx.take()).
+   */
   deliver(item: QueuedItem): Promise<DeliveryOutcome> {
-    // The device answers with POST /a/<ep>/<id>: the hub then gets ctx.complete().
-    if (takeForUplink(this.s, item)) return Promise.resolve({ state: 'delivered' });
     const reg = this.s.regs.ep(item.deviceId);
     if (!reg) return Promise.resolve({ state: 'retry', reason: 'device not registered' });
     return reg.sleepy ? pushToAwake(this.s, reg, item) : requestDevice(this.s, reg, item);

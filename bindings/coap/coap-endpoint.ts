@@ -31,7 +31,14 @@ export interface CoapResponse {
   size1?: number;
 }
 
-export type RequestHandler = (req: CoapMessage, from: Remote) => CoapResponse;
+/**
+ * Answers one request. A handler that must wait before it answers (an acknowledgement that means
+ * "committed") returns a promise; a duplicate of the request meanwhile is dropped, and once the
+ * answer exists a duplicate CON gets it again (RFC 7252 §4.5).
+ */
+export type RequestHandler = (req: CoapMessage, from: Remote) => CoapResponse | Promise<CoapResponse>;
+
+type Served = CoapResponse & { block1?: CoapMessage['block1'] };
 
 export interface EndpointOptions {
   host: string;
@@ -82,6 +89,8 @@ export class CoapEndpoint {
     datagramsIn: 0, malformed: 0, badOption: 0, duplicates: 0, responsesSent: 0, resetsIn: 0, resetsOut: 0,
     retransmissions: 0, requestTimeouts: 0, blockTransfersIncomplete: 0, oversized: 0, handlerErrors: 0,
   };
+  /** Requests whose answer waits (for a commit); a gauge in /metrics. */
+  private awaiting = 0;
   /** Server-side: called when a peer rejects (RST) a message we sent (RFC 7641 §3.6). */
   onReset: ((from: Remote, mid: number) => void) | null = null;
 
@@ -114,7 +123,7 @@ export class CoapEndpoint {
   }
 
   gauges(): Record<string, number> {
-    return { exchanges: this.exchanges.size, blockTransfers: this.blocks.size, pendingRequests: this.byToken.size };
+    return { exchanges: this.exchanges.size, blockTransfers: this.blocks.size, pendingRequests: this.byToken.size, answersAwaitingCommit: this.awaiting };
   }
 
   nextMessageId(): number {
@@ -183,9 +192,23 @@ export class CoapEndpoint {
       return;
     }
     this.exchanges.remember(key, req.type === 'CON' ? this.opts.exchangeLifetimeMs : this.opts.nonLifetimeMs, null);
+    const served = this.serve(req, from);
+    if (served instanceof Promise) {
+      this.awaiting++;
+      served.then(
+        (res) => this.answer(req, from, key, res),
+        (err: unknown) => this.answer(req, from, key, this.errorResponse(err)),
+      ).finally(() => this.awaiting--);
+    } else {
+      this.answer(req, from, key, served);
+    }
+  }
+
+  private answer(req: CoapMessage, from: Remote, key: string, res: Served): void {
+    if (!this.socket) return;
     let out: Buffer;
     try {
-      out = this.frame(req, this.serve(req, from));
+      out = this.frame(req, res);
     } catch {
       // A response that cannot be encoded is our fault, not the peer's: 5.00 (RFC 7252 §5.9.3), counted.
       this.counters.handlerErrors++;
@@ -196,7 +219,7 @@ export class CoapEndpoint {
     this.send(out, from);
   }
 
-  private serve(req: CoapMessage, from: Remote): CoapResponse & { block1?: CoapMessage['block1'] } {
+  private serve(req: CoapMessage, from: Remote): Served | Promise<Served> {
     if (req.block1) {
       const b = req.block1;
       // RFC 7959 §2.5: blocks of one body are matched by endpoint and URI; tokens may differ.
@@ -210,8 +233,11 @@ export class CoapEndpoint {
         case 'too-large':
           this.counters.oversized++;
           return { code: '4.13', size1: this.opts.maxPayloadBytes }; // RFC 7959 §2.9.3
-        case 'complete':
-          return { ...this.callHandler({ ...req, payload: r.body }, from), block1: { num: b.num, more: false, szx: b.szx } };
+        case 'complete': {
+          const block1 = { num: b.num, more: false, szx: b.szx };
+          const res = this.callHandler({ ...req, payload: r.body }, from);
+          return res instanceof Promise ? res.then((x) => ({ ...x, block1 })) : { ...res, block1 };
+        }
       }
     }
     if (req.payload.length > this.opts.maxPayloadBytes) {
@@ -222,19 +248,23 @@ export class CoapEndpoint {
     return this.callHandler(req, from);
   }
 
-  private callHandler(req: CoapMessage, from: Remote): CoapResponse {
+  private callHandler(req: CoapMessage, from: Remote): CoapResponse | Promise<CoapResponse> {
     try {
       return this.handler(req, from);
     } catch (err) {
-      const e = toRoostError(err);
-      if (e.coapCode.startsWith('5.')) this.counters.handlerErrors++;
-      // RFC 7252 §5.5.2: a diagnostic payload in UTF-8 for error responses.
-      return { code: e.coapCode, payload: Buffer.from(e.coapCode.startsWith('5.') ? e.code : `${e.code}: ${e.message}`.slice(0, 200)) };
+      return this.errorResponse(err);
     }
   }
 
+  private errorResponse(err: unknown): CoapResponse {
+    const e = toRoostError(err);
+    if (e.coapCode.startsWith('5.')) this.counters.handlerErrors++;
+    // RFC 7252 §5.5.2: a diagnostic payload in UTF-8 for error responses.
+    return { code: e.coapCode, payload: Buffer.from(e.coapCode.startsWith('5.') ? e.code : `${e.code}: ${e.message}`.slice(0, 200)) };
+  }
+
   /** Type, Message ID, token and Block2 around a response (RFC 7252 §5.2, RFC 7959 §2.2). */
-  private frame(req: CoapMessage, res: CoapResponse & { block1?: CoapMessage['block1'] }): Buffer {
+  private frame(req: CoapMessage, res: Served): Buffer {
     // One fixed shape, no object spread: this runs for every answer (a spread cost ~4 us here).
     const out: OutMessage = {
       type: req.type === 'CON' ? 'ACK' : 'NON',

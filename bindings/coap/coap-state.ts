@@ -1,9 +1,8 @@
 /**
  * What the CoAP binding's handlers share: options, the hub context, the endpoint, the resource
- * directory, the value resources, the counters exposed in /metrics, and the slot through which
- * deliver() hands an item to the uplink being answered.
+ * directory, the value resources and the counters exposed in /metrics.
  */
-import type { BindingContext, QueuedItem } from '../../gateway/binding.js';
+import type { BindingContext } from '../../gateway/binding.js';
 import { DeviceNotFoundError, RoostError } from '../../protocols/errors.js';
 import type { CoapEndpoint } from './coap-endpoint.js';
 import type { CoapOptions } from './coap-options.js';
@@ -25,8 +24,6 @@ export interface CoapState {
   ctx: BindingContext | null;
   endpoint: CoapEndpoint | null;
   limiter: RateLimiter | null;
-  /** Set while an uplink is being answered: deliver() puts the item here instead of sending. */
-  uplink: { thingId: string; item: QueuedItem | null } | null;
 }
 
 export function newCounters(): Record<Counter, number> {

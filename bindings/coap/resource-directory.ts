@@ -13,8 +13,12 @@ export interface Registration {
   thingId: string;
   remote: Remote;
   sleepy: boolean;
+  /** A sleepy device that serves POST /q/<ep> while awake (it registered a `roost.q` link). */
+  push: boolean;
   lifetimeS: number;
   expiresAt: number;
+  /** expiresAt as last written to the binding's store (lifetime refreshes are written lazily). */
+  savedExpiresAt: number;
   affordances: Map<string, Affordance>;
   /** Tokens of our observations of the device's resources (always-on devices). */
   observations: Buffer[];
@@ -42,6 +46,9 @@ export class RegistrationTable {
   }
 
   put(r: Registration): void {
+    // Restored registrations keep their ids: new ones are numbered after them.
+    const n = parseInt(r.id, 36);
+    if (Number.isSafeInteger(n) && n >= this.nextId) this.nextId = n + 1;
     const old = this.byEp.get(r.ep);
     if (old) this.byId.delete(old.id);
     this.byEp.set(r.ep, r);

@@ -1,59 +1,57 @@
 /**
  * Sleepy delivery (docs/protocols/coap.md "Sleepy delivery"): every uplink opens the awake
- * window, and the first queued item rides in the answer to that uplink; an item queued while the
- * window is open, with no uplink to answer, goes as a request to the device.
+ * window and refreshes the registration's lifetime, and the next queued item rides in the answer
+ * to that uplink, with the number of items still waiting behind it. A device that serves
+ * POST /q/<ep> (it registered a `roost.q` link) may also get items pushed while it is awake.
  */
 import type { DeliveryOutcome, QueuedItem } from '../../gateway/binding.js';
 import { encodeCbor } from '../../protocols/cbor.js';
 import type { CoapResponse, Remote } from './coap-endpoint.js';
 import { POST } from './coap-message.js';
 import { need, type CoapState } from './coap-state.js';
+import { refreshLifetime, saveRegistration } from './registration-store.js';
 import type { Registration } from './resource-directory.js';
 import { CBOR_CONTENT_FORMAT } from './telemetry.js';
 
-/** The downlink body a device gets (docs/protocols/coap.md "Sleepy delivery"). */
-export function downlinkBody(item: QueuedItem): Record<string, unknown> {
+/** The downlink body a device gets (docs/protocols/coap.md "Sleepy delivery"); `m` only when more wait. */
+export function downlinkBody(item: QueuedItem, more = 0): Record<string, unknown> {
   const body: Record<string, unknown> = { i: item.id, k: item.kind === 'write' ? 'w' : 'a', n: item.name };
   if (item.input !== undefined) body['v'] = item.input;
+  if (more > 0) body['m'] = more;
   return body;
 }
 
 /**
- * The device is awake: an always-on one is marked online; a sleepy one opens its awake window, in
- * which the hub hands the first queued item to deliver() synchronously, and that item becomes the
- * body of `res`, the answer to the uplink. Returns `res`.
+ * The device is awake: its lifetime is refreshed and its address noted; an always-on one is
+ * marked online; a sleepy one opens its awake window and the next queued item becomes the body
+ * of `res`, the answer to the uplink. Returns `res`.
  */
 export function wake(s: CoapState, reg: Registration, from: Remote, res: CoapResponse): CoapResponse {
   const ctx = need(s);
-  reg.remote = from;
-  reg.expiresAt = Math.max(reg.expiresAt, ctx.now());
+  if (reg.remote.address !== from.address || reg.remote.port !== from.port) {
+    reg.remote = from;
+    saveRegistration(ctx.store, reg);
+  }
+  refreshLifetime(ctx.store, reg, ctx.now());
   if (!reg.sleepy) {
     ctx.setOnline(reg.thingId, true);
     return res;
   }
-  const slot: { thingId: string; item: QueuedItem | null } = { thingId: reg.thingId, item: null };
-  s.uplink = slot;
-  try {
-    ctx.awake(reg.thingId, s.opts.awakeWindowMs);
-  } finally {
-    s.uplink = null;
-  }
-  if (slot.item) {
+  const { item, more } = ctx.take(reg.thingId, s.opts.awakeWindowMs);
+  if (item) {
     s.counters.piggybacked++;
     res.contentFormat = CBOR_CONTENT_FORMAT;
-    res.payload = encodeCbor(downlinkBody(slot.item));
+    res.payload = encodeCbor(downlinkBody(item, more));
   }
   return res;
 }
 
-/** deliver() during an uplink: the item is taken for the answer. False when no uplink of that thing is being answered. */
-export function takeForUplink(s: CoapState, item: QueuedItem): boolean {
-  if (!s.uplink || s.uplink.thingId !== item.thingId || s.uplink.item !== null) return false;
-  s.uplink.item = item;
-  return true;
+/** The answer leaves once everything the request changed is committed: an acknowledgement means "stored". */
+export function afterCommit(s: CoapState, res: CoapResponse): Promise<CoapResponse> {
+  return need(s).committed().then(() => res);
 }
 
-/** An item queued during the awake window, with no uplink to answer: a request to the device. */
+/** An item queued during the awake window of a device that serves /q/<ep>: a request to it. */
 export async function pushToAwake(s: CoapState, reg: Registration, item: QueuedItem): Promise<DeliveryOutcome> {
   const ep = s.endpoint;
   if (!ep) return { state: 'retry', reason: 'binding stopped' };

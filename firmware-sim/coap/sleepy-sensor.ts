@@ -1,8 +1,10 @@
 /**
  * A sleepy CoAP sensor as firmware would be written: wake, register (RFC 9176) or post SenML+CBOR
- * telemetry, run the item piggybacked on the answer, post its result, sleep. Small per device
- * (a few fields); many sensors share one SimRadio socket. Records bytes each way and radio-on time
- * per wake.
+ * telemetry, run the item piggybacked on the answer, post its result, sleep. A 4.04 to its readings
+ * means the gateway does not know it: it registers again and sends them again. Items are delivered
+ * at least once: it remembers the ids of its last DEDUPE_IDS items with their results, and answers
+ * a repeat with the stored result without running it again (docs/protocols/coap.md). Small per
+ * device; many sensors share one SimRadio socket. Records bytes each way and radio-on time per wake.
  */
 import { encodeSenmlCbor, type SenmlRecord } from '../../protocols/senml/index.js';
 import { parseDownlink, resultBody, type DownlinkItem } from './downlink.js';
@@ -10,6 +12,8 @@ import { SimRadio, type Address, type SimResponse } from './sim-radio.js';
 
 /** IEEE 802.15.4 at 2.4 GHz: 250 kbit/s, the radio-time model of a wake. */
 const AIR_BITS_PER_MS = 250;
+/** Item ids (with their result) a device remembers to drop repeats; docs/protocols/coap.md says 8. */
+export const DEDUPE_IDS = 8;
 
 export interface SleepySensorOptions {
   gateway: Address;
@@ -22,6 +26,11 @@ export interface SleepySensorOptions {
   onItem?: (item: DownlinkItem) => unknown;
   /** Non-confirmable telemetry (the device then listens for the NON response). */
   nonConfirmable?: boolean;
+  /**
+   * Where the device keeps the ids of recent items with their results. Firmware keeps them in
+   * memory that survives a reboot (RTC RAM, flash); pass the same map to the next instance.
+   */
+  done?: Map<string, Buffer>;
 }
 
 export interface WakeReport {
@@ -39,11 +48,18 @@ export interface WakeReport {
 export class SleepySensor {
   readonly radio: SimRadio;
   private location: string | null = null;
+  /** Recent item ids and the result body posted for each, oldest first. */
+  private readonly done: Map<string, Buffer>;
   wakes = 0;
+  /** Items run (a repeat of a remembered id is not run again). */
+  executed = 0;
+  repeatsDropped = 0;
+  reregistrations = 0;
   lastWake: WakeReport | null = null;
 
   constructor(private readonly opts: SleepySensorOptions) {
     this.radio = opts.radio ?? new SimRadio();
+    this.done = opts.done ?? new Map();
   }
 
   get registered(): boolean {
@@ -60,11 +76,27 @@ export class SleepySensor {
       rep.bytesDown += r.bytesDown;
       return r;
     };
-    let res = count(this.location === null ? await this.register() : await this.sendReadings());
     // The answer to an uplink may carry one queued item; its result is the next uplink.
-    for (let item = parseDownlink(res.payload); item; item = parseDownlink(res.payload)) {
-      rep.items.push(item);
-      res = count(await this.report(item));
+    const drain = async (first: SimResponse): Promise<void> => {
+      let res = first;
+      for (let item = parseDownlink(res.payload); item; item = parseDownlink(res.payload)) {
+        rep.items.push(item);
+        res = count(await this.report(item));
+      }
+    };
+    if (this.location === null) {
+      await drain(count(await this.register()));
+    } else {
+      const res = count(await this.sendReadings());
+      if (res.code === '4.04') {
+        // The gateway does not know this device (docs/protocols/coap.md): register, then send again.
+        this.location = null;
+        this.reregistrations++;
+        await drain(count(await this.register()));
+        await drain(count(await this.sendReadings()));
+      } else {
+        await drain(res);
+      }
     }
     this.wakes++;
     rep.radioOnMs = Date.now() - t0;
@@ -103,11 +135,18 @@ export class SleepySensor {
   }
 
   private report(item: DownlinkItem): Promise<SimResponse> {
-    let body: Buffer;
-    try {
-      body = resultBody({ ok: true, output: this.opts.onItem?.(item) });
-    } catch (err) {
-      body = resultBody({ ok: false, error: (err as Error).message });
+    let body = this.done.get(item.id);
+    if (body) {
+      this.repeatsDropped++;
+    } else {
+      this.executed++;
+      try {
+        body = resultBody({ ok: true, output: this.opts.onItem?.(item) });
+      } catch (err) {
+        body = resultBody({ ok: false, error: (err as Error).message });
+      }
+      this.done.set(item.id, body);
+      if (this.done.size > DEDUPE_IDS) this.done.delete(this.done.keys().next().value!);
     }
     return this.radio.request(this.opts.gateway, { method: 'POST', path: ['a', this.opts.ep, item.id], contentFormat: 60, payload: body });
   }

@@ -1,7 +1,9 @@
 /**
  * The resource directory's interface (RFC 9176 §5.3): POST /rd registers (or registers again),
  * POST /rd/<id> updates (= the device is awake), DELETE /rd/<id> leaves; a lifetime that runs out
- * takes the thing offline.
+ * takes the thing offline. Registrations are written to the binding's durable store and every
+ * answer waits for that commit, so a device the gateway said 2.01 / 2.04 to stays known after a
+ * restart (docs/protocols/coap.md "What an answer means").
  */
 import { BadRequestError, RateLimitedError, UnsupportedMediaTypeError } from '../../../protocols/errors.js';
 import { LINK_FORMAT_CONTENT_FORMAT, parseLinkFormat } from '../../../protocols/link-format/link-format.js';
@@ -11,9 +13,12 @@ import { need, unknownEndpoint, type CoapState } from '../coap-state.js';
 import { cancelObservations } from '../device-requests.js';
 import { affordancesOf, nativeTd } from '../native-td.js';
 import type { Registration } from '../resource-directory.js';
-import { wake } from '../sleepy-delivery.js';
+import { forgetRegistration, saveRegistration } from '../registration-store.js';
+import { afterCommit, wake } from '../sleepy-delivery.js';
 
 const EP_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/** Link resource type of a sleepy device's queue resource (POST /q/<ep>). */
+const QUEUE_RT = 'roost.q';
 
 /** Query parameters `k=v` (a bare `k` is `k=`). */
 export function query(parts: readonly string[]): Map<string, string> {
@@ -39,7 +44,7 @@ function lifetime(s: CoapState, raw: string | undefined): number | null {
  * POST /rd?ep=..&lt=..&b=.. with a link-format body. `onRegistered` runs after the registration
  * is in the table (the binding observes an always-on device's resources there).
  */
-export function register(s: CoapState, req: CoapMessage, from: Remote, onRegistered: (reg: Registration) => void): CoapResponse {
+export function register(s: CoapState, req: CoapMessage, from: Remote, onRegistered: (reg: Registration) => void): Promise<CoapResponse> {
   const ctx = need(s);
   if (!s.limiter!.take(from.address)) {
     s.counters.registrationsRateLimited++;
@@ -60,26 +65,30 @@ export function register(s: CoapState, req: CoapMessage, from: Remote, onRegiste
   const affordances = new Map(affordancesOf(links).map((af) => [af.name, af]));
   // Roost: b=U is an always-on device, b=UQ (the default) a sleepy one (LwM2M queue mode).
   const sleepy = (q.get('b') ?? 'UQ').includes('Q');
+  // A sleepy device that serves POST /q/<ep> while awake says so with a `roost.q` link.
+  const push = sleepy && links.some((l) => typeof l.attrs['rt'] === 'string' && l.attrs['rt'].split(' ').includes(QUEUE_RT));
   let thingId: string;
   try {
-    thingId = ctx.registerThing({ deviceId: ep, nativeTd: nativeTd(ep, from.address, from.port, [...affordances.values()]), sleepy });
+    thingId = ctx.registerThing({ deviceId: ep, nativeTd: nativeTd(ep, from.address, from.port, [...affordances.values()]), sleepy, push });
   } catch (err) {
     return reject(s, err);
   }
   if (old) cancelObservations(s, old);
+  const expiresAt = ctx.now() + lt * 1000;
   const reg: Registration = {
-    ep, id: old?.id ?? s.regs.newId(), thingId, remote: from, sleepy, lifetimeS: lt,
-    expiresAt: ctx.now() + lt * 1000, affordances, observations: [],
+    ep, id: old?.id ?? s.regs.newId(), thingId, remote: from, sleepy, push, lifetimeS: lt,
+    expiresAt, savedExpiresAt: expiresAt, affordances, observations: [],
   };
   s.regs.put(reg);
+  saveRegistration(ctx.store, reg);
   s.counters.registrations++;
   onRegistered(reg);
   // RFC 9176 §5.3: 2.01 Created with the registration resource in Location-Path.
-  return wake(s, reg, from, { code: '2.01', locationPath: ['rd', reg.id] });
+  return afterCommit(s, wake(s, reg, from, { code: '2.01', locationPath: ['rd', reg.id] }));
 }
 
 /** POST /rd/<id>: the registration is refreshed (optionally with a new lt) and the device is awake. */
-export function update(s: CoapState, req: CoapMessage, id: string, from: Remote): CoapResponse {
+export function update(s: CoapState, req: CoapMessage, id: string, from: Remote): Promise<CoapResponse> {
   const reg = s.regs.id(id);
   // RFC 9176 §5.3.1: an update of an unknown registration is 4.04.
   if (!reg) return unknownEndpoint(s, id);
@@ -89,25 +98,28 @@ export function update(s: CoapState, req: CoapMessage, id: string, from: Remote)
     if (lt === null) throw new BadRequestError('bad lt');
     reg.lifetimeS = lt;
   }
-  reg.expiresAt = need(s).now() + reg.lifetimeS * 1000;
+  const ctx = need(s);
+  reg.expiresAt = ctx.now() + reg.lifetimeS * 1000;
+  saveRegistration(ctx.store, reg);
   s.counters.registrationUpdates++;
-  return wake(s, reg, from, { code: '2.04' });
+  return afterCommit(s, wake(s, reg, from, { code: '2.04' }));
 }
 
 /** DELETE /rd/<id>: the device leaves; its thing is removed (history kept). */
-export function deregister(s: CoapState, id: string): CoapResponse {
+export function deregister(s: CoapState, id: string): Promise<CoapResponse> {
   const reg = s.regs.id(id);
   if (!reg) return unknownEndpoint(s, id);
   dropRegistration(s, reg);
   need(s).removeThing(reg.thingId);
   s.counters.deregistrations++;
-  return { code: '2.02' }; // RFC 9176 §5.3.2
+  return afterCommit(s, { code: '2.02' }); // RFC 9176 §5.3.2
 }
 
 export function dropRegistration(s: CoapState, reg: Registration): void {
   cancelObservations(s, reg);
   s.values.drop(reg);
   s.regs.delete(reg);
+  if (s.ctx) forgetRegistration(s.ctx.store, reg);
 }
 
 /** RFC 9176 §5.3: a registration whose lifetime ran out is removed; the thing goes offline. */

@@ -8,11 +8,11 @@ import type { CoapResponse, Remote } from '../coap-endpoint.js';
 import type { CoapMessage } from '../coap-message.js';
 import { countDecodeError, need, unknownEndpoint, type CoapState } from '../coap-state.js';
 import type { Registration } from '../resource-directory.js';
-import { wake } from '../sleepy-delivery.js';
+import { afterCommit, wake } from '../sleepy-delivery.js';
 import { affordanceName, decodeTelemetry, type Reading } from '../telemetry.js';
 
-/** POST /t/<ep>: readings to the hub, 2.04 (with a queued item for a sleepy device). */
-export function telemetry(s: CoapState, req: CoapMessage, ep: string, from: Remote): CoapResponse {
+/** POST /t/<ep>: readings to the hub; 2.04 (with a queued item for a sleepy device) once they are committed. */
+export function telemetry(s: CoapState, req: CoapMessage, ep: string, from: Remote): Promise<CoapResponse> {
   const reg = s.regs.ep(ep);
   if (!reg) return unknownEndpoint(s, ep);
   let readings: Reading[];
@@ -23,11 +23,11 @@ export function telemetry(s: CoapState, req: CoapMessage, ep: string, from: Remo
     throw err;
   }
   ingest(s, reg, readings);
-  return wake(s, reg, from, { code: '2.04' });
+  return afterCommit(s, wake(s, reg, from, { code: '2.04' }));
 }
 
-/** POST /a/<ep>/<item id> with `{s, o, e}` in CBOR: the final state of a delivered item. */
-export function result(s: CoapState, req: CoapMessage, ep: string, itemId: string, from: Remote): CoapResponse {
+/** POST /a/<ep>/<item id> with `{s, o, e}` in CBOR: the final state of a delivered item; the answer carries the next one. */
+export function result(s: CoapState, req: CoapMessage, ep: string, itemId: string, from: Remote): Promise<CoapResponse> {
   const reg = s.regs.ep(ep);
   if (!reg) return unknownEndpoint(s, ep);
   let body: unknown;
@@ -42,7 +42,7 @@ export function result(s: CoapState, req: CoapMessage, ep: string, itemId: strin
   if (r.s === 'failed') ctx.complete(itemId, { state: 'failed', error: typeof r.e === 'string' ? r.e : 'device reported failure' });
   else ctx.complete(itemId, r.o === undefined ? { state: 'completed' } : { state: 'completed', output: r.o });
   s.counters.results++;
-  return wake(s, reg, from, { code: '2.04' });
+  return afterCommit(s, wake(s, reg, from, { code: '2.04' }));
 }
 
 /** Readings to the hub: events one by one, property values grouped by timestamp. */

@@ -1,7 +1,7 @@
 /**
  * Fleet adapter for firmware-sim/coap's SleepySensor: registers at power-on (RFC 9176), sends
  * the scenario's readings as SenML+CBOR at each wake and runs the items piggybacked on the
- * answers. Sensors share FleetRadio sockets (`devicesPerRadio` per socket).
+ * answers, each id once (repeats after a lost result are answered from memory). Sensors share FleetRadio sockets (`devicesPerRadio` per socket).
  */
 import { SleepySensor, type DownlinkItem } from '../../coap/index.js';
 import type { DeviceContext, DeviceKind, FleetDevice, WakeResult } from '../device-model.js';
@@ -24,6 +24,8 @@ class CoapSleepySensorDevice implements FleetDevice {
   private readonly account: RadioAccount;
   private next: Record<string, number> = {};
   private datagramsDown = 0;
+  /** Recent item ids and results: kept across reboots, as firmware keeps them in flash. */
+  private readonly done = new Map<string, Buffer>();
   private bytesDown = 0;
   private stopped = false;
 
@@ -43,8 +45,9 @@ class CoapSleepySensorDevice implements FleetDevice {
       radio: this.radio,
       lifetimeS: this.opts.lifetimeS,
       read: () => this.next,
+      done: this.done,
       onItem: (item: DownlinkItem) => {
-        this.ctx.onCommand({ name: item.name, input: item.input, itemId: item.id });
+        this.ctx.onCommand({ kind: item.kind, name: item.name, input: item.input, itemId: item.id });
         return { done: item.name };
       },
     });
@@ -100,5 +103,6 @@ export const coapSleepySensor: DeviceKind = {
   power: 'battery',
   readings: ['temp'],
   actions: ['blink'],
+  writes: ['interval'],
   create: (ctx) => new CoapSleepySensorDevice(ctx, sensorOptions(ctx.options)),
 };

@@ -119,4 +119,35 @@ describe('interop with libcoap coap-client-notls', () => {
     assert.equal(done.state, 'completed');
     assert.equal(done.output, 'ok');
   });
+
+  it('a device with no server of its own drains a queue of 5 items in 5 wakes, in order, each once', async () => {
+    await coapClient(['-m', 'post', '-t', '40', '-e', LINKS, `${base}/rd?ep=lc5&lt=60&b=UQ`]);
+    await sleep(150);
+    const id = 'urn:roost:coap:lc5';
+    const queued = [1, 2, 3, 4, 5].map((n) => rig.gw.hub.invokeAction(id, 'blink', { n }).id);
+    const executed: string[] = [];
+    const answer = join(dir, 'drain.cbor');
+    // Each wake is one request: the result of the item the last wake brought (a reading the first time).
+    let last: string | null = null;
+    for (let wake = 1; wake <= 6; wake++) {
+      rmSync(answer, { force: true });
+      const args = last === null
+        ? ['-m', 'post', '-t', '60', '-o', answer, '-f', file('w.cbor', encodeCbor({ current: wake })), `${base}/t/lc5`]
+        : ['-m', 'post', '-t', '60', '-o', answer, '-f', file('w.cbor', encodeCbor({ s: 'completed', o: last })), `${base}/a/lc5/${last}`];
+      await coapClient(args);
+      const bytes = (() => { try { return readFileSync(answer); } catch { return Buffer.alloc(0); } })();
+      if (bytes.length === 0) {
+        last = null;
+        assert.equal(wake, 6, `wake ${wake} got nothing`);
+        break;
+      }
+      const item = decodeCbor(bytes) as Record<string, unknown>;
+      assert.equal(item['m'], 5 - wake === 0 ? undefined : 5 - wake, `wake ${wake}: items still waiting`);
+      if (!executed.includes(String(item['i']))) executed.push(String(item['i']));
+      last = String(item['i']);
+      await sleep(150); // asleep between wakes
+    }
+    assert.deepEqual(executed, queued, 'every item, in queue order, once');
+    for (const q of queued) assert.equal(rig.gw.hub.getAction(q).state, 'completed');
+  });
 });
