@@ -10,9 +10,11 @@ import type { FaultyLink } from './faults.js';
 import type { Traffic } from './energy.js';
 import type { EnergySpec } from './scenario.js';
 
-/** An action invocation as the device received it. */
+/** An action invocation or a property write as the device received it. */
 export interface ReceivedCommand {
-  /** Action name as in the device's TD. */
+  /** Default 'action'. */
+  kind?: 'action' | 'write';
+  /** Action or property name as in the device's TD. */
   name: string;
   input: unknown;
   /** Queue item id when the protocol carries it (lets the fleet prove exactly-once). */
@@ -158,6 +160,8 @@ export interface DeviceKind {
   readonly readings?: readonly string[];
   /** Action names its TD offers. */
   readonly actions: readonly string[];
+  /** Writable property names its TD offers (none when absent). */
+  readonly writes?: readonly string[];
   /** Radio figures of its kind (BLE is not 802.15.4), over the scenario's; a group's `energy` overrides both. */
   readonly energy?: Partial<EnergySpec>;
   create(ctx: DeviceContext): FleetDevice;

@@ -1,27 +1,34 @@
 /**
  * The fleet runner: builds every device of a scenario, then steps simulated time in ticks. In
- * each tick it first sends the actions due (through the hub API, each awaited until queued),
+ * each tick it first sends the actions and writes due (through the hub API, each awaited until queued),
  * then runs the wakes due, a bounded number at once. With `speed` > 0 a tick also waits for
  * wall-clock time to catch up. Random choices come from per-device streams of the seed, so a
  * run's deterministic figures do not depend on timing.
  */
 import { ConfigInvalidError, InternalError } from '../../protocols/errors.js';
-import type { ActionClient } from './action-client.js';
+import type { ActionClient, ActionHandle } from './action-client.js';
 import type { Closable, DeviceKind, GatewayAddress, GatewayNeeds, ReceivedCommand, SharedResources } from './device-model.js';
 import { emptyFaultCounters, type FaultCounters } from './faults.js';
 import { forEachLimited, sleep } from './pool.js';
 import { Prng } from './prng.js';
-import { expandActions, groupDeviceIds, type Scenario } from './scenario.js';
+import { expandInvocations, groupDeviceIds, type Invocation, type Scenario } from './scenario.js';
 import { SimDevice } from './sim-device.js';
 
-/** One invocation the scenario sends, and what became of it. */
+/** One action invocation or property write the scenario sends, and what became of it. */
 export interface SentAction {
   key: string;
+  type: 'action' | 'write';
   device: string;
   thingId: string;
-  action: string;
+  /** Action or property name. */
+  name: string;
+  /** Action input or value written. */
   input: unknown;
   atMs: number;
+  /** Simulated ms at which the device first executed it (its wake for a sleepy one). */
+  executedAtMs?: number;
+  /** Wall-clock ms from sending it to the hub to its first execution on the device. */
+  wallLatencyMs?: number;
   /** Hub status resource id once queued. */
   id?: string;
   /** Why the hub refused it. */
@@ -81,7 +88,9 @@ export class FleetRunner {
   private readonly gateway: GatewayAddress = { host: '127.0.0.1', coapPort: 5683 };
   private actions: ActionClient | null;
   private readonly sentById = new Map<string, SentAction>();
-  private readonly due: ReturnType<typeof expandActions>;
+  /** Wall-clock ms at which each entry went to the hub. */
+  private readonly sentAtWall = new Map<SentAction, number>();
+  private readonly due: Invocation[];
   private nextAction = 0;
   private simMs = 0;
   private wallMs = 0;
@@ -107,7 +116,7 @@ export class FleetRunner {
   constructor(private readonly opts: RunnerOptions) {
     this.clock = opts.clock ?? (() => performance.now());
     const s = opts.scenario;
-    this.due = expandActions(s);
+    this.due = expandInvocations(s);
     if (opts.gateway) this.connect(opts.gateway);
     this.actions = opts.actions ?? null;
     const root = new Prng(s.seed);
@@ -178,11 +187,20 @@ export class FleetRunner {
 
   private onCommand(dev: SimDevice, cmd: ReceivedCommand): void {
     // Protocols that carry the item id match exactly; others match the oldest unreceived invocation.
+    const type = cmd.kind ?? 'action';
     const match =
       (cmd.itemId !== undefined && this.sentById.get(cmd.itemId)) ||
-      this.sent.find((a) => a.device === dev.deviceId && a.action === cmd.name && a.received === 0);
-    if (match) match.received++;
-    else this.unexpectedCommands++;
+      this.sent.find((a) => a.device === dev.deviceId && a.type === type && a.name === cmd.name && a.received === 0);
+    if (!match) {
+      this.unexpectedCommands++;
+      return;
+    }
+    if (match.received++ > 0) return;
+    // A sleepy device runs it at the wake that took it; an always-on one at once in scenario time
+    // (the delivery's own delay is wall-clock time, measured below: the scenario clock does not model it).
+    match.executedAtMs = dev.model.sleepy ? Math.max(match.atMs, dev.wakingAtMs ?? this.simMs) : match.atMs;
+    const sentAt = this.sentAtWall.get(match);
+    if (sentAt !== undefined) match.wallLatencyMs = Math.round((this.clock() - sentAt) * 10) / 10;
   }
 
   /**
@@ -237,19 +255,29 @@ export class FleetRunner {
     }
   }
 
-  private async send(a: { atMs: number; device: string; action: string; input: unknown; key: string }): Promise<void> {
+  private async send(a: Invocation): Promise<void> {
     const dev = this.byId.get(a.device);
     if (!dev) return;
-    const entry: SentAction = { key: a.key, device: a.device, thingId: dev.model.thingId, action: a.action, input: a.input, atMs: a.atMs, received: 0 };
+    const entry: SentAction = { key: a.key, type: a.type, device: a.device, thingId: dev.model.thingId, name: a.name, input: a.input, atMs: a.atMs, received: 0 };
     this.sent.push(entry);
+    this.sentAtWall.set(entry, this.clock());
     try {
-      const h = await this.actionClient().invoke(entry.thingId, a.action, a.input);
+      const h = await this.deliver(entry);
       entry.id = h.id;
       entry.state = h.state;
       this.sentById.set(h.id, entry);
+      // An awake device may have run it already: models that can only be polled are looked at now, not at their next wake.
+      dev.model.sync?.();
     } catch (err) {
       entry.error = (err as Error).message;
     }
+  }
+
+  private deliver(entry: SentAction): Promise<ActionHandle> {
+    const hub = this.actionClient();
+    if (entry.type === 'action') return hub.invoke(entry.thingId, entry.name, entry.input);
+    if (!hub.write) return Promise.reject(new InternalError('the fleet\'s hub client cannot write properties'));
+    return hub.write(entry.thingId, entry.name, entry.input);
   }
 
   progress(simMs: number, wallMs: number): ProgressSnapshot {

@@ -6,7 +6,7 @@
 import type { RadioCounters } from './device-model.js';
 import { addTraffic, emptyTraffic, energyFigures, type EnergyFigures, type Traffic } from './energy.js';
 import type { FaultCounters } from './faults.js';
-import type { FleetRunner, RunOutcome } from './fleet-runner.js';
+import type { FleetRunner, RunOutcome, SentAction } from './fleet-runner.js';
 import type { SimDevice } from './sim-device.js';
 
 export interface KindReport {
@@ -14,6 +14,8 @@ export interface KindReport {
   wakes: number;
   readingsSent: number;
   readingsAcknowledged: number;
+  /** Acknowledged readings found in the gateway's history, when the run was checked against it (addHistoryCheck). */
+  readingsStored?: number;
   errors: number;
   traffic: Traffic;
   /** BLE kinds: advertising events, connections and connected time, summed over the kind. */
@@ -36,6 +38,32 @@ export interface DeviceReport {
   errors: number;
 }
 
+/** What became of the actions (or writes) a run sent. */
+export interface DeliveryCounts {
+  sent: number;
+  /** The hub refused it (no status resource). */
+  refused: number;
+  deliveredOnce: number;
+  deliveredTwiceOrMore: number;
+  notDelivered: number;
+  /** Final states the hub gave, counted. */
+  states: Record<string, number>;
+}
+
+/** One action or write, from its invocation to its execution on the device. */
+export interface InvocationReport {
+  key: string;
+  type: 'action' | 'write';
+  device: string;
+  kind: string;
+  name: string;
+  atS: number;
+  state: string | null;
+  received: number;
+  /** Simulated seconds from the invocation to the device's first execution; null if it never ran. */
+  latencyS: number | null;
+}
+
 export interface FleetReport {
   scenario: string;
   seed: string | number;
@@ -43,15 +71,13 @@ export interface FleetReport {
   completed: boolean;
   devices: number;
   kinds: Record<string, KindReport>;
-  actions: {
-    sent: number;
-    refused: number;
-    deliveredOnce: number;
-    deliveredTwiceOrMore: number;
-    notDelivered: number;
-    unexpected: number;
-    states: Record<string, number>;
-  };
+  /** `unexpected`: commands (actions or writes) that matched nothing the run sent. */
+  actions: DeliveryCounts & { unexpected: number };
+  /** Property writes; `superseded`: replaced in the queue by a newer write of the same property before delivery (never delivered, by design). */
+  writes: DeliveryCounts & { superseded: number };
+  invocations: InvocationReport[];
+  /** The end-to-end check against the gateway's history, when one ran (addHistoryCheck). */
+  historyCheck?: { readingsChecked: number; readingsMissing: number; ok: boolean };
   faults: FaultCounters;
   perDevice: DeviceReport[];
   /** Wall-clock figures: not reproducible, kept apart. */
@@ -62,6 +88,8 @@ export interface FleetReport {
     datagramsPerS: number;
     rssMiB: number;
     heapUsedMiB: number;
+    /** Wall-clock ms from sending an action or write to the hub to its execution on the device. */
+    latencyWallMs: { count: number; median: number; p95: number; max: number } | null;
   };
 }
 
@@ -110,9 +138,10 @@ export function buildReport(runner: FleetRunner, outcome: RunOutcome): FleetRepo
     const shortest = battery.reduce((a, b) => (life(b) < life(a) ? b : a));
     k.energy = { ...roundFigures(energyFigures(avg, elapsedMs, energySpec)), shortestBatteryLifeDays: life(shortest), shortestLifeDevice: shortest.deviceId };
   }
-  const states: Record<string, number> = {};
-  for (const a of runner.sent) if (a.state) states[a.state] = (states[a.state] ?? 0) + 1;
-  const queued = runner.sent.filter((a) => a.error === undefined);
+  const actions = runner.sent.filter((a) => a.type === 'action');
+  const writes = runner.sent.filter((a) => a.type === 'write');
+  const superseded = writes.filter(isSuperseded);
+  const kindOf = new Map(runner.devices.map((d) => [d.deviceId, d.kindName]));
   const wallS = outcome.wallMs / 1000;
   const total = emptyTraffic();
   for (const d of runner.devices) d.addTo(total);
@@ -124,15 +153,12 @@ export function buildReport(runner: FleetRunner, outcome: RunOutcome): FleetRepo
     completed: !outcome.aborted,
     devices: runner.devices.length,
     kinds,
-    actions: {
-      sent: runner.sent.length,
-      refused: runner.sent.length - queued.length,
-      deliveredOnce: queued.filter((a) => a.received === 1).length,
-      deliveredTwiceOrMore: queued.filter((a) => a.received > 1).length,
-      notDelivered: queued.filter((a) => a.received === 0).length,
-      unexpected: runner.unexpectedCommands,
-      states,
-    },
+    actions: { ...deliveryCounts(actions), unexpected: runner.unexpectedCommands },
+    writes: { ...deliveryCounts(writes.filter((w) => !isSuperseded(w))), sent: writes.length, superseded: superseded.length, states: countStates(writes) },
+    invocations: runner.sent.map((a) => ({
+      key: a.key, type: a.type, device: a.device, kind: kindOf.get(a.device) ?? '', name: a.name, atS: a.atMs / 1000, state: a.state ?? null, received: a.received,
+      latencyS: a.executedAtMs === undefined ? null : (a.executedAtMs - a.atMs) / 1000,
+    })),
     faults: { ...runner.faults },
     perDevice,
     measured: {
@@ -142,8 +168,45 @@ export function buildReport(runner: FleetRunner, outcome: RunOutcome): FleetRepo
       datagramsPerS: r3(wallS > 0 ? (total.datagramsUp + total.datagramsDown) / wallS : 0),
       rssMiB: r3(mem.rss / 2 ** 20),
       heapUsedMiB: r3(mem.heapUsed / 2 ** 20),
+      latencyWallMs: spread(runner.sent.map((a) => a.wallLatencyMs).filter((x): x is number => x !== undefined)),
     },
   };
+}
+
+/** A write the hub replaced by a newer one before it went out: never delivered, by design. */
+export function isSuperseded(a: SentAction): boolean {
+  return a.type === 'write' && a.state === 'superseded' && a.received === 0;
+}
+
+function countStates(list: readonly SentAction[]): Record<string, number> {
+  const states: Record<string, number> = {};
+  for (const a of list) if (a.state) states[a.state] = (states[a.state] ?? 0) + 1;
+  return states;
+}
+
+function deliveryCounts(list: readonly SentAction[]): DeliveryCounts {
+  const queued = list.filter((a) => a.error === undefined);
+  return {
+    sent: list.length,
+    refused: list.length - queued.length,
+    deliveredOnce: queued.filter((a) => a.received === 1).length,
+    deliveredTwiceOrMore: queued.filter((a) => a.received > 1).length,
+    notDelivered: queued.filter((a) => a.received === 0).length,
+    states: countStates(list),
+  };
+}
+
+function spread(xs: number[]): { count: number; median: number; p95: number; max: number } | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+  return { count: s.length, median: at(0.5), p95: at(0.95), max: s[s.length - 1]! };
+}
+
+/** Adds what the end-to-end check found in the gateway's history: stored readings per kind. */
+export function addHistoryCheck(r: FleetReport, v: { readingsChecked: number; readingsMissing: number; ok: boolean; storedPerKind: Record<string, number> }): FleetReport {
+  const kinds = Object.fromEntries(Object.entries(r.kinds).map(([name, k]) => [name, { ...k, readingsStored: v.storedPerKind[name] ?? 0 }]));
+  return { ...r, kinds, historyCheck: { readingsChecked: v.readingsChecked, readingsMissing: v.readingsMissing, ok: v.ok } };
 }
 
 /** The report without its `measured` part: equal for equal seeds. */
@@ -177,9 +240,16 @@ export function summarize(r: FleetReport): string {
   for (const [name, k] of Object.entries(r.kinds)) {
     if (k.radio) lines.push(`${name}: ${k.radio.advertisingEvents} advertising events, ${k.radio.connections} connections, ${(k.radio.connectedMs / 1000).toFixed(1)} s connected`);
   }
+  const w = r.writes;
+  const lat = r.invocations.map((i) => i.latencyS).filter((x): x is number => x !== null).sort((x, y) => x - y);
+  const wall = r.measured.latencyWallMs;
+  const h = r.historyCheck;
   lines.push(
     '',
     `actions: ${a.sent} sent, ${a.deliveredOnce} delivered exactly once, ${a.deliveredTwiceOrMore} more than once, ${a.notDelivered} not delivered, ${a.refused} refused; states ${JSON.stringify(a.states)}`,
+    ...(w.sent > 0 ? [`writes: ${w.sent} sent, ${w.deliveredOnce} delivered exactly once, ${w.deliveredTwiceOrMore} more than once, ${w.notDelivered} not delivered, ${w.superseded} superseded, ${w.refused} refused; states ${JSON.stringify(w.states)}`] : []),
+    ...(lat.length > 0 ? [`latency, invocation to execution: median ${lat[Math.floor(lat.length / 2)]} s, longest ${lat[lat.length - 1]} s of scenario time${wall ? `; wall clock median ${wall.median} ms, p95 ${wall.p95} ms` : ''}`] : []),
+    ...(h ? [`history: ${h.readingsChecked - h.readingsMissing} of ${h.readingsChecked} acknowledged readings stored${h.ok ? '' : ' (check failed)'}`] : []),
     `faults: ${f.lost} lost, ${f.duplicated} duplicated, ${f.reordered} reordered, ${f.reboots} reboots, ${f.depleted} batteries depleted`,
     `measured: ${r.measured.wakesPerS} wakes/s, ${r.measured.datagramsPerS} datagrams/s, RSS ${r.measured.rssMiB} MiB`,
   );

@@ -72,15 +72,30 @@ const group = {
 
 const groupWithEnergy = { ...group, properties: { ...group.properties, energy: { $ref: '#/$defs/groupEnergy' } } } as const;
 
+/** When and where an action or a write goes: at `atS`, to `device`, `repeatCount` times `repeatEveryS` apart. */
+const timing = {
+  atS: { ...nonNegative, description: 'Simulated second at which the fleet sends it through the hub API.' },
+  device: { type: 'string', minLength: 1 },
+  repeatEveryS: { type: 'number', exclusiveMinimum: 0 },
+  repeatCount: { type: 'integer', minimum: 1, default: 1, description: 'Times in all (with repeatEveryS).' },
+} as const;
+
 const action = {
   type: 'object', additionalProperties: false, required: ['atS', 'device', 'action'],
   properties: {
-    atS: { ...nonNegative, description: 'Simulated second at which the fleet invokes the action through the hub API.' },
-    device: { type: 'string', minLength: 1 },
+    ...timing,
     action: { type: 'string', minLength: 1 },
     input: { description: 'Action input as the thing\'s TD describes it.' },
-    repeatEveryS: { type: 'number', exclusiveMinimum: 0 },
-    repeatCount: { type: 'integer', minimum: 1, default: 1, description: 'Invocations in all (with repeatEveryS).' },
+  },
+} as const;
+
+/** A property write: like an action, but the hub coalesces writes of one property (the older one is superseded). */
+const write = {
+  type: 'object', additionalProperties: false, required: ['atS', 'device', 'property', 'value'],
+  properties: {
+    ...timing,
+    property: { type: 'string', minLength: 1 },
+    value: { description: 'The value, as the thing\'s TD describes the property.' },
   },
 } as const;
 
@@ -140,6 +155,7 @@ export const scenarioSchema = {
     settleS: { ...nonNegative, default: 5, description: 'Wall-clock seconds to wait at the end for outstanding actions.' },
     devices: { type: 'array', minItems: 1, items: groupWithEnergy },
     actions: { type: 'array', default: [], items: action },
+    writes: { type: 'array', default: [], items: write },
     faults,
     energy,
   },

@@ -1,7 +1,7 @@
 /**
  * Loads a fleet scenario (YAML or JSON): schema check with defaults (scenario-schema.ts), then
- * the checks a schema cannot make: device kinds exist, action targets and names exist, replay
- * files and columns exist. Every error is a ConfigInvalidError naming the file and the key.
+ * the checks a schema cannot make: device kinds exist, action and write targets and names exist,
+ * replay files and columns exist. Every error is a ConfigInvalidError naming the file and the key.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -38,6 +38,16 @@ export interface ScenarioAction {
   repeatCount: number;
 }
 
+/** A property write the fleet sends through the hub API, like an action but coalescing (last writer wins). */
+export interface ScenarioWrite {
+  atS: number;
+  device: string;
+  property: string;
+  value: unknown;
+  repeatEveryS?: number;
+  repeatCount: number;
+}
+
 export interface FaultSpec {
   loss: number;
   duplication: number;
@@ -69,6 +79,7 @@ export interface Scenario {
   settleS: number;
   devices: DeviceGroup[];
   actions: ScenarioAction[];
+  writes: ScenarioWrite[];
   faults: FaultSpec;
   energy: EnergySpec;
 }
@@ -79,6 +90,8 @@ export interface KindInfo {
   readonly readings?: readonly string[];
   /** Action names its TD offers. */
   readonly actions: readonly string[];
+  /** Writable property names its TD offers (none when absent). */
+  readonly writes?: readonly string[];
 }
 
 export interface ParseOptions {
@@ -133,6 +146,13 @@ function checkSemantics(s: Scenario, opts: ParseOptions, fail: (msg: string) => 
     if (!actions.includes(a.action)) fail(`/actions/${ai}/action: a ${kind} has no action '${a.action}' (it has: ${actions.join(', ') || 'none'})`);
     if (a.repeatCount > 1 && a.repeatEveryS === undefined) fail(`/actions/${ai}: repeatCount needs repeatEveryS`);
   });
+  s.writes.forEach((w, wi) => {
+    const kind = deviceKinds.get(w.device);
+    if (!kind) fail(`/writes/${wi}/device: no device '${w.device}' in this scenario`);
+    const writable = opts.kinds[kind]?.writes ?? [];
+    if (!writable.includes(w.property)) fail(`/writes/${wi}/property: a ${kind} has no writable property '${w.property}' (it has: ${writable.join(', ') || 'none'})`);
+    if (w.repeatCount > 1 && w.repeatEveryS === undefined) fail(`/writes/${wi}: repeatCount needs repeatEveryS`);
+  });
 }
 
 /** Parses and checks a scenario. Throws ConfigInvalidError. */
@@ -182,14 +202,31 @@ export function loadScenario(path: string, kinds: Readonly<Record<string, KindIn
   return parseScenario(text, { source: path, baseDir: dirname(resolve(path)), kinds });
 }
 
-/** Every invocation the scenario sends, expanded from repeats and sorted by time. */
-export function expandActions(s: Scenario): Array<{ atMs: number; device: string; action: string; input: unknown; key: string }> {
-  const out: Array<{ atMs: number; device: string; action: string; input: unknown; key: string }> = [];
-  s.actions.forEach((a, ai) => {
-    for (let n = 0; n < a.repeatCount; n++) {
-      const atMs = Math.round((a.atS + n * (a.repeatEveryS ?? 0)) * 1000);
-      if (atMs <= s.durationS * 1000) out.push({ atMs, device: a.device, action: a.action, input: a.input, key: `a${ai}.${n}` });
-    }
-  });
+/** One action invocation or property write the fleet sends: `input` is the action's input or the value written. */
+export interface Invocation {
+  atMs: number;
+  device: string;
+  type: 'action' | 'write';
+  /** Action or property name. */
+  name: string;
+  input: unknown;
+  /** `a<action index>.<repeat>` or `w<write index>.<repeat>`. */
+  key: string;
+}
+
+/** Every action and write the scenario sends, expanded from repeats and sorted by time (actions first at the same time). */
+export function expandInvocations(s: Scenario): Invocation[] {
+  const out: Invocation[] = [];
+  const expand = (list: ReadonlyArray<{ atS: number; device: string; repeatEveryS?: number; repeatCount: number }>, type: Invocation['type']): void => {
+    list.forEach((a, i) => {
+      const { name, input } = type === 'action' ? { name: (a as ScenarioAction).action, input: (a as ScenarioAction).input } : { name: (a as ScenarioWrite).property, input: (a as ScenarioWrite).value };
+      for (let n = 0; n < a.repeatCount; n++) {
+        const atMs = Math.round((a.atS + n * (a.repeatEveryS ?? 0)) * 1000);
+        if (atMs <= s.durationS * 1000) out.push({ atMs, device: a.device, type, name, input, key: `${type === 'action' ? 'a' : 'w'}${i}.${n}` });
+      }
+    });
+  };
+  expand(s.actions, 'action');
+  expand(s.writes, 'write');
   return out.sort((x, y) => x.atMs - y.atMs || (x.key < y.key ? -1 : 1));
 }

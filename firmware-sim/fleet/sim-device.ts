@@ -32,6 +32,8 @@ export class SimDevice {
   nextWakeMs: number;
   alive = true;
   depletedAtMs: number | null = null;
+  /** Simulated ms of the wake in progress (null between wakes): when a command it takes is executed. */
+  wakingAtMs: number | null = null;
   wakes = 0;
   readingsSent = 0;
   readingsAcknowledged = 0;
@@ -106,6 +108,7 @@ export class SimDevice {
     const values = this.readings(tMs);
     const reboot = rebootsNow(faults, this.rebootPrng);
     this.wakes++;
+    this.wakingAtMs = tMs;
     try {
       if (reboot) {
         counters.reboots++;
@@ -120,6 +123,8 @@ export class SimDevice {
       this.errors++;
       this.lastError = (err as Error).message;
       if (record) this.log.push({ tMs, values, acknowledged: false });
+    } finally {
+      this.wakingAtMs = null;
     }
   }
 

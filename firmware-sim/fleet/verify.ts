@@ -1,10 +1,11 @@
 /**
- * End-to-end check of a run: every action the scenario sent reached its device exactly once,
- * and every reading the gateway acknowledged is in the gateway's history (history may hold more,
+ * End-to-end check of a run: every action and write the scenario sent reached its device exactly
+ * once (a write the hub superseded with a newer one before delivery: never), and every reading the gateway acknowledged is in the gateway's history (history may hold more,
  * e.g. a value the device had before the run), and nothing of a device the gateway must refuse
  * (a wrong bind key) is. Needs the runner to record readings.
  */
 import type { FleetRunner } from './fleet-runner.js';
+import { isSuperseded } from './report.js';
 
 /** Where the check reads history: the hub's history API, or the hub itself in-process. */
 export type HistorySource = (thingId: string, name: string) => Promise<unknown[]>;
@@ -13,8 +14,11 @@ export interface Verification {
   ok: boolean;
   readingsChecked: number;
   readingsMissing: number;
+  /** Actions and writes. */
   actionsChecked: number;
   actionsNotExactlyOnce: number;
+  /** Acknowledged readings found in history, by device kind (a hub's reading counts once, when every unit thing has it). */
+  storedPerKind: Record<string, number>;
   /** Readings of devices the gateway must refuse (a wrong bind key) that are in history all the same. */
   rejectedInHistory: number;
   /** The first problems found, for the message. */
@@ -35,7 +39,7 @@ function missingFrom(want: readonly unknown[], have: readonly unknown[]): number
 }
 
 export async function verifyRun(runner: FleetRunner, history: HistorySource, maxProblems = 20): Promise<Verification> {
-  const v: Verification = { ok: true, readingsChecked: 0, readingsMissing: 0, actionsChecked: 0, actionsNotExactlyOnce: 0, rejectedInHistory: 0, problems: [] };
+  const v: Verification = { ok: true, readingsChecked: 0, readingsMissing: 0, actionsChecked: 0, actionsNotExactlyOnce: 0, storedPerKind: {}, rejectedInHistory: 0, problems: [] };
   const note = (p: string): void => {
     if (v.problems.length < maxProblems) v.problems.push(p);
   };
@@ -52,22 +56,27 @@ export async function verifyRun(runner: FleetRunner, history: HistorySource, max
     }
     const acked = d.log.filter((l) => l.acknowledged);
     const names = new Set(acked.flatMap((l) => Object.keys(l.values)));
-    for (const thingId of d.model.thingIds ?? [d.model.thingId]) {
-      for (const name of names) {
-        const want = acked.map((l) => l.values[name]).filter((x) => x !== undefined);
-        const have = await history(thingId, name);
-        const missing = missingFrom(want, have);
+    let stored = 0;
+    for (const name of names) {
+      const want = acked.map((l) => l.values[name]).filter((x) => x !== undefined);
+      let worst = 0;
+      for (const thingId of d.model.thingIds ?? [d.model.thingId]) {
+        const missing = missingFrom(want, await history(thingId, name));
+        worst = Math.max(worst, missing);
         v.readingsChecked += want.length;
         v.readingsMissing += missing;
         if (missing > 0) note(`${thingId}/${name}: ${missing} of ${want.length} acknowledged readings not in history`);
       }
+      stored += want.length - worst;
     }
+    v.storedPerKind[d.kindName] = (v.storedPerKind[d.kindName] ?? 0) + stored;
   }
   for (const a of runner.sent) {
     v.actionsChecked++;
+    if (isSuperseded(a)) continue;
     if (a.received !== 1 || a.error !== undefined) {
       v.actionsNotExactlyOnce++;
-      note(`${a.key} ${a.action} on ${a.device}: received ${a.received} times${a.error ? `, ${a.error}` : ''} (state ${a.state ?? 'none'})`);
+      note(`${a.key} ${a.type} ${a.name} on ${a.device}: received ${a.received} times${a.error ? `, ${a.error}` : ''} (state ${a.state ?? 'none'})`);
     }
   }
   if (runner.unexpectedCommands > 0) note(`${runner.unexpectedCommands} commands matched no action of this run`);

@@ -50,6 +50,8 @@ export class SimDevice {
   readonly bindings: Array<{ endpoint: number; cluster: number }> = [];
   /** Uplink sink, set by the emulator on join. */
   onUplink: ((u: ZclUplink) => void) | null = null;
+  /** Told of each cluster command as it is counted (`cluster:command`, hex), before it takes effect. */
+  onCommand: ((id: string) => void) | null = null;
   private readonly attrs = new Map<string, AttributeSpec>();
   private readonly now: () => number;
   private readonly awakeWindowMs: number;
@@ -156,6 +158,7 @@ export class SimDevice {
     if (f.header.clusterSpecific) {
       const id = `${cluster.toString(16)}:${f.header.commandId.toString(16)}`;
       this.counters.commands[id] = (this.counters.commands[id] ?? 0) + 1;
+      this.onCommand?.(id);
       const effect = this.endpoint(endpoint)?.commands?.[cluster]?.[f.header.commandId];
       if (!effect) return defaultRsp(ZclStatus.UNSUP_CLUSTER_COMMAND);
       const changed: number[] = [];

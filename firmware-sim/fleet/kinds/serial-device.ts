@@ -41,8 +41,11 @@ function options(o: Record<string, unknown>, hub: boolean): SerialDeviceOptions 
   };
 }
 
+/** The writable property every fleet MCU offers (its report interval, s), so scenarios can write it. */
+const WRITABLE = 'interval';
+
 function description(readings: readonly string[]): Description {
-  return { t: 'Roost fleet MCU', p: Object.fromEntries(readings.map((n) => [n, {}])), a: { blink: { i: 'object', o: 'object' } } };
+  return { t: 'Roost fleet MCU', p: { ...Object.fromEntries(readings.map((n) => [n, {}])), [WRITABLE]: { y: 'integer', u: 's', w: true } }, a: { blink: { i: 'object', o: 'object' } } };
 }
 
 class SerialFleetDevice implements FleetDevice {
@@ -87,7 +90,7 @@ class SerialFleetDevice implements FleetDevice {
       link: { ackTimeoutMs: this.opts.ackTimeoutMs, maxRetries: 5 },
       uptimeMs: () => (Date.now() - bootAt) * rate,
       onCommand: (cmd: McuCommand) => {
-        if (!cmd.duplicate) this.ctx.onCommand({ name: cmd.name, input: cmd.value, itemId: cmd.itemId });
+        if (!cmd.duplicate) this.ctx.onCommand({ kind: cmd.kind === 'write' ? 'write' : 'action', name: cmd.name, input: cmd.value, itemId: cmd.itemId });
         return { done: cmd.name };
       },
     });
@@ -169,6 +172,7 @@ export const serialMcu: DeviceKind = {
   sleepy: true,
   power: 'mains',
   actions: ['blink'],
+  writes: [WRITABLE],
   create: (ctx) => new SerialFleetDevice(ctx, options(ctx.options, false)),
 };
 
@@ -177,5 +181,6 @@ export const serialHub: DeviceKind = {
   sleepy: false,
   power: 'mains',
   actions: ['blink'],
+  writes: [WRITABLE],
   create: (ctx) => new SerialFleetDevice(ctx, options(ctx.options, true)),
 };

@@ -25,6 +25,8 @@ interface ZigbeeKindSpec {
   readings: Readonly<Record<string, AttributeTarget>>;
   /** Cluster commands the fleet counts as received actions: action name -> `cluster:command` (hex). */
   actions: Readonly<Record<string, string>>;
+  /** Cluster commands the fleet counts as received writes: property -> the commands a write of it sends. */
+  writes: Readonly<Record<string, readonly string[]>>;
   /**
    * Attribute reports the model's configure() sets up (converters 26.112.0, counted on the
    * emulator): pairing ends once the device has that many, so that its first report is converted
@@ -43,6 +45,7 @@ const SPECS: Readonly<Record<string, ZigbeeKindSpec>> = {
       humidity: { endpoint: 1, cluster: 0x0405, attribute: 0x0000, factor: 0.01 },
     },
     actions: {},
+    writes: {},
     reportingConfigured: 4,
   },
   'zigbee-plug': {
@@ -50,9 +53,11 @@ const SPECS: Readonly<Record<string, ZigbeeKindSpec>> = {
     // activePower in W (the profile's multiplier and divisor are 1).
     readings: { power: { endpoint: 1, cluster: 0x0b04, attribute: 0x050b, factor: 1 } },
     actions: {},
+    // The converters write `state` as On/Off/Toggle commands (ZCL 07-5123 §3.8.2.3).
+    writes: { state: ['6:0', '6:1', '6:2'] },
     reportingConfigured: 5,
   },
-  'zigbee-door-sensor': { profile: 'door-sensor', readings: {}, actions: IDENTIFY, reportingConfigured: 3 },
+  'zigbee-door-sensor': { profile: 'door-sensor', readings: {}, actions: IDENTIFY, writes: {}, reportingConfigured: 3 },
 };
 
 interface ZigbeeOptions {
@@ -100,6 +105,8 @@ class ZigbeeFleetDevice implements FleetDevice {
     await this.net.openJoining(this.ctx.hub());
     const dev = sim.addDevice(this.spec.profile, this.ieee);
     this.dev = dev;
+    // Commands are counted as they arrive, so an always-on device's latency is its own, not its next wake's.
+    dev.onCommand = () => this.sync();
     sim.join(dev);
     await this.untilIdentified();
     for (const end = Date.now() + this.opts.joinTimeoutMs; dev.reporting.length < this.spec.reportingConfigured; await sleep(20)) {
@@ -154,15 +161,18 @@ class ZigbeeFleetDevice implements FleetDevice {
     return { acknowledged: dev.joined && dev.powered, sent };
   }
 
-  /** Counts the cluster commands that stand for actions (the commands carry no queue item id). */
+  /** Counts the cluster commands that stand for actions and writes (the commands carry no queue item id). */
   sync(): void {
     const dev = this.dev;
     if (!dev) return;
-    for (const [name, id] of Object.entries(this.spec.actions)) {
-      const n = dev.counters.commands[id] ?? 0;
-      for (let k = this.seen[name] ?? 0; k < n; k++) this.ctx.onCommand({ name, input: null });
-      this.seen[name] = n;
-    }
+    const count = (ids: readonly string[]): number => ids.reduce((n, id) => n + (dev.counters.commands[id] ?? 0), 0);
+    const report = (kind: 'action' | 'write', name: string, n: number): void => {
+      const key = `${kind}:${name}`;
+      for (let k = this.seen[key] ?? 0; k < n; k++) this.ctx.onCommand({ kind, name, input: null });
+      this.seen[key] = n;
+    };
+    for (const [name, id] of Object.entries(this.spec.actions)) report('action', name, count([id]));
+    for (const [name, ids] of Object.entries(this.spec.writes)) report('write', name, count(ids));
   }
 
   async reboot(): Promise<void> {
@@ -190,6 +200,7 @@ function kind(name: string, power: 'battery' | 'mains', sleepy: boolean): Device
     power,
     readings: Object.keys(spec.readings),
     actions: Object.keys(spec.actions),
+    writes: Object.keys(spec.writes),
     create: (ctx) => new ZigbeeFleetDevice(ctx, spec, sleepy, options(ctx.options)),
   };
 }

@@ -20,6 +20,7 @@ export function hubActions(gw: TestGateway): ActionClient {
   return {
     invoke: (thingId, action, input) => Promise.resolve(gw.hub.invokeAction(thingId, action, input)),
     status: (id) => Promise.resolve(gw.hub.getAction(id)),
+    write: (thingId, property, value) => Promise.resolve(gw.hub.writeProperty(thingId, property, value)),
     describe: (thingId) => {
       let td: { title: string; properties?: object; actions?: object };
       try {

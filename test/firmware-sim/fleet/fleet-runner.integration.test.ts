@@ -1,7 +1,8 @@
 /**
  * The fleet runner against a real gateway (CoAP binding on 127.0.0.1 port 0): the same seed
- * gives the same report, another seed another one; every action reaches its device exactly
- * once and every acknowledged reading is in history, with all fault kinds switched on.
+ * gives the same report, another seed another one; every action and property write reaches its
+ * device exactly once (a sleepy one at its next wake: that is its latency) and every
+ * acknowledged reading is in history, with all fault kinds switched on.
  * Actions go to the hub in-process here; test/cli/fleet.integration.test.ts sends them
  * through the HTTP API.
  */
@@ -36,6 +37,9 @@ actions:
   - { atS: 5, device: s-1, action: blink, input: { times: 2 }, repeatEveryS: 30, repeatCount: 6 }
   - { atS: 9, device: lamp-0, action: blink, input: { times: 1 }, repeatEveryS: 20, repeatCount: 8 }
   - { atS: 50, device: s-6, action: blink, input: { times: 4 } }
+writes:
+  - { atS: 12, device: s-3, property: interval, value: 60, repeatEveryS: 45, repeatCount: 4 }
+  - { atS: 70, device: s-5, property: interval, value: 15 }
 faults:
   loss: 0.08
   duplication: 0.08
@@ -53,6 +57,7 @@ export function hubActions(gw: TestGateway): ActionClient {
   return {
     invoke: (thingId, action, input) => Promise.resolve(gw.hub.invokeAction(thingId, action, input)),
     status: (id) => Promise.resolve(gw.hub.getAction(id)),
+    write: (thingId, property, value) => Promise.resolve(gw.hub.writeProperty(thingId, property, value)),
   };
 }
 
@@ -75,7 +80,7 @@ describe('fleet runner against a real gateway', () => {
     assert.deepEqual(deterministicPart(a.report), deterministicPart(b.report));
     for (const r of [a, b]) {
       assert.ok(r.verification.ok, r.verification.problems.join('\n'));
-      assert.equal(r.verification.actionsChecked, 15);
+      assert.equal(r.verification.actionsChecked, 20, '15 actions and 5 writes');
       assert.ok(r.verification.readingsChecked > 150, `${r.verification.readingsChecked} readings checked`);
     }
     if (process.env["FLEET_TEST_PRINT"]) console.log(summarize(a.report));
@@ -83,6 +88,14 @@ describe('fleet runner against a real gateway', () => {
     assert.ok(f.lost > 0 && f.duplicated > 0 && f.reordered > 0 && f.reboots > 0 && f.depleted > 0, JSON.stringify(f));
     assert.equal(a.report.actions.deliveredOnce, 15);
     assert.deepEqual(a.report.actions.states, { completed: 15 });
+    assert.deepEqual(a.report.writes, { sent: 5, refused: 0, deliveredOnce: 5, deliveredTwiceOrMore: 0, notDelivered: 0, superseded: 0, states: { completed: 5 } });
+    // A sleepy sensor runs what was queued for it at its next wake (10 ± 3 s apart, drift aside); a lamp at once.
+    const inv = a.report.invocations;
+    assert.equal(inv.length, 20);
+    for (const i of inv.filter((x) => x.kind === 'coap-sleepy-sensor')) assert.ok(i.latencyS !== null && i.latencyS > 0 && i.latencyS <= 13.1, JSON.stringify(i));
+    for (const i of inv.filter((x) => x.kind === 'coap-actuator')) assert.equal(i.latencyS, 0, JSON.stringify(i));
+    assert.ok(inv.some((i) => i.type === 'write' && i.name === 'interval' && i.device === 's-5'));
+    assert.equal(a.report.measured.latencyWallMs?.count, 20);
     const sensors = a.report.kinds['coap-sleepy-sensor'];
     assert.ok(sensors?.energy && sensors.energy.batteryLifeDays > 0 && Number.isFinite(sensors.energy.batteryLifeDays));
     assert.ok(sensors.energy.radioOnMsPerWake > 23, 'start-up and rx window at least');

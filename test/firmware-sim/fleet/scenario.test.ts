@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { expandActions, loadScenario, parseScenario, type KindInfo } from '../../../firmware-sim/fleet/scenario.js';
+import { expandInvocations, loadScenario, parseScenario, type KindInfo } from '../../../firmware-sim/fleet/scenario.js';
 import { ConfigInvalidError } from '../../../protocols/errors.js';
 
 const KINDS: Record<string, KindInfo> = {
   sensor: { readings: ['temperature', 'humidity'], actions: ['identify'] },
-  lamp: { actions: ['toggle', 'setLevel'] },
+  lamp: { actions: ['toggle', 'setLevel'], writes: ['on'] },
 };
 
 const parse = (text: string): ReturnType<typeof parseScenario> => parseScenario(text, { source: 'test.yaml', kinds: KINDS });
@@ -77,9 +77,22 @@ describe('scenario', () => {
 
   it('expands repeated actions within the duration, in time order', () => {
     const s = parse('durationS: 60\ndevices:\n  - { kind: lamp, count: 2 }\nactions:\n  - { atS: 50, device: lamp-1, action: toggle }\n  - { atS: 10, device: lamp-0, action: setLevel, input: { level: 3 }, repeatEveryS: 20, repeatCount: 4 }\n');
-    assert.deepEqual(expandActions(s).map((a) => [a.atMs, a.device, a.key]), [
+    assert.deepEqual(expandInvocations(s).map((a) => [a.atMs, a.device, a.key]), [
       [10000, 'lamp-0', 'a1.0'], [30000, 'lamp-0', 'a1.1'], [50000, 'lamp-1', 'a0.0'], [50000, 'lamp-0', 'a1.2'],
     ]);
     rejects('durationS: 60\ndevices:\n  - { kind: lamp, count: 1 }\nactions:\n  - { atS: 1, device: lamp-0, action: toggle, repeatCount: 3 }\n', /repeatCount needs repeatEveryS/);
+  });
+
+  it('checks write targets and writable property names, and expands writes beside actions', () => {
+    rejects('durationS: 60\ndevices:\n  - { kind: lamp, count: 1 }\nwrites:\n  - { atS: 1, device: lamp-3, property: on, value: true }\n', /\/writes\/0\/device: no device 'lamp-3'/);
+    rejects('durationS: 60\ndevices:\n  - { kind: sensor, count: 1 }\nwrites:\n  - { atS: 1, device: sensor-0, property: on, value: true }\n', /\/writes\/0\/property: a sensor has no writable property 'on' \(it has: none\)/);
+    rejects('durationS: 60\ndevices:\n  - { kind: lamp, count: 1 }\nwrites:\n  - { atS: 1, device: lamp-0, property: on }\n', /\/writes\/0: must have required property 'value'/);
+    rejects('durationS: 60\ndevices:\n  - { kind: lamp, count: 1 }\nwrites:\n  - { atS: 1, device: lamp-0, property: on, value: 1, repeatCount: 2 }\n', /\/writes\/0: repeatCount needs repeatEveryS/);
+    const s = parse('durationS: 60\ndevices:\n  - { kind: lamp, count: 1 }\nactions:\n  - { atS: 20, device: lamp-0, action: toggle }\nwrites:\n  - { atS: 20, device: lamp-0, property: on, value: false, repeatEveryS: 30, repeatCount: 3 }\n');
+    assert.deepEqual(s.writes[0], { atS: 20, device: 'lamp-0', property: 'on', value: false, repeatEveryS: 30, repeatCount: 3 });
+    assert.deepEqual(expandInvocations(s).map((a) => [a.atMs, a.type, a.name, a.input, a.key]), [
+      [20000, 'action', 'toggle', undefined, 'a0.0'], [20000, 'write', 'on', false, 'w0.0'], [50000, 'write', 'on', false, 'w0.1'],
+    ]);
+    assert.deepEqual(parse('durationS: 60\ndevices:\n  - { kind: lamp, count: 1 }\n').writes, [], 'writes default to none');
   });
 });
