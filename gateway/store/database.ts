@@ -1,7 +1,8 @@
 /**
  * Opens the SQLite database (better-sqlite3, WAL) and applies pending migrations.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { InternalError } from '../../protocols/errors.js';
@@ -22,13 +23,26 @@ export function openDatabase(opts: OpenOptions): Db {
     mkdirSync(opts.dataDir, { recursive: true });
     file = join(opts.dataDir, 'roost.db');
   }
+  const created = file !== ':memory:' && !existsSync(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
+  // A new file's directory entry must reach the disk too, or a power cut can lose the whole file.
+  if (created) fsyncDir(dirname(file));
   db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db, MIGRATIONS);
   return db;
+}
+
+/** fsync of a directory, so that files created or renamed in it survive a power cut. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Applies every migration newer than the database's user_version, each in its own transaction. */
