@@ -2,14 +2,17 @@
  * `roost fleet --scenario FILE [--gateway HOST[:PORT]]`: the simulated fleet alone, against a
  * running gateway: CoAP devices talk to HOST on --coap-port, the scenario's actions go through
  * the hub's HTTP API at HOST:PORT (default 8080) as --user (password from ROOST_ADMIN_PASSWORD).
- * Live progress on stderr; the human summary on stdout; the JSON report with --report FILE.
- * Exit status 0 when the run completed and every action was delivered exactly once.
+ * Live progress on stderr; the human summary on stdout; the report with --report FILE (one
+ * self-contained HTML page when FILE ends in .html, else JSON), checked against the gateway's
+ * history when the password is known. Exit status 0 when the run completed and every action and
+ * write was delivered exactly once (a superseded write: never).
  */
 import { writeFileSync } from 'node:fs';
 import { DEVICE_KINDS } from '../../firmware-sim/fleet/device-kinds.js';
 import { runSession, type SessionResult } from '../../firmware-sim/fleet/fleet-session.js';
 import { HubClient } from '../../firmware-sim/fleet/hub-client.js';
-import { summarize } from '../../firmware-sim/fleet/report.js';
+import { summarize, type FleetReport } from '../../firmware-sim/fleet/report.js';
+import { reportHtml } from '../../firmware-sim/fleet/report-html.js';
 import { loadScenario, type Scenario } from '../../firmware-sim/fleet/scenario.js';
 import { ConfigInvalidError } from '../../protocols/errors.js';
 import { command } from '../command.js';
@@ -35,7 +38,7 @@ const SPEC = {
     '  -g, --gateway HOST[:PORT]  the gateway; its HTTP API on PORT (default 127.0.0.1:8080)',
     '      --coap-port N          the gateway\'s CoAP port (default 5683)',
     '  -u, --user NAME            hub user for the scenario\'s actions (default admin, password from ROOST_ADMIN_PASSWORD)',
-    '  -r, --report FILE          write the report to FILE',
+    '  -r, --report FILE          write the report to FILE: a page with plots if it ends in .html, else JSON',
     '      --speed X              simulated seconds per second (0: as fast as possible)',
     '      --duration S           simulated seconds to run',
     '      --seed TEXT            seed of the random faults and readings',
@@ -44,6 +47,9 @@ const SPEC = {
   options: FLEET_OPTIONS,
   required: ['scenario'],
 } as const;
+
+/** History read for the report starts this long before the run (device clocks drift). */
+const HISTORY_MARGIN_MS = 60_000;
 
 function num(name: string, text: string | undefined, min: number): number | undefined {
   if (text === undefined) return undefined;
@@ -71,13 +77,20 @@ export function parseHost(text: string, defaultPort: number): { host: string; po
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : defaultPort };
 }
 
-/** Prints the summary, writes the JSON report, and turns the outcome into an exit status. */
+/** Writes the report: one self-contained HTML page for a `.html` file, else JSON. */
+export function writeReport(report: FleetReport, file: string): void {
+  writeFileSync(file, /\.html?$/i.test(file) ? reportHtml(report) : `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** Prints the summary, writes the report, and turns the outcome into an exit status. */
 export function finish(result: SessionResult, reportFile: string | undefined): number {
   const { report } = result;
   console.log(summarize(report));
-  if (reportFile) writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+  if (result.historyError) process.stderr.write(`roost: the report does not say which readings were stored: ${result.historyError}\n`);
+  if (reportFile) writeReport(report, reportFile);
   const a = report.actions;
-  return report.completed && a.deliveredOnce === a.sent && a.unexpected === 0 ? 0 : 1;
+  const w = report.writes;
+  return report.completed && a.deliveredOnce === a.sent && a.unexpected === 0 && w.deliveredOnce + w.superseded === w.sent ? 0 : 1;
 }
 
 /** An AbortSignal raised by the first SIGINT/SIGTERM (the run then reports what it covered). */
@@ -96,11 +109,14 @@ export const run = command(SPEC, async ({ values }) => {
   const password = process.env['ROOST_ADMIN_PASSWORD'] ?? '';
   const host = http.host.includes(':') ? `[${http.host}]` : http.host;
   const actions = new HubClient({ baseUrl: `http://${host}:${http.port}`, username: values.user ?? 'admin', password });
-  // Only a scenario that sends actions, or opens a Zigbee network (permitJoin), needs the hub API (and its password).
-  if (scenario.actions.length > 0 || scenario.devices.some((g) => DEVICE_KINDS[g.kind]?.binding === 'zigbee')) {
+  // Only a scenario that sends actions or writes, or opens a Zigbee network (permitJoin), needs the hub API (and its password).
+  if (scenario.actions.length > 0 || scenario.writes.length > 0 || scenario.devices.some((g) => DEVICE_KINDS[g.kind]?.binding === 'zigbee')) {
     if (!password) throw new ConfigInvalidError('set ROOST_ADMIN_PASSWORD to the password of --user (default admin): the fleet sends its actions through the hub API');
     await actions.login();
   }
+  // A report says how many readings reached history, read through the hub API (which needs the password).
+  const since = Date.now() - HISTORY_MARGIN_MS;
+  const checkHistory = values.report !== undefined && password !== '';
   const abort = signalAbort();
   try {
     const result = await runSession({
@@ -111,8 +127,9 @@ export const run = command(SPEC, async ({ values }) => {
         // A gateway started apart opens serial ports and the Zigbee coordinator from its own config: name them.
         if (needs.serialPorts.length > 0) process.stderr.write(`serial devices: the gateway's bindings.serial.ports must list\n${needs.serialPorts.map((p) => `  - { path: ${p} }`).join('\n')}\n`);
         if (needs.zigbee) process.stderr.write(`zigbee devices: the gateway's bindings.zigbee.port must be ${needs.zigbee.port}${needs.zigbee.awakeWindowMs ? ` (and awakeWindowMs at most ${needs.zigbee.awakeWindowMs})` : ''}\n`);
-        return Promise.resolve({ gateway: { host: http.host, coapPort }, actions });
+        return Promise.resolve({ gateway: { host: http.host, coapPort }, actions, history: (thingId, name) => actions.history(thingId, name, since) });
       },
+      checkHistory,
       signal: abort.signal,
       ...(values.quiet ? {} : { progress: process.stderr }),
     });

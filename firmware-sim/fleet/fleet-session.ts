@@ -47,6 +47,8 @@ export interface SessionResult {
   report: FleetReport;
   /** The end-to-end check, when the session had a history source. */
   verification?: Verification;
+  /** Why the history could not be read (the report then says nothing of stored readings). */
+  historyError?: string;
 }
 
 /** How long the history check waits for readings still on their way into the gateway's store. */
@@ -71,8 +73,12 @@ export async function runSession(opts: SessionOptions): Promise<SessionResult> {
     for (const d of runner.devices) d.model.sync?.();
     const report = buildReport(runner, outcome);
     if (!opts.checkHistory || !c.history) return { runner, report };
-    const verification = await checkHistory(runner, c.history);
-    return { runner, report: addHistoryCheck(report, verification), verification };
+    try {
+      const verification = await checkHistory(runner, c.history);
+      return { runner, report: addHistoryCheck(report, verification), verification };
+    } catch (err) {
+      return { runner, report, historyError: (err as Error).message };
+    }
   } finally {
     live?.done();
     await runner.stop();
