@@ -143,7 +143,60 @@ export interface BindingContext {
    * restored after a restart. Values are JSON. Read it with load() at start.
    */
   readonly store: BindingStore;
+
+  /** Onboarding: where a device of this binding stands (pure lookup). */
+  admission(deviceId: string): Admission;
+  /**
+   * A device asks to be admitted (first contact, or again while pending). Policy `open`: approved
+   * at once; `approve` (default): it is pending until an admin decides (listed in
+   * GET /devices/pending); `manifest`: only devices a manifest listed are approved, others rejected.
+   * Bounded (onboarding.maxPending): beyond it a new device is refused and counted. Nothing a
+   * device that is not approved sends may reach twin, history, consumers or the queue.
+   */
+  requestAdmission(claim: DeviceClaim): Admission;
+  /** The approved device of this binding whose OSCORE recipient id (its kid, hex) is `kidHex`. */
+  findByOscoreKid(kidHex: string): { deviceId: string; credentials: DeviceCredentials } | undefined;
+  /** Called after an admin approved, rejected or revoked a device of this binding. */
+  onAdmissionChange(listener: (deviceId: string, admission: Admission) => void): void;
 }
+
+/** What a device the binding sees for the first time says about itself (onboarding). */
+export interface DeviceClaim {
+  /** Device id within the binding (the thing id becomes `urn:roost:<binding>:<deviceId>`). */
+  deviceId: string;
+  /** How it was seen, for the admin deciding: e.g. `coap registration from 192.0.2.7:5683`. */
+  seenAs: string;
+  /** What it claims to be (endpoint parameters, model, offered affordances), JSON. */
+  claims?: Record<string, unknown>;
+}
+
+/** An OSCORE security context's inputs (RFC 8613 §3.2); byte strings as hex. */
+export interface OscoreCredential {
+  masterSecret: string;
+  masterSalt?: string;
+  /** The gateway's sender id (hex; Roost uses the empty string). */
+  senderId: string;
+  /** The device's sender id = the gateway's recipient id, the kid in its requests (hex, 1-7 bytes). */
+  recipientId: string;
+  idContext?: string;
+}
+
+/** Credentials of an approved device, as a manifest or an admin gave them. */
+export interface DeviceCredentials {
+  oscore?: OscoreCredential;
+  /** BTHome v2 AES key (hex). */
+  bthomeKey?: string;
+  /** Public key fingerprint (SHA-256, hex) of a device that enrols by key (EDHOC). */
+  publicKeySha256?: string;
+}
+
+/**
+ * Where a device stands: `approved` (with its credentials), `pending` (seen, waiting for an admin),
+ * `rejected` or `revoked` (refused; revoked devices lost their credentials), `unknown` (never seen).
+ */
+export type Admission =
+  | { state: 'approved'; credentials: DeviceCredentials }
+  | { state: 'pending' | 'rejected' | 'revoked' | 'unknown' };
 
 /** A binding's durable key-value state (see BindingContext.store). */
 export interface BindingStore {

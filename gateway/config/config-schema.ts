@@ -87,6 +87,15 @@ export const configSchema = {
         keepFinishedDays: { type: 'number', exclusiveMinimum: 0, default: 7 },
       },
     },
+    onboarding: {
+      type: 'object', additionalProperties: false, default: {},
+      description: 'Which devices may talk to the gateway (docs/security.md).',
+      properties: {
+        defaultPolicy: { enum: ['approve', 'manifest', 'open'], default: 'approve', description: 'approve: new devices wait for an admin; manifest: only devices a manifest listed; open: every device is approved (lab use, logged loudly).' },
+        policy: { type: 'object', default: {}, additionalProperties: { enum: ['approve', 'manifest', 'open'] }, description: 'Policy per binding name, overriding defaultPolicy.' },
+        maxPending: { type: 'integer', minimum: 1, default: 256, description: 'Pending devices kept at most; beyond it a new device is refused (counted).' },
+      },
+    },
     bus: {
       type: 'object', additionalProperties: false, default: {},
       properties: {

@@ -17,6 +17,7 @@ export interface RoostConfig {
   };
   mqtt: { enabled: boolean; host: string; port: number; publicBaseUrl?: string; websocket: boolean; maxPacketBytes: number; authCheckIntervalMs: number };
   auth: { adminUser: string; adminPassword?: string; tokenTtlS: number; anonymousDirectory: boolean };
+  onboarding: { defaultPolicy: 'approve' | 'manifest' | 'open'; policy: Record<string, 'approve' | 'manifest' | 'open'>; maxPending: number };
   store: {
     synchronous: 'full' | 'normal';
     historyBatchMaxRows: number;

@@ -65,6 +65,10 @@ export function bindingContext(hub: Hub, name: string, dataDir: string): Binding
       return hub.queue.take(thingId, windowMs ?? hub.config.queue.awakeWindowMs);
     },
     committed: () => hub.historyStore.committed(),
+    admission: (deviceId: string) => hub.onboarding.admission(name, deviceId),
+    requestAdmission: (claim) => hub.onboarding.requestAdmission(name, claim),
+    findByOscoreKid: (kidHex: string) => hub.onboarding.findByOscoreKid(name, kidHex),
+    onAdmissionChange: (listener) => hub.onboarding.onAdmissionChange(name, listener),
     store: {
       load: () => hub.historyStore.loadState(name),
       put: (key: string, value: unknown) => hub.historyStore.putState(name, key, value),

@@ -12,9 +12,11 @@ import { QueueStore } from '../store/queue-store.js';
 import { ThingStore } from '../store/thing-store.js';
 import type { HubEndpoints } from '../td/consumer-td.js';
 import { ActionQueue, type QueueTarget } from './action-queue.js';
+import { DeviceStore } from '../onboarding/device-store.js';
+import { Onboarding } from '../onboarding/onboarding.js';
 import { bindingContext } from './binding-context.js';
 import { DeviceValueGuard } from './device-value-guard.js';
-import { DIRECTORY_BINDING, Directory } from './directory.js';
+import { DIRECTORY_BINDING, Directory, thingIdFor } from './directory.js';
 import { EventBus } from './event-bus.js';
 import type { HubApi, HubCounters, HubGauges, HubValueCounters, InvokeOptions, SubscribeOptions, Subscription } from './hub-api.js';
 import { LiveReads } from './live-reads.js';
@@ -45,6 +47,7 @@ export class Hub implements HubApi {
   readonly historyStore: HistoryStore;
   readonly queue: ActionQueue;
   readonly twin: Twin;
+  readonly onboarding: Onboarding;
   readonly config: RoostConfig;
   readonly logger: Logger;
   readonly now: () => number;
@@ -75,6 +78,9 @@ export class Hub implements HubApi {
       maxQueryRows: s.maxHistoryQueryRows,
     });
     this.twin = new Twin(this.historyStore);
+    this.onboarding = new Onboarding(new DeviceStore(opts.db), opts.config.onboarding, opts.logger.child({ module: 'onboarding' }), this.now, (device) =>
+      this.bus.publish({ type: 'device', thingId: thingIdFor(device.binding, device.deviceId), binding: device.binding, deviceId: device.deviceId, state: device.state, ts: device.updatedAt }),
+    );
     this.directory = new Directory(new ThingStore(opts.db), opts.endpoints, this.now, (thingId, change) =>
       this.bus.publish({ type: 'thing', thingId, change }),
     );

@@ -83,6 +83,8 @@ export type BusMessage =
   | { type: 'event'; thingId: string; name: string; data: unknown; ts: number }
   | { type: 'action'; action: ActionView }
   | { type: 'thing'; thingId: string; change: 'added' | 'updated' | 'removed' }
-  | { type: 'online'; thingId: string; online: boolean; ts: number };
+  | { type: 'online'; thingId: string; online: boolean; ts: number }
+  /** A device's onboarding state changed (pending, approved, rejected, revoked). */
+  | { type: 'device'; thingId: string; binding: string; deviceId: string; state: 'pending' | 'approved' | 'rejected' | 'revoked'; ts: number };
 
 export type BusMessageType = BusMessage['type'];

@@ -96,4 +96,26 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    // Onboarding (ARCHITECTURE.md "The device contract"): every device a binding has seen, its
+    // admission state and, once approved, its credentials (OSCORE secrets, keys).
+    name: 'devices',
+    sql: `
+      CREATE TABLE devices (
+        binding TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        name TEXT,
+        seen_as TEXT,
+        claims TEXT,
+        credentials TEXT,
+        source TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (binding, device_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX devices_state ON devices (state, updated_at);
+    `,
+  },
 ];
