@@ -122,7 +122,8 @@ export class Lwm2mClient {
     return serializeLinkFormat([
       { href: '/', attrs: { rt: 'oma.lwm2m', ct: String(CONTENT_FORMAT.SENML_CBOR) } },
       ...this.store.instances().flatMap(({ objectId, instances }) => [
-        { href: `/${objectId}`, attrs: objectId === 1 || objectId === 3 || objectId === 5 ? { ver: this.store.model(objectId).version } : ({} as Record<string, string>) },
+        // §6.2.1: `ver` is given for objects whose version is not 1.0.
+        { href: `/${objectId}`, attrs: this.store.model(objectId).version === '1.0' ? ({} as Record<string, string>) : { ver: this.store.model(objectId).version } },
         ...instances.map((i) => ({ href: `/${objectId}/${i}`, attrs: {} })),
       ]),
     ]);

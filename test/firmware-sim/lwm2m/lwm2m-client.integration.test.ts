@@ -40,6 +40,7 @@ describe('firmware-sim LwM2M client over UDP', () => {
       parsed.objects.map((o) => [o.objectId, o.instances]),
       [[1, [0]], [3, [0]], [5, [0]], [3303, [0]], [3311, [0]]],
     );
+    assert.deepEqual(parsed.objects.map((o) => o.version), ['1.2', '1.2', '1.2', '1.1', '1.0']);
     assert.deepEqual(parsed.contentFormats, [112]);
     assert.deepEqual(client.location, ['rd', 'r1']);
     assert.deepEqual(reg!.from, dev);

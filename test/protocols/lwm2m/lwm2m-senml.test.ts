@@ -1,27 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CborMalformedError, SenmlInvalidError, ValueInvalidError } from '../../../protocols/errors.js';
+import { SPEC_DEVICE_VALUES } from './vectors.js';
 import { BUILTIN_OBJECTS, decodeLwm2mSenml, decodeLwm2mSenmlPaths, encodeLwm2mSenmlCbor, encodeLwm2mSenmlJson, modelsOf, type ResourceValue } from '../../../protocols/lwm2m/index.js';
 
 const models = modelsOf(BUILTIN_OBJECTS);
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
-const DEVICE: ResourceValue[] = [
-  { path: '/3/0/0', value: 'Open Mobile Alliance' },
-  { path: '/3/0/1', value: 'Lightweight M2M Client' },
-  { path: '/3/0/2', value: '345000123' },
-  { path: '/3/0/3', value: '1.0' },
-  { path: '/3/0/6/0', value: 1 },
-  { path: '/3/0/6/1', value: 5 },
-  { path: '/3/0/9', value: 100 },
-  { path: '/3/0/13', value: 1367491215 },
-  { path: '/3/0/16', value: 'U' },
-];
 
-// The shape of TS Core 1.1 §7.4.4's Device example (Read /3/0): bn "/3/0/" then relative names.
+// TS Core 1.1 §7.4.4's Device example (Read /3/0): bn "/3/0/" then relative names.
 const DEVICE_JSON =
   '[{"bn":"/3/0/","n":"0","vs":"Open Mobile Alliance"},{"n":"1","vs":"Lightweight M2M Client"},{"n":"2","vs":"345000123"},' +
-  '{"n":"3","vs":"1.0"},{"n":"6/0","v":1},{"n":"6/1","v":5},{"n":"9","v":100},{"n":"13","v":1367491215},{"n":"16","vs":"U"}]';
+  '{"n":"3","vs":"1.0"},{"n":"6/0","v":1},{"n":"6/1","v":5},{"n":"7/0","v":3800},{"n":"7/1","v":5000},{"n":"8/0","v":125},' +
+  '{"n":"8/1","v":900},{"n":"9","v":100},{"n":"10","v":15},{"n":"11/0","v":0},{"n":"13","v":1367491215},{"n":"14","vs":"+02:00"},{"n":"16","vs":"U"}]';
+const DEVICE = SPEC_DEVICE_VALUES;
 
 describe('SenML JSON (110) with LwM2M names', () => {
   it('encodes Read /3/0 byte for byte and decodes it back', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FrameInvalidError, ValueInvalidError } from '../../../protocols/errors.js';
 import { defineObject } from '../../../protocols/lwm2m/object-rows.js';
+import { SPEC_DEVICE_VALUES } from './vectors.js';
 import { BUILTIN_OBJECTS, decodeTlv, decodeTlvValues, encodeTlv, encodeTlvValues, modelsOf, type ResourceValue } from '../../../protocols/lwm2m/index.js';
 
 const models = modelsOf(BUILTIN_OBJECTS);
@@ -23,24 +24,6 @@ const SPEC_DEVICE = hex(`
   C6 0E 2B 30 32 3A 30 30
   C1 10 55`);
 
-const SPEC_DEVICE_VALUES: ResourceValue[] = [
-  { path: '/3/0/0', value: 'Open Mobile Alliance' },
-  { path: '/3/0/1', value: 'Lightweight M2M Client' },
-  { path: '/3/0/2', value: '345000123' },
-  { path: '/3/0/3', value: '1.0' },
-  { path: '/3/0/6/0', value: 1 },
-  { path: '/3/0/6/1', value: 5 },
-  { path: '/3/0/7/0', value: 3800 },
-  { path: '/3/0/7/1', value: 5000 },
-  { path: '/3/0/8/0', value: 125 },
-  { path: '/3/0/8/1', value: 900 },
-  { path: '/3/0/9', value: 100 },
-  { path: '/3/0/10', value: 15 },
-  { path: '/3/0/11/0', value: 0 },
-  { path: '/3/0/13', value: 1367491215 },
-  { path: '/3/0/14', value: '+02:00' },
-  { path: '/3/0/16', value: 'U' },
-];
 
 // Same spec section, the payload wrapped in its Object Instance TLV: 08 = instance, 8-bit id,
 // 8-bit length; id 00; length 0x79 = 121 bytes.
