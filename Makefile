@@ -5,7 +5,7 @@ NODE ?= node
 APT_PACKAGES := libcoap3-bin mosquitto-clients socat mtools dosfstools bluez-test-tools gcc chromium python3-cryptography python3-cbor2
 TEST_FILES = $(shell find test -name '*.test.ts' | sort)
 
-.PHONY: setup build run test bench check typecheck lint clean image-setup image image-test
+.PHONY: setup build run test bench soak check typecheck lint clean image-setup image image-test
 
 setup: node_modules/.setup-stamp .setup-apt-stamp
 
@@ -31,8 +31,17 @@ run: setup
 test: setup
 	$(NODE) --import tsx --test --test-concurrency=2 --test-timeout=120000 $(TEST_FILES)
 
+# `make bench` runs every benchmark; `make bench coap-ingest hub-ingest` only those named.
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+BENCH_ARGS := $(filter-out bench,$(MAKECMDGOALS))
+$(BENCH_ARGS): ; @:
+endif
 bench: setup
-	$(NODE) --import tsx bench/run.ts
+	$(NODE) --import tsx bench/run.ts $(BENCH_ARGS)
+
+# The kill -9 soak (docs/durability.md): SOAK_ROUNDS rounds (default 20), SOAK_SEED to replay one; prints its figures.
+soak: setup
+	$(NODE) --import tsx bench/durability/soak.ts $(if $(SOAK_ROUNDS),--rounds $(SOAK_ROUNDS)) $(if $(SOAK_SEED),--seed $(SOAK_SEED))
 
 typecheck: setup
 	npx tsc --noEmit -p tsconfig.json

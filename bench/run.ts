@@ -13,6 +13,7 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<{ run: Bench }>>> = {
   'bthome-decode': () => import('./ble/bthome-decode.bench.js'),
   'serial-framer': () => import('./serial/framer.bench.js'),
   'zigbee-fleet': () => import('./zigbee/zigbee-fleet.bench.js'),
+  'durability-soak': () => import('./durability/soak.js'),
 };
 
 const wanted = process.argv.slice(2);

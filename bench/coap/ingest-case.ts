@@ -15,7 +15,7 @@ import type { CoapBinding } from '../../bindings/coap/coap-binding.js';
 import { decodeSenmlCbor } from '../../protocols/senml/index.js';
 import { startTestGateway, tempDir } from '../../test/helpers/gateway.js';
 
-export type CaseName = 'echo' | 'node-coap' | 'roost';
+export type CaseName = 'echo' | 'node-coap' | 'roost' | 'roost-ack-early';
 
 export interface CaseReady {
   port: number;
@@ -58,10 +58,16 @@ async function nodeCoap(): Promise<Server> {
   return { ready: { port }, stats: () => ({}), close: async () => void server.close() };
 }
 
-/** The gateway as `roost start` runs it (CoAP binding, hub, SQLite history, MQTT broker), on port 0. */
-async function roost(): Promise<Server> {
+/**
+ * The gateway as `roost start` runs it (CoAP binding, hub, SQLite history with synchronous=FULL,
+ * MQTT broker), on port 0. `ackEarly` answers before the group commit, as the gateway did before
+ * acknowledge-after-commit: the baseline of that change's cost, measured in the same run. It is
+ * made here by replacing the store's commit barrier; the product has no such switch.
+ */
+async function roost(ackEarly = false): Promise<Server> {
   const dataDir = tempDir('roost-bench-coap-');
-  const gw = await startTestGateway({ bindings: { coap: { enabled: true, host: '127.0.0.1', port: 0 } } }, { dataDir });
+  const gw = await startTestGateway({ store: { synchronous: 'full' }, bindings: { coap: { enabled: true, host: '127.0.0.1', port: 0 } } }, { dataDir });
+  if (ackEarly) gw.hub.historyStore.committed = () => Promise.resolve();
   const coap = gw.binding('coap') as CoapBinding;
   if (!gw.mqttUrl) throw new Error('the gateway serves no MQTT: the benchmark needs its subscriber');
   return {
@@ -78,11 +84,11 @@ async function roost(): Promise<Server> {
   };
 }
 
-const SERVERS: Record<CaseName, () => Promise<Server>> = { echo, 'node-coap': nodeCoap, roost };
+const SERVERS: Record<CaseName, () => Promise<Server>> = { echo, 'node-coap': nodeCoap, roost: () => roost(), 'roost-ack-early': () => roost(true) };
 
 const name = process.argv[2] as CaseName;
 const make = SERVERS[name];
-if (!make || !process.send) throw new Error('ingest-case.ts is forked by ingest.bench.ts with <echo|node-coap|roost>');
+if (!make || !process.send) throw new Error('ingest-case.ts is forked by ingest.bench.ts with <echo|node-coap|roost|roost-ack-early>');
 const server = await make();
 let cpu0 = process.cpuUsage();
 process.on('message', (msg) => {
