@@ -30,6 +30,7 @@ export type Request = Omit<OutMessage, 'type' | 'mid' | 'token'>;
 export type Answer = Omit<OutMessage, 'type' | 'mid' | 'token'>;
 
 interface Exchange {
+  type: 'CON' | 'NON';
   mid: number;
   token: string;
   acked: boolean;
@@ -49,7 +50,7 @@ export class CoapClient {
   private closed = false;
   /** Requests from the gateway: answer, or null to stay silent. */
   onRequest: (req: CoapMessage) => Answer | null = () => null;
-  readonly counters = { requests: 0, retransmissions: 0, timeouts: 0, separateResponses: 0, incoming: 0, incomingDuplicates: 0 };
+  readonly counters = { requests: 0, retransmissions: 0, timeouts: 0, separateResponses: 0, nonAnswers: 0, incoming: 0, incomingDuplicates: 0 };
 
   private constructor(private readonly opts: CoapClientOptions, socket: Socket) {
     this.socket = socket;
@@ -71,17 +72,21 @@ export class CoapClient {
     return new CoapClient(opts, socket);
   }
 
-  /** A confirmable request; null when no answer came within the retransmissions (or the separate wait). */
-  request(req: Request): Promise<CoapMessage | null> {
+  /**
+   * A request; null when no answer came. CON: retransmitted up to maxRetransmit (RFC 7252 §4.2),
+   * then the separate wait after an empty ACK. NON: sent once (§4.3), the answer (a NON matched
+   * by token, §5.2.3) awaited for as long as a CON's retransmissions would last.
+   */
+  request(req: Request, type: 'CON' | 'NON' = 'CON'): Promise<CoapMessage | null> {
     if (this.closed) return Promise.resolve(null);
     this.counters.requests++;
     this.mid = (this.mid + 1) & 0xffff;
     const mid = this.mid;
     const token = randomBytes(4);
-    const bytes = encodeMessage({ ...req, type: 'CON', mid, token });
+    const bytes = encodeMessage({ ...req, type, mid, token });
     return new Promise((resolve) => {
       const ex: Exchange = {
-        mid, token: token.toString('hex'), acked: false, timer: null,
+        type, mid, token: token.toString('hex'), acked: false, timer: null,
         resolve: (res) => {
           if (ex.timer) clearTimeout(ex.timer);
           this.byMid.delete(mid);
@@ -89,13 +94,13 @@ export class CoapClient {
           resolve(res);
         },
       };
-      this.byMid.set(mid, ex);
+      if (type === 'CON') this.byMid.set(mid, ex);
       this.byToken.set(ex.token, ex);
       let sends = 0;
       let wait = this.opts.ackTimeoutMs * (1 + this.opts.rng.next() * 0.5);
       const transmit = (): void => {
         if (ex.acked || this.closed) return;
-        if (sends > this.opts.maxRetransmit) {
+        if (sends > (type === 'CON' ? this.opts.maxRetransmit : 0)) {
           this.counters.timeouts++;
           ex.resolve(null);
           return;
@@ -103,7 +108,7 @@ export class CoapClient {
         if (sends > 0) this.counters.retransmissions++;
         sends++;
         this.send(bytes);
-        ex.timer = setTimeout(transmit, wait);
+        ex.timer = setTimeout(transmit, type === 'CON' ? wait : wait * (2 ** (this.opts.maxRetransmit + 1) - 1));
         wait *= 2;
       };
       transmit();
@@ -141,7 +146,8 @@ export class CoapClient {
     const ex = this.byToken.get(m.token.toString('hex'));
     if (m.type === 'CON') this.socket.send(encodeMessage({ type: ex ? 'ACK' : 'RST', code: '0.00', mid: m.mid }), fromPort, '127.0.0.1');
     if (!ex) return;
-    this.counters.separateResponses++;
+    if (ex.type === 'NON') this.counters.nonAnswers++;
+    else this.counters.separateResponses++;
     ex.resolve(m);
   }
 

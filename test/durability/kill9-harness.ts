@@ -58,7 +58,7 @@ export interface Figures {
   repeats: number;
   executed: number;
   registrations: number;
-  coap: { uplinks: number; noAnswer: number; retransmissions: number; separateResponses: number; pushes: number };
+  coap: { uplinks: number; noAnswer: number; retransmissions: number; separateResponses: number; nonAnswers: number; pushes: number; nonPosts: number; resultsLost: number };
   /** Acked items still not final at the end of the drain. */
   notFinal: number;
 }
@@ -99,8 +99,8 @@ export function gatewayConfig(serialPaths: readonly string[]): Record<string, un
   };
 }
 
-const LOAD_TIMING: DeviceTiming = { wakeMinMs: 100, wakeMaxMs: 400, listenMs: 200, updateShare: 0.15 };
-const DRAIN_TIMING: DeviceTiming = { wakeMinMs: 50, wakeMaxMs: 150, listenMs: 200, updateShare: 0 };
+const LOAD_TIMING: DeviceTiming = { wakeMinMs: 100, wakeMaxMs: 400, listenMs: 200, updateShare: 0.15, nonShare: 0.25, resultLoss: 0.1 };
+const DRAIN_TIMING: DeviceTiming = { ...LOAD_TIMING, wakeMinMs: 50, wakeMaxMs: 150, updateShare: 0, resultLoss: 0 };
 const FINAL = new Set(['completed', 'failed', 'expired', 'superseded', 'cancelled']);
 
 async function until<T>(what: string, ms: number, probe: () => Promise<T | null | false>): Promise<T> {
@@ -128,7 +128,7 @@ export function summary(r: HarnessReport): string {
     `items: ${f.commands.acked} queued, ${f.commands.uncertain} uncertain, ${f.commands.refused} refused; executed ${f.executed}, delivered ${f.deliveries} (${f.repeats} repeats); lost ${x.itemsLost.length}, executed twice ${x.executedTwice.length}, out of order ${x.outOfOrder.length}, wrong ${x.itemsWrong.length}, not final ${f.notFinal}`,
     `not queued: ${JSON.stringify(f.commandOutcomes)}`,
     `registrations: ${f.registrations}, lost ${x.registrationLost.length}, things missing ${x.thingsMissing.length}`,
-    `coap: ${f.coap.uplinks} uplinks, ${f.coap.noAnswer} unanswered, ${f.coap.retransmissions} retransmissions, ${f.coap.separateResponses} separate responses, ${f.coap.pushes} pushed requests`,
+    `coap: ${f.coap.uplinks} uplinks, ${f.coap.noAnswer} unanswered, ${f.coap.retransmissions} retransmissions, ${f.coap.separateResponses} separate responses, ${f.coap.pushes} pushed requests, ${f.coap.nonPosts} readings posts sent NON (${f.coap.nonAnswers} NON answers), ${f.coap.resultsLost} results lost on purpose`,
   ].join('\n');
 }
 
@@ -160,12 +160,13 @@ export async function runKill9(opts: HarnessOptions): Promise<HarnessReport> {
     gw = new GatewayChild({ dir, config: gatewayConfig(feeders.map((f) => f.gatewayPath)) });
     const g = gw;
     const readyMs: number[] = [(await g.start()).readyMs];
+    const timeline = { readyAt: [performance.now()], killedAt: [] as number[] };
     const killToReadyMs: number[] = [];
     const http = new HubHttp(() => (g.up ? g.httpUrl : null), PASSWORD);
     log(`gateway up in ${readyMs[0]!.toFixed(0)} ms (pid ${g.pid})`);
 
     const coap = { port: () => g.coapPort, ackTimeoutMs: 300, maxRetransmit: 3, separateTimeoutMs: 5000 };
-    for (let i = 0; i < opts.coapDevices; i++) devices.push(await SleepyDevice.create(`kill9-dev-${i}`, coap, rng.fork(`dev-${i}`), LOAD_TIMING, roundNow));
+    for (let i = 0; i < opts.coapDevices; i++) devices.push(await SleepyDevice.create(`kill9-dev-${i}`, i % 3 === 2, coap, rng.fork(`dev-${i}`), LOAD_TIMING, roundNow));
     await Promise.all(devices.map((d) => until(`registration of ${d.ep}`, 20000, () => d.register())));
     for (const f of feeders) {
       await f.attach();
@@ -184,10 +185,12 @@ export async function runKill9(opts: HarnessOptions): Promise<HarnessReport> {
       const downFor = killRng.uniform(opts.downMs.min, opts.downMs.max);
       await sleep(upFor);
       const killedAt = performance.now();
+      timeline.killedAt.push(killedAt);
       await g.kill9();
       round = r;
       await sleep(downFor);
       readyMs.push((await g.start()).readyMs);
+      timeline.readyAt.push(performance.now());
       killToReadyMs.push(performance.now() - killedAt);
       log(`round ${r}/${opts.rounds}: killed after ${upFor.toFixed(0)} ms of load, up again ${killToReadyMs.at(-1)!.toFixed(0)} ms later`);
     }
@@ -251,12 +254,15 @@ export async function runKill9(opts: HarnessOptions): Promise<HarnessReport> {
           noAnswer: devices.reduce((n, d) => n + d.counters.noAnswer, 0),
           retransmissions: devices.reduce((n, d) => n + d.coapCounters.retransmissions, 0),
           separateResponses: devices.reduce((n, d) => n + d.coapCounters.separateResponses, 0),
+          nonAnswers: devices.reduce((n, d) => n + d.coapCounters.nonAnswers, 0),
           pushes: devices.reduce((n, d) => n + d.coapCounters.incoming, 0),
+          nonPosts: devices.reduce((n, d) => n + d.counters.nonPosts, 0),
+          resultsLost: devices.reduce((n, d) => n + d.counters.resultsLost, 0),
         },
         notFinal,
       },
       findings: {
-        readingsLost: checkReadings(sources),
+        readingsLost: checkReadings(sources, timeline),
         ...checkItems(items),
         registrationLost: devices.flatMap((d) => d.registrationLost.map((x) => ({ thingId: d.thingId, ...x }))),
         thingsMissing,

@@ -20,7 +20,8 @@ describe(`kill -9 under mixed load (seed ${seed}, ${rounds} rounds)`, { timeout:
     report = await runKill9({ ...TEST_OPTIONS, seed, rounds, ...(process.env['ROOST_KILL9_LOG'] ? { log: (l: string) => process.stderr.write(`${l}\n`) } : {}) });
   }, { timeout: 110000 });
 
-  it('the load really ran: readings acknowledged, items queued and executed, every round restarted', () => {
+  it('the load really ran: readings acknowledged, items queued and executed, every round restarted', (t) => {
+    for (const line of summary(report).split('\n')) t.diagnostic(line);
     const f = report.figures;
     assert.equal(f.killToReadyMs.length, rounds, why('restarts'));
     assert.ok(f.coapReadingsAcked > 50, why(`only ${f.coapReadingsAcked} CoAP readings acknowledged`));

@@ -53,7 +53,7 @@ export class SerialFeeder {
         this.counters.sent++;
         try {
           await mcu.telemetry(0, { temp: value });
-          this.acked.push({ value, round: this.round() });
+          this.acked.push({ value, round: this.round(), at: performance.now() });
         } catch {
           this.counters.unacked++;
           await sleep(100);

@@ -3,8 +3,8 @@
  * (`POST /rd?ep=..&b=UQ`), wakes now and then to post readings (`POST /t/<ep>`, SenML+CBOR) or a
  * registration update (`POST /rd/<id>`), runs the item an answer carries unless it has seen its id
  * (then it posts the remembered result again without running it), posts the result to
- * `/a/<ep>/<id>`, whose answer may carry the next item, listens for pushed items (`POST /q/<ep>`)
- * for a moment and sleeps. A 4.04 means the gateway forgot the registration: it registers again.
+ * `/a/<ep>/<id>`, whose answer may carry the next item, and sleeps; a device registered with a
+ * `roost.q` link first listens for pushed items (`POST /q/<ep>`) for a moment. A 4.04 means the gateway forgot the registration: it registers again.
  *
  * Everything the checks need lives here, in the test process, so it survives the gateway's death:
  * readings acknowledged (2.04), items delivered and executed, 4.04s after a registration.
@@ -21,7 +21,12 @@ import { CoapClient, type CoapClientOptions } from './coap-client.js';
 const CBOR_CONTENT_FORMAT = 60;
 /** How many item ids (with their results) the device remembers, as a small MCU would. */
 export const REMEMBERED_ITEMS = 8;
-export const LINKS = '</temp>;rt="roost.p";u="Cel",</blink>;rt="roost.a";dt="object",</level>;rt="roost.pw";dt="integer"';
+const LINKS = '</temp>;rt="roost.p";u="Cel",</blink>;rt="roost.a";dt="object",</level>;rt="roost.pw";dt="integer"';
+
+/** The registration body; a device that serves pushes says so with a `roost.q` link. */
+export function links(ep: string, push: boolean): string {
+  return push ? `${LINKS},</q/${ep}>;rt="roost.q"` : LINKS;
+}
 
 export interface DeviceTiming {
   /** Sleep between wakes, uniform in [min, max). */
@@ -31,6 +36,13 @@ export interface DeviceTiming {
   listenMs: number;
   /** Share of wakes that are registration updates instead of readings. */
   updateShare: number;
+  /** Share of readings posts sent NON (their NON 2.04 answer is the acknowledgement). */
+  nonShare: number;
+  /**
+   * Probability that a result the device sends is lost on air (not sent at all): the hub must
+   * hand the item out again after queue.resultTimeoutMs, and the device answers from memory.
+   */
+  resultLoss: number;
 }
 
 /** An item as the device got it, with the harness's command number read from its value. */
@@ -52,6 +64,8 @@ export interface Delivery {
 export interface AckedReading {
   value: number;
   round: number;
+  /** performance.now() when the acknowledgement arrived. */
+  at: number;
 }
 
 export class SleepyDevice {
@@ -64,7 +78,7 @@ export class SleepyDevice {
   readonly registrationLost: Array<{ round: number; uplink: string }> = [];
   /** Answers the device did not expect (code and resource), for the report. */
   readonly unexpected: string[] = [];
-  readonly counters = { wakes: 0, uplinks: 0, noAnswer: 0, registrations: 0, readingsSent: 0, resultsPosted: 0, resultsUnanswered: 0 };
+  readonly counters = { wakes: 0, uplinks: 0, noAnswer: 0, registrations: 0, readingsSent: 0, nonPosts: 0, resultsPosted: 0, resultsLost: 0, resultsUnanswered: 0 };
   /** Value of the writable property `level` as the device holds it. */
   level: number | null = null;
   private regId: string | null = null;
@@ -77,6 +91,8 @@ export class SleepyDevice {
 
   private constructor(
     readonly ep: string,
+    /** Serves `POST /q/<ep>` while awake (registered with `rt="roost.q"`). */
+    readonly push: boolean,
     private readonly client: CoapClient,
     private readonly rng: Prng,
     private timing: DeviceTiming,
@@ -86,9 +102,9 @@ export class SleepyDevice {
     client.onRequest = (req) => this.pushed(req);
   }
 
-  static async create(ep: string, coap: Omit<CoapClientOptions, 'rng'>, rng: Prng, timing: DeviceTiming, round: () => number): Promise<SleepyDevice> {
+  static async create(ep: string, push: boolean, coap: Omit<CoapClientOptions, 'rng'>, rng: Prng, timing: DeviceTiming, round: () => number): Promise<SleepyDevice> {
     const client = await CoapClient.open({ ...coap, rng: rng.fork('coap') });
-    return new SleepyDevice(ep, client, rng, timing, round);
+    return new SleepyDevice(ep, push, client, rng, timing, round);
   }
 
   get registered(): boolean {
@@ -107,7 +123,7 @@ export class SleepyDevice {
   async register(): Promise<boolean> {
     const res = await this.client.request({
       code: '0.02', uriPath: ['rd'], uriQuery: [`ep=${this.ep}`, 'lt=3600', 'b=UQ'],
-      contentFormat: LINK_FORMAT_CONTENT_FORMAT, payload: Buffer.from(LINKS),
+      contentFormat: LINK_FORMAT_CONTENT_FORMAT, payload: Buffer.from(links(this.ep, this.push)),
     });
     this.counters.uplinks++;
     if (!res) {
@@ -150,7 +166,7 @@ export class SleepyDevice {
       const res = update ? await this.update() : await this.readings();
       if (!res) return;
       await this.takeItems(res);
-      await sleep(this.timing.listenMs);
+      if (this.push) await sleep(this.timing.listenMs);
       await Promise.all([...this.pushWork]);
     } finally {
       this.awake = false;
@@ -168,18 +184,21 @@ export class SleepyDevice {
     // One record per reading, 1 ms apart, absolute times (RFC 8428 §4.5.3).
     const records: SenmlRecord[] = values.map((v, i) => (i === 0 ? { bn: `${this.ep}/`, bt: t, n: 'temp', u: 'Cel', v } : { n: 'temp', u: 'Cel', v, t: i / 1000 }));
     this.counters.readingsSent += n;
-    const res = await this.uplink(`POST /t/${this.ep}`, { code: '0.02', uriPath: ['t', this.ep], contentFormat: SENML_CBOR_CONTENT_FORMAT, payload: encodeSenmlCbor(records) });
+    const non = this.rng.chance(this.timing.nonShare);
+    if (non) this.counters.nonPosts++;
+    const res = await this.uplink(`POST /t/${this.ep}`, { code: '0.02', uriPath: ['t', this.ep], contentFormat: SENML_CBOR_CONTENT_FORMAT, payload: encodeSenmlCbor(records) }, non ? 'NON' : 'CON');
     if (res?.code === '2.04') {
       const round = this.round();
-      for (const value of values) this.acked.push({ value, round });
+      const at = performance.now();
+      for (const value of values) this.acked.push({ value, round, at });
     }
     return res;
   }
 
   /** An uplink while registered: a 4.04 is a lost registration (then it registers again). */
-  private async uplink(what: string, req: Parameters<CoapClient['request']>[0]): Promise<CoapMessage | null> {
+  private async uplink(what: string, req: Parameters<CoapClient['request']>[0], type: 'CON' | 'NON' = 'CON'): Promise<CoapMessage | null> {
     this.counters.uplinks++;
-    const res = await this.client.request(req);
+    const res = await this.client.request(req, type);
     if (!res) {
       this.counters.noAnswer++;
       return null;
@@ -209,6 +228,10 @@ export class SleepyDevice {
 
   private async postResult(id: string, body: Buffer): Promise<CoapMessage | null> {
     this.counters.resultsPosted++;
+    if (this.rng.chance(this.timing.resultLoss)) {
+      this.counters.resultsLost++;
+      return null;
+    }
     const res = await this.uplink(`POST /a/${this.ep}/${id}`, { code: '0.02', uriPath: ['a', this.ep, id], contentFormat: CBOR_CONTENT_FORMAT, payload: body });
     if (!res) this.counters.resultsUnanswered++;
     return res;
@@ -259,6 +282,10 @@ export class SleepyDevice {
   /** `POST /q/<ep>` while the window is open: 2.04 at once, then the result as an uplink. */
   private pushed(req: CoapMessage): { code: string } | null {
     if (!this.awake) return null; // the radio is off
+    if (!this.push) {
+      this.unexpected.push(`a pushed ${req.code} /${req.uriPath.join('/')} to a device without roost.q`);
+      return { code: '4.04' };
+    }
     if (req.code !== '0.02' || req.uriPath[0] !== 'q' || req.uriPath[1] !== this.ep) return { code: '4.04' };
     const d = this.itemOf(req, 'push');
     if (!d) return { code: '4.00' };

@@ -23,7 +23,15 @@ export interface ItemTarget {
   hubState: ReadonlyMap<string, string>;
 }
 
-export interface LostReading { thingId: string; value: number; round: number }
+/**
+ * Lost readings say where they fell: ms after the gateway that acknowledged them was ready, and ms
+ * before it was killed (null for the last one). Close to the kill: acknowledged before commit;
+ * close to the start: acknowledged by a gateway that did not take them in.
+ */
+export interface LostReading { thingId: string; value: number; round: number; msAfterReady: number; msBeforeKill: number | null }
+
+/** performance.now() of each gateway's readiness (index = round) and of each kill (index = round it ended). */
+export interface Timeline { readyAt: readonly number[]; killedAt: readonly number[] }
 export interface ItemFinding { thingId: string; issue: number; id?: string; why: string }
 
 export interface Findings {
@@ -39,10 +47,15 @@ export interface Findings {
   itemsWrong: ItemFinding[];
 }
 
-export function checkReadings(sources: readonly ReadingSource[]): LostReading[] {
+export function checkReadings(sources: readonly ReadingSource[], timeline: Timeline): LostReading[] {
   const lost: LostReading[] = [];
   for (const s of sources) {
-    for (const r of s.acked) if (!s.history.has(r.value)) lost.push({ thingId: s.thingId, value: r.value, round: r.round });
+    for (const r of s.acked) {
+      if (s.history.has(r.value)) continue;
+      const ready = timeline.readyAt[r.round] ?? NaN;
+      const kill = timeline.killedAt[r.round];
+      lost.push({ thingId: s.thingId, value: r.value, round: r.round, msAfterReady: Math.round(r.at - ready), msBeforeKill: kill === undefined ? null : Math.round(kill - r.at) });
+    }
   }
   return lost;
 }
