@@ -1,7 +1,7 @@
 /**
  * Opens the SQLite database (better-sqlite3, WAL) and applies pending migrations.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -20,12 +20,18 @@ export interface OpenOptions {
 export function openDatabase(opts: OpenOptions): Db {
   let file = opts.file;
   if (!file) {
-    mkdirSync(opts.dataDir, { recursive: true });
+    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+    // The database holds device credentials and password hashes: the gateway user's alone (docs/security.md).
+    chmodSync(opts.dataDir, 0o700);
     file = join(opts.dataDir, 'roost.db');
   }
   const created = file !== ':memory:' && !existsSync(file);
+  // Created 0600 whatever the umask, before SQLite opens it: SQLite gives -wal and -shm the database file's mode.
+  if (file !== ':memory:') closeSync(openSync(file, 'a', 0o600));
+  if (file !== ':memory:') chmodSync(file, 0o600);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
+  if (file !== ':memory:') for (const f of [`${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
   // A new file's directory entry must reach the disk too, or a power cut can lose the whole file.
   if (created) fsyncDir(dirname(file));
   db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);

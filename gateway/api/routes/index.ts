@@ -3,6 +3,7 @@
  * server.ts in this order behind the bearer hook.
  */
 import type { RoutePlugin } from '../route-deps.js';
+import { deviceRoutes } from './devices.js';
 import { directoryRoutes } from './directory.js';
 import { eventRoutes } from './events.js';
 import { historyRoutes } from './history.js';
@@ -17,6 +18,7 @@ export const AUTHED_ROUTES: readonly RoutePlugin[] = [
   historyRoutes,
   thingStatusRoutes,
   userRoutes,
+  deviceRoutes,
   metricsRoutes,
   eventRoutes,
 ];
