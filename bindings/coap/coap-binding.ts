@@ -12,12 +12,14 @@ import { DELETE, GET, POST, type CoapMessage } from './coap-message.js';
 import type { CoapOptions } from './coap-options.js';
 import { countDecodeError, newCounters, unknownEndpoint, type CoapState } from './coap-state.js';
 import { observeDevice, readFromDevice, requestDevice } from './device-requests.js';
-import { deregister, expireRegistrations, register, update } from './handlers/registration.js';
+import { deregister, dropRegistration, expireRegistrations, register, update } from './handlers/registration.js';
 import { ingest, result, telemetry } from './handlers/uplink.js';
 import { wellKnownCore } from './handlers/well-known-core.js';
 import { nativeTd } from './native-td.js';
+import { serveSecured } from './oscore-layer.js';
 import { RateLimiter, RegistrationTable, type Registration } from './resource-directory.js';
 import { loadRegistrations } from './registration-store.js';
+import { SecurityContexts } from './security-contexts.js';
 import { pushToAwake } from './sleepy-delivery.js';
 import { ValueResources } from './value-resources.js';
 
@@ -40,6 +42,7 @@ export class CoapBinding implements Binding {
       ctx: null,
       endpoint: null,
       limiter: null,
+      contexts: null,
     };
   }
 
@@ -53,7 +56,9 @@ export class CoapBinding implements Binding {
     s.ctx = ctx;
     this.state = 'starting';
     s.limiter = new RateLimiter(this.opts.registrationsPerMinutePerAddress, ctx.now);
-    const ep = new CoapEndpoint({ ...this.opts, now: ctx.now }, (req, from) => this.handle(req, from));
+    s.contexts = new SecurityContexts(ctx, this.opts.oscoreSequenceBlock);
+    ctx.onAdmissionChange((deviceId, a) => this.admissionChanged(deviceId, a.state));
+    const ep = new CoapEndpoint({ ...this.opts, now: ctx.now }, (req, from) => serveSecured(s, req, from, (r, f) => this.handle(r, f)));
     ep.onReset = (from, mid) => s.values.reset(from, mid);
     s.endpoint = ep;
     try {
@@ -80,7 +85,8 @@ export class CoapBinding implements Binding {
     for (const ep of broken) ctx.store.delete(ep);
     let n = 0;
     for (const reg of regs) {
-      if (!ctx.hasThing(reg.thingId)) {
+      const state = ctx.admission(reg.ep).state;
+      if (!ctx.hasThing(reg.thingId) || state === 'rejected' || state === 'revoked') {
         ctx.store.delete(reg.ep);
         continue;
       }
@@ -90,6 +96,20 @@ export class CoapBinding implements Binding {
       n++;
     }
     return n;
+  }
+
+  /**
+   * A device rejected or revoked loses its registration at once (its next uplink gets 4.04, its
+   * registration then 4.03) and its context; an approved one registers at its next wake.
+   */
+  private admissionChanged(deviceId: string, state: string): void {
+    const s = this.s;
+    s.contexts?.forget(deviceId);
+    if (state !== 'rejected' && state !== 'revoked') return;
+    const reg = s.regs.ep(deviceId);
+    if (!reg) return;
+    dropRegistration(s, reg);
+    if (s.ctx?.hasThing(reg.thingId)) s.ctx.setOnline(reg.thingId, false);
   }
 
   async stop(): Promise<void> {
@@ -152,7 +172,8 @@ export class CoapBinding implements Binding {
 
   /** An always-on device's observable resources are observed as soon as it registers (RFC 7641 §3.1). */
   private registered(reg: Registration): void {
-    if (reg.sleepy) return;
+    // Observe is not protected yet: a device with a security context reports by POST /t/ instead.
+    if (reg.sleepy || (this.opts.security !== 'none' && this.s.contexts?.hasContext(reg.ep))) return;
     observeDevice(this.s, reg, (r, name, n) => {
       if (this.s.regs.ep(r.ep) !== r || n.payload.length === 0) return;
       try {

@@ -29,6 +29,9 @@ export interface CoapResponse {
   observe?: number;
   maxAge?: number;
   size1?: number;
+  /** An OSCORE-protected answer's option value (oscore-layer.ts); its payload is then the ciphertext. */
+  oscore?: Buffer;
+  echo?: Buffer;
 }
 
 /**
@@ -70,6 +73,12 @@ interface Pending {
   timer: NodeJS.Timeout | null;
   /** Observation: called for every notification; the pending entry stays until cancelled. */
   onNotify?: (m: CoapMessage) => void;
+}
+
+/** The answer to a handler's error: its CoAP code with a diagnostic payload (RFC 7252 §5.5.2, UTF-8). */
+export function errorAnswer(err: unknown): CoapResponse {
+  const e = toRoostError(err);
+  return { code: e.coapCode, payload: Buffer.from(e.coapCode.startsWith('5.') ? e.code : `${e.code}: ${e.message}`.slice(0, 200)) };
 }
 
 const remoteKey = (r: Remote) => `${r.address}:${r.port}`;
@@ -257,10 +266,9 @@ export class CoapEndpoint {
   }
 
   private errorResponse(err: unknown): CoapResponse {
-    const e = toRoostError(err);
-    if (e.coapCode.startsWith('5.')) this.counters.handlerErrors++;
-    // RFC 7252 §5.5.2: a diagnostic payload in UTF-8 for error responses.
-    return { code: e.coapCode, payload: Buffer.from(e.coapCode.startsWith('5.') ? e.code : `${e.code}: ${e.message}`.slice(0, 200)) };
+    const res = errorAnswer(err);
+    if (res.code.startsWith('5.')) this.counters.handlerErrors++;
+    return res;
   }
 
   /** Type, Message ID, token and Block2 around a response (RFC 7252 §5.2, RFC 7959 §2.2). */
@@ -278,6 +286,8 @@ export class CoapEndpoint {
       maxAge: res.maxAge,
       size1: res.size1,
       block1: res.block1,
+      oscore: res.oscore,
+      echo: res.echo,
     };
     const body = res.payload;
     if (needsBlock2(body, res.code, this.opts.blockSizeBytes, req) && !sliceBlock2(out, body, this.szx, req)) {

@@ -39,6 +39,10 @@ export interface CoapMessage {
   size1?: number;
   size2?: number;
   locationPath?: string[];
+  /** RFC 8613 §2: the OSCORE option's value (empty for most responses). */
+  oscore?: Buffer;
+  /** RFC 9175 §2.2: Echo, 1-40 opaque bytes (Inner under OSCORE). */
+  echo?: Buffer;
   payload: Buffer;
 }
 
@@ -50,6 +54,7 @@ const OBSERVE = 6;
 const URI_HOST = 3;
 const LOCATION_PATH = 8;
 const URI_PORT = 7;
+const OSCORE = 9;
 const URI_PATH = 11;
 const CONTENT_FORMAT = 12;
 const MAX_AGE = 14;
@@ -59,6 +64,7 @@ const BLOCK2 = 23;
 const BLOCK1 = 27;
 const SIZE2 = 28;
 const SIZE1 = 60;
+const ECHO = 252;
 
 /** Largest UDP payload over IPv4; nothing bigger can be sent. */
 const MAX_DATAGRAM = 65507;
@@ -118,7 +124,7 @@ function blockAt(b: Buffer, start: number, end: number): BlockOption {
 export const blockSize = (szx: number): number => 2 ** (szx + 4);
 
 /** Critical options (odd numbers, RFC 7252 §5.4.1) this endpoint processes; any other critical one is 4.02. */
-const PROCESSED_CRITICAL = new Set([URI_HOST, URI_PORT, URI_PATH, URI_QUERY, ACCEPT, BLOCK2, BLOCK1]);
+const PROCESSED_CRITICAL = new Set([URI_HOST, URI_PORT, OSCORE, URI_PATH, URI_QUERY, ACCEPT, BLOCK2, BLOCK1]);
 
 /** Parses a datagram. Throws FrameInvalidError (bad version, truncated header or options, unsupported critical option). */
 export function parseMessage(buf: Buffer): CoapMessage {
@@ -196,6 +202,12 @@ export function parseMessage(buf: Buffer): CoapMessage {
       case LOCATION_PATH:
         (m.locationPath ??= []).push(buf.toString('utf8', i, end));
         break;
+      case OSCORE:
+        m.oscore = buf.subarray(i, end);
+        break;
+      case ECHO:
+        m.echo = buf.subarray(i, end);
+        break;
       default:
         // RFC 7252 §5.4.1: a critical (odd-numbered) option we do not process is an error (4.02).
         if (number % 2 === 1 && !PROCESSED_CRITICAL.has(number)) {
@@ -244,6 +256,13 @@ class OptionWriter {
     if (this.at + bytes > MAX_DATAGRAM) throw new FrameInvalidError(`message larger than ${MAX_DATAGRAM} bytes`);
   }
 
+  bytes(number: number, value: Buffer): void {
+    this.room(5 + value.length);
+    const at = optionHeader(this.at, number - this.last, value.length);
+    this.at = at + value.copy(scratch, at);
+    this.last = number;
+  }
+
   texts(number: number, values: readonly string[] | undefined): void {
     if (values) for (const v of values) this.text(number, v);
   }
@@ -263,6 +282,7 @@ export function encodeMessage(m: OutMessage): Buffer {
   w.at = 4 + token.length;
   if (m.observe !== undefined) w.uint(OBSERVE, m.observe);
   w.texts(LOCATION_PATH, m.locationPath);
+  if (m.oscore) w.bytes(OSCORE, m.oscore);
   w.texts(URI_PATH, m.uriPath);
   if (m.contentFormat !== undefined) w.uint(CONTENT_FORMAT, m.contentFormat);
   if (m.maxAge !== undefined) w.uint(MAX_AGE, m.maxAge);
@@ -272,6 +292,7 @@ export function encodeMessage(m: OutMessage): Buffer {
   if (m.block1) w.uint(BLOCK1, blockValue(m.block1));
   if (m.size2 !== undefined) w.uint(SIZE2, m.size2);
   if (m.size1 !== undefined) w.uint(SIZE1, m.size1);
+  if (m.echo) w.bytes(ECHO, m.echo);
   const payload = m.payload ?? NO_BYTES;
   let end = w.at;
   if (payload.length > 0 && code !== 0) {

@@ -27,6 +27,14 @@ export interface CoapOptions {
   /** How often registration lifetimes are checked. */
   expirySweepMs: number;
   maxSenmlRecords: number;
+  /**
+   * OSCORE (RFC 8613), docs/protocols/coap.md "Security": `required` refuses every plain request
+   * but GET /.well-known/core; `optional` accepts plain requests only from devices without a
+   * security context; `none` turns OSCORE off (a protected request gets 4.02).
+   */
+  security: 'required' | 'optional' | 'none';
+  /** K of RFC 8613 Appendix B.1.1: the gateway's sender sequence numbers per durable write. */
+  oscoreSequenceBlock: number;
 }
 
 export const optionsSchema = {
@@ -55,6 +63,8 @@ export const optionsSchema = {
     maxObservers: { type: 'integer', minimum: 0, default: 1024 },
     expirySweepMs: { type: 'integer', minimum: 10, default: 1000 },
     maxSenmlRecords: { type: 'integer', minimum: 1, default: 256 },
+    security: { enum: ['required', 'optional', 'none'], default: 'none' },
+    oscoreSequenceBlock: { type: 'integer', minimum: 1, maximum: 65536, default: 64 },
   },
 } as const;
 

@@ -7,12 +7,16 @@ import { DeviceNotFoundError, RoostError } from '../../protocols/errors.js';
 import type { CoapEndpoint } from './coap-endpoint.js';
 import type { CoapOptions } from './coap-options.js';
 import type { RateLimiter, RegistrationTable } from './resource-directory.js';
+import type { SecurityContexts } from './security-contexts.js';
 import type { ValueResources } from './value-resources.js';
 
 export const COUNTERS = [
   'registrations', 'registrationUpdates', 'deregistrations', 'registrationsExpired', 'registrationsRateLimited', 'registrationsRejected',
   'uplinks', 'readings', 'readingsUnknownName', 'malformedCbor', 'invalidSenml', 'unsupportedFormat', 'unknownEndpoint',
   'notFound', 'piggybacked', 'downlinkRequests', 'downlinkFailures', 'notificationsIn', 'results',
+  'admissionPending', 'admissionRefused',
+  'oscoreRequests', 'oscoreMalformed', 'oscoreUnknownKid', 'oscoreReplay', 'oscoreDecryptFailed', 'oscoreMalformedPlaintext',
+  'oscoreEchoChallenges', 'oscoreEchoVerified', 'oscoreForbidden', 'oscoreDisabled', 'oscoreBadResponses', 'plainRefused',
 ] as const;
 export type Counter = (typeof COUNTERS)[number];
 
@@ -24,6 +28,8 @@ export interface CoapState {
   ctx: BindingContext | null;
   endpoint: CoapEndpoint | null;
   limiter: RateLimiter | null;
+  /** Per-device OSCORE contexts (null before start). */
+  contexts: SecurityContexts | null;
 }
 
 export function newCounters(): Record<Counter, number> {

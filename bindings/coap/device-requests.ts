@@ -8,6 +8,7 @@ import { decodeCbor, encodeCbor } from '../../protocols/cbor.js';
 import { DeviceNotFoundError } from '../../protocols/errors.js';
 import { GET, POST, PUT, type CoapMessage } from './coap-message.js';
 import type { CoapState } from './coap-state.js';
+import { requestSecured } from './oscore-layer.js';
 import type { Registration } from './resource-directory.js';
 import { CBOR_CONTENT_FORMAT } from './telemetry.js';
 
@@ -19,7 +20,7 @@ export async function requestDevice(s: CoapState, reg: Registration, item: Queue
   if (!af) return { state: 'failed', error: `device has no ${item.name}`, code: 'ROOST_ERR_AFFORDANCE_NOT_FOUND' };
   s.counters.downlinkRequests++;
   try {
-    const res = await ep.request(reg.remote, {
+    const res = await requestSecured(s, reg, {
       code: item.kind === 'write' ? PUT : POST,
       uriPath: af.path.split('/'),
       contentFormat: CBOR_CONTENT_FORMAT,
@@ -41,7 +42,7 @@ export async function readFromDevice(s: CoapState, thingId: string, name: string
   const reg = [...s.regs.all()].find((r) => r.thingId === thingId);
   const af = reg?.affordances.get(name);
   if (!reg || !af || !s.endpoint) throw new DeviceNotFoundError(`no registered device with ${name} for ${thingId}`);
-  const res = await s.endpoint.request(reg.remote, { code: GET, uriPath: af.path.split('/'), accept: CBOR_CONTENT_FORMAT });
+  const res = await requestSecured(s, reg, { code: GET, uriPath: af.path.split('/'), accept: CBOR_CONTENT_FORMAT });
   if (!res.code.startsWith('2.')) throw new DeviceNotFoundError(`device answered ${res.code}`);
   return decodeCbor(res.payload);
 }

@@ -55,6 +55,8 @@ export function loadRegistrations(store: BindingStore): { regs: Registration[]; 
   const regs: Registration[] = [];
   const broken: string[] = [];
   for (const [ep, v] of store.load()) {
+    // Other records of the binding (sequence numbers) have a ':' in their key; endpoint names cannot.
+    if (ep.includes(':')) continue;
     if (!isStored(v)) {
       broken.push(ep);
       continue;

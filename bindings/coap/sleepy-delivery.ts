@@ -9,6 +9,7 @@ import { encodeCbor } from '../../protocols/cbor.js';
 import type { CoapResponse, Remote } from './coap-endpoint.js';
 import { POST } from './coap-message.js';
 import { need, type CoapState } from './coap-state.js';
+import { requestSecured } from './oscore-layer.js';
 import { refreshLifetime, saveRegistration } from './registration-store.js';
 import type { Registration } from './resource-directory.js';
 import { CBOR_CONTENT_FORMAT } from './telemetry.js';
@@ -57,7 +58,7 @@ export async function pushToAwake(s: CoapState, reg: Registration, item: QueuedI
   if (!ep) return { state: 'retry', reason: 'binding stopped' };
   s.counters.downlinkRequests++;
   try {
-    const res = await ep.request(reg.remote, { code: POST, uriPath: ['q', reg.ep], contentFormat: CBOR_CONTENT_FORMAT, payload: encodeCbor(downlinkBody(item)) });
+    const res = await requestSecured(s, reg, { code: POST, uriPath: ['q', reg.ep], contentFormat: CBOR_CONTENT_FORMAT, payload: encodeCbor(downlinkBody(item)) });
     if (res.code.startsWith('2.')) return { state: 'delivered' };
     return { state: 'retry', reason: `device answered ${res.code}` };
   } catch (err) {

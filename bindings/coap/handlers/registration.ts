@@ -5,7 +5,8 @@
  * answer waits for that commit, so a device the gateway said 2.01 / 2.04 to stays known after a
  * restart (docs/protocols/coap.md "What an answer means").
  */
-import { BadRequestError, RateLimitedError, UnsupportedMediaTypeError } from '../../../protocols/errors.js';
+import type { BindingContext } from '../../../gateway/binding.js';
+import { BadRequestError, ForbiddenError, RateLimitedError, UnsupportedMediaTypeError } from '../../../protocols/errors.js';
 import { LINK_FORMAT_CONTENT_FORMAT, parseLinkFormat } from '../../../protocols/link-format/link-format.js';
 import type { CoapResponse, Remote } from '../coap-endpoint.js';
 import type { CoapMessage } from '../coap-message.js';
@@ -62,6 +63,7 @@ export function register(s: CoapState, req: CoapMessage, from: Remote, onRegiste
   const old = s.regs.ep(ep);
   if (!old && s.regs.size >= s.opts.maxRegistrations) return reject(s, new RateLimitedError('resource directory is full'));
   const links = parseLinkFormat(req.payload.toString('utf8'), { maxLinks: s.opts.maxLinksPerRegistration });
+  admit(s, ctx, ep, from, req.payload.toString('utf8'));
   const affordances = new Map(affordancesOf(links).map((af) => [af.name, af]));
   // Roost: b=U is an always-on device, b=UQ (the default) a sleepy one (LwM2M queue mode).
   const sleepy = (q.get('b') ?? 'UQ').includes('Q');
@@ -85,6 +87,23 @@ export function register(s: CoapState, req: CoapMessage, from: Remote, onRegiste
   onRegistered(reg);
   // RFC 9176 §5.3: 2.01 Created with the registration resource in Location-Path.
   return afterCommit(s, wake(s, reg, from, { code: '2.01', locationPath: ['rd', reg.id] }));
+}
+
+/**
+ * Onboarding (ARCHITECTURE.md "The device contract"): a device seen for the first time asks for
+ * admission; until it is approved its registration is 4.03 and nothing it says reaches the hub.
+ * Once an admin approves it, its next registration (at its next wake) is accepted.
+ */
+function admit(s: CoapState, ctx: BindingContext, ep: string, from: Remote, links: string): void {
+  let a = ctx.admission(ep);
+  if (a.state === 'unknown') a = ctx.requestAdmission({ deviceId: ep, seenAs: `coap registration from ${from.address}:${from.port}`, claims: { ep, links } });
+  if (a.state === 'approved') return;
+  if (a.state === 'pending' || a.state === 'unknown') {
+    s.counters.admissionPending++;
+    throw new ForbiddenError(`device ${ep} is pending approval; register again after an admin approved it`);
+  }
+  s.counters.admissionRefused++;
+  throw new ForbiddenError(`device ${ep} is ${a.state}`);
 }
 
 /** POST /rd/<id>: the registration is refreshed (optionally with a new lt) and the device is awake. */

@@ -94,13 +94,25 @@ describe('CoAP message codec (RFC 7252 §3)', () => {
   });
 
   it('names an unsupported critical option (RFC 7252 §5.4.1) and skips unknown elective ones', () => {
-    // CON GET mid 7, option 9 (OSCORE, critical), empty.
-    assert.throws(() => parseMessage(hex('4001000790')), (err: unknown) => err instanceof FrameInvalidError && err.details?.['option'] === 9);
+    // CON GET mid 7, option 5 (If-None-Match, critical), empty.
+    assert.throws(() => parseMessage(hex('4001000750')), (err: unknown) => err instanceof FrameInvalidError && err.details?.['option'] === 5);
     // Option 4 (ETag, elective) and 258 (No-Response, elective) are ignored.
     const m = parseMessage(hex('40010007' + '41aa' + 'd0f1' + 'ff01'));
     assert.deepEqual([m.code, m.payload.toString('hex')], ['0.01', '01']);
     // Uri-Host (3) and Uri-Port (7) are critical and accepted.
     assert.deepEqual(parseMessage(hex('40010007' + '3161' + '41' + '16' + '4174')).uriPath, ['t']);
+  });
+
+  it('keeps the OSCORE option (RFC 8613 §2) and Echo (RFC 9175 §2.2), and writes them back in option order', () => {
+    // RFC 8613 C.4's protected request: Uri-Host, OSCORE 09 14, ciphertext.
+    const m = parseMessage(hex('44025d1f00003974396c6f63616c686f73746209 14ff612f1092f1776f1c1668b3825e'.replace(' ', '')));
+    assert.equal(m.oscore?.toString('hex'), '0914');
+    assert.equal(m.payload.toString('hex'), '612f1092f1776f1c1668b3825e');
+    // ACK 4.01 with an empty OSCORE option, Uri-Path t, Echo 0102 (delta 252-11 = 241: 13 + 228).
+    const out = encodeMessage({ type: 'ACK', code: '4.01', mid: 1, oscore: Buffer.alloc(0), uriPath: ['t'], echo: hex('0102') });
+    assert.equal(out.toString('hex'), '6081000190' + '2174' + 'd2e40102');
+    const back = parseMessage(out);
+    assert.deepEqual([back.oscore?.length, back.uriPath, back.echo?.toString('hex')], [0, ['t'], '0102']);
   });
 
   it('decodes Block values (RFC 7959 §2.2) and refuses SZX 7', () => {

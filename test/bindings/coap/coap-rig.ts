@@ -6,7 +6,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import type { CoapBinding } from '../../../bindings/coap/coap-binding.js';
 import { encodeMessage, parseMessage, type CoapMessage, type OutMessage } from '../../../bindings/coap/coap-message.js';
-import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
+import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../../helpers/gateway.js';
 
 export interface CoapRig {
   gw: TestGateway;
@@ -15,11 +15,22 @@ export interface CoapRig {
   stop(): Promise<void>;
 }
 
-export async function startCoapGateway(coap: Record<string, unknown> = {}, queue: Record<string, unknown> = {}): Promise<CoapRig> {
+/**
+ * Plain CoAP (`security: 'none'`) and every device approved on first contact (`open`) unless the
+ * test says otherwise; `extra` is merged into the gateway config (e.g. `onboarding`).
+ */
+export async function startCoapGateway(
+  coap: Record<string, unknown> = {},
+  queue: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+  opts: TestGatewayOptions = {},
+): Promise<CoapRig> {
   const gw = await startTestGateway({
-    bindings: { coap: { enabled: true, host: '127.0.0.1', port: 0, ackTimeoutMs: 200, expirySweepMs: 50, ...coap } },
+    bindings: { coap: { enabled: true, host: '127.0.0.1', port: 0, ackTimeoutMs: 200, expirySweepMs: 50, security: 'none', ...coap } },
     queue,
-  });
+    onboarding: { defaultPolicy: 'open' },
+    ...extra,
+  }, opts);
   const coapBinding = gw.binding('coap') as CoapBinding;
   const at = coapBinding.listening;
   if (!at) throw new Error('coap binding did not listen');

@@ -61,7 +61,7 @@ describe('CoAP answers mean "committed"', () => {
 
 describe('CoAP registrations across a restart', () => {
   const dir = tempDir();
-  const config = { bindings: { coap: { enabled: true, host: '127.0.0.1', port: 0, ackTimeoutMs: 200, expirySweepMs: 50, awakeWindowMs: 100 } } };
+  const config = { bindings: { coap: { enabled: true, host: '127.0.0.1', port: 0, ackTimeoutMs: 200, expirySweepMs: 50, awakeWindowMs: 100, security: 'none' } }, onboarding: { defaultPolicy: 'open' } };
   const start = async (): Promise<{ gw: TestGateway; c: RawClient }> => {
     const gw = await startTestGateway(config, { dataDir: dir });
     const at = (gw.binding('coap') as CoapBinding).listening!;
