@@ -3,15 +3,19 @@
  * - viewer: subscribes under `things/#`, publishes nothing;
  * - operator, agent: also publish action requests and property writes, and subscribe to their own
  *   reply tree `replies/<username>/#`;
- * - admin: subscribes to anything, publishes requests and anything outside `things/`.
+ * - admin: subscribes to anything, publishes requests and anything outside `things/` and `devices/`.
+ * Pending devices (`devices/pending/{id}`) are for admins and operators only.
  * Nobody publishes a TD, an event or a retained property value (those belong to the gateway), and
  * nobody touches `$roost/...` (where consumed requests are routed) or publishes under `$`.
  */
 import type { Principal, Role } from '../auth/users.js';
 import { ForbiddenError, type RoostError } from '../../protocols/errors.js';
+import { DEVICES_ROOT } from './pending-publisher.js';
 import { REPLIES_ROOT, THINGS_ROOT, escapeLevel, filterWithin, parseThingTopic, validTopicName } from './topics.js';
 
 const REQUESTERS: ReadonlySet<Role> = new Set<Role>(['admin', 'operator', 'agent']);
+/** Who may see pending devices (the same roles that decide them over HTTP). */
+const DEVICE_WATCHERS: ReadonlySet<Role> = new Set<Role>(['admin', 'operator']);
 
 export function canRequest(role: Role): boolean {
   return REQUESTERS.has(role);
@@ -27,6 +31,7 @@ export function maySubscribe(p: Principal, filter: string): boolean {
   if (filter.startsWith('$roost')) return false;
   if (p.role === 'admin') return true;
   if (filterWithin(filter, [THINGS_ROOT])) return true;
+  if (filterWithin(filter, [DEVICES_ROOT])) return DEVICE_WATCHERS.has(p.role);
   return canRequest(p.role) && filterWithin(filter, [REPLIES_ROOT, escapeLevel(p.username)]);
 }
 
@@ -37,7 +42,7 @@ export function mayPublish(p: Principal, topic: string): RoostError | null {
   if (t && (t.kind === 'action' || t.kind === 'property-set')) {
     return canRequest(p.role) ? null : new ForbiddenError(`role ${p.role} may subscribe only`);
   }
-  if (t || filterWithin(topic, [THINGS_ROOT])) return new ForbiddenError(`only the gateway publishes to ${topic}`);
+  if (t || filterWithin(topic, [THINGS_ROOT]) || filterWithin(topic, [DEVICES_ROOT])) return new ForbiddenError(`only the gateway publishes to ${topic}`);
   return p.role === 'admin' ? null : new ForbiddenError(`role ${p.role} may publish only action requests and property writes`);
 }
 
@@ -46,5 +51,5 @@ export function mayPublish(p: Principal, topic: string): RoostError | null {
  * `things/` and `$` (the gateway publishes the reply, so it must not be a way around mayPublish).
  */
 export function mayReplyTo(p: Principal, topic: string): boolean {
-  return validTopicName(topic) && !topic.startsWith('$') && !filterWithin(topic, [THINGS_ROOT]) && maySubscribe(p, topic);
+  return validTopicName(topic) && !topic.startsWith('$') && !filterWithin(topic, [THINGS_ROOT]) && !filterWithin(topic, [DEVICES_ROOT]) && maySubscribe(p, topic);
 }

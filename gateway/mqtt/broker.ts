@@ -17,7 +17,9 @@ import { ClientIds, connackCode, type MqttAuth, type Session } from './auth.js';
 import { DuplicateGuard } from './duplicate-guard.js';
 import { mqttMetricSource, newCounters, type MqttCounters } from './mqtt-metrics.js';
 import { guardConnection } from './packet-limit.js';
+import { PendingPublisher } from './pending-publisher.js';
 import { Publisher } from './publisher.js';
+import { onboardingOf } from '../onboarding/device-view.js';
 import { RequestHandler } from './requests.js';
 import { DISCARD_TOPIC, parseThingTopic } from './topics.js';
 import { attachWebSocket, type WebSocketAttachment } from './websocket.js';
@@ -99,6 +101,8 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
     publish: (topic, payload) => publish(topic, payload, false),
   });
   const publisher = new Publisher({ hub, counters, logger, maxBuffer: o.busBuffer, maxInFlight: PUBLISH_WINDOW, publish });
+  const onboarding = onboardingOf(hub);
+  const pending = onboarding ? new PendingPublisher({ hub, onboarding, counters, logger, maxBuffer: o.busBuffer, publish }) : null;
 
   broker.authenticate = (client, username, password, done) => {
     auth.authenticate(username, password).then((s) => {
@@ -207,6 +211,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   const url = `mqtt://${host}:${port}`;
   deps.beforePublish?.(url);
   publisher.start();
+  pending?.start();
   logger.info({ port, websocket: ws !== null }, 'mqtt broker listening');
 
   let closing: Promise<void> | null = null;
@@ -219,6 +224,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
       closing ??= (async () => {
         clearInterval(sweep);
         publisher.stop();
+        pending?.stop();
         requests.close();
         await ws?.close();
         await new Promise<void>((resolve) => broker.close(() => resolve()));
