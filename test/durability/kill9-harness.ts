@@ -103,12 +103,12 @@ const LOAD_TIMING: DeviceTiming = { wakeMinMs: 100, wakeMaxMs: 400, listenMs: 20
 const DRAIN_TIMING: DeviceTiming = { ...LOAD_TIMING, wakeMinMs: 50, wakeMaxMs: 150, updateShare: 0, resultLoss: 0 };
 const FINAL = new Set(['completed', 'failed', 'expired', 'superseded', 'cancelled']);
 
-async function until<T>(what: string, ms: number, probe: () => Promise<T | null | false>): Promise<T> {
+async function until<T>(what: string | (() => string), ms: number, probe: () => Promise<T | null | false>): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await probe().catch(() => null);
     if (v !== null && v !== false) return v;
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
+    if (Date.now() > end) throw new Error(`${typeof what === 'string' ? what : what()}: not within ${ms} ms`);
     await sleep(100);
   }
 }
@@ -165,9 +165,18 @@ export async function runKill9(opts: HarnessOptions): Promise<HarnessReport> {
     const http = new HubHttp(() => (g.up ? g.httpUrl : null), PASSWORD);
     log(`gateway up in ${readyMs[0]!.toFixed(0)} ms (pid ${g.pid})`);
 
+    // The devices are known beforehand, as from a vendor's manifest (onboarding policy `approve`).
+    const manifest = [
+      ...Array.from({ length: opts.coapDevices }, (_, i) => ({ binding: 'coap', deviceId: `kill9-dev-${i}` })),
+      ...feeders.map((f) => ({ binding: 'serial', deviceId: f.id })),
+    ];
+    const imported = await http.call('POST', '/devices/manifest', manifest);
+    if (imported.status !== 200) throw new Error(`POST /devices/manifest answered ${imported.status} ${await imported.text()}`);
+    await imported.arrayBuffer();
+
     const coap = { port: () => g.coapPort, ackTimeoutMs: 300, maxRetransmit: 3, separateTimeoutMs: 5000 };
     for (let i = 0; i < opts.coapDevices; i++) devices.push(await SleepyDevice.create(`kill9-dev-${i}`, i % 3 === 2, coap, rng.fork(`dev-${i}`), LOAD_TIMING, roundNow));
-    await Promise.all(devices.map((d) => until(`registration of ${d.ep}`, 20000, () => d.register())));
+    await Promise.all(devices.map((d) => until(() => `registration of ${d.ep} (its last unexpected answer: ${d.unexpected.at(-1) ?? 'none'})`, 20000, () => d.register())));
     for (const f of feeders) {
       await f.attach();
       await until(`serial thing ${f.thingId} in the directory`, 20000, async () => (await http.json(`/things/${encodeURIComponent(f.thingId)}`)).status === 200);
@@ -270,7 +279,7 @@ export async function runKill9(opts: HarnessOptions): Promise<HarnessReport> {
       },
     };
   } catch (err) {
-    const tail = gw ? `\nlast gateway output:\n${gw.outputTail()}` : '';
+    const tail = gw && !(err as Error).message.includes('last output:') ? `\nlast gateway output:\n${gw.outputTail()}` : '';
     throw new Error(`kill -9 harness (seed ${seed}) could not run: ${(err as Error).message}${tail}`, { cause: err });
   } finally {
     process.off('exit', onExit);
