@@ -1,0 +1,99 @@
+/**
+ * The Devices page in headless Chromium (playwright-core, /usr/bin/chromium) against a real
+ * gateway: an admin approves a pending device with an OSCORE secret and kid and rejects another,
+ * both leave the pending list, the table shows state and credential presence; a viewer sees no
+ * devices. Fails, never skips, when Chromium is missing.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ApiClient } from '../../helpers/api-client.js';
+import { startTestGateway, TEST_ADMIN_PASSWORD, type TestGateway } from '../../helpers/gateway.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const WAIT_MS = 8000;
+const SECRET = '7a7b7c7d000102030405060708090a0b';
+
+describe('Devices page in headless Chromium', { timeout: 60_000 }, () => {
+  let gw: TestGateway;
+  let browser: BrowserContext;
+  let profile: string;
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run make setup (it installs the Debian package chromium)`);
+    gw = await startTestGateway();
+    const admin = await ApiClient.login(gw.httpUrl!);
+    assert.equal((await admin.send('POST', '/users', { username: 'watcher', password: 'viewer-pass-1', role: 'viewer' })).status, 201);
+    profile = mkdtempSync(join(tmpdir(), 'roost-chromium-'));
+    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1400, height: 900 } });
+    browser.setDefaultTimeout(WAIT_MS);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await gw?.stop();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  async function logIn(page: Page, username: string, password: string): Promise<void> {
+    await page.goto(`${gw.httpUrl}/`);
+    await page.fill('#login-user', username);
+    await page.fill('#login-password', password);
+    await page.click('#login-submit');
+    await page.waitForSelector('#things-body');
+  }
+
+  it('an admin approves one pending device with an OSCORE secret and rejects another; both leave the pending list', async () => {
+    const ob = gw.hub.onboarding;
+    ob.requestAdmission('coap', { deviceId: 'node-7', seenAs: 'coap registration from 192.0.2.7:5683', claims: { ep: 'node-7' } });
+    ob.requestAdmission('serial', { deviceId: 'tty-3', seenAs: 'serial hello on /dev/ttyUSB0' });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) errors.push(m.text()); });
+    await logIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    await page.click('#nav a[data-route="devices"]');
+    const node = '#pending-body tr[data-id="urn:roost:coap:node-7"]';
+    await page.waitForSelector(node);
+    assert.match(await page.textContent(node) ?? '', /coap registration from 192\.0\.2\.7:5683/);
+    assert.equal(await page.$$eval('#pending-body tr', (rows) => rows.length), 2);
+
+    // A malformed secret is refused in the page, nothing is sent.
+    await page.fill(`${node} input.secret`, 'xyz');
+    await page.click(`${node} button.approve`);
+    await page.waitForSelector('#devices-note.error');
+    assert.equal(ob.admission('coap', 'node-7').state, 'pending');
+
+    await page.fill(`${node} input.secret`, SECRET);
+    await page.fill(`${node} input.kid`, '2a');
+    await page.click(`${node} button.approve`);
+    await page.waitForSelector(node, { state: 'detached' });
+    await page.waitForSelector('#devices-body tr[data-id="urn:roost:coap:node-7"][data-state="approved"] td[data-credentials="oscore"]');
+    assert.equal(ob.findByOscoreKid('coap', '2a')?.credentials.oscore?.masterSecret, SECRET);
+
+    const tty = '#pending-body tr[data-id="urn:roost:serial:tty-3"]';
+    await page.click(`${tty} button.reject`);
+    await page.waitForSelector(tty, { state: 'detached' });
+    await page.waitForSelector('#devices-body tr[data-id="urn:roost:serial:tty-3"][data-state="rejected"]');
+    assert.equal(ob.admission('serial', 'tty-3').state, 'rejected');
+    assert.match(await page.textContent('#devices-note') ?? '', /No device is waiting|rejected/);
+    assert.ok(!(await page.content()).includes(SECRET), 'the page never shows a secret it was not typed into');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('a viewer gets no device list', async () => {
+    const page = await browser.newPage();
+    await logIn(page, 'watcher', 'viewer-pass-1');
+    await page.goto(`${gw.httpUrl}/#/devices`);
+    await page.waitForSelector('#devices-note');
+    assert.match(await page.textContent('#devices-note') ?? '', /Role viewer does not see devices/);
+    assert.equal(await page.$('#pending-body'), null);
+    await page.close();
+  });
+});
