@@ -81,15 +81,31 @@ export class Users {
       .run(username, role, await hashPassword(password), at, at);
   }
 
-  /** First start: an admin whose password comes from config or env, else a random one printed once. */
+  /**
+   * First start: an admin whose password comes from config or env, else a random one printed once.
+   * On a later start a given password is not applied (users and their passwords live in the
+   * database); when it is not the admin's current password, the log says so.
+   */
   async ensureAdmin(username: string, configured: string | undefined, logger: Logger, print: (line: string) => void): Promise<void> {
-    if (this.count() > 0) return;
+    if (this.count() > 0) {
+      const given = configured ?? process.env['ROOST_ADMIN_PASSWORD'];
+      if (given !== undefined) await this.warnUnapplied(username, given, configured !== undefined ? 'auth.adminPassword' : 'ROOST_ADMIN_PASSWORD', logger);
+      return;
+    }
     const password = configured ?? process.env['ROOST_ADMIN_PASSWORD'] ?? randomBytes(12).toString('base64url');
     await this.create(username, password, 'admin');
     if (configured === undefined && process.env['ROOST_ADMIN_PASSWORD'] === undefined) {
       print(`roost: created admin user '${username}' with password ${password} (shown once; change it)`);
     }
     logger.info({ username }, 'admin user created');
+  }
+
+  private async warnUnapplied(username: string, given: string, from: string, logger: Logger): Promise<void> {
+    const row = this.row(username);
+    if (row && (await verifyPassword(given, row.password_hash))) return;
+    logger.warn({ username, from },
+      `${from} is set but was not applied: users exist already, and the admin password is set only on the first start; ` +
+      `log in with the current password and change it with PATCH /users/${username} {"password": ...}`);
   }
 
   private row(username: string): UserRow | undefined {

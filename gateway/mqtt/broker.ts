@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { HubApi } from '../hub/hub-api.js';
 import type { MetricSource } from '../metrics/metric-sample.js';
 import { toRoostError } from '../../protocols/errors.js';
+import { DEFAULT_MAX_JSON_DEPTH } from '../api/http-options.js';
 import { mayPublish, maySubscribe } from './acl.js';
 import { ClientIds, connackCode, type MqttAuth, type Session } from './auth.js';
 import { DuplicateGuard } from './duplicate-guard.js';
@@ -43,6 +44,8 @@ export interface MqttOptions {
   drainTimeoutMs: number;
   /** A connection that sends no CONNECT for this long is closed (ms). */
   connectTimeoutMs: number;
+  /** Deepest nesting of arrays and objects in a request payload; deeper is refused (ROOST_ERR_BAD_REQUEST). */
+  maxJsonDepth: number;
 }
 
 export const DEFAULT_MQTT_OPTIONS: MqttOptions = {
@@ -56,6 +59,7 @@ export const DEFAULT_MQTT_OPTIONS: MqttOptions = {
   busBuffer: 10000,
   drainTimeoutMs: 10000,
   connectTimeoutMs: 10000,
+  maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
 };
 
 export interface MqttDeps {
@@ -97,7 +101,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
     broker.publish(packet, (err) => (err ? reject(err) : resolve()));
   });
   const requests = new RequestHandler({
-    hub, counters, logger, syncWaitMs: o.syncWaitMs, maxPendingReplies: o.maxPendingReplies,
+    hub, counters, logger, syncWaitMs: o.syncWaitMs, maxPendingReplies: o.maxPendingReplies, maxJsonDepth: o.maxJsonDepth,
     publish: (topic, payload) => publish(topic, payload, false),
   });
   const publisher = new Publisher({ hub, counters, logger, maxBuffer: o.busBuffer, maxInFlight: PUBLISH_WINDOW, publish });

@@ -2,11 +2,25 @@
  * A byte-level guard in front of the broker's MQTT parser: it follows packet boundaries from the
  * fixed header (MQTT 3.1.1 §2.2: one type byte, then a Remaining Length of 1-4 bytes, 7 bits each)
  * and refuses a packet whose total size exceeds the limit before its body is buffered. MQTT 3.1.1
- * has no reason code for this (MQTT 5 has 0x95): the connection is closed (§4.8).
+ * has no reason code for this (MQTT 5 has 0x95): the connection is closed (§4.8). It also refuses
+ * a PUBLISH topic or a SUBSCRIBE/UNSUBSCRIBE filter that is not well-formed UTF-8 or holds U+0000
+ * (§1.5.3, packet-strings.ts), before the packet's last byte reaches the broker.
  */
 import { Duplex } from 'node:stream';
+import { packetStringsValid, stringBytes } from './packet-strings.js';
 
-export type GuardVerdict = { ok: true } | { ok: false; reason: 'too-large'; size: number } | { ok: false; reason: 'malformed' };
+export type GuardVerdict =
+  | { ok: true }
+  | { ok: false; reason: 'too-large'; size: number }
+  | { ok: false; reason: 'malformed' }
+  | { ok: false; reason: 'bad-string' };
+
+/** The first bytes of a body whose strings are checked once they are all in. */
+interface Strings {
+  need: number | null;
+  parts: Uint8Array[];
+  have: number;
+}
 
 /** Pure framer state over a byte stream; push() chunks as they come, in any split. */
 export class PacketLimit {
@@ -15,6 +29,8 @@ export class PacketLimit {
   private multiplier = 1;
   private lengthBytes = 0;
   private remaining = 0;
+  private type = 0;
+  private strings: Strings | null = null;
 
   constructor(readonly maxPacketBytes: number) {}
 
@@ -23,13 +39,18 @@ export class PacketLimit {
     while (i < chunk.length) {
       if (this.state === 'body') {
         const n = Math.min(this.remaining, chunk.length - i);
+        if (this.strings && !this.stringsOk(chunk.subarray(i, i + n))) return { ok: false, reason: 'bad-string' };
         this.remaining -= n;
         i += n;
-        if (this.remaining === 0) this.state = 'type';
+        if (this.remaining === 0) {
+          this.state = 'type';
+          this.strings = null; // too short to hold its strings: the broker's parser refuses it
+        }
         continue;
       }
       const b = chunk[i++] as number;
       if (this.state === 'type') {
+        this.type = b >> 4;
         this.state = 'length';
         this.length = 0;
         this.multiplier = 1;
@@ -48,8 +69,24 @@ export class PacketLimit {
       if (size > this.maxPacketBytes) return { ok: false, reason: 'too-large', size };
       this.remaining = this.length;
       this.state = this.remaining > 0 ? 'body' : 'type';
+      this.strings = this.remaining > 0 && stringBytes(this.type, this.length, Buffer.alloc(0)) !== 0 ? { need: null, parts: [], have: 0 } : null;
     }
     return { ok: true };
+  }
+
+  /** Takes the next body bytes; false once the packet's strings are in and one is not well formed. */
+  private stringsOk(part: Uint8Array): boolean {
+    const s = this.strings as Strings;
+    s.parts.push(part);
+    s.have += part.length;
+    if (s.need === null) {
+      const head = Buffer.concat(s.parts);
+      s.parts = [head];
+      s.need = stringBytes(this.type, this.length, head);
+    }
+    if (s.need === null || s.have < s.need) return true;
+    this.strings = null;
+    return packetStringsValid(this.type, Buffer.concat(s.parts).subarray(0, s.need));
   }
 }
 

@@ -10,6 +10,8 @@
  * no reply is sent. An empty payload is an action without input.
  */
 import { BadRequestError, type RoostError } from '../../protocols/errors.js';
+import { DEFAULT_MAX_JSON_DEPTH } from '../api/http-options.js';
+import { jsonDeeperThan } from '../api/json-depth.js';
 
 export interface MqttRequest {
   /** Present unless the payload was empty (or the envelope had no input/value). */
@@ -17,6 +19,8 @@ export interface MqttRequest {
   responseTopic?: string;
   /** Any JSON value, echoed unchanged in every reply. */
   correlationData?: unknown;
+  /** Set when the request is refused though its envelope could be read (the refusal goes to its response topic). */
+  refused?: RoostError;
 }
 
 const ENVELOPE_KEYS = { action: 'input', write: 'value' } as const;
@@ -28,20 +32,28 @@ function isEnvelope(v: unknown, valueKey: string): v is Record<string, unknown> 
   return Object.keys(o).every((k) => k === valueKey || k === 'responseTopic' || k === 'correlationData');
 }
 
-/** Parses a request payload; a malformed one answers the error it deserves. */
-export function parseRequest(payload: Uint8Array, kind: 'action' | 'write'): MqttRequest | RoostError {
+/**
+ * Parses a request payload; a malformed one answers the error it deserves. Nesting is bounded
+ * (maxDepth arrays and objects, the envelope included), as over HTTP: V8's JSON.parse takes any
+ * depth, but everything that walks the value afterwards recurses.
+ */
+export function parseRequest(payload: Uint8Array, kind: 'action' | 'write', maxDepth = DEFAULT_MAX_JSON_DEPTH): MqttRequest | RoostError {
   if (payload.length === 0) {
     return kind === 'action' ? {} : new BadRequestError('a property write needs a JSON value');
   }
+  const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
   let v: unknown;
   try {
-    v = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+    v = JSON.parse(text);
   } catch {
     return new BadRequestError('payload is not JSON');
   }
   const key = ENVELOPE_KEYS[kind];
-  if (!isEnvelope(v, key)) return { value: v };
+  const tooDeep = jsonDeeperThan(text, maxDepth) ? new BadRequestError(`JSON nested deeper than ${maxDepth} levels`) : undefined;
+  if (!isEnvelope(v, key)) return tooDeep ?? { value: v };
   const req: MqttRequest = { responseTopic: v['responseTopic'] as string };
+  // Without its correlation data: that may be the part nested too deep to echo.
+  if (tooDeep) return { ...req, refused: tooDeep };
   if (key in v) req.value = v[key];
   if ('correlationData' in v) req.correlationData = v['correlationData'];
   if (kind === 'write' && !('value' in req)) return new BadRequestError('a property write envelope needs "value"');

@@ -22,6 +22,8 @@ export interface RequestOptions {
   syncWaitMs: number;
   /** Requests waiting for a final reply; beyond it the oldest is forgotten (counted in repliesDropped). */
   maxPendingReplies: number;
+  /** Deepest nesting of arrays and objects in a request payload (default 64). */
+  maxJsonDepth?: number;
 }
 
 export interface RequestDeps extends RequestOptions {
@@ -51,7 +53,7 @@ export class RequestHandler {
 
   /** A request arrived on an action or property-set topic; the caller has checked the role. */
   async handle(p: Principal, kind: 'action' | 'write', thingId: string, name: string, payload: Uint8Array): Promise<void> {
-    const req = parseRequest(payload, kind);
+    const req = parseRequest(payload, kind, this.deps.maxJsonDepth);
     if (req instanceof Error) return this.refuse(undefined, {}, req);
     const topic = req.responseTopic;
     if (topic !== undefined && !mayReplyTo(p, topic)) {
@@ -59,6 +61,7 @@ export class RequestHandler {
       this.deps.counters.aclDeniedPublish++;
       return this.refuse(undefined, req, new ForbiddenError(`response topic not allowed: ${topic}`));
     }
+    if (req.refused) return this.refuse(topic, req, req.refused);
     let view: ActionView;
     try {
       const opts = { requestedBy: p.username };
