@@ -2,10 +2,13 @@
  * The kill -9 soak (docs/durability.md): the harness of test/durability/ for many rounds (default
  * 20), then its figures. Exits 1 when a promise of the device contract was broken.
  *
- *   node --import tsx bench/durability/soak.ts [--rounds 20] [--seed S] [--devices 12]
+ *   node --import tsx bench/durability/soak.ts [--rounds 20] [--seed S] [--devices 12] [--report FILE]
+ *
+ * `--report FILE` writes the whole report (figures and every finding) as JSON.
  *
  * `run()` is the same with the defaults, for bench/run.ts.
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { median, runKill9, summary, TEST_OPTIONS, type HarnessReport } from '../../test/durability/kill9-harness.js';
@@ -15,6 +18,8 @@ export interface SoakOptions {
   rounds: number;
   seed: string;
   devices: number;
+  /** Where to write the whole report as JSON. */
+  report?: string;
 }
 
 /** One line per promise: what it measured and whether it held. */
@@ -34,6 +39,7 @@ export function verdicts(r: HarnessReport): Array<{ promise: string; broken: num
 export async function soak(o: SoakOptions): Promise<boolean> {
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const r = await runKill9({ ...TEST_OPTIONS, coapDevices: o.devices, drainTimeoutMs: 30000, seed: o.seed, rounds: o.rounds, log });
+  if (o.report) writeFileSync(o.report, `${JSON.stringify(r, null, 2)}\n`);
   const f = r.figures;
   const lostReadings = r.findings.readingsLost.length;
   console.log(summary(r));
@@ -65,11 +71,12 @@ export async function run(): Promise<void> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '20' }, seed: { type: 'string' }, devices: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '20' }, seed: { type: 'string' }, devices: { type: 'string' }, report: { type: 'string' } }, strict: true });
   const ok = await soak({
     rounds: Number(values.rounds),
     seed: values.seed ?? String(Date.now() % 100000),
     devices: Number(values.devices ?? TEST_OPTIONS.coapDevices),
+    ...(values.report ? { report: values.report } : {}),
   });
   process.exitCode = ok ? 0 : 1;
 }

@@ -153,8 +153,15 @@ export async function runKill9(opts: HarnessOptions): Promise<HarnessReport> {
   const devices: SleepyDevice[] = [];
   const commanders: Commander[] = [];
   let gw: GatewayChild | null = null;
+  // The gateway must not outlive the test process: on exit, and on a signal (then the signal again).
   const onExit = (): void => gw?.killNow();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    onExit();
+    process.kill(process.pid, signal);
+  };
   process.on('exit', onExit);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   try {
     for (const f of feeders) await f.plug();
     gw = new GatewayChild({ dir, config: gatewayConfig(feeders.map((f) => f.gatewayPath)) });
@@ -283,6 +290,8 @@ export async function runKill9(opts: HarnessOptions): Promise<HarnessReport> {
     throw new Error(`kill -9 harness (seed ${seed}) could not run: ${(err as Error).message}${tail}`, { cause: err });
   } finally {
     process.off('exit', onExit);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
     await Promise.all(commanders.map((c) => c.stop())).catch(() => undefined);
     await Promise.all([...devices.map((d) => d.stop()), ...feeders.map((f) => f.stop())]).catch(() => undefined);
     await gw?.kill9().catch(() => undefined);
