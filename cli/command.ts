@@ -51,7 +51,7 @@ function oneLine(err: unknown): string | null {
 }
 
 /** Parses argv against a spec; throws HelpRequested or UsageError. */
-export function parseCommand<O extends Options>(spec: CommandSpec<O>, argv: readonly string[]): Parsed<O> {
+function parseCommand<O extends Options>(spec: CommandSpec<O>, argv: readonly string[]): Parsed<O> {
   const options = { ...spec.options, ...HELP };
   // --help wins over every other mistake on the line (tokens keep an option's value apart from options).
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });

@@ -23,7 +23,7 @@ const SPEC = {
 } as const;
 
 /** Runs a started gateway until a signal, then stops it. */
-export function runUntilSignal(gw: Gateway, onStop?: () => Promise<void>): Promise<number> {
+function runUntilSignal(gw: Gateway, onStop?: () => Promise<void>): Promise<number> {
   return new Promise((resolve) => {
     const stop = (signal: string): void => {
       gw.logger.info({ signal }, 'stopping');

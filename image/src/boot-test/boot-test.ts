@@ -178,7 +178,7 @@ async function failedUpdateFallsBack(s: TestState): Promise<void> {
   s.results['failedUpdateFallsBack'] = { release, slot: target, installToFallbackBootMs: fallbackMs, things: check.thingIds };
 }
 
-export const BOOT_TEST_STEPS: ReadonlyArray<[string, (s: TestState) => Promise<void>]> = [
+const BOOT_TEST_STEPS: ReadonlyArray<[string, (s: TestState) => Promise<void>]> = [
   ['first boot', firstBoot],
   ['update to slot b', updateToB],
   ['rollback to slot a', rollbackToA],

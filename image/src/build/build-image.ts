@@ -122,12 +122,12 @@ async function update(s: BuildState): Promise<void> {
   });
 }
 
-export const BUILD_STEPS: ReadonlyArray<[string, (s: BuildState) => Promise<void>]> = [
+const BUILD_STEPS: ReadonlyArray<[string, (s: BuildState) => Promise<void>]> = [
   ['bundle', bundle], ['node', nodeBinary], ['key', signingKey], ['stage', stage], ['rootfs', rootfs],
   ['licences', licences], ['kernel', kernel], ['squashfs', squash], ['esp', esp], ['disk', disk], ['update', update],
 ];
 
-export async function buildImage(o: ImageBuildOptions = defaultBuildOptions()): Promise<BuildState> {
+async function buildImage(o: ImageBuildOptions = defaultBuildOptions()): Promise<BuildState> {
   const version = pkgVersion();
   const commit = process.env['ROOST_COMMIT'] ?? gitCommit();
   const s: BuildState = { o, out: resolve(projectRoot, o.outDir), version, commit, release: `${version} (${commit})`, sizes: {}, timingsMs: {} };

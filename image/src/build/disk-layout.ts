@@ -7,10 +7,10 @@ import type { Arch } from '../update/update-format.js';
 export const SECTOR_BYTES = 512;
 export const MIB = 1024 * 1024;
 /** Room before the first partition (protective MBR + primary GPT) and after the last (backup GPT). */
-export const ALIGN_MIB = 1;
+const ALIGN_MIB = 1;
 
 /** GPT partition type GUIDs (UEFI spec; root types from the Discoverable Partitions Specification). */
-export const PARTITION_TYPES = {
+const PARTITION_TYPES = {
   esp: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B',
   rootAmd64: '4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709',
   rootArm64: 'B921B045-1DF0-41C3-AF44-4C6F280D3FAE',

@@ -10,7 +10,7 @@ import { ARCH_SPECS } from './build-config.js';
 import { runTool } from './run-tool.js';
 
 /** Documentation is left out of the root, except the copyright files the licence manifest reads. */
-export const DPKG_PATH_FILTERS: readonly string[] = [
+const DPKG_PATH_FILTERS: readonly string[] = [
   'path-exclude=/usr/share/man/*',
   'path-exclude=/usr/share/info/*',
   'path-exclude=/usr/share/locale/*',
@@ -18,7 +18,7 @@ export const DPKG_PATH_FILTERS: readonly string[] = [
   'path-include=/usr/share/doc/*/copyright',
 ];
 
-export function mmdebstrapArgs(o: ImageBuildOptions, rootDir: string, hooksDir: string, overlayDir: string, stageDir: string): string[] {
+function mmdebstrapArgs(o: ImageBuildOptions, rootDir: string, hooksDir: string, overlayDir: string, stageDir: string): string[] {
   const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
   return [
     '--mode=root',

@@ -9,7 +9,7 @@ import { NATIVE_PACKAGES, RUNTIME_FILE_PACKAGES, SEPARATE_LICENCE_PACKAGES } fro
 import { RUNTIME_DIRS } from '../bundle/runtime-files.js';
 
 /** Needed to build or install a package, never to run it. */
-export const INSTALL_ONLY_PACKAGES: readonly string[] = ['prebuild-install', 'patch-package', 'node-addon-api', 'node-gyp'];
+const INSTALL_ONLY_PACKAGES: readonly string[] = ['prebuild-install', 'patch-package', 'node-addon-api', 'node-gyp'];
 
 const DROP_DIRS = new Set(['test', 'tests', 'examples', 'example', 'docs', 'patches', '.github', 'obj', 'obj.target', '.deps']);
 const DROP_FILE_RE = /(\.(md|markdown|d\.ts|d\.mts|gyp|gypi|map|c|cc|cpp|h|hpp|mk|a|o|yml|yaml)$|^Makefile$|^jest\.config\.js$|^tsconfig.*\.json$)/i;
@@ -42,7 +42,7 @@ export function licenseOf(p: PkgJson): string {
 }
 
 /** Node's lookup: the package's own node_modules, then each parent's, up to the project root. */
-export function resolvePackageDir(projectRoot: string, fromDir: string, name: string): string | null {
+function resolvePackageDir(projectRoot: string, fromDir: string, name: string): string | null {
   let dir = fromDir;
   for (;;) {
     const candidate = join(dir, 'node_modules', name);

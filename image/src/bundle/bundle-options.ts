@@ -44,7 +44,7 @@ export interface BundleOptions {
  * ESM output still meets CommonJS dependencies that call require() on built-ins; esbuild needs a
  * real `require` in scope for them (its shim throws "Dynamic require ... is not supported").
  */
-export const ESM_REQUIRE_BANNER = [
+const ESM_REQUIRE_BANNER = [
   "import { createRequire as __roostCreateRequire } from 'node:module';",
   'const require = __roostCreateRequire(import.meta.url);',
 ].join('\n');

@@ -59,7 +59,7 @@ export interface EntryFields {
 }
 
 /** Kernel command line every slot gets; the root is the slot's partition, read-only squashfs. */
-export function baseCmdline(slot: Slot): string {
+function baseCmdline(slot: Slot): string {
   return `root=/dev/disk/by-partlabel/roost-root-${slot} rootfstype=squashfs ro roost.slot=${slot} panic=10 systemd.gpt_auto=0`;
 }
 

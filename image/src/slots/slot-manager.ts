@@ -51,7 +51,7 @@ async function apply(esp: Esp, ops: readonly EspOp[]): Promise<void> {
 }
 
 /** Bytes a slot can hold: a block device's size from sysfs, a file's own size. */
-export function slotCapacityBytes(path: string): number {
+function slotCapacityBytes(path: string): number {
   const fd = openSync(path, 'r');
   try {
     const st = fstatSync(fd);

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { BadRequestError } from '../../../protocols/errors.js';
 
-export const PUBLIC_KEY_BYTES = 32;
-export const SECRET_KEY_BYTES = 32;
+const PUBLIC_KEY_BYTES = 32;
+const SECRET_KEY_BYTES = 32;
 export const SIGNATURE_BYTES = 64;
 
 export interface KeyPair {

@@ -11,10 +11,10 @@ import {
 } from './update-format.js';
 import { sign, verify, type KeyPair } from './signing.js';
 
-export const COPY_CHUNK_BYTES = 1024 * 1024;
+const COPY_CHUNK_BYTES = 1024 * 1024;
 
 /** Calls fn for each chunk of [start, end) of an open file. */
-export function forEachChunk(fd: number, start: number, end: number, fn: (chunk: Buffer) => void): void {
+function forEachChunk(fd: number, start: number, end: number, fn: (chunk: Buffer) => void): void {
   const buf = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
   let at = start;
   while (at < end) {
@@ -25,7 +25,7 @@ export function forEachChunk(fd: number, start: number, end: number, fn: (chunk:
   }
 }
 
-export function sha256File(path: string): { size: number; sha256: string } {
+function sha256File(path: string): { size: number; sha256: string } {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;

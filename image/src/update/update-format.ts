@@ -15,8 +15,8 @@
 import { BadRequestError } from '../../../protocols/errors.js';
 import { SIGNATURE_BYTES } from './signing.js';
 
-export const UPDATE_MAGIC = Buffer.from('ROOSTUPD', 'ascii');
-export const UPDATE_FORMAT_VERSION = 1;
+const UPDATE_MAGIC = Buffer.from('ROOSTUPD', 'ascii');
+const UPDATE_FORMAT_VERSION = 1;
 export const FIXED_HEADER_BYTES = 16;
 
 export const UPDATE_LIMITS = {
@@ -25,9 +25,9 @@ export const UPDATE_LIMITS = {
   maxPayloadBytes: 4 * 1024 ** 3,
 } as const;
 
-export const PAYLOAD_NAMES = ['kernel', 'initrd', 'rootfs'] as const;
+const PAYLOAD_NAMES = ['kernel', 'initrd', 'rootfs'] as const;
 export type PayloadName = (typeof PAYLOAD_NAMES)[number];
-export const ARCHES = ['amd64', 'arm64'] as const;
+const ARCHES = ['amd64', 'arm64'] as const;
 export type Arch = (typeof ARCHES)[number];
 
 export interface PayloadEntry {
