@@ -1,11 +1,14 @@
 /**
  * One open port: the reliable link and the logical things (units) it carries. One handler per
- * message type behind one switch (docs/protocols/serial.md "Messages"). What spans ports (which
- * port a device is on, results awaited) belongs to the binding, reached through SessionHost.
+ * message type behind one switch (docs/protocols/serial.md "Messages"). Every frame is acked only
+ * once what it carried is committed (ctx.committed()); telemetry of a unit the gateway does not
+ * know is not acked at all, and the unit is asked for hello ("What an acknowledgement means",
+ * "Unknown units"). What spans ports (which port a device is on, results awaited, identities
+ * remembered across restarts) belongs to the binding, reached through SessionHost.
  */
 import type { Logger } from 'pino';
 import type { BindingContext } from '../../gateway/binding.js';
-import { RoostError } from '../../protocols/errors.js';
+import { DeviceNotFoundError, RoostError } from '../../protocols/errors.js';
 import { resolveSenml, resolvedValue, type SenmlRecord } from '../../protocols/senml/index.js';
 import type { Description } from '../../protocols/serial/serial-describe.js';
 import { SerialLink } from '../../protocols/serial/serial-link.js';
@@ -19,6 +22,12 @@ import type { SerialTransport } from './serial-transport.js';
 export const ALL_UNITS = 0xff;
 
 type AffordanceKind = 'property' | 'writable' | 'action' | 'event';
+
+/** A unit's identity as the binding remembers it across restarts (ctx.store). */
+export interface RememberedUnit {
+  hello: HelloBody;
+  description: Description;
+}
 
 /** One logical thing on the port. `thingId` is set once its description registered it. */
 export interface Unit {
@@ -34,8 +43,18 @@ export interface SessionHost {
   readonly counters: SerialCounters;
   /** The device now lives at this session and unit. */
   claim(deviceId: string, session: PortSession, unit: number): void;
-  result(body: ResultBody): void;
+  /** A result sent by the device at this session and unit. */
+  result(body: ResultBody, session: PortSession, unit: number): void;
+  /** What the binding remembers of a unit of this port (from before a restart or a replug). */
+  recall(path: string, unit: number): RememberedUnit | undefined;
+  /** Remembers a registered unit (durable with the next group commit). */
+  remember(path: string, unit: number, identity: RememberedUnit): void;
+  /** Forgets a unit of this port (it said hello under another id). */
+  forget(path: string, unit: number): void;
 }
+
+/** Why a frame is not acknowledged: what it carried is not stored. */
+class NotStored extends DeviceNotFoundError {}
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -45,13 +64,14 @@ export class PortSession {
   private readonly log: Logger;
   private helloTimer: NodeJS.Timeout | null = null;
   private heardHello = false;
-  private readonly askedUnits = new Set<number>();
+  /** When each unknown unit was last asked for hello (at most once per helloTimeoutMs). */
+  private readonly askedUnits = new Map<number, number>();
   closed = false;
 
   constructor(readonly path: string, private readonly transport: SerialTransport, private readonly host: SessionHost) {
     this.log = host.ctx.logger.child({ port: path });
     this.link = new SerialLink((b) => transport.write(b), {
-      message: (m, u) => this.onMessage(m, u),
+      message: (m, u) => this.handle(m, u),
       drop: (why, err) => this.log.debug({ why, err: err?.message }, 'frame dropped'),
     }, host.opts);
     transport.on('data', (chunk) => this.link.feed(chunk));
@@ -81,6 +101,25 @@ export class PortSession {
     this.link.close(`port ${this.path} closed`);
   }
 
+  /**
+   * Handles a frame; the link acks it when the returned promise resolves, that is once everything
+   * it wrote is committed (group commit), and never when it rejects: then the device sends it again.
+   */
+  private handle(msg: SerialMessage, unit: number): Promise<void> {
+    try {
+      this.onMessage(msg, unit);
+    } catch (err) {
+      if (!(err instanceof NotStored)) this.log.warn({ unit, kind: msg.kind, err: (err as Error).message }, 'frame not handled');
+      this.host.counters.framesNotStored++;
+      return Promise.reject(err);
+    }
+    return this.host.ctx.committed().catch((err: Error) => {
+      this.host.counters.commitFailures++;
+      this.log.warn({ unit, kind: msg.kind, err: err.message }, 'not committed; the frame is not acknowledged');
+      throw err;
+    });
+  }
+
   private onMessage(msg: SerialMessage, unit: number): void {
     switch (msg.kind) {
       case 'hello':
@@ -95,7 +134,7 @@ export class PortSession {
       case 'telemetry':
         return this.telemetry(unit, msg.records);
       case 'result':
-        this.host.result(msg.body);
+        this.host.result(msg.body, this, unit);
         return this.uplink(unit);
       case 'sleep':
         return this.sleep(unit);
@@ -124,8 +163,14 @@ export class PortSession {
     }
     counters.hellos++;
     this.askedUnits.delete(unit);
-    const old = this.units.get(unit);
-    this.units.set(unit, { unit, hello: h, thingId: old?.hello.id === h.id ? old.thingId : null, affordances: old?.hello.id === h.id ? old.affordances : new Map() });
+    // The same device as before (here or remembered from before a restart) keeps its thing.
+    const remembered = this.host.recall(this.path, unit)?.hello.id;
+    const old = this.units.get(unit) ?? (remembered === h.id ? this.restore(unit) : undefined);
+    if (old?.hello.id === h.id) old.hello = h;
+    else {
+      if (remembered !== undefined) this.host.forget(this.path, unit);
+      this.units.set(unit, { unit, hello: h, thingId: null, affordances: new Map() });
+    }
     this.host.claim(h.id, this, unit);
     this.log.info({ unit, id: h.id, fw: h.fw, sleepy: h.s === true }, 'hello');
     // The device boots at 1970: give it the time first, then ask what it offers.
@@ -147,11 +192,9 @@ export class PortSession {
     }
     counters.describes++;
     u.thingId = thingId;
-    u.affordances = new Map<string, AffordanceKind>([
-      ...Object.entries(d.p ?? {}).map(([n, p]) => [n, p.w ? 'writable' : 'property'] as const),
-      ...Object.keys(d.a ?? {}).map((n) => [n, 'action'] as const),
-      ...Object.keys(d.e ?? {}).map((n) => [n, 'event'] as const),
-    ]);
+    u.affordances = affordancesOf(d);
+    // Durable with the same group commit the ack of this frame waits for.
+    this.host.remember(this.path, unit, { hello: u.hello, description: d });
     this.uplink(unit);
   }
 
@@ -163,7 +206,9 @@ export class PortSession {
 
   private telemetry(unit: number, records: SenmlRecord[]): void {
     const u = this.unitOf(unit);
-    if (!u?.thingId) return;
+    // Not stored, so not acknowledged: the device sends the readings again once it is registered.
+    if (!u) throw new NotStored(`unit ${unit} is unknown: telemetry not stored`);
+    if (!u.thingId || !this.host.ctx.hasThing(u.thingId)) throw new NotStored(`unit ${unit} (${u.hello.id}) is not registered yet: telemetry not stored`);
     const { ctx, counters } = this.host;
     counters.telemetryPacks++;
     let readings;
@@ -224,17 +269,44 @@ export class PortSession {
     this.host.ctx.awake(u.thingId, this.host.opts.awakeWindowMs);
   }
 
-  /** The unit, or undefined after asking it (once) to say hello: the gateway reopened the port or missed it. */
+  /**
+   * The unit: known on this port, or remembered from before a restart or replug; else undefined
+   * after asking it to say hello (the "unknown unit" answer, at most once per helloTimeoutMs).
+   */
   private unitOf(unit: number): Unit | undefined {
-    const u = this.units.get(unit);
+    const u = this.units.get(unit) ?? this.restore(unit);
     if (u) return u;
     this.host.counters.unknownUnit++;
-    if (unit !== ALL_UNITS && !this.askedUnits.has(unit)) {
-      this.askedUnits.add(unit);
+    const now = this.host.ctx.now();
+    const asked = this.askedUnits.get(unit);
+    if (unit !== ALL_UNITS && (asked === undefined || now - asked >= this.host.opts.helloTimeoutMs)) {
+      this.askedUnits.set(unit, now);
       void this.send(unit, { kind: 'hello', body: null });
     }
     return undefined;
   }
+
+  /** A unit the binding remembers for this port and whose thing still exists, back in this session. */
+  private restore(unit: number): Unit | undefined {
+    const r = this.host.recall(this.path, unit);
+    if (!r) return undefined;
+    const thingId = this.host.ctx.thingId(r.hello.id);
+    if (!this.host.ctx.hasThing(thingId)) return undefined;
+    const u: Unit = { unit, hello: r.hello, thingId, affordances: affordancesOf(r.description) };
+    this.units.set(unit, u);
+    this.host.claim(r.hello.id, this, unit);
+    this.host.counters.unitsRestored++;
+    this.log.info({ unit, id: r.hello.id }, 'unit recognised from before (no hello needed)');
+    return u;
+  }
+}
+
+function affordancesOf(d: Description): Map<string, AffordanceKind> {
+  return new Map<string, AffordanceKind>([
+    ...Object.entries(d.p ?? {}).map(([n, p]) => [n, p.w ? 'writable' : 'property'] as const),
+    ...Object.keys(d.a ?? {}).map((n) => [n, 'action'] as const),
+    ...Object.keys(d.e ?? {}).map((n) => [n, 'event'] as const),
+  ]);
 }
 
 /** A SenML record name to an affordance: by full name, else by its last `/` or `:` segment. */

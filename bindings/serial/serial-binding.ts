@@ -3,19 +3,27 @@
  * protocol of docs/protocols/serial.md. Ports come from the config or are matched by USB
  * vendor/product id; each is kept open by a PortSupervisor (reconnect with backoff); each open
  * port is a PortSession carrying one or more logical things. Queued writes and actions go out
- * when a unit is heard from; their results come back as `result` messages.
+ * when a unit is heard from; their results come back as `result` messages (the hub owns the result
+ * timeout and sends an item again; the device answers a repeated id from its memory). Registered
+ * units are remembered in ctx.store, so a device that keeps talking after a restart or a replug is
+ * recognised without a new hello.
  */
 import type { Binding, BindingContext, BindingStatus, DeliveryOutcome, QueuedItem } from '../../gateway/binding.js';
 import { RoostError } from '../../protocols/errors.js';
 import type { ResultBody, SerialMessage } from '../../protocols/serial/serial-messages.js';
-import type { PortSession, SessionHost } from './port-session.js';
+import type { PortSession, RememberedUnit, SessionHost } from './port-session.js';
 import { PortSupervisor } from './port-supervisor.js';
 import { addInto, newCounters, type SerialCounters } from './serial-counters.js';
 import { framingOf, type SerialOptions, type UsbMatch } from './serial-options.js';
 import { listNativePorts, openNativePort, type PortInfo, type PortLister, type PortOpener } from './serial-transport.js';
 
-/** A delivered item whose result the device has still to send. */
+/**
+ * A delivered item whose result the device has still to send. Kept resultTimeoutMs at most (then
+ * forgotten and counted; the hub sends the item again after queue.resultTimeoutMs).
+ */
 interface AwaitedResult {
+  /** The device it went to: only that device's result completes it. */
+  deviceId: string;
   timer: NodeJS.Timeout;
   /** The device acked the frame (the hub has seen `delivered`). */
   acked: boolean;
@@ -37,6 +45,8 @@ export class SerialBinding implements Binding, SessionHost {
   /** Where each device id lives now. */
   private readonly devices = new Map<string, { session: PortSession; unit: number }>();
   private readonly awaiting = new Map<string, AwaitedResult>();
+  /** Registered units by port and unit (`<path>#<unit>`), as in ctx.store under `unit:<path>#<unit>`. */
+  private readonly identities = new Map<string, RememberedUnit>();
   /** Link counters of sessions that have closed. */
   private readonly closedLinks: Record<string, number> = {};
   private scanTimer: NodeJS.Timeout | null = null;
@@ -58,6 +68,10 @@ export class SerialBinding implements Binding, SessionHost {
   async start(ctx: BindingContext): Promise<void> {
     this.ctxValue = ctx;
     this.started = true;
+    this.identities.clear();
+    for (const [key, value] of ctx.store.load()) {
+      if (key.startsWith(UNIT_KEY)) this.identities.set(key.slice(UNIT_KEY.length), value as RememberedUnit);
+    }
     for (const p of this.opts.ports) this.supervise(p.path, p);
     if (this.opts.usb.length > 0) {
       await this.scan();
@@ -100,7 +114,7 @@ export class SerialBinding implements Binding, SessionHost {
   deliver(item: QueuedItem): Promise<DeliveryOutcome> {
     const at = this.devices.get(item.deviceId);
     const u = at?.session.units.get(at.unit);
-    if (!at || !u || at.session.closed) return Promise.resolve({ state: 'retry', reason: 'device not connected' });
+    if (!at || !u || at.session.closed || u.hello.id !== item.deviceId) return Promise.resolve({ state: 'retry', reason: 'device not connected' });
     const kind = u.affordances.get(item.name);
     const fits = item.kind === 'write' ? kind === 'writable' : kind === 'action';
     if (!fits) return Promise.resolve({ state: 'failed', error: `device has no ${item.kind === 'write' ? 'writable property' : 'action'} ${item.name}`, code: 'ROOST_ERR_AFFORDANCE_NOT_FOUND' });
@@ -109,7 +123,7 @@ export class SerialBinding implements Binding, SessionHost {
       ? { kind: 'write', body: { i: item.id, n: item.name, v: item.input } }
       : { kind: 'invoke', body: item.input === undefined ? { i: item.id, n: item.name } : { i: item.id, n: item.name, v: item.input } };
     // Await the result before the ack is seen: a device may answer before our ack timer fires.
-    const wait = this.awaitResult(item.id);
+    const wait = this.awaitResult(item.id, item.deviceId);
     return at.session.link.send(msg, at.unit).then(
       () => {
         wait.acked = true;
@@ -118,7 +132,7 @@ export class SerialBinding implements Binding, SessionHost {
         return { state: 'delivered' } as const;
       },
       (err: Error) => {
-        this.forget(item.id);
+        this.unawait(item.id);
         this.counters.deliveryRetries++;
         return { state: 'retry', reason: err.message } as const;
       },
@@ -131,9 +145,11 @@ export class SerialBinding implements Binding, SessionHost {
     this.devices.set(deviceId, { session, unit });
   }
 
-  result(body: ResultBody): void {
+  result(body: ResultBody, session: PortSession, unit: number): void {
     const wait = this.awaiting.get(body.i);
-    if (!wait || wait.early) {
+    const from = wait && this.devices.get(wait.deviceId);
+    // Only the device an item went to completes it (ARCHITECTURE.md "The device contract").
+    if (!wait || wait.early || from?.session !== session || from.unit !== unit) {
       this.counters.resultsUnknown++;
       return;
     }
@@ -141,8 +157,26 @@ export class SerialBinding implements Binding, SessionHost {
     else this.finish(body.i, body);
   }
 
+  recall(path: string, unit: number): RememberedUnit | undefined {
+    return this.identities.get(`${path}#${unit}`);
+  }
+
+  remember(path: string, unit: number, identity: RememberedUnit): void {
+    const key = `${path}#${unit}`;
+    // A device lives at one place: an older place of the same id is forgotten.
+    for (const [k, v] of this.identities) if (k !== key && v.hello.id === identity.hello.id) this.forget(...splitKey(k));
+    if (JSON.stringify(this.identities.get(key)) === JSON.stringify(identity)) return;
+    this.identities.set(key, identity);
+    this.ctx.store.put(UNIT_KEY + key, identity);
+  }
+
+  forget(path: string, unit: number): void {
+    const key = `${path}#${unit}`;
+    if (this.identities.delete(key)) this.ctx.store.delete(UNIT_KEY + key);
+  }
+
   private finish(id: string, body: ResultBody): void {
-    if (!this.forget(id)) return;
+    if (!this.unawait(id)) return;
     this.counters.results++;
     // docs/protocols/serial.md "result": s = 0 is success, anything else a device error code.
     this.ctx.complete(id, body.s === 0
@@ -198,28 +232,38 @@ export class SerialBinding implements Binding, SessionHost {
     }
   }
 
-  private awaitResult(id: string): AwaitedResult {
-    this.forget(id);
+  private awaitResult(id: string, deviceId: string): AwaitedResult {
+    this.unawait(id);
     const wait: AwaitedResult = {
+      deviceId,
       acked: false,
       early: null,
+      // Bounded memory, not a verdict: the hub's queue.resultTimeoutMs sends the item again.
       timer: setTimeout(() => {
         this.awaiting.delete(id);
-        this.counters.resultTimeouts++;
-        this.ctx.complete(id, { state: 'failed', error: `no result from the device within ${this.opts.resultTimeoutMs} ms` });
+        this.counters.resultsForgotten++;
       }, this.opts.resultTimeoutMs),
     };
+    wait.timer.unref();
     this.awaiting.set(id, wait);
     return wait;
   }
 
-  private forget(id: string): boolean {
+  private unawait(id: string): boolean {
     const w = this.awaiting.get(id);
     if (!w) return false;
     clearTimeout(w.timer);
     this.awaiting.delete(id);
     return true;
   }
+}
+
+/** Key prefix of remembered units in ctx.store. */
+const UNIT_KEY = 'unit:';
+
+function splitKey(key: string): [string, number] {
+  const cut = key.lastIndexOf('#');
+  return [key.slice(0, cut), Number(key.slice(cut + 1))];
 }
 
 function sameId(want: string, got: string | undefined): boolean {

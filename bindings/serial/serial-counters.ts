@@ -4,7 +4,12 @@ export const SERIAL_COUNTERS = [
   'hellos', 'helloRejected', 'describes', 'thingsRejected', 'timeSyncs',
   'telemetryPacks', 'readings', 'readingsUnknownName', 'invalidTelemetry', 'unknownUnit',
   'sleeps', 'wakes', 'logLines', 'unexpectedMessages',
-  'deliveries', 'deliveryRetries', 'results', 'resultsUnknown', 'resultTimeouts',
+  // Frames not acknowledged: not stored (unknown or unregistered unit), or their commit failed.
+  'framesNotStored', 'commitFailures',
+  // Units recognised from what the binding remembered (after a restart or replug, no hello needed).
+  'unitsRestored',
+  // resultsForgotten: delivered items whose result did not come while the binding remembered them.
+  'deliveries', 'deliveryRetries', 'results', 'resultsUnknown', 'resultsForgotten',
 ] as const;
 
 export type SerialCounter = (typeof SERIAL_COUNTERS)[number];

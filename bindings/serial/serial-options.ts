@@ -38,7 +38,11 @@ export interface SerialOptions extends PortFraming, SerialLinkOptions {
   helloTimeoutMs: number;
   /** Awake window an uplink of a sleepy unit opens. */
   awakeWindowMs: number;
-  /** Wait for the result of a delivered write or action; then it fails. */
+  /**
+   * How long the binding remembers a delivered write or action for its result (then the entry is
+   * forgotten and counted as resultsForgotten). Whether the item goes out again is the hub's
+   * queue.resultTimeoutMs; the binding never fails an item for want of a result.
+   */
   resultTimeoutMs: number;
 }
 

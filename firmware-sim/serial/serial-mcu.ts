@@ -2,11 +2,17 @@
  * A simulated microcontroller speaking the Roost serial protocol (docs/protocols/serial.md), as
  * firmware would: it boots at 1970, says hello for each of its units (logical things), takes the
  * time, describes itself, sends SenML+CBOR telemetry, runs writes and actions and answers their
- * results (dropping duplicates by item id), takes provisioning, and, when sleepy, is deaf while
- * it sleeps. Depends on protocols/ only. Driven from tests and fleet scenarios.
+ * results, takes provisioning, and, when sleepy, is deaf while it sleeps. It keeps the ids of its
+ * last REMEMBERED_ITEMS items with their results and answers a repeated id from that memory
+ * without running it again ("At-least-once delivery and dedupe"); the memory may outlive the MCU
+ * (`memory`, standing for flash). A hello request for one unit is the gateway's "unknown unit"
+ * answer: the unit's frames waiting for an ack are abandoned, the unit says hello, and they go
+ * again once its description is acked. Depends on protocols/ only. Driven from tests and fleet
+ * scenarios.
  */
 import type { SenmlRecord } from '../../protocols/senml/index.js';
 import type { Description } from '../../protocols/serial/serial-describe.js';
+import { DeviceNotFoundError, DeviceTimeoutError } from '../../protocols/errors.js';
 import { SerialLink, type SerialLinkOptions } from '../../protocols/serial/serial-link.js';
 import { PROTOCOL_VERSION, type InvokeBody, type ProvisionBody, type SerialMessage, type WriteBody } from '../../protocols/serial/serial-messages.js';
 import type { SimPort } from './sim-port.js';
@@ -30,8 +36,24 @@ export interface McuCommand {
   duplicate: boolean;
 }
 
+/** The result a device stored for an item id (what it sends again for a repeat). */
+export interface McuResult {
+  s: number;
+  o?: unknown;
+  e?: string;
+}
+
+/** What the MCU keeps where a reboot does not erase it (flash): results of recent items by id. */
+export interface McuMemory {
+  results: Map<string, McuResult>;
+}
+
 export interface SerialMcuOptions {
   units: McuUnit[];
+  /** Survives a reboot when the caller passes the same object to the next SerialMcu (default: a fresh one). */
+  memory?: McuMemory;
+  /** Longest wait for the gateway to register a unit again after its "unknown unit" answer (default 10000). */
+  registerTimeoutMs?: number;
   fw?: string;
   link?: Partial<SerialLinkOptions>;
   /** Runs a write or action; answers the action's output, or throws to report an error. */
@@ -50,26 +72,34 @@ export interface McuCounters {
   timeSyncs: number;
   provisions: number;
   helloRequests: number;
+  /** Hello requests for one unit: the gateway did not know it (its unacked frames go again later). */
+  unknownAnswers: number;
+  /** Frames sent again after the unit was registered again. */
+  resent: number;
 }
 
-const MAX_REMEMBERED_ITEMS = 32;
+/** Item ids (with their results) a device remembers: docs/protocols/serial.md "At-least-once delivery and dedupe". */
+export const REMEMBERED_ITEMS = 8;
 
 export class SerialMcu {
   readonly units: McuUnit[];
   readonly commands: McuCommand[] = [];
-  readonly counters: McuCounters = { bytesIn: 0, bytesOut: 0, bytesWhileAsleep: 0, commands: 0, duplicateCommands: 0, timeSyncs: 0, provisions: 0, helloRequests: 0 };
+  readonly counters: McuCounters = { bytesIn: 0, bytesOut: 0, bytesWhileAsleep: 0, commands: 0, duplicateCommands: 0, timeSyncs: 0, provisions: 0, helloRequests: 0, unknownAnswers: 0, resent: 0 };
   /** What provisioning stored: key and config per unit. */
   readonly provisioned = new Map<number, { key?: Uint8Array; config?: Record<string, unknown> }>();
   asleep = false;
   private port: SimPort | null = null;
   private link: SerialLink | null = null;
   private clockOffsetMs: number | null = null;
-  private readonly done = new Map<string, { s: number; o?: unknown; e?: string }>();
+  private readonly done: Map<string, McuResult>;
+  /** Units the gateway said it does not know, until their description is acked. */
+  private readonly registering = new Map<number, { promise: Promise<boolean>; resolve: (ok: boolean) => void; timer: NodeJS.Timeout }>();
   private readonly bootAt = Date.now();
   private readonly uptime: () => number;
 
   constructor(private readonly opts: SerialMcuOptions) {
     this.units = opts.units.map((u) => ({ ...u }));
+    this.done = (opts.memory ?? { results: new Map() }).results;
     this.uptime = opts.uptimeMs ?? (() => Date.now() - this.bootAt);
   }
 
@@ -114,8 +144,13 @@ export class SerialMcu {
     if (opts.hello !== false) await Promise.all(this.units.map((u) => this.hello(u)));
   }
 
-  /** Power off (or the cable is pulled): the link stops; nothing is remembered but the clock. */
+  /** Power off (or the cable is pulled): the link stops; nothing is remembered but the clock and `memory`. */
   detach(): void {
+    for (const r of this.registering.values()) {
+      clearTimeout(r.timer);
+      r.resolve(false);
+    }
+    this.registering.clear();
     this.link?.close('mcu detached');
     this.link = null;
     const p = this.port;
@@ -158,9 +193,48 @@ export class SerialMcu {
     await Promise.all(this.units.map((u) => this.hello(u)));
   }
 
-  private send(unit: number, msg: SerialMessage): Promise<void> {
-    if (!this.link) return Promise.reject(new Error('mcu not attached'));
-    return this.link.send(msg, unit);
+  /**
+   * Sends reliably. A frame abandoned because the gateway did not know its unit goes again once
+   * the unit is registered (its readings were not stored; hello and describe are what registers it).
+   */
+  private async send(unit: number, msg: SerialMessage): Promise<void> {
+    for (;;) {
+      if (!this.link) throw new Error('mcu not attached');
+      try {
+        await this.link.send(msg, unit);
+        return;
+      } catch (err) {
+        const again = this.registering.get(unit);
+        if (!(err instanceof DeviceNotFoundError) || !again || msg.kind === 'hello' || msg.kind === 'describe') throw err;
+        if (!(await again.promise)) throw new DeviceTimeoutError(`unit ${unit} was not registered again`, { unit });
+        this.counters.resent++;
+      }
+    }
+  }
+
+  /** The gateway's "unknown unit" answer: stop waiting for acks it will not send, say hello again. */
+  private unknownUnit(u: McuUnit): void {
+    this.counters.unknownAnswers++;
+    if (!this.registering.has(u.unit)) {
+      let resolve!: (ok: boolean) => void;
+      const promise = new Promise<boolean>((r) => (resolve = r));
+      const timer = setTimeout(() => {
+        this.registering.delete(u.unit);
+        resolve(false);
+      }, this.opts.registerTimeoutMs ?? 10000);
+      timer.unref();
+      this.registering.set(u.unit, { promise, resolve, timer });
+    }
+    this.link?.abandon(u.unit, `the gateway does not know unit ${u.unit}`);
+  }
+
+  /** The gateway acked the unit's description: it is registered; abandoned frames go again. */
+  private registered(unit: number): void {
+    const r = this.registering.get(unit);
+    if (!r) return;
+    this.registering.delete(unit);
+    clearTimeout(r.timer);
+    r.resolve(true);
   }
 
   /** Sends without waiting; a failure (no ack after the retries) is the gateway's problem to notice. */
@@ -178,6 +252,8 @@ export class SerialMcu {
       case 'hello':
         if (msg.body === null) {
           this.counters.helloRequests++;
+          // Addressed to one unit, it means the gateway did not know that unit (docs: "Unknown units").
+          if (unit !== 0xff) for (const u of targets) this.unknownUnit(u);
           for (const u of targets) this.hello(u).catch(() => undefined);
         }
         return;
@@ -188,7 +264,9 @@ export class SerialMcu {
         }
         return;
       case 'describe':
-        if (msg.body === null) for (const u of targets) this.post(u.unit, { kind: 'describe', body: u.description });
+        if (msg.body === null) {
+          for (const u of targets) this.send(u.unit, { kind: 'describe', body: u.description }).then(() => this.registered(u.unit), () => undefined);
+        }
         return;
       case 'write':
       case 'invoke':
@@ -218,8 +296,9 @@ export class SerialMcu {
     } catch (err) {
       result = { s: 1, e: (err as Error).message };
     }
+    // Stored before the result goes out, so a repeat after a lost result is answered the same.
     this.done.set(body.i, result);
-    if (this.done.size > MAX_REMEMBERED_ITEMS) this.done.delete(this.done.keys().next().value!);
+    if (this.done.size > REMEMBERED_ITEMS) this.done.delete(this.done.keys().next().value!);
     this.post(unit, { kind: 'result', body: { i: body.i, ...result } });
   }
 

@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SerialBinding } from '../../../bindings/serial/serial-binding.js';
 import { openPty, SerialMcu, type SerialMcuOptions, type SimPort } from '../../../firmware-sim/serial/index.js';
-import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
+import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../../helpers/gateway.js';
 import { SocatPair } from './socat-pair.js';
 
 /** Short timers so unplug, retries and result waits fit in a test. */
@@ -16,6 +16,16 @@ export async function until(cond: () => boolean, ms = 5000, what = 'condition'):
   }
 }
 
+/** Waits until an item is final (or ms ran out) and returns its view. */
+export async function finalState(gw: TestGateway, id: string, ms = 5000): Promise<{ state: string; output?: unknown; error?: string; attempts: number }> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = gw.hub.getAction(id);
+    if (!['queued', 'sent', 'delivered'].includes(v.state) || Date.now() > end) return v;
+    await sleep(10);
+  }
+}
+
 export interface SerialRig {
   pty: SocatPair;
   gw: TestGateway;
@@ -23,11 +33,16 @@ export interface SerialRig {
   stop(): Promise<void>;
 }
 
+/** Gateway config of the rig: the serial binding on the pty's gateway end, with FAST timers. */
+export function rigConfig(pty: SocatPair, serial: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { bindings: { serial: { enabled: true, ports: [{ path: pty.gatewayPath }], ...FAST, ...serial } }, ...extra };
+}
+
 /** Gateway first (its port waits for the pty), then socat. */
-export async function startSerialRig(serial: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<SerialRig> {
+export async function startSerialRig(serial: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, gwOpts: TestGatewayOptions = {}): Promise<SerialRig> {
   const pty = new SocatPair();
   await pty.plug();
-  const gw = await startTestGateway({ bindings: { serial: { enabled: true, ports: [{ path: pty.gatewayPath }], ...FAST, ...serial } }, ...extra });
+  const gw = await startTestGateway(rigConfig(pty, serial, extra), gwOpts);
   const binding = gw.binding('serial') as SerialBinding;
   await until(() => binding.status().gauges?.['portsOpen'] === 1, 5000, 'gateway port open');
   return {
