@@ -15,7 +15,8 @@ import type { RoostConfig } from '../config/config.js';
 import { ActionNotCancellableError, ActionNotFoundError, QueueFullError } from '../../protocols/errors.js';
 import type { QueueStore, StoredAction } from '../store/queue-store.js';
 import { isFinal, view } from './action-view.js';
-import { ActionWaiters } from './action-waiters.js';
+import { KeyedTimers } from './keyed-timers.js';
+import { QueueLedger } from './queue-ledger.js';
 import type { ActionView } from './types.js';
 
 export interface QueueTarget {
@@ -49,72 +50,32 @@ export interface EnqueueRequest {
 
 export class ActionQueue {
   private readonly deps: ActionQueueDeps;
-  /** Per thing: queued and sent items in queue order. */
-  private readonly lists = new Map<string, StoredAction[]>();
-  /** The same active items by id. */
-  private readonly byId = new Map<string, StoredAction>();
   private readonly awakeUntil = new Map<string, number>();
-  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
-  /** Delivered items waiting for their result, by id. */
-  private readonly resultTimers = new Map<string, NodeJS.Timeout>();
+  /** Always-on things waiting to be retried, by thing id. */
+  private readonly retryTimers = new KeyedTimers();
+  /** Delivered items waiting for their result, by item id. */
+  private readonly resultTimers = new KeyedTimers();
   private readonly deliveryTimers = new Set<NodeJS.Timeout>();
-  private readonly waiters = new ActionWaiters();
+  private readonly ledger: QueueLedger;
   private seq: number;
   private closed = false;
 
   constructor(deps: ActionQueueDeps) {
     this.deps = deps;
+    this.ledger = new QueueLedger({ store: deps.store, now: deps.now, onChange: deps.onChange });
     this.seq = deps.store.maxSeq();
     const active = deps.store.active();
     // After a restart nothing is in flight: sent items go back to queued, keeping their seq.
     deps.store.atomically(() => {
       for (const a of active) {
-        if (a.state === 'sent') this.transition(a, 'queued', { error: 'requeued after gateway restart' });
+        if (a.state === 'sent') this.ledger.transition(a, 'queued', { error: 'requeued after gateway restart' });
       }
     });
     for (const a of active) {
-      this.track(a);
+      this.ledger.track(a);
       // A delivered item keeps waiting for its result for what is left of its time.
       if (a.state === 'delivered') this.awaitResult(a, a.updatedAt + deps.options.resultTimeoutMs - deps.now());
     }
-  }
-
-  private track(a: StoredAction): void {
-    this.listOf(a.thingId).push(a);
-    this.byId.set(a.id, a);
-  }
-
-  private listOf(thingId: string): StoredAction[] {
-    let list = this.lists.get(thingId);
-    if (!list) {
-      list = [];
-      this.lists.set(thingId, list);
-    }
-    return list;
-  }
-
-  /** Persists a state change and reports it; waiters wake on final states and on `delivered` unless `passing`. */
-  private transition(a: StoredAction, state: QueuedState, patch: { output?: unknown; error?: string } = {}, passing = false): void {
-    const previous = a.state;
-    const at = this.deps.now();
-    a.state = state;
-    a.updatedAt = at;
-    a.transitions.push({ state, at });
-    if ('output' in patch) a.output = patch.output;
-    if (patch.error !== undefined) a.error = patch.error;
-    this.deps.store.update(a);
-    const v = view(a);
-    this.deps.onChange(v, previous);
-    if (isFinal(state) || (state === 'delivered' && !passing)) this.waiters.wake(a.id, v);
-  }
-
-  private drop(a: StoredAction): void {
-    this.byId.delete(a.id);
-    const list = this.lists.get(a.thingId);
-    if (!list) return;
-    const i = list.indexOf(a);
-    if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) this.lists.delete(a.thingId);
   }
 
   /** Queues an action or property write. Throws QueueFullError when the overflow policy is `reject`. */
@@ -122,7 +83,7 @@ export class ActionQueue {
     const o = this.deps.options;
     const now = this.deps.now();
     const ttl = Math.min(req.ttlMs ?? o.defaultTtlMs, o.maxTtlMs);
-    const list = this.listOf(req.thingId);
+    const list = this.ledger.list(req.thingId);
     const item: StoredAction = {
       id: randomUUID(),
       seq: 0,
@@ -142,8 +103,8 @@ export class ActionQueue {
       if (req.kind === 'write') {
         // Last writer wins: an older write of the same property that has not gone out is superseded.
         for (const old of list.filter((a) => a.kind === 'write' && a.name === req.name && a.state === 'queued')) {
-          this.transition(old, 'superseded', { error: `superseded by ${item.id}` });
-          this.drop(old);
+          this.ledger.transition(old, 'superseded', { error: `superseded by ${item.id}` });
+          this.ledger.drop(old);
         }
       }
       if (list.length >= o.maxItemsPerThing) {
@@ -154,13 +115,13 @@ export class ActionQueue {
             limit: o.maxItemsPerThing,
           });
         }
-        this.transition(oldest, 'cancelled', { error: 'ROOST_ERR_QUEUE_FULL: dropped by the drop-oldest overflow policy' });
-        this.drop(oldest);
+        this.ledger.transition(oldest, 'cancelled', { error: 'ROOST_ERR_QUEUE_FULL: dropped by the drop-oldest overflow policy' });
+        this.ledger.drop(oldest);
       }
       item.seq = ++this.seq;
       this.deps.store.insert(item);
     });
-    this.track(item);
+    this.ledger.track(item);
     this.deps.onChange(view(item), null);
     this.dispatch(req.thingId);
     return view(item);
@@ -178,20 +139,18 @@ export class ActionQueue {
 
   /** Items queued or sent, not yet final, across all things. */
   get activeCount(): number {
-    return this.byId.size;
+    return this.ledger.size;
   }
 
   /** A thing's items not yet final, by state. */
   activeByState(thingId: string): { queued: number; sent: number; delivered: number } {
-    const out = { queued: 0, sent: 0, delivered: 0 };
-    for (const a of this.lists.get(thingId) ?? []) if (a.state === 'queued' || a.state === 'sent' || a.state === 'delivered') out[a.state]++;
-    return out;
+    return this.ledger.byState(thingId);
   }
 
   /** Items still queued for a thing, in order, as a binding sees them. */
   pending(thingId: string): QueuedItem[] {
     const target = this.deps.target(thingId);
-    return (this.lists.get(thingId) ?? [])
+    return this.ledger.list(thingId)
       .filter((a) => a.state === 'queued')
       .map((a) => this.toItem(a, target?.deviceId ?? ''));
   }
@@ -205,17 +164,17 @@ export class ActionQueue {
       throw new ActionNotCancellableError(`action ${id} is ${stored.state}`, { state: stored.state });
     }
     if (a.state !== 'queued') throw new ActionNotCancellableError(`action ${id} is ${a.state}`, { state: a.state });
-    this.transition(a, 'cancelled');
-    this.drop(a);
+    this.ledger.transition(a, 'cancelled');
+    this.ledger.drop(a);
     return view(a);
   }
 
   /** Cancels everything queued for a thing (the thing was removed). */
   cancelAll(thingId: string, reason: string): void {
-    for (const a of [...(this.lists.get(thingId) ?? [])]) {
+    for (const a of [...this.ledger.list(thingId)]) {
       if (a.state !== 'queued') continue;
-      this.transition(a, 'cancelled', { error: reason });
-      this.drop(a);
+      this.ledger.transition(a, 'cancelled', { error: reason });
+      this.ledger.drop(a);
     }
   }
 
@@ -223,7 +182,7 @@ export class ActionQueue {
   waitFor(id: string, timeoutMs: number): Promise<ActionView> {
     const current = this.get(id);
     if (isFinal(current.state) || current.state === 'delivered' || timeoutMs <= 0) return Promise.resolve(current);
-    return this.waiters.wait(id, timeoutMs, () => this.get(id));
+    return this.ledger.waiters.wait(id, timeoutMs, () => this.get(id));
   }
 
   isAwake(thingId: string): boolean {
@@ -250,28 +209,28 @@ export class ActionQueue {
   take(thingId: string, windowMs: number): { item: QueuedItem | null; more: number } {
     this.awakeUntil.set(thingId, this.deps.now() + windowMs);
     const target = this.deps.target(thingId);
-    const list = this.lists.get(thingId) ?? [];
+    const list = this.ledger.list(thingId);
     const now = this.deps.now();
     let item: QueuedItem | null = null;
-    if (target && !this.closed && this.unfinished(list) < target.maxInFlight) {
+    if (target && !this.closed && this.ledger.unfinished(thingId) < target.maxInFlight) {
       for (const a of [...list]) {
         if (a.state !== 'queued') continue;
         if (a.expiresAt <= now) {
-          this.transition(a, 'expired', { error: 'time to live ran out before delivery' });
-          this.drop(a);
+          this.ledger.transition(a, 'expired', { error: 'time to live ran out before delivery' });
+          this.ledger.drop(a);
           continue;
         }
         a.attempts++;
         this.deps.store.atomically(() => {
-          this.transition(a, 'sent', {}, true);
-          this.transition(a, 'delivered');
+          this.ledger.transition(a, 'sent', {}, true);
+          this.ledger.transition(a, 'delivered');
         });
         this.awaitResult(a, this.deps.options.resultTimeoutMs);
         item = this.toItem(a, target.deviceId);
         break;
       }
     }
-    const more = (this.lists.get(thingId) ?? []).filter((a) => a.state === 'queued').length;
+    const more = this.ledger.list(thingId).filter((a) => a.state === 'queued').length;
     if (target?.push) this.dispatch(thingId);
     return { item, more };
   }
@@ -284,12 +243,12 @@ export class ActionQueue {
     const wasSent = a.state === 'sent';
     this.deps.store.atomically(() => {
       // A result that overtakes the delivery answer: the device evidently has the item.
-      if (wasSent) this.transition(a, 'delivered', {}, true);
-      if (outcome.state === 'completed') this.transition(a, 'completed', { output: outcome.output });
-      else this.transition(a, 'failed', { error: outcome.error });
+      if (wasSent) this.ledger.transition(a, 'delivered', {}, true);
+      if (outcome.state === 'completed') this.ledger.transition(a, 'completed', { output: outcome.output });
+      else this.ledger.transition(a, 'failed', { error: outcome.error });
     });
-    this.clearResultTimer(a.id);
-    this.drop(a);
+    this.resultTimers.clear(a.id);
+    this.ledger.drop(a);
     this.dispatch(a.thingId);
   }
 
@@ -299,8 +258,8 @@ export class ActionQueue {
     for (const stored of due) {
       const a = this.findActive(stored.id) ?? stored;
       if (a.state !== 'queued') continue;
-      this.transition(a, 'expired', { error: 'time to live ran out before delivery' });
-      this.drop(a);
+      this.ledger.transition(a, 'expired', { error: 'time to live ran out before delivery' });
+      this.ledger.drop(a);
     }
     return due.length;
   }
@@ -312,54 +271,46 @@ export class ActionQueue {
 
   /** Re-dispatches every thing (a binding came back up). */
   dispatchAll(): void {
-    for (const thingId of [...this.lists.keys()]) this.dispatch(thingId);
+    for (const thingId of this.ledger.things()) this.dispatch(thingId);
   }
 
   close(): void {
     this.closed = true;
-    for (const t of this.retryTimers.values()) clearTimeout(t);
-    this.retryTimers.clear();
+    this.retryTimers.clearAll();
     for (const t of this.deliveryTimers) clearTimeout(t);
     this.deliveryTimers.clear();
-    for (const t of this.resultTimers.values()) clearTimeout(t);
-    this.resultTimers.clear();
-    this.waiters.wakeAll((id) => this.get(id));
+    this.resultTimers.clearAll();
+    this.ledger.waiters.wakeAll((id) => this.get(id));
   }
 
   private findActive(id: string): StoredAction | undefined {
-    return this.byId.get(id);
+    return this.ledger.find(id);
   }
 
   private toItem(a: StoredAction, deviceId: string): QueuedItem {
     return { id: a.id, thingId: a.thingId, deviceId, kind: a.kind, name: a.name, input: a.input, attempt: a.attempts, expiresAt: a.expiresAt };
   }
 
-  /** Items handed out and not final: sent, or delivered and awaiting their result. */
-  private unfinished(list: readonly StoredAction[]): number {
-    let n = 0;
-    for (const a of list) if (a.state === 'sent' || a.state === 'delivered') n++;
-    return n;
-  }
+
 
   /** Hands pending items to the binding while the thing is awake, in order, up to maxInFlight unfinished. */
   dispatch(thingId: string): void {
     if (this.closed) return;
     const target = this.deps.target(thingId);
     if (!target || !this.isAwake(thingId) || (target.sleepy && !target.push)) return;
-    const list = this.lists.get(thingId);
-    if (!list) return;
+    const list = this.ledger.list(thingId);
     const now = this.deps.now();
-    let unfinished = this.unfinished(list);
+    let unfinished = this.ledger.unfinished(thingId);
     for (const a of [...list]) {
       if (unfinished >= target.maxInFlight) return;
       if (a.state !== 'queued') continue;
       if (a.expiresAt <= now) {
-        this.transition(a, 'expired', { error: 'time to live ran out before delivery' });
-        this.drop(a);
+        this.ledger.transition(a, 'expired', { error: 'time to live ran out before delivery' });
+        this.ledger.drop(a);
         continue;
       }
       a.attempts++;
-      this.transition(a, 'sent');
+      this.ledger.transition(a, 'sent');
       unfinished++;
       this.send(a, target);
     }
@@ -367,27 +318,17 @@ export class ActionQueue {
 
   /** Waits for a delivered item's result; none in time sends it again (or fails it after maxAttempts). */
   private awaitResult(a: StoredAction, ms: number): void {
-    this.clearResultTimer(a.id);
-    const timer = setTimeout(() => {
-      this.resultTimers.delete(a.id);
-      if (this.closed || a.state !== 'delivered' || this.byId.get(a.id) !== a) return;
+    this.resultTimers.set(a.id, ms, () => {
+      if (this.closed || a.state !== 'delivered' || this.ledger.find(a.id) !== a) return;
       const reason = `no result within ${this.deps.options.resultTimeoutMs} ms`;
       if (a.attempts >= this.deps.options.maxAttempts) {
-        this.transition(a, 'failed', { error: `gave up after ${a.attempts} attempts: ${reason}` });
-        this.drop(a);
+        this.ledger.transition(a, 'failed', { error: `gave up after ${a.attempts} attempts: ${reason}` });
+        this.ledger.drop(a);
       } else {
-        this.transition(a, 'queued', { error: reason });
+        this.ledger.transition(a, 'queued', { error: reason });
       }
       this.dispatch(a.thingId);
-    }, Math.max(0, ms));
-    timer.unref();
-    this.resultTimers.set(a.id, timer);
-  }
-
-  private clearResultTimer(id: string): void {
-    const t = this.resultTimers.get(id);
-    if (t) clearTimeout(t);
-    this.resultTimers.delete(id);
+    });
   }
 
   private send(a: StoredAction, target: QueueTarget): void {
@@ -420,26 +361,26 @@ export class ActionQueue {
     switch (outcome.state) {
       case 'completed':
         this.deps.store.atomically(() => {
-          this.transition(a, 'delivered', {}, true);
-          this.transition(a, 'completed', { output: outcome.output });
+          this.ledger.transition(a, 'delivered', {}, true);
+          this.ledger.transition(a, 'completed', { output: outcome.output });
         });
-        this.drop(a);
+        this.ledger.drop(a);
         break;
       case 'delivered':
-        this.transition(a, 'delivered');
+        this.ledger.transition(a, 'delivered');
         this.awaitResult(a, this.deps.options.resultTimeoutMs);
         break;
       case 'failed':
-        this.transition(a, 'failed', { error: outcome.code ? `${outcome.code}: ${outcome.error}` : outcome.error });
-        this.drop(a);
+        this.ledger.transition(a, 'failed', { error: outcome.code ? `${outcome.code}: ${outcome.error}` : outcome.error });
+        this.ledger.drop(a);
         break;
       case 'retry':
         if (a.attempts >= this.deps.options.maxAttempts) {
-          this.transition(a, 'failed', { error: `gave up after ${a.attempts} attempts: ${outcome.reason}` });
-          this.drop(a);
+          this.ledger.transition(a, 'failed', { error: `gave up after ${a.attempts} attempts: ${outcome.reason}` });
+          this.ledger.drop(a);
           break;
         }
-        this.transition(a, 'queued', { error: outcome.reason });
+        this.ledger.transition(a, 'queued', { error: outcome.reason });
         this.deps.logger.debug({ thingId, id: a.id, reason: outcome.reason }, 'delivery will be retried');
         this.afterRetry(thingId);
         return;
@@ -456,11 +397,7 @@ export class ActionQueue {
       return;
     }
     if (this.retryTimers.has(thingId)) return;
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(thingId);
-      this.dispatch(thingId);
-    }, Math.min(30000, 500 * 2 ** Math.min(6, (this.lists.get(thingId)?.[0]?.attempts ?? 1) - 1)));
-    timer.unref();
-    this.retryTimers.set(thingId, timer);
+    const backoffMs = Math.min(30000, 500 * 2 ** Math.min(6, (this.ledger.list(thingId)[0]?.attempts ?? 1) - 1));
+    this.retryTimers.set(thingId, backoffMs, () => this.dispatch(thingId));
   }
 }

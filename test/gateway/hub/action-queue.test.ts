@@ -371,7 +371,7 @@ describe('ActionQueue items in answers (take) and result timeouts', () => {
   });
 
   it('keeps the result timeout for items a pushing binding answered `delivered`, and holds the next item until then', async () => {
-    const r = rig({ queue: { resultTimeoutMs: 20 } });
+    const r = rig({ queue: { resultTimeoutMs: 1000 } });
     r.target.answer = () => Promise.resolve({ state: 'delivered' });
     const a = r.queue.enqueue({ thingId: T, kind: 'action', name: 'a', input: 1 });
     r.queue.enqueue({ thingId: T, kind: 'action', name: 'b', input: 1 });
