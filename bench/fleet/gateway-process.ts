@@ -42,6 +42,8 @@ export async function startGatewayProcess(synchronous: 'full' | 'normal' = 'full
     mqtt: { host: '127.0.0.1', port: 0 },
     auth: { adminPassword: PASSWORD },
     store: { synchronous },
+    // The simulated fleet's devices are let in as they come (docs/security.md, policy open).
+    onboarding: { defaultPolicy: 'open' },
     bindings: {
       system: { enabled: false },
       coap: { enabled: true, host: '127.0.0.1', port: 0, registrationsPerMinutePerAddress: 1000000 },

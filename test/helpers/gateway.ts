@@ -33,6 +33,8 @@ export function testConfig(partial: Record<string, unknown> = {}): Record<string
     mqtt: { host: '127.0.0.1', port: 0 },
     auth: { adminPassword: TEST_ADMIN_PASSWORD },
     store: { synchronous: 'normal' },
+    // Tests that are not about onboarding let every device in; onboarding tests set their policy.
+    onboarding: { defaultPolicy: 'open' },
     bindings: { system: { enabled: true, intervalMs: 60000 } },
   };
   return mergePatch(base, partial) as Record<string, unknown>;
