@@ -152,6 +152,7 @@ async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; 
         maxPacketBytes: config.mqtt.maxPacketBytes,
         authCheckIntervalMs: config.mqtt.authCheckIntervalMs,
         syncWaitMs: config.http.syncWaitMs,
+        maxJsonDepth: config.http.maxJsonDepth,
         busBuffer: config.bus.subscriberBuffer,
       },
       // The retained TDs published at start must carry the ports actually bound.

@@ -1,7 +1,6 @@
 /**
- * The `http` options this part of the API reads that RoostConfig (config/config.ts) does not list
- * yet; config-schema.ts gives them their defaults, the fallbacks here only cover a config object
- * built without the schema.
+ * The `http` options of live reads and JSON bodies; config-schema.ts gives them their defaults,
+ * the fallbacks here cover a config object built without the schema (unit tests).
  */
 import type { RoostConfig } from '../config/config.js';
 
@@ -16,6 +15,6 @@ export const DEFAULT_READ_TIMEOUT_MS = 5000;
 export const DEFAULT_MAX_JSON_DEPTH = 64;
 
 export function httpReadOptions(config: RoostConfig): HttpReadOptions {
-  const http = config.http as RoostConfig['http'] & Partial<HttpReadOptions>;
+  const http = config.http as Partial<HttpReadOptions>;
   return { readTimeoutMs: http.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS, maxJsonDepth: http.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH };
 }

@@ -12,7 +12,7 @@ export interface RoostConfig {
   dataDir: string;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   http: {
-    host: string; port: number; publicBaseUrl?: string; maxBodyBytes: number; syncWaitMs: number;
+    host: string; port: number; publicBaseUrl?: string; maxBodyBytes: number; syncWaitMs: number; readTimeoutMs: number; maxJsonDepth: number;
     events: { maxStreams: number; maxBufferedBytes: number; heartbeatMs: number; longpollTimeoutMs: number; maxReplay: number };
   };
   mqtt: { enabled: boolean; host: string; port: number; publicBaseUrl?: string; websocket: boolean; maxPacketBytes: number; authCheckIntervalMs: number };
