@@ -18,6 +18,7 @@ import { wellKnownCore } from './handlers/well-known-core.js';
 import { nativeTd } from './native-td.js';
 import { serveSecured } from './oscore-layer.js';
 import { RateLimiter, RegistrationTable, type Registration } from './resource-directory.js';
+import { Lwm2mServer } from './lwm2m/lwm2m-server.js';
 import { loadRegistrations } from './registration-store.js';
 import { SecurityContexts } from './security-contexts.js';
 import { pushToAwake } from './sleepy-delivery.js';
@@ -32,6 +33,7 @@ export class CoapBinding implements Binding {
   private sweep: NodeJS.Timeout | null = null;
   private state: BindingStatus['state'] = 'stopped';
   private detail: string | undefined;
+  private readonly lwm2m: Lwm2mServer;
 
   constructor(private readonly opts: CoapOptions) {
     this.s = {
@@ -44,6 +46,7 @@ export class CoapBinding implements Binding {
       limiter: null,
       contexts: null,
     };
+    this.lwm2m = new Lwm2mServer(this.s, () => this.address);
   }
 
   /** Where the binding listens (after start). */
@@ -68,7 +71,7 @@ export class CoapBinding implements Binding {
       this.detail = `cannot bind udp ${this.opts.host}:${this.opts.port}: ${(err as Error).message}`;
       throw err;
     }
-    const restored = this.restore(ctx);
+    const restored = this.restore(ctx) + this.lwm2m.start(ctx);
     this.sweep = setInterval(() => expireRegistrations(s), this.opts.expirySweepMs);
     this.sweep.unref();
     this.state = 'running';
@@ -105,6 +108,7 @@ export class CoapBinding implements Binding {
   private admissionChanged(deviceId: string, state: string): void {
     const s = this.s;
     s.contexts?.forget(deviceId);
+    this.lwm2m.admissionChanged(deviceId, state);
     if (state !== 'rejected' && state !== 'revoked') return;
     const reg = s.regs.ep(deviceId);
     if (!reg) return;
@@ -115,6 +119,7 @@ export class CoapBinding implements Binding {
   async stop(): Promise<void> {
     if (this.sweep) clearInterval(this.sweep);
     this.sweep = null;
+    this.lwm2m.stop();
     await this.s.endpoint?.close();
     this.s.endpoint = null;
     this.s.regs.clear();
@@ -126,8 +131,8 @@ export class CoapBinding implements Binding {
     const { counters, endpoint, regs, values } = this.s;
     const s: BindingStatus = {
       state: this.state,
-      counters: { ...counters, notificationsOut: values.notificationsOut, ...(endpoint?.counters ?? {}), observersRejected: values.observersRejected },
-      gauges: { registrations: regs.size, observers: values.observerCount, ...(endpoint?.gauges() ?? {}) },
+      counters: { ...counters, ...this.lwm2m.counters, notificationsOut: values.notificationsOut, ...(endpoint?.counters ?? {}), observersRejected: values.observersRejected },
+      gauges: { registrations: regs.size, lwm2mRegistrations: this.lwm2m.regs.size, observers: values.observerCount, ...(endpoint?.gauges() ?? {}) },
     };
     if (this.detail) s.detail = this.detail;
     return s;
@@ -136,6 +141,8 @@ export class CoapBinding implements Binding {
   /** Requests from devices: one handler per resource behind one switch. */
   private handle(req: CoapMessage, from: Remote): CoapResponse | Promise<CoapResponse> {
     const s = this.s;
+    const lwm2m = this.lwm2m.route(req, from);
+    if (lwm2m) return lwm2m;
     const [top, a, b] = req.uriPath;
     switch (top) {
       case 't':
@@ -189,6 +196,7 @@ export class CoapBinding implements Binding {
    * that serves it. Items for other sleepy devices ride in answers to their uplinks (ctx.take()).
    */
   deliver(item: QueuedItem): Promise<DeliveryOutcome> {
+    if (this.lwm2m.has(item.deviceId)) return this.lwm2m.deliver(item);
     const reg = this.s.regs.ep(item.deviceId);
     if (!reg) return Promise.resolve({ state: 'retry', reason: 'device not registered' });
     return reg.sleepy ? pushToAwake(this.s, reg, item) : requestDevice(this.s, reg, item);

@@ -35,6 +35,22 @@ export interface CoapOptions {
   security: 'required' | 'optional' | 'none';
   /** K of RFC 8613 Appendix B.1.1: the gateway's sender sequence numbers per durable write. */
   oscoreSequenceBlock: number;
+  /**
+   * LwM2M Queue Mode awake window after each uplink (TS Core §6.5: at least MAX_TRANSMIT_WAIT,
+   * RFC 7252 §4.8.2, 93 s with the default transmission parameters).
+   */
+  lwm2mAwakeWindowMs: number;
+  /** LwM2M lifetime when a Register names none (TS Core §6.2.1: 86400 s). */
+  lwm2mDefaultLifetimeS: number;
+  /** Folder of operator OMA object XML files ('' = `<dataDir>/lwm2m/objects`). */
+  lwm2mObjectsDir: string;
+  /** Folder of firmware images ('' = `<dataDir>/firmware`). */
+  lwm2mFirmwareDir: string;
+  lwm2mMaxPackageBytes: number;
+  /** Base of the package URI a pulling device gets ('' = `coap://<listening address>:<port>`). */
+  lwm2mPackageBaseUri: string;
+  /** How often a firmware job reads object 5's State while the device is awake and busy. */
+  lwm2mFirmwarePollMs: number;
 }
 
 export const optionsSchema = {
@@ -65,6 +81,13 @@ export const optionsSchema = {
     maxSenmlRecords: { type: 'integer', minimum: 1, default: 256 },
     security: { enum: ['required', 'optional', 'none'], default: 'none' },
     oscoreSequenceBlock: { type: 'integer', minimum: 1, maximum: 65536, default: 64 },
+    lwm2mAwakeWindowMs: { type: 'integer', minimum: 1, default: 93000 },
+    lwm2mDefaultLifetimeS: { type: 'integer', minimum: 1, default: 86400 },
+    lwm2mObjectsDir: { type: 'string', default: '' },
+    lwm2mFirmwareDir: { type: 'string', default: '' },
+    lwm2mMaxPackageBytes: { type: 'integer', minimum: 1, default: 8388608 },
+    lwm2mPackageBaseUri: { type: 'string', default: '' },
+    lwm2mFirmwarePollMs: { type: 'integer', minimum: 10, default: 1000 },
   },
 } as const;
 

@@ -94,7 +94,7 @@ export function register(s: CoapState, req: CoapMessage, from: Remote, onRegiste
  * admission; until it is approved its registration is 4.03 and nothing it says reaches the hub.
  * Once an admin approves it, its next registration (at its next wake) is accepted.
  */
-function admit(s: CoapState, ctx: BindingContext, ep: string, from: Remote, links: string): void {
+export function admit(s: CoapState, ctx: BindingContext, ep: string, from: Remote, links: string): void {
   let a = ctx.admission(ep);
   if (a.state === 'unknown') a = ctx.requestAdmission({ deviceId: ep, seenAs: `coap registration from ${from.address}:${from.port}`, claims: { ep, links } });
   if (a.state === 'approved') return;
