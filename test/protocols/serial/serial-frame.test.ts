@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { FrameInvalidError, PayloadTooLargeError } from '../../../protocols/errors.js';
 import { DEFAULT_MAX_FRAME_BYTES, decodeFrame, encodeFrame, frameBody, maxWireBytes, parseBody } from '../../../protocols/serial/serial-frame.js';
@@ -52,4 +53,26 @@ describe('serial frame codec', () => {
       }
     }
   });
+
+  it('every frame body and whole wire printed in docs/protocols/serial.md has a good CRC and decodes', () => {
+    const doc = readFileSync(new URL('../../../docs/protocols/serial.md', import.meta.url), 'utf8').split('\n');
+    const checked: string[] = [];
+    for (const [n, line] of doc.entries()) {
+      for (const m of line.matchAll(/\b(body|wire) +((?:[0-9a-f]{2} ?)+)(\.\.\.)?/g)) {
+        let bytes = m[2]!.trim();
+        // A body that goes on on the next line (indented hex only).
+        for (let k = n + 1; m[1] === 'body' && /^\s+([0-9a-f]{2} ?)+$/.test(doc[k] ?? ''); k++) bytes += ' ' + doc[k]!.trim();
+        if (m[3] || line.slice(m.index! + m[0].length).startsWith(' ...')) continue; // elided
+        const buf = hex(bytes.replace(/ /g, ''));
+        if (m[1] === 'body') assert.doesNotThrow(() => parseBody(buf), `line ${n + 1}: ${bytes}`);
+        else {
+          assert.equal(buf[buf.length - 1], 0, `line ${n + 1}: a wire ends with 00`);
+          assert.doesNotThrow(() => decodeFrame(buf.subarray(0, -1)), `line ${n + 1}: ${bytes}`);
+        }
+        checked.push(`${m[1]}@${n + 1}`);
+      }
+    }
+    assert.ok(checked.length >= 15, checked.join(' '));
+  });
 });
+
