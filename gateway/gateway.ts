@@ -17,6 +17,7 @@ import type { MetricSource } from './metrics/metric-sample.js';
 import { MqttAuth } from './mqtt/auth.js';
 import { DEFAULT_MQTT_OPTIONS, startMqttBroker, type MqttBroker } from './mqtt/broker.js';
 import { createLogger } from './logger.js';
+import { AvailabilityTracker } from './mqtt/availability-tracker.js';
 import { openDatabase, type Db } from './store/database.js';
 import type { HubEndpoints } from './td/consumer-td.js';
 
@@ -80,6 +81,9 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     ...(opts.bindingModules ? { modules: opts.bindingModules } : {}),
   });
   let api: ApiHandle | null = null;
+  const availability = new AvailabilityTracker({
+    hub, options: config.availability, awakeWindowMs: config.queue.awakeWindowMs, now: hub.now, logger: logger.child({ module: 'availability' }),
+  });
   try {
     await host.load();
     api = await startApis({ hub, config, logger, db });
@@ -89,8 +93,10 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
       hub.setEndpoints(configuredEndpoints(config, Number(http.port), mqtt ? Number(mqtt.port) : config.mqtt.port));
     }
     hub.startTimers();
+    availability.start();
     await host.startAll();
   } catch (err) {
+    availability.stop();
     await host.stopAll().catch(() => undefined);
     await api?.close().catch(() => undefined);
     hub.close();
@@ -112,6 +118,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     restartBinding: (name) => host.restart(name),
     stop(): Promise<void> {
       stopping ??= (async () => {
+        availability.stop();
         await host.stopAll();
         await api?.close();
         hub.close();

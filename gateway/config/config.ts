@@ -15,7 +15,12 @@ export interface RoostConfig {
     host: string; port: number; publicBaseUrl?: string; maxBodyBytes: number; syncWaitMs: number; readTimeoutMs: number; maxJsonDepth: number;
     events: { maxStreams: number; maxBufferedBytes: number; heartbeatMs: number; longpollTimeoutMs: number; maxReplay: number };
   };
-  mqtt: { enabled: boolean; host: string; port: number; publicBaseUrl?: string; websocket: boolean; maxPacketBytes: number; authCheckIntervalMs: number };
+  mqtt: {
+    enabled: boolean; host: string; port: number; publicBaseUrl?: string; websocket: boolean; maxPacketBytes: number; authCheckIntervalMs: number;
+    homeAssistantDiscovery: boolean;
+  };
+  availability: AvailabilityConfig;
+  uplink: UplinkConfig;
   auth: { adminUser: string; adminPassword?: string; tokenTtlS: number; anonymousDirectory: boolean };
   onboarding: { defaultPolicy: 'approve' | 'manifest' | 'open'; policy: Record<string, 'approve' | 'manifest' | 'open'>; maxPending: number };
   store: {
@@ -42,6 +47,30 @@ export interface RoostConfig {
   };
   bus: { subscriberBuffer: number };
   bindings: Record<string, { enabled: boolean } & Record<string, unknown>>;
+}
+
+export interface AvailabilityConfig { missedWakes: number; sleepyIntervalMs: number; checkIntervalMs: number }
+
+export interface UplinkConfig {
+  enabled: boolean;
+  url?: string;
+  username?: string;
+  password?: string;
+  clientId?: string;
+  gatewayId?: string;
+  prefix: string;
+  profile: 'roost' | 'hono';
+  protocolVersion: 4 | 5;
+  role: 'admin' | 'operator' | 'agent' | 'viewer';
+  tls: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean };
+  keepaliveS: number;
+  telemetryQos: 0 | 1;
+  homeAssistantDiscovery: boolean;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  maxInFlight: number;
+  replayShare: number;
+  buffer: { maxBytes: number; maxAgeMs: number };
 }
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };

@@ -19,6 +19,7 @@ import { DuplicateGuard } from './duplicate-guard.js';
 import { mqttMetricSource, newCounters, type MqttCounters } from './mqtt-metrics.js';
 import { guardConnection } from './packet-limit.js';
 import { PendingPublisher } from './pending-publisher.js';
+import { AvailabilityPublisher } from './availability-publisher.js';
 import { Publisher } from './publisher.js';
 import { onboardingOf } from '../onboarding/device-view.js';
 import { RequestHandler } from './requests.js';
@@ -107,6 +108,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   const publisher = new Publisher({ hub, counters, logger, maxBuffer: o.busBuffer, maxInFlight: PUBLISH_WINDOW, publish });
   const onboarding = onboardingOf(hub);
   const pending = onboarding ? new PendingPublisher({ hub, onboarding, counters, logger, maxBuffer: o.busBuffer, publish }) : null;
+  const availability = new AvailabilityPublisher({ hub, logger, maxBuffer: o.busBuffer, publish, onDropped: () => { counters.publishesDropped++; } });
 
   broker.authenticate = (client, username, password, done) => {
     auth.authenticate(username, password).then((s) => {
@@ -216,6 +218,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   deps.beforePublish?.(url);
   publisher.start();
   pending?.start();
+  availability.start();
   logger.info({ port, websocket: ws !== null }, 'mqtt broker listening');
 
   let closing: Promise<void> | null = null;
@@ -223,12 +226,13 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
     url,
     counters,
     metrics: mqttMetricSource(counters, () => broker.connectedClients, () => publisher.busDropped),
-    ready: () => publisher.whenReady(),
+    ready: () => Promise.all([publisher.whenReady(), availability.idle()]).then(() => undefined),
     close(): Promise<void> {
       closing ??= (async () => {
         clearInterval(sweep);
         publisher.stop();
         pending?.stop();
+        await availability.stop();
         requests.close();
         await ws?.close();
         await new Promise<void>((resolve) => broker.close(() => resolve()));
