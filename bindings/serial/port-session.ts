@@ -208,7 +208,7 @@ export class PortSession {
     const u = this.unitOf(unit);
     // Not stored, so not acknowledged: the device sends the readings again once it is registered.
     if (!u) throw new NotStored(`unit ${unit} is unknown: telemetry not stored`);
-    if (!u.thingId || !this.host.ctx.hasThing(u.thingId)) throw new NotStored(`unit ${unit} (${u.hello.id}) is not registered yet: telemetry not stored`);
+    if (!u.thingId) throw new NotStored(`unit ${unit} (${u.hello.id}) is not registered yet: telemetry not stored`);
     const { ctx, counters } = this.host;
     counters.telemetryPacks++;
     let readings;
@@ -274,7 +274,14 @@ export class PortSession {
    * after asking it to say hello (the "unknown unit" answer, at most once per helloTimeoutMs).
    */
   private unitOf(unit: number): Unit | undefined {
-    const u = this.units.get(unit) ?? this.restore(unit);
+    let u = this.units.get(unit);
+    if (u?.thingId && !this.host.ctx.hasThing(u.thingId)) {
+      // Its thing was deleted from the directory: the unit is unknown again, until it registers anew.
+      this.units.delete(unit);
+      this.host.forget(this.path, unit);
+      u = undefined;
+    }
+    u ??= this.restore(unit);
     if (u) return u;
     this.host.counters.unknownUnit++;
     const now = this.host.ctx.now();

@@ -104,7 +104,7 @@ export class SerialBinding implements Binding, SessionHost {
     const st: BindingStatus = {
       state,
       counters: { ...this.counters, ...links },
-      gauges: { portsConfigured: sups.length, portsOpen: open.length, things: this.devices.size, linkBacklog: backlog, resultsAwaited: this.awaiting.size },
+      gauges: { portsConfigured: sups.length, portsOpen: open.length, things: this.devices.size, unitsRemembered: this.identities.size, linkBacklog: backlog, resultsAwaited: this.awaiting.size },
     };
     if (missing.length) st.detail = missing.join('; ');
     else if (sups.length === 0) st.detail = 'no serial port configured or matched';

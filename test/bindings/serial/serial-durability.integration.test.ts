@@ -151,6 +151,16 @@ describe('serial: an unknown unit is told so and registers again without losing 
     assert.equal(c['hellos'], 1);
     assert.equal(mcu.counters.unknownAnswers, 1);
     assert.equal(mcu.counters.resent, 1);
+    assert.equal(rig.serial.status().gauges?.['unitsRemembered'], 1);
+  });
+
+  it('a unit whose thing an operator deleted is unknown again: told so, it registers anew and its reading is stored', async () => {
+    await settle(rig.serial);
+    rig.gw.hub.deleteThing(ID);
+    await mcu.telemetry(0, { temp: 34 });
+    assert.equal(rig.gw.hub.readProperty(ID, 'temp')?.value, 34);
+    assert.equal(mcu.counters.unknownAnswers, 2);
+    assert.equal(mcu.counters.resent, 2);
   });
 });
 
