@@ -156,6 +156,11 @@ export interface DeviceKind {
   readonly binding: string;
   readonly sleepy: boolean;
   readonly power: 'battery' | 'mains';
+  /**
+   * Its power-on includes pairing with the gateway, seconds long (a Zigbee join, interview and
+   * configure); a real-time run may let it pair while the others run (RunnerOptions.pairInBackground).
+   */
+  readonly pairing?: boolean;
   /** Reading names it can send; undefined: any. */
   readonly readings?: readonly string[];
   /** Action names its TD offers. */

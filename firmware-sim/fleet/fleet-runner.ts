@@ -67,6 +67,13 @@ export interface RunnerOptions {
   recordReadings?: boolean;
   /** Ends the run early (Ctrl-C); the report covers what ran. */
   signal?: AbortSignal;
+  /**
+   * Do not hold the scenario's clock for devices whose power-on includes pairing (DeviceKind
+   * `pairing`: a Zigbee interview and configure, seconds long): they pair while the others run
+   * and wake once paired; wakes due before are skipped. For real-time runs (the demo): which
+   * wakes are skipped depends on how fast the gateway pairs, so the report is not reproducible.
+   */
+  pairInBackground?: boolean;
   /** Wall clock (ms). */
   clock?: () => number;
 }
@@ -95,6 +102,8 @@ export class FleetRunner {
   private simMs = 0;
   private wallMs = 0;
   private readonly resources = new Map<string, Closable>();
+  /** Devices still pairing in the background (pairInBackground). */
+  private pairing: Promise<void> | null = null;
   private readonly shared: SharedResources = {
     get: <T extends Closable>(key: string, make: () => T): T => {
       let r = this.resources.get(key) as T | undefined;
@@ -168,19 +177,28 @@ export class FleetRunner {
 
   /** Powers every device on; one that cannot reach the gateway counts an error and tries again at its first wake. */
   async start(): Promise<void> {
-    await forEachLimited(this.devices, this.limit, async (d) => {
-      try {
-        await d.model.start();
-        d.wakes++; // powering on is a wake too: the radio is on to announce the device
-      } catch (err) {
-        d.errors++;
-        d.lastError = (err as Error).message;
-      }
-    });
+    const later = this.opts.pairInBackground ? this.devices.filter((d) => d.kind.pairing) : [];
+    if (later.length > 0) this.pairing = forEachLimited(later, this.limit, (d) => this.powerOn(d));
+    await forEachLimited(this.devices.filter((d) => !later.includes(d)), this.limit, (d) => this.powerOn(d));
+  }
+
+  private async powerOn(d: SimDevice): Promise<void> {
+    try {
+      await d.model.start();
+      d.wakes++; // powering on is a wake too: the radio is on to announce the device
+    } catch (err) {
+      d.errors++;
+      d.lastError = (err as Error).message;
+    } finally {
+      d.poweredOn = true;
+    }
   }
 
   async stop(): Promise<void> {
     await forEachLimited(this.devices, this.limit, (d) => d.model.stop());
+    // A device stopped while pairing gives up at its next check (its start() then rejects, counted
+    // above); one still waiting for the network to open is not waited for longer than this.
+    if (this.pairing) await Promise.race([this.pairing, new Promise((r) => setTimeout(r, PAIRING_STOP_WAIT_MS).unref())]);
     for (const r of this.resources.values()) await r.close();
     this.resources.clear();
   }
@@ -221,7 +239,10 @@ export class FleetRunner {
       while (this.nextAction < this.due.length && this.due[this.nextAction]!.atMs < end) await this.send(this.due[this.nextAction++]!);
       const waking = this.devices.filter((d) => d.alive && d.nextWakeMs < end);
       await forEachLimited(waking, this.limit, async (d) => {
-        while (d.alive && d.nextWakeMs < end) await d.wake(d.nextWakeMs, s.faults, this.faults, record);
+        while (d.alive && d.nextWakeMs < end) {
+          if (d.poweredOn) await d.wake(d.nextWakeMs, s.faults, this.faults, record);
+          else d.skipWake();
+        }
       });
       this.simMs = end;
       if (speed > 0) await sleep(wallStart + (end - simStart) / speed - this.clock());
@@ -308,6 +329,8 @@ export class FleetRunner {
 }
 
 const DEFAULT_CONCURRENT_WAKES = 32;
+/** How long stop() waits for devices still pairing in the background to give up. */
+const PAIRING_STOP_WAIT_MS = 3000;
 
 /** Adds one device's needs: serial ports and BLE devices add up; the simulated central and the coordinator are shared. */
 function mergeNeeds(into: GatewayNeeds, n: GatewayNeeds): void {

@@ -35,6 +35,14 @@ export interface SessionOptions {
   signal?: AbortSignal;
   recordReadings?: boolean;
   maxConcurrentWakes?: number;
+  /** Let devices that pair (Zigbee) do so while the others run (RunnerOptions.pairInBackground). */
+  pairInBackground?: boolean;
+  /**
+   * Called once the report is made (or the run failed), before the devices power off: a gateway
+   * that connect() started stops here, while its devices are still there (herdsman's stop talks
+   * to the coordinator; serial ports do not see their devices vanish first).
+   */
+  disconnect?(): Promise<void>;
   /**
    * Keep every reading sent and, if the Connection names the gateway's history, count afterwards
    * those found there (the report's `readingsStored` and `historyCheck`).
@@ -63,6 +71,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionResult> {
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.recordReadings !== undefined || opts.checkHistory ? { recordReadings: opts.recordReadings === true || opts.checkHistory === true } : {}),
     ...(opts.maxConcurrentWakes !== undefined ? { maxConcurrentWakes: opts.maxConcurrentWakes } : {}),
+    ...(opts.pairInBackground ? { pairInBackground: true } : {}),
   });
   try {
     const c = await opts.connect(await runner.prepare());
@@ -81,7 +90,11 @@ export async function runSession(opts: SessionOptions): Promise<SessionResult> {
     }
   } finally {
     live?.done();
-    await runner.stop();
+    try {
+      await opts.disconnect?.();
+    } finally {
+      await runner.stop();
+    }
   }
 }
 

@@ -31,6 +31,8 @@ export class SimDevice {
   /** Next wake, simulated ms since the start. */
   nextWakeMs: number;
   alive = true;
+  /** Its start() has ended (a device pairing in the background skips its wakes until then). */
+  poweredOn = false;
   depletedAtMs: number | null = null;
   /** Simulated ms of the wake in progress (null between wakes): when a command it takes is executed. */
   wakingAtMs: number | null = null;
@@ -102,9 +104,7 @@ export class SimDevice {
       await this.model.stop();
       return;
     }
-    const g = this.group;
-    const intervalMs = (g.wakeIntervalS + this.schedule.uniform(-g.wakeJitterS, g.wakeJitterS)) * 1000;
-    this.nextWakeMs = tMs + Math.max(1, Math.round(intervalMs * (1 + this.plan.driftPpm / 1e6)));
+    this.scheduleNext(tMs);
     const values = this.readings(tMs);
     const reboot = rebootsNow(faults, this.rebootPrng);
     this.wakes++;
@@ -126,6 +126,17 @@ export class SimDevice {
     } finally {
       this.wakingAtMs = null;
     }
+  }
+
+  /** Passes over a wake that is due while the device is not on yet (still pairing). */
+  skipWake(): void {
+    this.scheduleNext(this.nextWakeMs);
+  }
+
+  private scheduleNext(fromMs: number): void {
+    const g = this.group;
+    const intervalMs = (g.wakeIntervalS + this.schedule.uniform(-g.wakeJitterS, g.wakeJitterS)) * 1000;
+    this.nextWakeMs = fromMs + Math.max(1, Math.round(intervalMs * (1 + this.plan.driftPpm / 1e6)));
   }
 
   /** Adds this device's traffic into a sum. */

@@ -42,7 +42,7 @@ describe('roost fleet --report FILE.html', { timeout: 120_000 }, () => {
   it('writes one page whose plots render in Chromium with no network', async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run make setup (it installs the Debian package chromium)`);
     const dir = tempDir();
-    const gw = await startTestGateway({ bindings: { coap: { enabled: true, host: '127.0.0.1', port: 0, registrationsPerMinutePerAddress: 100000 } } });
+    const gw = await startTestGateway({ onboarding: { defaultPolicy: 'open' }, bindings: { coap: { enabled: true, host: '127.0.0.1', port: 0, registrationsPerMinutePerAddress: 100000 } } });
     const saved = process.env['ROOST_ADMIN_PASSWORD'];
     process.env['ROOST_ADMIN_PASSWORD'] = TEST_ADMIN_PASSWORD;
     try {

@@ -85,6 +85,8 @@ class ZigbeeFleetDevice implements FleetDevice {
   private readonly net: ZigbeeNet;
   private dev: ZigbeeDevice | null = null;
   private readonly seen: Record<string, number> = {};
+  /** Set by stop(): a device still pairing gives up at once. */
+  private stopped = false;
 
   constructor(private readonly ctx: DeviceContext, private readonly spec: ZigbeeKindSpec, sleepy: boolean, private readonly opts: ZigbeeOptions) {
     this.deviceId = ctx.deviceId;
@@ -110,6 +112,7 @@ class ZigbeeFleetDevice implements FleetDevice {
     sim.join(dev);
     await this.untilIdentified();
     for (const end = Date.now() + this.opts.joinTimeoutMs; dev.reporting.length < this.spec.reportingConfigured; await sleep(20)) {
+      this.notStopped();
       if (Date.now() > end) throw new DeviceTimeoutError(`${this.deviceId}: the gateway configured ${dev.reporting.length} of ${this.spec.reportingConfigured} attribute reports within ${this.opts.joinTimeoutMs} ms`);
     }
     await this.quiet(this.opts.pairingQuietMs, this.opts.joinTimeoutMs);
@@ -123,10 +126,15 @@ class ZigbeeFleetDevice implements FleetDevice {
     const want = Object.keys(this.spec.readings);
     const actions = Object.keys(this.spec.actions);
     for (const end = Date.now() + this.opts.joinTimeoutMs; ; await sleep(50)) {
+      this.notStopped();
       const t = await hub.describe(this.thingId);
       if (t && want.every((p) => t.properties.includes(p)) && actions.every((a) => t.actions.includes(a)) && !/\(interview/.test(t.title)) return;
       if (Date.now() > end) throw new DeviceTimeoutError(`${this.deviceId}: the gateway did not identify ${this.spec.profile} ${this.ieee} within ${this.opts.joinTimeoutMs} ms (last seen: ${JSON.stringify(t)})`);
     }
+  }
+
+  private notStopped(): void {
+    if (this.stopped) throw new DeviceNotFoundError(`${this.deviceId} was powered off while pairing`);
   }
 
   /** Waits until nothing was heard for quietMs: no ZCL frame, no ZDO bind (configure binds clusters), no reporting set up. */
@@ -135,7 +143,7 @@ class ZigbeeFleetDevice implements FleetDevice {
     if (!dev) return;
     const activity = (): number => dev.counters.zclIn + dev.bindings.length + dev.reporting.length;
     const end = Date.now() + boundMs;
-    for (let heard = -1; heard !== activity() && Date.now() < end;) {
+    for (let heard = -1; heard !== activity() && Date.now() < end && !this.stopped;) {
       heard = activity();
       await sleep(quietMs);
     }
@@ -182,6 +190,7 @@ class ZigbeeFleetDevice implements FleetDevice {
   }
 
   stop(): Promise<void> {
+    this.stopped = true;
     this.sync();
     return Promise.resolve();
   }
@@ -198,6 +207,7 @@ function kind(name: string, power: 'battery' | 'mains', sleepy: boolean): Device
     binding: 'zigbee',
     sleepy,
     power,
+    pairing: true,
     readings: Object.keys(spec.readings),
     actions: Object.keys(spec.actions),
     writes: Object.keys(spec.writes),

@@ -56,7 +56,8 @@ export function fleetGateway(extra: Record<string, unknown> = {}): FleetGateway 
         modules.ble = () => Promise.resolve(mod as unknown as BindingModule<never>);
       }
       if (needs.zigbee) bindings['zigbee'] = zigbeeBindingSection(needs.zigbee);
-      const gw = await startTestGateway(mergePatch({ bindings }, extra) as Record<string, unknown>, { bindingModules: modules });
+      // The fleet's devices are admitted as they come (docs/security.md, onboarding policy open).
+      const gw = await startTestGateway(mergePatch({ onboarding: { defaultPolicy: 'open' }, bindings }, extra) as Record<string, unknown>, { bindingModules: modules });
       fg.gw = gw;
       const at = (gw.binding('coap') as unknown as { listening: { address: string; port: number } }).listening;
       return { gateway: { host: at.address, coapPort: at.port }, actions: hubActions(gw) };

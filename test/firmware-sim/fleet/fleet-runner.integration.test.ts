@@ -62,7 +62,7 @@ export function hubActions(gw: TestGateway): ActionClient {
 }
 
 async function runOnFreshGateway(s: Scenario) {
-  const gw = await startTestGateway({ bindings: { coap: { enabled: true, host: '127.0.0.1', port: 0, registrationsPerMinutePerAddress: 100000 } } });
+  const gw = await startTestGateway({ onboarding: { defaultPolicy: 'open' }, bindings: { coap: { enabled: true, host: '127.0.0.1', port: 0, registrationsPerMinutePerAddress: 100000 } } });
   try {
     const at = (gw.binding('coap') as unknown as { listening: { address: string; port: number } }).listening;
     const result = await runSession({ scenario: s, connect: () => Promise.resolve({ gateway: { host: at.address, coapPort: at.port }, actions: hubActions(gw) }), recordReadings: true });
