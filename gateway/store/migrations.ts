@@ -118,4 +118,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX devices_state ON devices (state, updated_at);
     `,
   },
+  {
+    version: 4,
+    // Store-and-forward of the uplink (docs/uplink.md): history rows are its outbox, read in seq
+    // order (seq only grows: assigned at append, committed in order), so a value acknowledged to a
+    // device is already in the outbox; uplink_state keeps the cursor of what upstream acknowledged.
+    name: 'uplink cursor',
+    sql: `
+      CREATE INDEX history_seq ON history (seq);
+      CREATE TABLE uplink_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
