@@ -101,8 +101,9 @@ export class ActionQueue {
     };
     this.deps.store.atomically(() => {
       if (req.kind === 'write') {
-        // Last writer wins: an older write of the same property that has not gone out is superseded.
-        for (const old of list.filter((a) => a.kind === 'write' && a.name === req.name && a.state === 'queued')) {
+        // Last writer wins: an older write of the same property that has never gone out is superseded.
+        // One that went out before (queued again after a lost result) may have run: it stays, in order.
+        for (const old of list.filter((a) => a.kind === 'write' && a.name === req.name && a.state === 'queued' && a.attempts === 0)) {
           this.ledger.transition(old, 'superseded', { error: `superseded by ${item.id}` });
           this.ledger.drop(old);
         }

@@ -3,6 +3,7 @@
  * Every method throws typed errors from protocols/errors.ts.
  */
 import type { BindingStatus, ThingDescription } from '../binding.js';
+import type { Onboarding } from '../onboarding/onboarding.js';
 import type { ActionView, BusMessage, BusMessageType, HistoryQuery, HistoryRow, ThingRecord, TwinValue } from './types.js';
 
 export interface SubscribeOptions {
@@ -63,6 +64,8 @@ export interface HubGauges {
 }
 
 export interface HubApi {
+  /** Onboarding: pending, approved, rejected and revoked devices (gateway/onboarding). */
+  readonly onboarding: Onboarding;
   // Directory
   listThings(opts?: { offset?: number; limit?: number }): { items: ThingRecord[]; total: number };
   getThing(id: string): ThingRecord;

@@ -21,7 +21,6 @@ import { guardConnection } from './packet-limit.js';
 import { PendingPublisher } from './pending-publisher.js';
 import { AvailabilityPublisher } from './availability-publisher.js';
 import { Publisher } from './publisher.js';
-import { onboardingOf } from '../onboarding/device-view.js';
 import { RequestHandler } from './requests.js';
 import { DISCARD_TOPIC, parseThingTopic } from './topics.js';
 import { attachWebSocket, type WebSocketAttachment } from './websocket.js';
@@ -106,8 +105,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
     publish: (topic, payload) => publish(topic, payload, false),
   });
   const publisher = new Publisher({ hub, counters, logger, maxBuffer: o.busBuffer, maxInFlight: PUBLISH_WINDOW, publish });
-  const onboarding = onboardingOf(hub);
-  const pending = onboarding ? new PendingPublisher({ hub, onboarding, counters, logger, maxBuffer: o.busBuffer, publish }) : null;
+  const pending = new PendingPublisher({ hub, onboarding: hub.onboarding, counters, logger, maxBuffer: o.busBuffer, publish });
   const availability = new AvailabilityPublisher({ hub, logger, maxBuffer: o.busBuffer, publish, onDropped: () => { counters.publishesDropped++; } });
 
   broker.authenticate = (client, username, password, done) => {
@@ -217,7 +215,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   const url = `mqtt://${host}:${port}`;
   deps.beforePublish?.(url);
   publisher.start();
-  pending?.start();
+  pending.start();
   availability.start();
   logger.info({ port, websocket: ws !== null }, 'mqtt broker listening');
 
@@ -231,7 +229,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
       closing ??= (async () => {
         clearInterval(sweep);
         publisher.stop();
-        pending?.stop();
+        pending.stop();
         await availability.stop();
         requests.close();
         await ws?.close();

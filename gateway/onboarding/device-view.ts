@@ -6,7 +6,6 @@
 import { thingIdFor } from '../hub/directory.js';
 import { BadRequestError } from '../../protocols/errors.js';
 import type { DeviceRecord } from './device-store.js';
-import type { Onboarding } from './onboarding.js';
 
 export interface CredentialFlags {
   oscore: boolean;
@@ -65,11 +64,3 @@ export function parseDeviceThingId(id: string): { binding: string; deviceId: str
   return { binding: m[1]!, deviceId: m[2]! };
 }
 
-/**
- * The hub's onboarding, for the APIs that get the hub as HubApi (which does not name it yet);
- * undefined for a hub without one.
- */
-export function onboardingOf(hub: object): Onboarding | undefined {
-  const o = (hub as { onboarding?: unknown }).onboarding;
-  return typeof o === 'object' && o !== null && typeof (o as Onboarding).requestAdmission === 'function' ? (o as Onboarding) : undefined;
-}

@@ -6,10 +6,10 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../../auth/users.js';
-import { DEVICE_VIEW_SCHEMA, deviceView, onboardingOf, parseDeviceThingId } from '../../onboarding/device-view.js';
+import { DEVICE_VIEW_SCHEMA, deviceView, parseDeviceThingId } from '../../onboarding/device-view.js';
 import { manifestFromCsv, manifestFromJson } from '../../onboarding/manifest.js';
 import type { Onboarding } from '../../onboarding/onboarding.js';
-import { BindingUnavailableError, ConflictError, ForbiddenError } from '../../../protocols/errors.js';
+import { ConflictError, ForbiddenError } from '../../../protocols/errors.js';
 import { mustAdmin, type RouteDeps } from '../route-deps.js';
 
 const DECIDERS: ReadonlySet<string> = new Set(['admin', 'operator']);
@@ -40,11 +40,7 @@ const credentialsSchema = {
 const manifestJsonSchema = { type: 'array', minItems: 1, items: { type: 'object' } } as const;
 
 export async function deviceRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  const onboarding = (): Onboarding => {
-    const o = onboardingOf(deps.hub);
-    if (!o) throw new BindingUnavailableError('this gateway has no onboarding');
-    return o;
-  };
+  const onboarding = (): Onboarding => deps.hub.onboarding;
   /** A device by its thing id, for a route; DeviceNotFoundError when unknown. */
   const device = (id: string) => {
     const { binding, deviceId } = parseDeviceThingId(id);

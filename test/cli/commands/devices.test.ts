@@ -56,7 +56,7 @@ describe('roost devices', () => {
       assert.equal((await roost(['devices', 'list', '--state', 'lost', '--data', dataDir])).code, 2);
 
       // The gateway started on that data dir has them approved, with the credentials the binding needs.
-      const gw = await startTestGateway({}, { dataDir });
+      const gw = await startTestGateway({ onboarding: { defaultPolicy: 'approve' } }, { dataDir });
       try {
         assert.equal(gw.hub.onboarding.findByOscoreKid('coap', '0c')?.credentials.oscore?.masterSecret, SECRET);
         assert.deepEqual(gw.hub.onboarding.admission('ble', 'a4c1380a0001'), { state: 'approved', credentials: { bthomeKey: KEY } });

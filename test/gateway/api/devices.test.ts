@@ -11,7 +11,7 @@ describe('devices over HTTP (onboarding)', () => {
   let rig: InjectRig;
   const tokens: Record<string, Record<string, string>> = {};
   before(async () => {
-    rig = await injectRig([]);
+    rig = await injectRig([], { onboarding: { defaultPolicy: 'approve' } });
     for (const role of ['operator', 'viewer', 'agent']) {
       const created = await rig.request({ method: 'POST', url: '/users', payload: { username: role, password: `${role}-password-1`, role } });
       assert.equal(created.statusCode, 201);

@@ -399,4 +399,19 @@ describe('ActionQueue items in answers (take) and result timeouts', () => {
     assert.equal(r2.queue.take(T, 1000).item?.id, a.id);
     close(r2);
   });
+
+  it('never supersedes a write that went out before and came back for a lost result: the device may have run it', async () => {
+    const r = rig({ push: false, queue: { resultTimeoutMs: 20 } });
+    const first = r.queue.enqueue({ thingId: T, kind: 'write', name: 'interval', input: 30 });
+    assert.equal(r.queue.take(T, 1000).item?.id, first.id);
+    await until(() => r.queue.get(first.id).state === 'queued');
+    const second = r.queue.enqueue({ thingId: T, kind: 'write', name: 'interval', input: 45 });
+    assert.equal(r.queue.get(first.id).state, 'queued', 'not superseded');
+    assert.equal(r.queue.take(T, 1000).item?.id, first.id, 'it goes out again first');
+    r.queue.complete(first.id, { state: 'completed' });
+    const third = r.queue.enqueue({ thingId: T, kind: 'write', name: 'interval', input: 60 });
+    assert.equal(r.queue.get(second.id).state, 'superseded', 'a write that never went out is still superseded');
+    assert.equal(r.queue.take(T, 1000).item?.id, third.id);
+    close(r);
+  });
 });

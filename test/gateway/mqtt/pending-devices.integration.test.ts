@@ -22,7 +22,7 @@ describe('pending devices on MQTT', () => {
     return r;
   };
   before(async () => {
-    gw = await startTestGateway();
+    gw = await startTestGateway({ onboarding: { defaultPolicy: 'approve' } });
     await addUser(gw, 'viewer1', 'viewer-pass-1', 'viewer');
     await addUser(gw, 'op1', 'operator-pass-1', 'operator');
     await addUser(gw, 'agent1', 'agent-pass-1', 'agent');
@@ -89,10 +89,10 @@ describe('pending devices on MQTT', () => {
   it('devices pending at start are published when the broker starts', async () => {
     const dataDir = (await import('../../helpers/gateway.js')).tempDir();
     const { rmSync } = await import('node:fs');
-    const first = await startTestGateway({}, { dataDir });
+    const first = await startTestGateway({ onboarding: { defaultPolicy: 'approve' } }, { dataDir });
     first.hub.onboarding.requestAdmission('zigbee', { deviceId: '00124b0001abcdef', seenAs: 'zigbee join' });
     await first.stop();
-    const again = await startTestGateway({}, { dataDir });
+    const again = await startTestGateway({ onboarding: { defaultPolicy: 'approve' } }, { dataDir });
     try {
       const admin = await connect(again.mqttUrl!, { username: 'admin', password: TEST_ADMIN_PASSWORD });
       await subscribeCodes(admin.client, { 'devices/pending/#': { qos: 1 } });

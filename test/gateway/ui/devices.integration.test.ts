@@ -26,7 +26,7 @@ describe('Devices page in headless Chromium', { timeout: 60_000 }, () => {
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run make setup (it installs the Debian package chromium)`);
-    gw = await startTestGateway();
+    gw = await startTestGateway({ onboarding: { defaultPolicy: 'approve' } });
     const admin = await ApiClient.login(gw.httpUrl!);
     assert.equal((await admin.send('POST', '/users', { username: 'watcher', password: 'viewer-pass-1', role: 'viewer' })).status, 201);
     profile = mkdtempSync(join(tmpdir(), 'roost-chromium-'));
