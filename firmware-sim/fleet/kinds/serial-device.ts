@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeviceNotFoundError, DeviceTimeoutError } from '../../../protocols/errors.js';
 import type { Description } from '../../../protocols/serial/serial-describe.js';
-import { openPty, SerialMcu, type McuCommand } from '../../serial/index.js';
+import { openPty, SerialMcu, type McuCommand, type McuMemory } from '../../serial/index.js';
 import type { DeviceContext, DeviceKind, FleetDevice, GatewayNeeds, WakeResult } from '../device-model.js';
 import { FaultyPort } from './faulty-port.js';
 import { SocatPty } from './socat-pty.js';
@@ -81,12 +81,17 @@ class SerialFleetDevice implements FleetDevice {
     return { serialPorts: [this.pty.gatewayPath] };
   }
 
+  /** What this MCU keeps in flash across reboots. */
+  private readonly memory: McuMemory = { results: new Map() };
+
   private powerOn(): SerialMcu {
     const bootAt = Date.now();
     const rate = 1 + this.ctx.driftPpm / 1e6;
     const d = description(this.ctx.readings);
     return new SerialMcu({
       units: this.unitIds.map((id, unit) => ({ unit, id, sleepy: this.opts.sleepy, description: d })),
+      // Results of recent items survive the reboot (flash): a repeat after a lost result is not run again.
+      memory: this.memory,
       link: { ackTimeoutMs: this.opts.ackTimeoutMs, maxRetries: 5 },
       uptimeMs: () => (Date.now() - bootAt) * rate,
       onCommand: (cmd: McuCommand) => {
