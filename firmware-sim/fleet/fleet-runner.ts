@@ -237,8 +237,13 @@ export class FleetRunner {
       if (this.opts.signal?.aborted) return { simMs: this.simMs, wallMs: this.wallMs + this.clock() - wallStart, aborted: true };
       const end = Math.min(this.simMs + s.tickMs, stopMs);
       while (this.nextAction < this.due.length && this.due[this.nextAction]!.atMs < end) await this.send(this.due[this.nextAction++]!);
-      const waking = this.devices.filter((d) => d.alive && d.nextWakeMs < end);
+      const waking = this.devices.filter((d) => d.alive && (d.nextWakeMs < end || (d.missedWakes && d.poweredOn)));
       await forEachLimited(waking, this.limit, async (d) => {
+        // A device that paired late reports at once (as one does after joining), then keeps its own schedule.
+        if (d.missedWakes && d.poweredOn) {
+          d.missedWakes = false;
+          await d.wake(this.simMs, s.faults, this.faults, record);
+        }
         while (d.alive && d.nextWakeMs < end) {
           if (d.poweredOn) await d.wake(d.nextWakeMs, s.faults, this.faults, record);
           else d.skipWake();

@@ -33,6 +33,8 @@ export class SimDevice {
   alive = true;
   /** Its start() has ended (a device pairing in the background skips its wakes until then). */
   poweredOn = false;
+  /** Wakes were skipped while it paired: it wakes as soon as it is on. */
+  missedWakes = false;
   depletedAtMs: number | null = null;
   /** Simulated ms of the wake in progress (null between wakes): when a command it takes is executed. */
   wakingAtMs: number | null = null;
@@ -130,6 +132,7 @@ export class SimDevice {
 
   /** Passes over a wake that is due while the device is not on yet (still pairing). */
   skipWake(): void {
+    this.missedWakes = true;
     this.scheduleNext(this.nextWakeMs);
   }
 
