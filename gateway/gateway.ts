@@ -18,6 +18,7 @@ import { MqttAuth } from './mqtt/auth.js';
 import { DEFAULT_MQTT_OPTIONS, startMqttBroker, type MqttBroker } from './mqtt/broker.js';
 import { createLogger } from './logger.js';
 import { AvailabilityTracker } from './mqtt/availability-tracker.js';
+import { Uplink } from './uplink/uplink.js';
 import { openDatabase, type Db } from './store/database.js';
 import type { HubEndpoints } from './td/consumer-td.js';
 
@@ -84,9 +85,13 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
   const availability = new AvailabilityTracker({
     hub, options: config.availability, awakeWindowMs: config.queue.awakeWindowMs, now: hub.now, logger: logger.child({ module: 'availability' }),
   });
+  // PATCH /config will start, stop and reconfigure the uplink; today it comes from the config file.
+  const uplink = config.uplink.enabled
+    ? new Uplink({ hub, db, config: config.uplink, gatewayId: config.uplink.gatewayId ?? hostname(), logger: logger.child({ module: 'uplink' }), syncWaitMs: config.http.syncWaitMs })
+    : null;
   try {
     await host.load();
-    api = await startApis({ hub, config, logger, db });
+    api = await startApis({ hub, config, logger, db, metrics: uplink ? [() => uplink.metrics()] : [] });
     if (api) {
       const http = new URL(api.httpUrl);
       const mqtt = api.mqttUrl ? new URL(api.mqttUrl) : undefined;
@@ -94,9 +99,11 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     }
     hub.startTimers();
     availability.start();
+    uplink?.start();
     await host.startAll();
   } catch (err) {
     availability.stop();
+    await uplink?.stop().catch(() => undefined);
     await host.stopAll().catch(() => undefined);
     await api?.close().catch(() => undefined);
     hub.close();
@@ -121,6 +128,9 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
         availability.stop();
         await host.stopAll();
         await api?.close();
+        // After the bindings: what they reported last is committed and may still go up.
+        hub.historyStore.flush();
+        await uplink?.stop();
         hub.close();
         db.close();
         logger.info('roost gateway stopped');
@@ -134,11 +144,11 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
  * Starts the HTTP API (gateway/api), then the MQTT broker (gateway/mqtt) on its own port and over
  * WebSocket at /mqtt on the HTTP port; the handle's close() stops both.
  */
-async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; db: Db }): Promise<ApiHandle | null> {
+async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; db: Db; metrics: MetricSource[] }): Promise<ApiHandle | null> {
   const { config } = deps;
   const users = new Users(deps.db, config.auth.tokenTtlS);
   await users.ensureAdmin(config.auth.adminUser, config.auth.adminPassword, deps.logger, (line) => process.stderr.write(`${line}\n`));
-  const metricSources: MetricSource[] = [];
+  const metricSources: MetricSource[] = [...deps.metrics];
   const http = await startApi({ hub: deps.hub, config, logger: deps.logger, users, metricSources });
   if (!config.mqtt.enabled) return http;
   let mqtt: MqttBroker;
