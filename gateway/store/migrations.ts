@@ -132,4 +132,51 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 5,
+    // Firmware campaigns (docs/api.md "Firmware campaigns"): uploaded images (the bytes are files
+    // under <dataDir>/firmware), campaigns and one item per target device, so that a gateway
+    // restart resumes a campaign where it stood.
+    name: 'firmware campaigns',
+    sql: `
+      CREATE TABLE firmware_images (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        created_by TEXT
+      ) WITHOUT ROWID;
+      CREATE TABLE campaigns (
+        id TEXT PRIMARY KEY,
+        firmware_id TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        concurrency INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        selection TEXT NOT NULL,
+        ttl_ms INTEGER,
+        created_by TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE campaign_items (
+        campaign_id TEXT NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+        thing_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        action_id TEXT,
+        step TEXT,
+        result INTEGER,
+        error TEXT,
+        old_version TEXT,
+        new_version TEXT,
+        started_at INTEGER,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (campaign_id, thing_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX campaign_items_state ON campaign_items (state, campaign_id, seq);
+      CREATE INDEX campaign_items_action ON campaign_items (action_id);
+    `,
+  },
 ];
