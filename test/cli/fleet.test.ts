@@ -37,10 +37,12 @@ describe('roost fleet arguments', () => {
     }
   });
 
-  it('the demo scenario loads and sends only actions its devices offer', () => {
+  it('the demo scenario loads, has all four radio families, and sends only actions and writes its devices offer', () => {
     const s = loadScenario(DEMO_SCENARIO, DEVICE_KINDS);
-    assert.equal(s.devices.reduce((n, g) => n + g.count, 0), 24);
+    assert.equal(s.devices.reduce((n, g) => n + g.count, 0), 28);
+    assert.deepEqual([...new Set(s.devices.map((g) => DEVICE_KINDS[g.kind]?.binding))].sort(), ['ble', 'coap', 'serial', 'zigbee']);
     assert.ok(s.actions.length > 0);
+    assert.deepEqual([...new Set(s.writes.map((w) => w.property))].sort(), ['interval', 'state']);
     assert.ok(s.faults.loss > 0 && s.faults.batteryDepletion.fraction > 0);
   });
 });
