@@ -22,6 +22,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   fleet: { summary: 'run a simulated fleet against a gateway  --scenario FILE [--gateway HOST[:PORT]] [--report FILE]', load: () => import('./commands/fleet.js') },
   serial: { summary: 'firmware tools: list | monitor --port P | send --port P KIND [JSON] | provision --port P', load: () => import('./commands/serial.js') },
   image: { summary: 'appliance A/B slots: status|verify|update|mark-good|rollback|first-boot', load: () => import('./commands/image.js') },
+  backup: { summary: 'encrypted backup of a data dir: create FILE | restore FILE  [--data DIR] [--passphrase-file F]', load: () => import('./commands/backup.js') },
   devices: { summary: 'onboarding offline: import FILE (a vendor manifest) | list  [--data DIR]', load: () => import('./commands/devices.js') },
   'zigbee-sim': { summary: 'a simulated Zigbee coordinator with devices  [--port N] [--pty PATH] [--devices N] [--interval S]', load: () => import('./commands/zigbee-sim.js') },
 };
