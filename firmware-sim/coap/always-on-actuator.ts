@@ -1,15 +1,21 @@
 /**
  * An always-on CoAP actuator: registers with b=U, serves its resources (GET/PUT /led, POST
  * /blink, GET /temp with Observe, RFC 7641) on its own socket, and notifies observers when its
- * temperature changes.
+ * temperature changes. With `oscore` keys its own requests are protected (oscore-device.ts) and it
+ * is the OSCORE server of the gateway's protected requests (RFC 8613 §8.2-8.3); plain requests of
+ * the gateway (its Observe registrations, today) are served plain.
  */
 import { decodeCbor, encodeCbor } from '../../protocols/cbor.js';
 import { generate } from 'coap-packet';
-import { SimRadio, optionUint, uint, type Address } from './sim-radio.js';
+import { DeviceOscore, type OscoreOptions } from './oscore-device.js';
+import { SimRadio, optionUint, uint, type Address, type SimServe } from './sim-radio.js';
+import type { OscoreExchange } from '../../protocols/oscore/index.js';
 
 interface SimObserver {
   to: Address;
   token: Buffer;
+  /** A protected Observe registration: notifications are protected for it. */
+  exchange?: OscoreExchange;
 }
 
 export class AlwaysOnActuator {
@@ -19,9 +25,11 @@ export class AlwaysOnActuator {
   readonly blinks: unknown[] = [];
   private observers: SimObserver[] = [];
   private seq = 1;
+  readonly oscore: DeviceOscore | null;
 
-  constructor(private readonly opts: { gateway: Address; ep: string; lifetimeS?: number }) {
-    this.radio.serve('*', (req, from) => {
+  constructor(private readonly opts: { gateway: Address; ep: string; lifetimeS?: number; oscore?: OscoreOptions }) {
+    this.oscore = opts.oscore ? new DeviceOscore(opts.oscore) : null;
+    const serve: SimServe = (req, from) => {
       const path = req.options.filter((o) => o.name === 'Uri-Path').map((o) => o.value.toString()).join('/');
       const cbor = { contentFormat: 60 };
       if (path === 'led' && req.code === '0.01') return { code: '2.05', payload: encodeCbor(this.led), ...cbor };
@@ -41,7 +49,15 @@ export class AlwaysOnActuator {
         return { code: '2.05', payload: encodeCbor(this.temp), ...cbor, ...(obs === 0 ? { observe: this.seq++ } : {}) };
       }
       return { code: '4.04' };
-    });
+    };
+    this.radio.serve('*', serve);
+    const oscore = this.oscore;
+    if (oscore) {
+      this.radio.rawServer = (raw, from) => oscore.serve(raw, serve, from, (token, exchange) => {
+        const o = this.observers.find((x) => x.token.equals(token) && x.to.port === from.port);
+        if (o) o.exchange = exchange;
+      });
+    }
   }
 
   get observerCount(): number {
@@ -51,13 +67,14 @@ export class AlwaysOnActuator {
   async register(): Promise<void> {
     await this.radio.open();
     const links = '</led>;rt="roost.pw";dt="boolean",</blink>;rt="roost.a";dt="object",</temp>;rt="roost.p";u="Cel";obs';
-    const res = await this.radio.request(this.opts.gateway, {
-      method: 'POST',
+    const req = {
+      method: 'POST' as const,
       path: ['rd'],
       query: [`ep=${this.opts.ep}`, `lt=${this.opts.lifetimeS ?? 3600}`, 'b=U'],
       contentFormat: 40,
       payload: Buffer.from(links),
-    });
+    };
+    const res = this.oscore ? await this.oscore.request(this.radio, this.opts.gateway, req) : await this.radio.request(this.opts.gateway, req);
     if (res.code !== '2.01') throw new Error(`registration refused: ${res.code}`);
   }
 
@@ -65,6 +82,10 @@ export class AlwaysOnActuator {
   setTemperature(v: number): void {
     this.temp = v;
     for (const o of this.observers) {
+      if (o.exchange && this.oscore) {
+        this.radio.sendRaw(this.oscore.notification(o.exchange, o.token, this.radio.nextMid(), { code: '2.05', observe: this.seq++, contentFormat: 60, payload: encodeCbor(v) }), o.to);
+        continue;
+      }
       const options = [{ name: 'Observe' as const, value: uint(this.seq++) }, { name: 'Content-Format' as const, value: uint(60) }];
       this.radio.sendRaw(generate({ code: '2.05', messageId: this.radio.nextMid(), token: o.token, options, payload: encodeCbor(v) }), o.to);
     }

@@ -29,8 +29,24 @@ export interface SimResponse {
   options: ParsedPacket['options'];
   bytesUp: number;
   bytesDown: number;
+  /** Datagrams received for it: 1, or 2 when OSCORE's Echo challenge came first. */
+  datagramsDown: number;
+  /** What the answers would have weighed without OSCORE (equal to bytesDown for a plain request). */
+  plainBytesDown: number;
+  plainDatagramsDown: number;
   rttMs: number;
 }
+
+/** The raw answer to one datagram sent by exchange(). */
+export interface RawResponse {
+  raw: Buffer;
+  bytesUp: number;
+  bytesDown: number;
+  rttMs: number;
+}
+
+/** A request datagram built for the Message ID and token the radio chose; `plainBytes` as for sendRaw(). */
+export type BuildDatagram = (mid: number, token: Buffer) => { bytes: Buffer; plainBytes?: number };
 
 /** Handler for requests the gateway sends to a device: answers code + optional payload. */
 export type SimServe = (req: ParsedPacket, from: Address) => { code: string; payload?: Buffer; contentFormat?: number; observe?: number };
@@ -47,7 +63,7 @@ export function optionUint(p: ParsedPacket, name: string): number | undefined {
 }
 
 interface Waiting {
-  resolve: (r: SimResponse) => void;
+  resolve: (r: RawResponse) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
   sentAt: number;
@@ -61,6 +77,11 @@ export class SimRadio {
   private readonly waiting = new Map<string, Waiting>();
   /** Devices that serve requests, by the path segment naming them (`/q/<ep>`) or `*` for the only one. */
   private readonly servers = new Map<string, SimServe>();
+  /**
+   * Sees every incoming request first as bytes (an OSCORE server verifies and answers protected
+   * requests here); answers the bytes to send back, or undefined to let serve()'s handlers see it.
+   */
+  rawServer: ((raw: Buffer, from: Address) => Buffer | undefined) | null = null;
 
   constructor(private readonly opts: { ackTimeoutMs?: number; maxRetransmit?: number } = {}) {}
 
@@ -85,31 +106,42 @@ export class SimRadio {
     return this.mid;
   }
 
-  sendRaw(bytes: Buffer, to: Address): void {
+  /**
+   * Puts a datagram on the air. `plainBytes`: the size the same message would have without
+   * OSCORE (0: it would not be sent at all, an Echo repeat), for the fleet's cost figures.
+   */
+  sendRaw(bytes: Buffer, to: Address, _plainBytes?: number): void {
     this.socket?.send(bytes, to.port, to.host);
   }
 
   /** Sends a request; retransmits a CON until ACK (RFC 7252 §4.2), resolves with the response. */
   async request(to: Address, req: SimRequest): Promise<SimResponse> {
-    await this.open();
-    this.tokenSeq = (this.tokenSeq + 1) >>> 0;
-    const token = uint(this.tokenSeq || 1);
     const options: NamedOption[] = [];
     for (const p of req.path) options.push({ name: 'Uri-Path', value: Buffer.from(p) });
     for (const q of req.query ?? []) options.push({ name: 'Uri-Query', value: Buffer.from(q) });
     if (req.observe !== undefined) options.push({ name: 'Observe', value: uint(req.observe) });
     if (req.contentFormat !== undefined) options.push({ name: 'Content-Format', value: uint(req.contentFormat) });
-    const con = req.confirmable ?? true;
-    const bytes = generate({ code: req.method, messageId: this.nextMid(), token, confirmable: con, options, payload: req.payload ?? Buffer.alloc(0) });
+    const confirmable = req.confirmable ?? true;
+    const r = await this.exchange(to, (messageId, token) => ({ bytes: generate({ code: req.method, messageId, token, confirmable, options, payload: req.payload ?? Buffer.alloc(0) }) }));
+    const p = parse(r.raw);
+    return { code: p.code, payload: p.payload, options: p.options, bytesUp: r.bytesUp, bytesDown: r.bytesDown, datagramsDown: 1, plainBytesDown: r.bytesDown, plainDatagramsDown: 1, rttMs: r.rttMs };
+  }
+
+  /** Sends the datagram `build` makes (again after each timeout, RFC 7252 §4.2) and resolves with the answer's bytes. */
+  async exchange(to: Address, build: BuildDatagram): Promise<RawResponse> {
+    await this.open();
+    this.tokenSeq = (this.tokenSeq + 1) >>> 0;
+    const token = uint(this.tokenSeq || 1);
+    const { bytes, plainBytes } = build(this.nextMid(), token);
     const key = token.toString('hex');
     const ackTimeoutMs = this.opts.ackTimeoutMs ?? 2000;
     const maxRetransmit = this.opts.maxRetransmit ?? 4;
-    return new Promise<SimResponse>((resolve, reject) => {
+    return new Promise<RawResponse>((resolve, reject) => {
       let attempt = 0;
       let timeout = ackTimeoutMs;
       const w: Waiting = { resolve, reject, timer: setTimeout(() => undefined, 0), sentAt: Date.now(), bytesUp: 0 };
       const fire = () => {
-        this.sendRaw(bytes, to);
+        this.sendRaw(bytes, to, plainBytes);
         w.bytesUp += bytes.length;
         w.timer = setTimeout(() => {
           if (attempt++ >= maxRetransmit) {
@@ -134,7 +166,7 @@ export class SimRadio {
       return;
     }
     if (p.code.startsWith('0.') && p.code !== '0.00') {
-      this.onRequest(p, from);
+      this.onRequest(p, from, buf);
       return;
     }
     const key = p.token.toString('hex');
@@ -143,10 +175,15 @@ export class SimRadio {
     if (!w || p.code === '0.00') return;
     clearTimeout(w.timer);
     this.waiting.delete(key);
-    w.resolve({ code: p.code, payload: p.payload, options: p.options, bytesUp: w.bytesUp, bytesDown: buf.length, rttMs: Date.now() - w.sentAt });
+    w.resolve({ raw: buf, bytesUp: w.bytesUp, bytesDown: buf.length, rttMs: Date.now() - w.sentAt });
   }
 
-  private onRequest(p: ParsedPacket, from: Address): void {
+  private onRequest(p: ParsedPacket, from: Address, raw: Buffer): void {
+    const answer = this.rawServer?.(raw, from);
+    if (answer) {
+      this.sendRaw(answer, from);
+      return;
+    }
     const path = p.options.filter((o) => o.name === 'Uri-Path').map((o) => o.value.toString());
     const handler = (path[0] === 'q' && path[1] ? this.servers.get(path[1]) : undefined) ?? this.servers.get('*');
     const res = handler ? handler(p, from) : { code: '4.04' };

@@ -5,10 +5,13 @@
  * at least once: it remembers the ids of its last DEDUPE_IDS items with their results, and answers
  * a repeat with the stored result without running it again (docs/protocols/coap.md). Small per
  * device; many sensors share one SimRadio socket. Records bytes each way and radio-on time per wake.
+ * With `oscore` keys every request is OSCORE-protected (oscore-device.ts): the Echo repeat after a
+ * gateway start included, and the sequence number kept in the device's flash across reboots.
  */
 import { encodeSenmlCbor, type SenmlRecord } from '../../protocols/senml/index.js';
 import { parseDownlink, resultBody, type DownlinkItem } from './downlink.js';
-import { SimRadio, type Address, type SimResponse } from './sim-radio.js';
+import { DeviceOscore, type OscoreOptions } from './oscore-device.js';
+import { SimRadio, type Address, type SimRequest, type SimResponse } from './sim-radio.js';
 
 /** IEEE 802.15.4 at 2.4 GHz: 250 kbit/s, the radio-time model of a wake. */
 const AIR_BITS_PER_MS = 250;
@@ -31,6 +34,8 @@ export interface SleepySensorOptions {
    * memory that survives a reboot (RTC RAM, flash); pass the same map to the next instance.
    */
   done?: Map<string, Buffer>;
+  /** OSCORE keys (and the flash that keeps the sequence number across reboots): every request protected. */
+  oscore?: OscoreOptions;
 }
 
 export interface WakeReport {
@@ -38,6 +43,11 @@ export interface WakeReport {
   exchanges: number;
   bytesUp: number;
   bytesDown: number;
+  /** Datagrams received (an Echo challenge is one more than the exchanges). */
+  datagramsDown: number;
+  /** What the answers would have weighed without OSCORE (bytesDown for a plain device). */
+  plainBytesDown: number;
+  plainDatagramsDown: number;
   /** Wall time from the first transmission to the last reception (the radio stays on). */
   radioOnMs: number;
   /** Time on air at 250 kbit/s for the bytes of this wake. */
@@ -56,10 +66,17 @@ export class SleepySensor {
   repeatsDropped = 0;
   reregistrations = 0;
   lastWake: WakeReport | null = null;
+  /** The device's OSCORE layer, when it has keys. */
+  readonly oscore: DeviceOscore | null;
 
   constructor(private readonly opts: SleepySensorOptions) {
     this.radio = opts.radio ?? new SimRadio();
     this.done = opts.done ?? new Map();
+    this.oscore = opts.oscore ? new DeviceOscore(opts.oscore) : null;
+  }
+
+  private send(req: SimRequest): Promise<SimResponse> {
+    return this.oscore ? this.oscore.request(this.radio, this.opts.gateway, req) : this.radio.request(this.opts.gateway, req);
   }
 
   get registered(): boolean {
@@ -69,11 +86,14 @@ export class SleepySensor {
   /** One wake: register if needed, else send readings; run queued items until none is left. */
   async wake(): Promise<WakeReport> {
     const t0 = Date.now();
-    const rep: WakeReport = { exchanges: 0, bytesUp: 0, bytesDown: 0, radioOnMs: 0, airtimeMs: 0, items: [] };
+    const rep: WakeReport = { exchanges: 0, bytesUp: 0, bytesDown: 0, datagramsDown: 0, plainBytesDown: 0, plainDatagramsDown: 0, radioOnMs: 0, airtimeMs: 0, items: [] };
     const count = (r: SimResponse) => {
       rep.exchanges++;
       rep.bytesUp += r.bytesUp;
       rep.bytesDown += r.bytesDown;
+      rep.datagramsDown += r.datagramsDown;
+      rep.plainBytesDown += r.plainBytesDown;
+      rep.plainDatagramsDown += r.plainDatagramsDown;
       return r;
     };
     // The answer to an uplink may carry one queued item; its result is the next uplink.
@@ -107,7 +127,7 @@ export class SleepySensor {
 
   private async register(): Promise<SimResponse> {
     const links = '</temp>;rt="roost.p";u="Cel";obs,</interval>;rt="roost.pw";dt="integer",</blink>;rt="roost.a";dt="object",</button>;rt="roost.e";dt="string"';
-    const res = await this.radio.request(this.opts.gateway, {
+    const res = await this.send({
       method: 'POST',
       path: ['rd'],
       query: [`ep=${this.opts.ep}`, `lt=${this.opts.lifetimeS ?? 3600}`, 'b=UQ'],
@@ -125,7 +145,7 @@ export class SleepySensor {
       typeof v === 'number' ? { n, v } : typeof v === 'boolean' ? { n, vb: v } : { n, vs: v },
     );
     if (records[0]) records[0] = { bn: `${this.opts.ep}/`, ...records[0] };
-    return this.radio.request(this.opts.gateway, {
+    return this.send({
       method: 'POST',
       path: ['t', this.opts.ep],
       contentFormat: 112,
@@ -148,13 +168,13 @@ export class SleepySensor {
       this.done.set(item.id, body);
       if (this.done.size > DEDUPE_IDS) this.done.delete(this.done.keys().next().value!);
     }
-    return this.radio.request(this.opts.gateway, { method: 'POST', path: ['a', this.opts.ep, item.id], contentFormat: 60, payload: body });
+    return this.send({ method: 'POST', path: ['a', this.opts.ep, item.id], contentFormat: 60, payload: body });
   }
 
   /** Leaves the directory (RFC 9176 §5.3.2). */
   async leave(): Promise<void> {
     if (!this.location) return;
-    await this.radio.request(this.opts.gateway, { method: 'DELETE', path: this.location.split('/') });
+    await this.send({ method: 'DELETE', path: this.location.split('/') });
     this.location = null;
   }
 }
