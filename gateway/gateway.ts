@@ -12,6 +12,7 @@ import { Users } from './auth/users.js';
 import { BindingHost } from './binding-host.js';
 import type { BindingLoader } from './binding-registry.js';
 import { resolveConfig, type RoostConfig } from './config/config.js';
+import { createFirmware, type Firmware } from './firmware/index.js';
 import { Hub } from './hub/hub.js';
 import type { MetricSource } from './metrics/metric-sample.js';
 import { MqttAuth } from './mqtt/auth.js';
@@ -89,9 +90,10 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
   const uplink = config.uplink.enabled
     ? new Uplink({ hub, db, config: config.uplink, gatewayId: config.uplink.gatewayId ?? hostname(), logger: logger.child({ module: 'uplink' }), syncWaitMs: config.http.syncWaitMs })
     : null;
+  const firmware = createFirmware({ hub, db, config, dataDir, logger: logger.child({ module: 'firmware' }), now: hub.now });
   try {
     await host.load();
-    api = await startApis({ hub, config, logger, db, metrics: uplink ? [() => uplink.metrics()] : [] });
+    api = await startApis({ hub, config, logger, db, metrics: uplink ? [() => uplink.metrics()] : [], firmware });
     if (api) {
       const http = new URL(api.httpUrl);
       const mqtt = api.mqttUrl ? new URL(api.mqttUrl) : undefined;
@@ -101,7 +103,9 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     availability.start();
     uplink?.start();
     await host.startAll();
+    firmware.campaigns.start();
   } catch (err) {
+    firmware.campaigns.stop();
     availability.stop();
     await uplink?.stop().catch(() => undefined);
     await host.stopAll().catch(() => undefined);
@@ -125,6 +129,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     restartBinding: (name) => host.restart(name),
     stop(): Promise<void> {
       stopping ??= (async () => {
+        firmware.campaigns.stop();
         availability.stop();
         await host.stopAll();
         await api?.close();
@@ -144,12 +149,12 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
  * Starts the HTTP API (gateway/api), then the MQTT broker (gateway/mqtt) on its own port and over
  * WebSocket at /mqtt on the HTTP port; the handle's close() stops both.
  */
-async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; db: Db; metrics: MetricSource[] }): Promise<ApiHandle | null> {
+async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; db: Db; metrics: MetricSource[]; firmware: Firmware }): Promise<ApiHandle | null> {
   const { config } = deps;
   const users = new Users(deps.db, config.auth.tokenTtlS);
   await users.ensureAdmin(config.auth.adminUser, config.auth.adminPassword, deps.logger, (line) => process.stderr.write(`${line}\n`));
   const metricSources: MetricSource[] = [...deps.metrics];
-  const http = await startApi({ hub: deps.hub, config, logger: deps.logger, users, metricSources });
+  const http = await startApi({ hub: deps.hub, config, logger: deps.logger, users, metricSources, firmware: deps.firmware });
   if (!config.mqtt.enabled) return http;
   let mqtt: MqttBroker;
   try {

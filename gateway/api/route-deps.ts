@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal, Users } from '../auth/users.js';
 import type { RoostConfig } from '../config/config.js';
+import type { Firmware } from '../firmware/index.js';
 import type { HubApi } from '../hub/hub-api.js';
 import type { MetricSource } from '../metrics/metric-sample.js';
 import { ForbiddenError } from '../../protocols/errors.js';
@@ -14,6 +15,8 @@ export interface RouteDeps {
   config: RoostConfig;
   users: Users;
   metricSources: MetricSource[];
+  /** Firmware images and campaigns (gateway/firmware), when the gateway runs them. */
+  firmware?: Firmware;
   /** The authenticated caller; throws UnauthenticatedError on an anonymous request. */
   principal(req: FastifyRequest): Principal;
 }

@@ -17,6 +17,7 @@ import type { RouteDeps } from './route-deps.js';
 import type { Principal } from '../auth/users.js';
 import type { Users } from '../auth/users.js';
 import type { MetricSource } from '../metrics/metric-sample.js';
+import type { Firmware } from '../firmware/index.js';
 import { uiRoutes } from '../ui/ui-routes.js';
 
 export interface ApiDeps {
@@ -26,6 +27,8 @@ export interface ApiDeps {
   users: Users;
   /** Extra samples for /metrics (the MQTT broker adds its own once it starts). */
   metricSources?: MetricSource[];
+  /** Firmware images and campaigns (routes/firmware.ts); absent, those routes are not served. */
+  firmware?: Firmware;
 }
 
 /** Longest path segment (a percent-encoded thing id, a name); longer is a 414 (find-my-way's default is 100). */
@@ -93,6 +96,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       config: deps.config,
       users: deps.users,
       metricSources: deps.metricSources ?? [],
+      ...(deps.firmware ? { firmware: deps.firmware } : {}),
       principal: (req) => {
         const p = principals.get(req);
         if (!p) throw new UnauthenticatedError('missing bearer token');

@@ -6,6 +6,7 @@ import type { RoutePlugin } from '../route-deps.js';
 import { deviceRoutes } from './devices.js';
 import { directoryRoutes } from './directory.js';
 import { eventRoutes } from './events.js';
+import { firmwareRoutes } from './firmware.js';
 import { historyRoutes } from './history.js';
 import { interactionRoutes } from './interactions.js';
 import { metricsRoutes } from './metrics.js';
@@ -21,4 +22,5 @@ export const AUTHED_ROUTES: readonly RoutePlugin[] = [
   deviceRoutes,
   metricsRoutes,
   eventRoutes,
+  firmwareRoutes,
 ];
