@@ -1,7 +1,8 @@
-// The page: login, then a hash router over four views (things, one thing, devices, gateway). Each view
+// The page: login, then a hash router over five views (things, one thing, devices, firmware, gateway). Each view
 // is mount(container, ctx) -> unmount, so streams and pollers end when the view is left.
 import { onUnauthenticated, session } from './api.js';
 import { mountDevices } from './devices-view.js';
+import { mountFirmware } from './firmware-view.js';
 import { mountGateway } from './gateway-view.js';
 import { mountLogin } from './login-view.js';
 import { mountThing } from './thing-view.js';
@@ -42,6 +43,7 @@ function route() {
   if (view === 'thing' && rest.length > 0) unmount = mountThing(main, ctx, decodeURIComponent(rest.join('/')));
   else if (view === 'gateway') unmount = mountGateway(main, ctx);
   else if (view === 'devices') unmount = mountDevices(main, ctx);
+  else if (view === 'firmware') unmount = mountFirmware(main, ctx);
   else unmount = mountThings(main, ctx);
 }
 
