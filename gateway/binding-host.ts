@@ -40,20 +40,9 @@ export class BindingHost {
   /** Loads every enabled binding module and checks its options; throws ConfigInvalidError. */
   async load(): Promise<void> {
     const { config } = this.opts;
-    const modules = this.opts.modules ?? BINDING_MODULES;
     for (const [name, section] of Object.entries(config.bindings)) {
       if (name === 'system' || section.enabled === false) continue;
-      const loader = modules[name];
-      if (!loader) {
-        throw new ConfigInvalidError(`config: /bindings/${name}: unknown binding (known: system, ${Object.keys(modules).join(', ') || 'none'})`);
-      }
-      const mod = (await loader()) as BindingModule<Record<string, unknown>>;
-      const { enabled: _enabled, ...options } = section;
-      const validate = ajv.compile(mod.optionsSchema);
-      if (!validate(options)) {
-        throw new ConfigInvalidError(`config: ${describeErrors(validate.errors, `/bindings/${name}`)}`);
-      }
-      this.slots.set(name, { name, make: () => mod.create(options), instance: null });
+      this.slots.set(name, await this.slotFor(name, section));
     }
     // An extra binding was built by the caller: a restart stops and starts the same instance.
     for (const b of this.opts.extraBindings ?? []) this.slots.set(b.name, { name: b.name, make: () => b, instance: null });
@@ -65,6 +54,47 @@ export class BindingHost {
       const controls = { restartBinding: (n: string) => this.restart(n), statuses: () => this.statuses() };
       this.slots.set('system', { name: 'system', make: () => new SystemBinding(controls, { intervalMs, thermalDir }), instance: null });
     }
+  }
+
+  /** A slot for a binding module with checked options; throws ConfigInvalidError. */
+  private async slotFor(name: string, section: { enabled: boolean } & Record<string, unknown>): Promise<Slot> {
+    const modules = this.opts.modules ?? BINDING_MODULES;
+    const loader = modules[name];
+    if (!loader) {
+      throw new ConfigInvalidError(`config: /bindings/${name}: unknown binding (known: system, ${Object.keys(modules).join(', ') || 'none'})`);
+    }
+    const mod = (await loader()) as BindingModule<Record<string, unknown>>;
+    const { enabled: _enabled, ...options } = structuredClone(section);
+    const validate = ajv.compile(mod.optionsSchema);
+    if (!validate(options)) {
+      throw new ConfigInvalidError(`config: ${describeErrors(validate.errors, `/bindings/${name}`)}`);
+    }
+    return { name, make: () => mod.create(options), instance: null };
+  }
+
+  /** Checks a binding section against its module's options schema; throws ConfigInvalidError. */
+  async check(name: string, section: { enabled: boolean } & Record<string, unknown>): Promise<void> {
+    if (section.enabled !== false) await this.slotFor(name, section);
+  }
+
+  /**
+   * Turns one module binding on with new options (stopping the old instance first), or off
+   * (`enabled: false`), while the gateway runs: PATCH /config and hardware detection. Options are
+   * checked before anything stops; throws ConfigInvalidError. Answers the binding's status.
+   */
+  async configure(name: string, section: { enabled: boolean } & Record<string, unknown>, why = 'disabled'): Promise<BindingStatus> {
+    if (name === 'system') throw new ConfigInvalidError('config: /bindings/system: the system binding is configured at start only');
+    const next = section.enabled === false ? null : await this.slotFor(name, section);
+    const old = this.slots.get(name);
+    if (old) await this.stopSlot(old);
+    if (!next) {
+      this.slots.delete(name);
+      this.opts.hub.detachBinding(name, { state: 'stopped', detail: why, counters: {} });
+      return this.statuses()[name] ?? { state: 'stopped', detail: why, counters: {} };
+    }
+    this.slots.set(name, next);
+    await this.startSlot(next);
+    return this.statuses()[name] ?? { state: 'error', counters: {} };
   }
 
   async startAll(): Promise<void> {

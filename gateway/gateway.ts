@@ -11,7 +11,8 @@ import { startApi } from './api/server.js';
 import { Users } from './auth/users.js';
 import { BindingHost } from './binding-host.js';
 import type { BindingLoader } from './binding-registry.js';
-import { resolveConfig, type RoostConfig } from './config/config.js';
+import type { RoostConfig } from './config/config.js';
+import { newAdminPassword, openGatewayAdmin, resolveStartConfig, type GatewayAdmin } from './config/gateway-admin.js';
 import { createFirmware, type Firmware } from './firmware/index.js';
 import { Hub } from './hub/hub.js';
 import type { MetricSource } from './metrics/metric-sample.js';
@@ -21,6 +22,7 @@ import { createLogger } from './logger.js';
 import { AvailabilityTracker } from './mqtt/availability-tracker.js';
 import { Uplink } from './uplink/uplink.js';
 import { openDatabase, type Db } from './store/database.js';
+import { applyPendingRestore } from './backup/backup-restore.js';
 import type { HubEndpoints } from './td/consumer-td.js';
 
 export interface StartOptions {
@@ -33,14 +35,20 @@ export interface StartOptions {
   /** Overrides the binding module table (tests). */
   bindingModules?: Readonly<Record<string, BindingLoader>>;
   now?: () => number;
+  /** The caller prints the first admin's password (the first-start banner) from gateway.admin.adminPassword. */
+  quietAdminPassword?: boolean;
 }
 
 /** What the API layer gives back when it listens. */
 export interface ApiHandle {
   httpUrl: string;
   /** The HTTP server, for upgrades on the same port (MQTT over WebSocket at /mqtt). */
-  httpServer?: import('node:http').Server;
+  httpServer?: import('node:http').Server | undefined;
+  /** HTTPS (tls.enabled), serving the same API; MQTT over WSS at /mqtt. */
+  httpsUrl?: string;
+  httpsServer?: import('node:https').Server;
   mqttUrl?: string;
+  mqttsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -52,6 +60,10 @@ export interface Gateway {
   readonly dataDir: string;
   readonly httpUrl: string | undefined;
   readonly mqttUrl: string | undefined;
+  readonly httpsUrl: string | undefined;
+  readonly mqttsUrl: string | undefined;
+  /** TLS certificate, hardware detection, config API, first admin password. */
+  readonly admin: GatewayAdmin;
   binding(name: string): Binding | undefined;
   restartBinding(name: string): ReturnType<BindingHost['restart']>;
   stop(): Promise<void>;
@@ -62,18 +74,21 @@ function advertisedHost(host: string): string {
 }
 
 /** Endpoints written into consumer TDs before the APIs listen (fixed ports) or after (port 0). */
-export function configuredEndpoints(c: RoostConfig, httpPort = c.http.port, mqttPort = c.mqtt.port): HubEndpoints {
-  const e: HubEndpoints = { httpBase: c.http.publicBaseUrl ?? `http://${advertisedHost(c.http.host)}:${httpPort}` };
-  if (c.mqtt.enabled) e.mqttBase = c.mqtt.publicBaseUrl ?? `mqtt://${advertisedHost(c.mqtt.host)}:${mqttPort}`;
+export function configuredEndpoints(c: RoostConfig, httpPort = c.tls.enabled ? c.tls.httpsPort : c.http.port, mqttPort = c.mqtt.port): HubEndpoints {
+  // With TLS on, TD forms name HTTPS (and MQTTS when plain MQTT is off).
+  const e: HubEndpoints = { httpBase: c.http.publicBaseUrl ?? `${c.tls.enabled ? 'https' : 'http'}://${advertisedHost(c.http.host)}:${httpPort}` };
+  const mqtts = c.tls.enabled && !c.mqtt.plain;
+  if (c.mqtt.enabled) e.mqttBase = c.mqtt.publicBaseUrl ?? `${mqtts ? 'mqtts' : 'mqtt'}://${advertisedHost(c.mqtt.host)}:${mqtts && mqttPort === c.mqtt.port ? c.mqtt.tlsPort : mqttPort}`;
   return e;
 }
 
 export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
-  const config = resolveConfig(opts.config ?? {});
-  if (opts.dataDir) config.dataDir = opts.dataDir;
+  const { config, base } = resolveStartConfig(opts.config ?? {}, opts.dataDir);
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const logger = opts.logger ?? createLogger(config.log.level);
+  // A restore staged by POST /restore replaces the data before the database opens (docs/backup.md).
+  if (await applyPendingRestore(dataDir)) logger.warn({ dataDir }, 'restored the data dir from a backup');
   const db = openDatabase({ dataDir, synchronous: config.store.synchronous });
   const hubOpts = { db, config, logger, endpoints: configuredEndpoints(config), ...(opts.now ? { now: opts.now } : {}) };
   const hub = new Hub(hubOpts);
@@ -83,6 +98,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     ...(opts.bindingModules ? { modules: opts.bindingModules } : {}),
   });
   let api: ApiHandle | null = null;
+  const admin = await openGatewayAdmin({ config, base, dataDir, logger, host });
   const availability = new AvailabilityTracker({
     hub, options: config.availability, awakeWindowMs: config.queue.awakeWindowMs, now: hub.now, logger: logger.child({ module: 'availability' }),
   });
@@ -93,19 +109,21 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
   const firmware = createFirmware({ hub, db, config, dataDir, logger: logger.child({ module: 'firmware' }), now: hub.now });
   try {
     await host.load();
-    api = await startApis({ hub, config, logger, db, metrics: uplink ? [() => uplink.metrics()] : [], firmware });
+    api = await startApis({ hub, config, logger, db, metrics: uplink ? [() => uplink.metrics()] : [], firmware, admin, quietAdminPassword: opts.quietAdminPassword === true });
     if (api) {
-      const http = new URL(api.httpUrl);
-      const mqtt = api.mqttUrl ? new URL(api.mqttUrl) : undefined;
+      const http = new URL(api.httpsUrl ?? api.httpUrl);
+      const mqtt = api.mqttUrl ? new URL(config.tls.enabled && !config.mqtt.plain ? api.mqttsUrl ?? api.mqttUrl : api.mqttUrl) : undefined;
       hub.setEndpoints(configuredEndpoints(config, Number(http.port), mqtt ? Number(mqtt.port) : config.mqtt.port));
     }
     hub.startTimers();
     availability.start();
     uplink?.start();
     await host.startAll();
+    await admin.startDetection();
     firmware.campaigns.start();
   } catch (err) {
     firmware.campaigns.stop();
+    await admin.stop();
     availability.stop();
     await uplink?.stop().catch(() => undefined);
     await host.stopAll().catch(() => undefined);
@@ -114,7 +132,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     db.close();
     throw err;
   }
-  logger.info({ dataDir, http: api?.httpUrl, mqtt: api?.mqttUrl, bindings: host.names() }, 'roost gateway started');
+  logger.info({ dataDir, http: api?.httpUrl, https: api?.httpsUrl, mqtt: api?.mqttUrl, mqtts: api?.mqttsUrl, tlsSha256: admin.tls?.identity().sha256, bindings: host.names() }, 'roost gateway started');
 
   let stopping: Promise<void> | null = null;
   return {
@@ -125,11 +143,15 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     dataDir,
     httpUrl: api?.httpUrl,
     mqttUrl: api?.mqttUrl,
+    httpsUrl: api?.httpsUrl,
+    mqttsUrl: api?.mqttsUrl,
+    admin,
     binding: (name) => host.get(name),
     restartBinding: (name) => host.restart(name),
     stop(): Promise<void> {
       stopping ??= (async () => {
         firmware.campaigns.stop();
+        await admin.stop();
         availability.stop();
         await host.stopAll();
         await api?.close();
@@ -149,12 +171,19 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
  * Starts the HTTP API (gateway/api), then the MQTT broker (gateway/mqtt) on its own port and over
  * WebSocket at /mqtt on the HTTP port; the handle's close() stops both.
  */
-async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; db: Db; metrics: MetricSource[]; firmware: Firmware }): Promise<ApiHandle | null> {
-  const { config } = deps;
+async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; db: Db; metrics: MetricSource[]; firmware: Firmware; admin: GatewayAdmin; quietAdminPassword: boolean }): Promise<ApiHandle | null> {
+  const { config, admin } = deps;
   const users = new Users(deps.db, config.auth.tokenTtlS);
-  await users.ensureAdmin(config.auth.adminUser, config.auth.adminPassword, deps.logger, (line) => process.stderr.write(`${line}\n`));
-  const metricSources: MetricSource[] = [...deps.metrics];
-  const http = await startApi({ hub: deps.hub, config, logger: deps.logger, users, metricSources, firmware: deps.firmware });
+  // The first-start banner prints a password made here, instead of users.ts printing its own.
+  if (deps.quietAdminPassword && users.count() === 0 && config.auth.adminPassword === undefined && process.env['ROOST_ADMIN_PASSWORD'] === undefined) {
+    admin.adminPassword = newAdminPassword();
+  }
+  await users.ensureAdmin(config.auth.adminUser, config.auth.adminPassword ?? admin.adminPassword, deps.logger, (line) => process.stderr.write(`${line}\n`));
+  const metricSources: MetricSource[] = [...deps.metrics, () => admin.metrics()];
+  const http = await startApi({
+    hub: deps.hub, config, logger: deps.logger, users, metricSources, firmware: deps.firmware,
+    admin: admin.controls, health: () => admin.health(), ...(admin.tls ? { tls: admin.tls } : {}),
+  });
   if (!config.mqtt.enabled) return http;
   let mqtt: MqttBroker;
   try {
@@ -162,6 +191,8 @@ async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; 
       hub: deps.hub,
       logger: deps.logger,
       httpServer: http.httpServer,
+      httpsServer: http.httpsServer,
+      ...(admin.tls ? { tls: { port: config.mqtt.tlsPort, material: () => admin.tls!.current(), onChange: (l: (m: { cert: string; key: string }) => void) => admin.tls!.onChange(l) } } : {}),
       auth: new MqttAuth({
         users,
         verifierAt: (at) => new Users(deps.db, config.auth.tokenTtlS, () => at),
@@ -170,6 +201,7 @@ async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; 
         ...DEFAULT_MQTT_OPTIONS,
         host: config.mqtt.host,
         port: config.mqtt.port,
+        plain: config.mqtt.plain,
         websocket: config.mqtt.websocket,
         maxPacketBytes: config.mqtt.maxPacketBytes,
         authCheckIntervalMs: config.mqtt.authCheckIntervalMs,
@@ -178,7 +210,7 @@ async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; 
         busBuffer: config.bus.subscriberBuffer,
       },
       // The retained TDs published at start must carry the ports actually bound.
-      beforePublish: (mqttUrl) => deps.hub.setEndpoints(configuredEndpoints(config, Number(new URL(http.httpUrl).port), Number(new URL(mqttUrl).port))),
+      beforePublish: (mqttUrl) => deps.hub.setEndpoints(configuredEndpoints(config, Number(new URL(http.httpsUrl ?? http.httpUrl).port), Number(new URL(mqttUrl).port))),
     });
   } catch (err) {
     await http.close();
@@ -188,6 +220,7 @@ async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; 
   return {
     ...http,
     mqttUrl: mqtt.url,
+    ...(mqtt.tlsUrl ? { mqttsUrl: mqtt.tlsUrl } : {}),
     close: async () => {
       await mqtt.close();
       await http.close();

@@ -4,11 +4,14 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal, Users } from '../auth/users.js';
+import type { AdminControls } from '../config/admin-controls.js';
 import type { RoostConfig } from '../config/config.js';
 import type { Firmware } from '../firmware/index.js';
 import type { HubApi } from '../hub/hub-api.js';
 import type { MetricSource } from '../metrics/metric-sample.js';
 import { ForbiddenError } from '../../protocols/errors.js';
+
+export type { AdminControls };
 
 export interface RouteDeps {
   hub: HubApi;
@@ -17,6 +20,8 @@ export interface RouteDeps {
   metricSources: MetricSource[];
   /** Firmware images and campaigns (gateway/firmware), when the gateway runs them. */
   firmware?: Firmware;
+  /** Gateway administration (/config, /gateway/*); absent in an API built without a gateway. */
+  admin?: AdminControls;
   /** The authenticated caller; throws UnauthenticatedError on an anonymous request. */
   principal(req: FastifyRequest): Principal;
 }

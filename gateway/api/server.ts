@@ -3,6 +3,8 @@
  * anonymous /healthz and POST /auth/token; the authenticated resources of the API issue plug in
  * here as one fastify plugin each. Errors are RFC 7807 problem+json with the stable code.
  */
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RoostConfig } from '../config/config.js';
@@ -13,7 +15,8 @@ import { httpError, onClientError, sendProblem } from './http-errors.js';
 import { httpReadOptions } from './http-options.js';
 import { jsonDeeperThan } from './json-depth.js';
 import { AUTHED_ROUTES } from './routes/index.js';
-import type { RouteDeps } from './route-deps.js';
+import type { AdminControls, RouteDeps } from './route-deps.js';
+import type { GatewayTls } from '../tls/gateway-tls.js';
 import type { Principal } from '../auth/users.js';
 import type { Users } from '../auth/users.js';
 import type { MetricSource } from '../metrics/metric-sample.js';
@@ -27,8 +30,14 @@ export interface ApiDeps {
   users: Users;
   /** Extra samples for /metrics (the MQTT broker adds its own once it starts). */
   metricSources?: MetricSource[];
+  /** HTTPS on tls.httpsPort with this certificate (and plain HTTP as http.enabled says). */
+  tls?: GatewayTls;
+  /** Gateway administration for /config and /gateway/* (config API, TLS, detection). */
+  admin?: AdminControls;
   /** Firmware images and campaigns (routes/firmware.ts); absent, those routes are not served. */
   firmware?: Firmware;
+  /** More fields for /healthz (hardware detection). */
+  health?: () => Record<string, unknown>;
 }
 
 /** Longest path segment (a percent-encoded thing id, a name); longer is a 414 (find-my-way's default is 100). */
@@ -37,7 +46,9 @@ export const MAX_PATH_SEGMENT = 4096;
 /** JSON under every media type the API reads (TDs and merge patches have their own, WoT Discovery). */
 const JSON_TYPES = ['application/json', 'application/td+json', 'application/merge-patch+json', 'application/ld+json'];
 
-export function buildApp(deps: ApiDeps): FastifyInstance {
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function buildApp(deps: ApiDeps, serverFactory?: (handler: Handler) => HttpServer): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ module: 'http' });
   // removeAdditional off: an unknown query parameter or body field is a 400, not silently dropped.
   const app = Fastify({
@@ -47,6 +58,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     // A malformed percent-escape or an over-long segment, caught by the router before any route.
     frameworkErrors: (err, _req, reply) => sendProblem(reply, httpError(err)),
     clientErrorHandler: onClientError,
+    ...(serverFactory ? { serverFactory } : {}),
   });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     const e = httpError(err);
@@ -96,6 +108,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       config: deps.config,
       users: deps.users,
       metricSources: deps.metricSources ?? [],
+      ...(deps.admin ? { admin: deps.admin } : {}),
       ...(deps.firmware ? { firmware: deps.firmware } : {}),
       principal: (req) => {
         const p = principals.get(req);
@@ -112,23 +125,77 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       response: {
         200: {
           type: 'object',
-          properties: { status: { type: 'string' }, bindings: { type: 'object', additionalProperties: { type: 'string' } } },
+          properties: {
+            status: { type: 'string' }, bindings: { type: 'object', additionalProperties: { type: 'string' } },
+            detected: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, binding: { type: ['string', 'null'] }, decision: { type: 'string' }, reason: { type: 'string' } } } },
+          },
         },
       },
     },
   }, async () => {
     const bindings = Object.fromEntries(Object.entries(deps.hub.bindingStatuses()).map(([n, s]) => [n, s.state]));
-    return { status: 'ok', bindings };
+    return { status: 'ok', bindings, ...deps.health?.() };
   });
   return app;
 }
 
-/** Listens on http.host:http.port; answers the URL it listens on. */
+function urlOf(server: HttpServer | HttpsServer, scheme: string, host: string): string {
+  const addr = server.address();
+  const port = addr && typeof addr === 'object' ? addr.port : 0;
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** Plain HTTP's answer when http.redirectToHttps: a 308 to the same path on the HTTPS port (/healthz stays plain for probes). */
+function redirector(app: FastifyInstance, https: () => HttpsServer | null): Handler {
+  return (req, res) => {
+    const server = https();
+    const addr = server?.address();
+    if (!server || !addr || typeof addr !== 'object' || (req.url ?? '').split('?')[0] === '/healthz') {
+      app.routing(req, res);
+      return;
+    }
+    const host = (req.headers.host ?? 'localhost').replace(/:\d+$/, '');
+    res.writeHead(308, { location: `https://${host}:${addr.port}${req.url ?? '/'}`, 'content-length': '0' });
+    res.end();
+  };
+}
+
+/**
+ * Listens on http.host: plain HTTP on http.port unless http.enabled is false, and HTTPS on
+ * tls.httpsPort when a certificate is given; both serve the same fastify app. Answers the URLs.
+ */
 export async function startApi(deps: ApiDeps): Promise<ApiHandle> {
-  const app = buildApp(deps);
-  await app.listen({ host: deps.config.http.host, port: deps.config.http.port });
-  const addr = app.server.address();
-  const port = addr && typeof addr === 'object' ? addr.port : deps.config.http.port;
-  const host = deps.config.http.host.includes(':') ? `[${deps.config.http.host}]` : deps.config.http.host;
-  return { httpUrl: `http://${host}:${port}`, httpServer: app.server, close: () => app.close() };
+  const { config, tls } = deps;
+  const plainOn = config.http.enabled || !tls;
+  let https: HttpsServer | null = null;
+  const app: FastifyInstance = buildApp(deps, (handler) => {
+    if (tls) {
+      https = createHttpsServer({ ...tls.current() }, handler);
+      tls.onChange((m) => https?.setSecureContext({ ...m }));
+    }
+    if (!plainOn) return https as unknown as HttpServer;
+    return createHttpServer(config.http.redirectToHttps && tls ? redirector(app, () => https) : handler);
+  });
+  const host = config.http.host;
+  await app.listen({ host, port: plainOn ? config.http.port : (tls?.current() ? config.tls.httpsPort : 0) });
+  const secure = https as HttpsServer | null;
+  if (secure && plainOn) {
+    await new Promise<void>((resolve, reject) => {
+      secure.once('error', reject);
+      secure.listen(config.tls.httpsPort, host, () => resolve());
+    });
+  }
+  const httpsUrl = secure ? urlOf(secure, 'https', host) : undefined;
+  return {
+    httpUrl: plainOn ? urlOf(app.server, 'http', host) : httpsUrl!,
+    httpServer: plainOn ? app.server : undefined,
+    ...(secure ? { httpsUrl, httpsServer: secure } : {}),
+    close: async () => {
+      if (secure && plainOn) {
+        secure.closeAllConnections();
+        await new Promise<void>((resolve) => secure.close(() => resolve()));
+      }
+      await app.close();
+    },
+  };
 }

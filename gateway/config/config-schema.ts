@@ -18,6 +18,8 @@ export const configSchema = {
     http: {
       type: 'object', additionalProperties: false, default: {},
       properties: {
+        enabled: { type: 'boolean', default: true, description: 'Plain HTTP on http.port; false leaves only HTTPS (tls.enabled).' },
+        redirectToHttps: { type: 'boolean', default: false, description: 'Plain HTTP answers every request with a 308 to the same path over HTTPS (healthz excepted).' },
         host: { type: 'string', default: '0.0.0.0' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
         publicBaseUrl: { type: 'string', description: 'Base URL written into consumer TD forms; derived from host and port when absent.' },
@@ -44,6 +46,8 @@ export const configSchema = {
         enabled: { type: 'boolean', default: true },
         host: { type: 'string', default: '0.0.0.0' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 1883 },
+        plain: { type: 'boolean', default: true, description: 'Plain MQTT on mqtt.port; false leaves only MQTTS on mqtt.tlsPort (tls.enabled).' },
+        tlsPort: { type: 'integer', minimum: 0, maximum: 65535, default: 8883, description: 'MQTT over TLS, when tls.enabled.' },
         publicBaseUrl: { type: 'string', description: 'mqtt:// base URL written into consumer TD forms.' },
         websocket: { type: 'boolean', default: true },
         maxPacketBytes: { type: 'integer', minimum: 1024, default: 262144 },
@@ -143,6 +147,28 @@ export const configSchema = {
         defaultPolicy: { enum: ['approve', 'manifest', 'open'], default: 'approve', description: 'approve: new devices wait for an admin; manifest: only devices a manifest listed; open: every device is approved (lab use, logged loudly).' },
         policy: { type: 'object', default: {}, additionalProperties: { enum: ['approve', 'manifest', 'open'] }, description: 'Policy per binding name, overriding defaultPolicy.' },
         maxPending: { type: 'integer', minimum: 1, default: 256, description: 'Pending devices kept at most; beyond it a new device is refused (counted).' },
+      },
+    },
+    tls: {
+      type: 'object', additionalProperties: false, default: {},
+      description: 'HTTPS, MQTTS and MQTT over WSS with the gateway\'s own certificate (docs/operations.md "TLS").',
+      properties: {
+        enabled: { type: 'boolean', default: false, description: '`roost start` and the image turn it on; an embedded gateway has it off unless asked.' },
+        httpsPort: { type: 'integer', minimum: 0, maximum: 65535, default: 8443 },
+        cert: { type: 'string', description: 'PEM certificate chain file; default <dataDir>/tls/gateway.crt, made self-signed on first start.' },
+        key: { type: 'string', description: 'PEM private key file; default <dataDir>/tls/gateway.key.' },
+        hostnames: { type: 'array', items: { type: 'string', minLength: 1 }, default: [], description: 'Extra DNS names or addresses for the self-signed certificate (the host name, <host>.local, localhost and the interface addresses are always in).' },
+        validityDays: { type: 'integer', minimum: 1, maximum: 3650, default: 825 },
+      },
+    },
+    detect: {
+      type: 'object', additionalProperties: false, default: {},
+      description: 'Hardware detection: bindings for USB serial adapters, Zigbee coordinators and Bluetooth controllers the config does not name (docs/operations.md).',
+      properties: {
+        enabled: { type: 'boolean', default: false, description: '`roost start` and the image turn it on.' },
+        sysDir: { type: 'string', default: '/sys' },
+        devDir: { type: 'string', default: '/dev' },
+        scanIntervalMs: { type: 'integer', minimum: 0, default: 2000, description: 'Rescan for hot-plugged adapters (0: only at start).' },
       },
     },
     bus: {

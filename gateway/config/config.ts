@@ -12,11 +12,11 @@ export interface RoostConfig {
   dataDir: string;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   http: {
-    host: string; port: number; publicBaseUrl?: string; maxBodyBytes: number; syncWaitMs: number; readTimeoutMs: number; maxJsonDepth: number;
+    enabled: boolean; redirectToHttps: boolean; host: string; port: number; publicBaseUrl?: string; maxBodyBytes: number; syncWaitMs: number; readTimeoutMs: number; maxJsonDepth: number;
     events: { maxStreams: number; maxBufferedBytes: number; heartbeatMs: number; longpollTimeoutMs: number; maxReplay: number };
   };
   mqtt: {
-    enabled: boolean; host: string; port: number; publicBaseUrl?: string; websocket: boolean; maxPacketBytes: number; authCheckIntervalMs: number;
+    enabled: boolean; host: string; port: number; plain: boolean; tlsPort: number; publicBaseUrl?: string; websocket: boolean; maxPacketBytes: number; authCheckIntervalMs: number;
     homeAssistantDiscovery: boolean;
   };
   availability: AvailabilityConfig;
@@ -46,8 +46,12 @@ export interface RoostConfig {
     keepFinishedDays: number;
   };
   bus: { subscriberBuffer: number };
+  tls: TlsConfig;
+  detect: { enabled: boolean; sysDir: string; devDir: string; scanIntervalMs: number };
   bindings: Record<string, { enabled: boolean } & Record<string, unknown>>;
 }
+
+export interface TlsConfig { enabled: boolean; httpsPort: number; cert?: string; key?: string; hostnames: string[]; validityDays: number }
 
 export interface AvailabilityConfig { missedWakes: number; sleepyIntervalMs: number; checkIntervalMs: number }
 

@@ -6,6 +6,8 @@
  */
 import { createServer, type Server as NetServer } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
@@ -29,6 +31,8 @@ export interface MqttOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** Plain MQTT on port; false leaves only MQTTS (when deps.tls is given). */
+  plain?: boolean;
   /** Serve MQTT over WebSocket at /mqtt on the HTTP server too. */
   websocket: boolean;
   /** Largest MQTT packet accepted, fixed header included; a bigger one closes the connection. */
@@ -68,13 +72,19 @@ export interface MqttDeps {
   logger: Logger;
   options: MqttOptions;
   httpServer?: HttpServer | undefined;
+  /** MQTT over TLS on its own port with the gateway's certificate (re-read when an admin installs one). */
+  tls?: { port: number; material: () => { cert: string; key: string }; onChange: (listener: (m: { cert: string; key: string }) => void) => void } | undefined;
+  /** The HTTPS server, for MQTT over WSS at /mqtt. */
+  httpsServer?: HttpsServer | undefined;
   /** Called once the broker listens, before the retained snapshot goes out (endpoints in TDs). */
   beforePublish?: (url: string) => void;
 }
 
 export interface MqttBroker {
-  /** mqtt://host:port it listens on. */
+  /** mqtt://host:port it listens on (mqtts:// when plain MQTT is off). */
   readonly url: string;
+  /** mqtts://host:port, when TLS is on. */
+  readonly tlsUrl?: string;
   readonly counters: MqttCounters;
   readonly metrics: MetricSource;
   /** Resolves once the retained TDs and twin values of the start are published. */
@@ -192,36 +202,50 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
     broker.handle(guarded, req);
   };
 
-  const server: NetServer = createServer((socket) => {
+  const onSocket = (socket: import('node:net').Socket): void => {
     socket.setNoDelay(true);
     handle(socket);
+  };
+  const server: NetServer | null = o.plain === false && deps.tls ? null : createServer(onSocket);
+  const secure: TlsServer | null = deps.tls ? createTlsServer({ ...deps.tls.material() }, onSocket) : null;
+  deps.tls?.onChange((m) => secure?.setSecureContext({ ...m }));
+  const listen = (srv: NetServer, port: number): Promise<void> => new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(port, o.host, () => resolve());
   });
   let ws: WebSocketAttachment | null = null;
+  let wss: WebSocketAttachment | null = null;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(o.port, o.host, () => resolve());
-    });
+    if (server) await listen(server, o.port);
+    if (secure && deps.tls) await listen(secure, deps.tls.port);
     if (o.websocket && deps.httpServer) ws = attachWebSocket(deps.httpServer, handle, o.maxPacketBytes * 4);
+    if (o.websocket && deps.httpsServer) wss = attachWebSocket(deps.httpsServer, handle, o.maxPacketBytes * 4);
   } catch (err) {
+    server?.close();
+    secure?.close();
     clearInterval(sweep);
     requests.close();
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     throw err;
   }
-  const addr = server.address();
-  const port = addr && typeof addr === 'object' ? addr.port : o.port;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
-  const url = `mqtt://${host}:${port}`;
+  const portOf = (srv: NetServer): number => {
+    const addr = srv.address();
+    return addr && typeof addr === 'object' ? addr.port : 0;
+  };
+  const tlsUrl = secure ? `mqtts://${host}:${portOf(secure)}` : undefined;
+  const url = server ? `mqtt://${host}:${portOf(server)}` : tlsUrl!;
+  const port = server ? portOf(server) : secure ? portOf(secure) : o.port;
   deps.beforePublish?.(url);
   publisher.start();
   pending.start();
   availability.start();
-  logger.info({ port, websocket: ws !== null }, 'mqtt broker listening');
+  logger.info({ port, tls: tlsUrl, websocket: ws !== null, wss: wss !== null }, 'mqtt broker listening');
 
   let closing: Promise<void> | null = null;
   return {
     url,
+    ...(tlsUrl ? { tlsUrl } : {}),
     counters,
     metrics: mqttMetricSource(counters, () => broker.connectedClients, () => publisher.busDropped),
     ready: () => Promise.all([publisher.whenReady(), availability.idle()]).then(() => undefined),
@@ -233,8 +257,9 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
         await availability.stop();
         requests.close();
         await ws?.close();
+        await wss?.close();
         await new Promise<void>((resolve) => broker.close(() => resolve()));
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await Promise.all([server, secure].map((srv) => srv && new Promise<void>((resolve) => srv.close(() => resolve()))));
       })();
       return closing;
     },

@@ -3,11 +3,13 @@
  * server.ts in this order behind the bearer hook.
  */
 import type { RoutePlugin } from '../route-deps.js';
+import { configRoutes } from './config.js';
 import { deviceRoutes } from './devices.js';
 import { directoryRoutes } from './directory.js';
 import { eventRoutes } from './events.js';
 import { firmwareRoutes } from './firmware.js';
 import { historyRoutes } from './history.js';
+import { identityRoutes } from './identity.js';
 import { interactionRoutes } from './interactions.js';
 import { metricsRoutes } from './metrics.js';
 import { thingStatusRoutes } from './thing-status.js';
@@ -23,4 +25,6 @@ export const AUTHED_ROUTES: readonly RoutePlugin[] = [
   metricsRoutes,
   eventRoutes,
   firmwareRoutes,
+  configRoutes,
+  identityRoutes,
 ];
