@@ -3,6 +3,7 @@
  * server.ts in this order behind the bearer hook.
  */
 import type { RoutePlugin } from '../route-deps.js';
+import { backupRoutes } from './backup.js';
 import { configRoutes } from './config.js';
 import { deviceRoutes } from './devices.js';
 import { directoryRoutes } from './directory.js';
@@ -21,6 +22,7 @@ export const AUTHED_ROUTES: readonly RoutePlugin[] = [
   historyRoutes,
   thingStatusRoutes,
   userRoutes,
+  backupRoutes,
   deviceRoutes,
   metricsRoutes,
   eventRoutes,
