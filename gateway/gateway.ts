@@ -23,7 +23,6 @@ import { AvailabilityTracker } from './mqtt/availability-tracker.js';
 import { Uplink } from './uplink/uplink.js';
 import { openDatabase, type Db } from './store/database.js';
 import { applyPendingRestore } from './backup/backup-restore.js';
-import { applyPendingRestore } from './backup/backup-restore.js';
 import type { HubEndpoints } from './td/consumer-td.js';
 
 export interface StartOptions {
@@ -88,8 +87,6 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const logger = opts.logger ?? createLogger(config.log.level);
-  // A restore staged by POST /restore replaces the data before the database opens (docs/backup.md).
-  if (await applyPendingRestore(dataDir)) logger.warn({ dataDir }, 'restored the data dir from a backup');
   // A restore staged by POST /restore replaces the data before the database opens (docs/backup.md).
   if (await applyPendingRestore(dataDir)) logger.warn({ dataDir }, 'restored the data dir from a backup');
   const db = openDatabase({ dataDir, synchronous: config.store.synchronous });
