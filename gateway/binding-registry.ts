@@ -10,6 +10,7 @@ export type BindingLoader = () => Promise<BindingModule<never>>;
 export const BINDING_MODULES: Readonly<Record<string, BindingLoader>> = {
   ble: () => import('../bindings/ble/index.js'),
   coap: () => import('../bindings/coap/index.js'),
+  ingest: () => import('./ingest/index.js'),
   serial: () => import('../bindings/serial/index.js'),
   zigbee: () => import('../bindings/zigbee/index.js'),
 };

@@ -14,7 +14,7 @@ import { BadRequestError, RouteNotFoundError, UnauthenticatedError } from '../..
 import { httpError, onClientError, sendProblem } from './http-errors.js';
 import { httpReadOptions } from './http-options.js';
 import { jsonDeeperThan } from './json-depth.js';
-import { AUTHED_ROUTES } from './routes/index.js';
+import { AUTHED_ROUTES, DEVICE_ROUTES } from './routes/index.js';
 import type { AdminControls, RouteDeps } from './route-deps.js';
 import type { GatewayTls } from '../tls/gateway-tls.js';
 import type { Principal } from '../auth/users.js';
@@ -117,6 +117,11 @@ export function buildApp(deps: ApiDeps, serverFactory?: (handler: Handler) => Ht
       },
     };
     for (const plugin of AUTHED_ROUTES) await plugin(authed, routeDeps);
+  });
+  // Device ingest (routes/ingest.ts) checks device tokens itself: outside the bearer hook, and no user principal.
+  void app.register(async (devices) => {
+    const noUser = (): Principal => { throw new UnauthenticatedError('no user on a device route'); };
+    for (const plugin of DEVICE_ROUTES) await plugin(devices, { hub: deps.hub, config: deps.config, users: deps.users, metricSources: [], principal: noUser });
   });
   // The web UI's static files: anonymous, outside the bearer hook (the page's data calls carry the token).
   void app.register(uiRoutes);

@@ -179,6 +179,10 @@ export const configSchema = {
     },
     bindings: {
       type: 'object', default: { system: { enabled: true } },
+      // Bindings with no hardware of their own are on unless a config turns them off.
+      properties: {
+        ingest: { type: 'object', default: { enabled: true }, properties: { enabled: { type: 'boolean', default: true } }, description: 'Device ingest in the TUM iotplatform format (POST /ingest, docs/api.md).' },
+      },
       additionalProperties: {
         type: 'object',
         properties: { enabled: { type: 'boolean', default: true } },

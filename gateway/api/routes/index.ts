@@ -6,11 +6,13 @@ import type { RoutePlugin } from '../route-deps.js';
 import { backupRoutes } from './backup.js';
 import { configRoutes } from './config.js';
 import { deviceRoutes } from './devices.js';
+import { deviceTokenRoutes } from './device-tokens.js';
 import { directoryRoutes } from './directory.js';
 import { eventRoutes } from './events.js';
 import { firmwareRoutes } from './firmware.js';
 import { historyRoutes } from './history.js';
 import { identityRoutes } from './identity.js';
+import { ingestRoutes } from './ingest.js';
 import { interactionRoutes } from './interactions.js';
 import { metricsRoutes } from './metrics.js';
 import { thingStatusRoutes } from './thing-status.js';
@@ -24,9 +26,13 @@ export const AUTHED_ROUTES: readonly RoutePlugin[] = [
   userRoutes,
   backupRoutes,
   deviceRoutes,
+  deviceTokenRoutes,
   metricsRoutes,
   eventRoutes,
   firmwareRoutes,
   configRoutes,
   identityRoutes,
 ];
+
+/** Resources that authenticate on their own, outside the users' bearer hook (device ingest takes device tokens). */
+export const DEVICE_ROUTES: readonly RoutePlugin[] = [ingestRoutes];
