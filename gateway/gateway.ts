@@ -208,6 +208,7 @@ async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; 
         syncWaitMs: config.http.syncWaitMs,
         maxJsonDepth: config.http.maxJsonDepth,
         busBuffer: config.bus.subscriberBuffer,
+        homeAssistantDiscovery: config.mqtt.homeAssistantDiscovery,
       },
       // The retained TDs published at start must carry the ports actually bound.
       beforePublish: (mqttUrl) => deps.hub.setEndpoints(configuredEndpoints(config, Number(new URL(http.httpsUrl ?? http.httpUrl).port), Number(new URL(mqttUrl).port))),

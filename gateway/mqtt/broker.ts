@@ -21,7 +21,9 @@ import { DuplicateGuard } from './duplicate-guard.js';
 import { mqttMetricSource, newCounters, type MqttCounters } from './mqtt-metrics.js';
 import { guardConnection } from './packet-limit.js';
 import { PendingPublisher } from './pending-publisher.js';
-import { AvailabilityPublisher } from './availability-publisher.js';
+import { AvailabilityPublisher, GATEWAY_AVAILABILITY_TOPIC } from './availability-publisher.js';
+import { GATEWAY_THING_ID, HA_DISCOVERY_PREFIX } from './ha-discovery.js';
+import { HaDiscoveryPublisher } from './ha-discovery-publisher.js';
 import { Publisher } from './publisher.js';
 import { RequestHandler } from './requests.js';
 import { DISCARD_TOPIC, parseThingTopic } from './topics.js';
@@ -50,6 +52,8 @@ export interface MqttOptions {
   connectTimeoutMs: number;
   /** Deepest nesting of arrays and objects in a request payload; deeper is refused (ROOST_ERR_BAD_REQUEST). */
   maxJsonDepth: number;
+  /** Home Assistant MQTT discovery under homeassistant/ (ha-discovery.ts); default true. */
+  homeAssistantDiscovery?: boolean;
 }
 
 export const DEFAULT_MQTT_OPTIONS: MqttOptions = {
@@ -64,6 +68,7 @@ export const DEFAULT_MQTT_OPTIONS: MqttOptions = {
   drainTimeoutMs: 10000,
   connectTimeoutMs: 10000,
   maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
+  homeAssistantDiscovery: true,
 };
 
 export interface MqttDeps {
@@ -117,6 +122,10 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   const publisher = new Publisher({ hub, counters, logger, maxBuffer: o.busBuffer, maxInFlight: PUBLISH_WINDOW, publish });
   const pending = new PendingPublisher({ hub, onboarding: hub.onboarding, counters, logger, maxBuffer: o.busBuffer, publish });
   const availability = new AvailabilityPublisher({ hub, logger, maxBuffer: o.busBuffer, publish, onDropped: () => { counters.publishesDropped++; } });
+  const haDiscovery = o.homeAssistantDiscovery === false ? null : new HaDiscoveryPublisher({
+    hub, logger, maxBuffer: o.busBuffer, publish, onDropped: () => { counters.publishesDropped++; },
+    options: { prefix: HA_DISCOVERY_PREFIX, topic: (t) => t, gatewayAvailabilityTopic: GATEWAY_AVAILABILITY_TOPIC, gatewayDeviceId: GATEWAY_THING_ID, idPrefix: '' },
+  });
 
   broker.authenticate = (client, username, password, done) => {
     auth.authenticate(username, password).then((s) => {
@@ -240,6 +249,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   publisher.start();
   pending.start();
   availability.start();
+  haDiscovery?.start();
   logger.info({ port, tls: tlsUrl, websocket: ws !== null, wss: wss !== null }, 'mqtt broker listening');
 
   let closing: Promise<void> | null = null;
@@ -248,12 +258,13 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
     ...(tlsUrl ? { tlsUrl } : {}),
     counters,
     metrics: mqttMetricSource(counters, () => broker.connectedClients, () => publisher.busDropped),
-    ready: () => Promise.all([publisher.whenReady(), availability.idle()]).then(() => undefined),
+    ready: () => Promise.all([publisher.whenReady(), availability.idle(), haDiscovery?.idle()]).then(() => undefined),
     close(): Promise<void> {
       closing ??= (async () => {
         clearInterval(sweep);
         publisher.stop();
         pending.stop();
+        await haDiscovery?.stop();
         await availability.stop();
         requests.close();
         await ws?.close();
