@@ -233,7 +233,8 @@ export class CampaignRunner {
     } else if (progress?.step === 'failed') {
       Object.assign(next, { state: 'failed', error: progress.error ?? action?.error ?? 'firmware update failed' });
     } else if (action && FINAL_FAILED.has(action.state) && !this.jobGoesOn(action, progress)) {
-      next.state = 'failed';
+      // Cancelled in the queue (the campaign's cancel, or a consumer's) before it reached the device.
+      next.state = action.state === 'cancelled' ? 'cancelled' : 'failed';
       next.error = action.error ?? `the hub's item ended ${action.state}`;
       const code = /Update Result (\d+)/.exec(next.error);
       if (code) next.result = Number(code[1]);

@@ -160,4 +160,30 @@ describe('firmware campaigns', { timeout: 90_000 }, () => {
       await gw.stop();
     }
   });
+
+  it('cancel: waiting devices are not started, an item still queued for a sleeping device is cancelled', async () => {
+    const gw = await startTestGateway(config(0));
+    const coapPort = (gw.binding('coap') as CoapBinding).listening!.port;
+    const eps = ['urn:imei:356938035640001', 'urn:imei:356938035640002'];
+    const clients = eps.map((endpoint) => new Lwm2mClient({ server: { host: '127.0.0.1', port: coapPort }, endpoint, queueMode: true, awakeMs: AWAKE_MS, ackTimeoutMs: 300, lifetimeS: 600 }));
+    try {
+      for (const c of clients) await c.register();
+      await until('asleep', () => clients.every((c) => c.asleep), (x) => x);
+      await sleep(AWAKE_MS);
+      const api = await ApiClient.login(gw.httpUrl!);
+      const up = await upload(gw, await tokenOf(gw), simFirmwarePackage('2.0.0', 500), 'name=sim&version=2.0.0');
+      const created = await api.send<CampaignView>('POST', '/campaigns', { firmwareId: up.body['id'], mode: 'push', concurrency: 1, targets: eps.map((e) => `urn:roost:coap:${e}`) });
+      assert.equal(created.status, 201);
+      const cancelled = await api.send<CampaignView>('POST', `/campaigns/${created.body.id}/cancel`);
+      assert.equal(cancelled.status, 200);
+      assert.equal(cancelled.body.state, 'cancelled');
+      const v = await until('items cancelled', async () => (await api.send<CampaignView>('GET', `/campaigns/${created.body.id}`)).body, (x) => x.counts['cancelled'] === 2);
+      assert.equal(gw.hub.getAction(v.items[0]!.actionId!).state, 'cancelled');
+      assert.equal(v.items[1]?.actionId, null, 'never started');
+      assert.equal((await api.send('DELETE', `/firmware/${String(up.body['id'])}`)).status, 204, 'no longer in use');
+    } finally {
+      for (const c of clients) c.close();
+      await gw.stop();
+    }
+  });
 });
