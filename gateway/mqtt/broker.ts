@@ -17,6 +17,7 @@ import { toRoostError } from '../../protocols/errors.js';
 import { DEFAULT_MAX_JSON_DEPTH } from '../api/http-options.js';
 import { mayPublish, maySubscribe } from './acl.js';
 import { ClientIds, connackCode, type MqttAuth, type Session } from './auth.js';
+import { attachDeviceIngest } from './device-ingest.js';
 import { DuplicateGuard } from './duplicate-guard.js';
 import { mqttMetricSource, newCounters, type MqttCounters } from './mqtt-metrics.js';
 import { guardConnection } from './packet-limit.js';
@@ -181,6 +182,9 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
     return packet;
   };
 
+  // Device tokens (username JWT) publishing readings: gateway/mqtt/device-ingest.ts.
+  const deviceIngest = attachDeviceIngest(broker, { hub, logger, counters, clientIds, checkIntervalMs: o.authCheckIntervalMs });
+
   broker.on('clientReady', (client) => live.add(client));
   broker.on('clientDisconnect', (client) => {
     live.delete(client);
@@ -262,6 +266,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
     close(): Promise<void> {
       closing ??= (async () => {
         clearInterval(sweep);
+        deviceIngest.close();
         publisher.stop();
         pending.stop();
         await haDiscovery?.stop();
