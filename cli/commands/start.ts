@@ -2,9 +2,14 @@
  * `roost start [--config FILE] [--data DIR]`: the gateway until SIGTERM/SIGINT, then a graceful
  * stop (history flushed, database closed) bounded by stopTimeoutMs.
  */
-import { loadConfigFile } from '../../gateway/config/config.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readConfigFile } from '../../gateway/config/config.js';
+import { writeFileDurable } from '../../gateway/config/durable-file.js';
+import { withStartDefaults } from '../../gateway/config/start-defaults.js';
 import { startGateway, type Gateway, type StartOptions } from '../../gateway/gateway.js';
 import { command } from '../command.js';
+import { firstStartBanner } from '../first-start-banner.js';
 
 /** A stop that takes longer than this is cut short (the queue is safe: every change is committed). */
 export const STOP_TIMEOUT_MS = 2000;
@@ -17,7 +22,8 @@ const SPEC = {
     '  -c, --config FILE   YAML or JSON config (docs/architecture.md#configuration); defaults otherwise',
     '  -d, --data DIR      data directory (SQLite database, keys, backups); default ./data',
     '',
-    'Runs the gateway until SIGTERM or SIGINT.',
+    'Runs the gateway until SIGTERM or SIGINT. Beyond the config schema\'s defaults it turns on CoAP,',
+    'TLS with its own certificate and hardware detection (docs/operations.md); the config file wins.',
   ].join('\n'),
   options: { config: { type: 'string', short: 'c' }, data: { type: 'string', short: 'd' } },
 } as const;
@@ -45,9 +51,13 @@ function runUntilSignal(gw: Gateway, onStop?: () => Promise<void>): Promise<numb
 }
 
 export const run = command(SPEC, async ({ values: args }) => {
-  const opts: StartOptions = {};
-  if (args.config) opts.config = loadConfigFile(args.config);
+  const opts: StartOptions = { config: withStartDefaults(args.config ? readConfigFile(args.config) : {}), quietAdminPassword: true };
   if (args.data) opts.dataDir = args.data;
   const gw = await startGateway(opts);
+  const banner = firstStartBanner(gw);
+  process.stdout.write(banner);
+  // The appliance's label reads this file: the first start's block, with the admin password (0600).
+  const label = join(gw.dataDir, 'first-start.txt');
+  if (gw.admin.adminPassword || !existsSync(label)) writeFileDurable(label, banner, 0o600);
   return runUntilSignal(gw);
 });

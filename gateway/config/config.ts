@@ -105,6 +105,11 @@ export function resolveConfig(input: unknown, source = 'config'): RoostConfig {
 
 /** Reads a JSON or YAML config file (YAML is a superset of JSON). Throws ConfigInvalidError. */
 export function loadConfigFile(path: string): RoostConfig {
+  return resolveConfig(readConfigFile(path), path);
+}
+
+/** A config file's contents, parsed but without defaults (for layering, e.g. `roost start`'s defaults). */
+export function readConfigFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -117,5 +122,5 @@ export function loadConfigFile(path: string): RoostConfig {
   } catch (err) {
     throw new ConfigInvalidError(`${path}: not valid YAML/JSON: ${(err as Error).message}`);
   }
-  return resolveConfig(parsed ?? {}, path);
+  return parsed ?? {};
 }
