@@ -32,8 +32,13 @@ export class HaDiscoveryPublisher {
   constructor(private readonly deps: HaDiscoveryPublisherDeps) {}
 
   start(): void {
+    this.listen();
+    void this.publishAll();
+  }
+
+  /** Follows TD changes and removals without the first publishAll (the uplink makes one at each connect). */
+  listen(): void {
     this.sub = this.deps.hub.subscribe((m) => this.enqueue(m), { types: ['thing'], maxBuffer: this.deps.maxBuffer });
-    this.publishAll();
   }
 
   /** Every thing's configs again (a new connection upstream). */

@@ -18,6 +18,8 @@ import type { MetricSample } from '../metrics/metric-sample.js';
 import type { Db } from '../store/database.js';
 import { mayPublish } from '../mqtt/acl.js';
 import { availabilityTopic, OFFLINE, ONLINE } from '../mqtt/availability-publisher.js';
+import { GATEWAY_THING_ID, HA_DISCOVERY_PREFIX, haId } from '../mqtt/ha-discovery.js';
+import { HaDiscoveryPublisher } from '../mqtt/ha-discovery-publisher.js';
 import { newCounters } from '../mqtt/mqtt-metrics.js';
 import { RequestHandler } from '../mqtt/requests.js';
 import { actionTopic, eventTopic, propertyTopic, tdTopic } from '../mqtt/topics.js';
@@ -54,6 +56,8 @@ export class Uplink {
   private retryTimer: NodeJS.Timeout | null = null;
   private trimTimer: NodeJS.Timeout | null = null;
   private sub: Subscription | null = null;
+  /** Home Assistant discovery upstream (uplink.homeAssistantDiscovery), sent again at each connect. */
+  private readonly ha: HaDiscoveryPublisher | null;
 
   constructor(private readonly deps: UplinkDeps) {
     this.now = deps.now ?? Date.now;
@@ -71,18 +75,29 @@ export class Uplink {
       hub: deps.hub, counters: this.requestCounters, logger: deps.logger, syncWaitMs: deps.syncWaitMs, maxPendingReplies: 10_000,
       publish: (topic, payload) => this.publish(this.topics.up(topic), payload, 1, false),
     });
+    const gw = haId(deps.gatewayId);
+    this.ha = deps.config.homeAssistantDiscovery ? new HaDiscoveryPublisher({
+      hub: deps.hub, logger: deps.logger, maxBuffer: 10_000,
+      options: {
+        prefix: HA_DISCOVERY_PREFIX, topic: (t) => this.topics.up(t), gatewayAvailabilityTopic: this.topics.availability,
+        gatewayDeviceId: `${gw}_${GATEWAY_THING_ID}`, idPrefix: `${gw}_`,
+      },
+      publish: (topic, payload, retain) => this.publish(topic, payload, 1, retain),
+    }) : null;
   }
 
   start(): void {
     this.sub = this.deps.hub.subscribe((m) => this.onBus(m), { types: ['property', 'event', 'thing', 'online', 'action'] });
     this.trimTimer = setInterval(() => this.trim(), 5000);
     this.trimTimer.unref();
+    this.ha?.listen();
     this.connect();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.sub?.unsubscribe();
+    void this.ha?.stop();
     this.requests.close();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.trimTimer) clearInterval(this.trimTimer);
@@ -160,6 +175,7 @@ export class Uplink {
       await this.publish(this.topics.availability, Buffer.from(ONLINE), 1, true);
       this.pump.start();
       await this.snapshot();
+      await this.ha?.publishAll();
     } catch (err) {
       this.linkFailed(err);
     }
