@@ -8,6 +8,7 @@ import type { BindingModule } from './binding.js';
 export type BindingLoader = () => Promise<BindingModule<never>>;
 
 export const BINDING_MODULES: Readonly<Record<string, BindingLoader>> = {
+  agent: () => import('./agents/index.js'),
   ble: () => import('../bindings/ble/index.js'),
   coap: () => import('../bindings/coap/index.js'),
   ingest: () => import('./ingest/index.js'),

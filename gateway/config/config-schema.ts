@@ -181,6 +181,7 @@ export const configSchema = {
       type: 'object', default: { system: { enabled: true } },
       // Bindings with no hardware of their own are on unless a config turns them off.
       properties: {
+        agent: { type: 'object', default: { enabled: true }, properties: { enabled: { type: 'boolean', default: true } }, description: 'Bindings out of process: agent users over MQTT (docs/agents.md).' },
         ingest: { type: 'object', default: { enabled: true }, properties: { enabled: { type: 'boolean', default: true } }, description: 'Device ingest in the TUM iotplatform format (POST /ingest, docs/api.md).' },
       },
       additionalProperties: {

@@ -17,6 +17,7 @@ import { toRoostError } from '../../protocols/errors.js';
 import { DEFAULT_MAX_JSON_DEPTH } from '../api/http-options.js';
 import { mayPublish, maySubscribe } from './acl.js';
 import { ClientIds, connackCode, type MqttAuth, type Session } from './auth.js';
+import { attachAgents } from './agent-bridge.js';
 import { attachDeviceIngest } from './device-ingest.js';
 import { DuplicateGuard } from './duplicate-guard.js';
 import { mqttMetricSource, newCounters, type MqttCounters } from './mqtt-metrics.js';
@@ -184,6 +185,8 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
 
   // Device tokens (username JWT) publishing readings: gateway/mqtt/device-ingest.ts.
   const deviceIngest = attachDeviceIngest(broker, { hub, logger, counters, clientIds, checkIntervalMs: o.authCheckIntervalMs });
+  // Agents' own tree agents/{agent}/...: gateway/mqtt/agent-bridge.ts.
+  attachAgents(broker, { hub, logger, counters, principalOf: (c) => sessions.get(c)?.principal, publish });
 
   broker.on('clientReady', (client) => live.add(client));
   broker.on('clientDisconnect', (client) => {
