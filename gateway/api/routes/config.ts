@@ -5,7 +5,7 @@
  * bindings} (config-service.ts).
  */
 import type { FastifyInstance } from 'fastify';
-import { RouteNotFoundError } from '../../../protocols/errors.js';
+import { BadRequestError, ConfigInvalidError, RouteNotFoundError } from '../../../protocols/errors.js';
 import { mustAdmin, type RouteDeps } from '../route-deps.js';
 
 export async function configRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -22,6 +22,12 @@ export async function configRoutes(app: FastifyInstance, deps: RouteDeps): Promi
   });
   app.patch('/config', { schema: { body: { type: 'object' } } }, async (req) => {
     mustAdmin(deps, req);
-    return service().patch(req.body);
+    try {
+      return await service().patch(req.body);
+    } catch (err) {
+      // The same schema message as at start, but here a bad patch is the client's error (400), not the gateway's (500).
+      if (err instanceof ConfigInvalidError) throw new BadRequestError(err.message, err.details);
+      throw err;
+    }
   });
 }
