@@ -5,7 +5,9 @@
  * of firmware-sim/<protocol>/.
  */
 import type { SimCentral } from '../ble/sim-central.js';
+import type { OscoreKeys } from '../coap/index.js';
 import type { ActionClient } from './action-client.js';
+import type { ManifestJsonEntry } from './credentials.js';
 import type { FaultyLink } from './faults.js';
 import type { Traffic } from './energy.js';
 import type { EnergySpec } from './scenario.js';
@@ -64,6 +66,19 @@ export interface FleetDevice {
   readonly rejected?: boolean;
   /** Radio figures of models that advertise and hold connections (BLE), for the energy report. */
   radioCounters?(): RadioCounters;
+  /** What OSCORE cost a device that speaks it, for the report's figures beside plain CoAP. */
+  oscoreCost?(): OscoreCost | undefined;
+}
+
+/** OSCORE's cost for one device: overhead per message, Echo round trips, and its traffic had it spoken plain CoAP. */
+export interface OscoreCost {
+  /** Protected messages that have a plain twin, and the bytes they carry above it. */
+  messages: number;
+  overheadBytes: number;
+  echoRoundTrips: number;
+  flashWrites: number;
+  /** The same exchanges without OSCORE: each datagram at its plain size, no Echo round trips. */
+  plain: { datagramsUp: number; bytesUp: number; datagramsDown: number; bytesDown: number };
 }
 
 /** Advertising and connection figures of a BLE device. */
@@ -98,6 +113,8 @@ export interface DeviceContext {
   simNow(): number;
   /** The hub API the fleet sends actions through (a Zigbee network opens joining with it); valid after connect(). */
   hub(): ActionClient;
+  /** OSCORE keys of a CoAP device (credentials.ts); absent when the scenario says `security: none`. */
+  oscore?: OscoreKeys;
 }
 
 export interface Closable {
@@ -123,7 +140,15 @@ export interface GatewayNeeds {
   ble?: BleNeeds;
   /** Zigbee devices: the emulated coordinator the gateway opens (`bindings.zigbee.port`). */
   zigbee?: ZigbeeNeeds;
+  /** CoAP devices with OSCORE keys: the gateway needs them in a manifest (credentials.ts) and may then require OSCORE. */
+  coap?: CoapNeeds;
 }
+
+export interface CoapNeeds {
+  /** JSON manifest entries (docs/security.md) of the fleet's CoAP devices. */
+  manifest: ManifestJsonEntry[];
+}
+
 
 /**
  * The BLE binding of a gateway in the same process: its central is the fleet's simulated one

@@ -8,6 +8,8 @@
 import { ConfigInvalidError, InternalError } from '../../protocols/errors.js';
 import type { ActionClient, ActionHandle } from './action-client.js';
 import type { Closable, DeviceKind, GatewayAddress, GatewayNeeds, ReceivedCommand, SharedResources } from './device-model.js';
+import type { OscoreKeys } from '../coap/index.js';
+import { fleetCredentials, fleetManifest } from './credentials.js';
 import { emptyFaultCounters, type FaultCounters } from './faults.js';
 import { forEachLimited, sleep } from './pool.js';
 import { Prng } from './prng.js';
@@ -120,6 +122,7 @@ export class FleetRunner {
     shared: this.shared,
     simNow: (): number => this.simMs,
     hub: (): ActionClient => this.actionClient(),
+    credentials: new Map<string, OscoreKeys>(),
   };
 
   constructor(private readonly opts: RunnerOptions) {
@@ -128,6 +131,7 @@ export class FleetRunner {
     this.due = expandInvocations(s);
     if (opts.gateway) this.connect(opts.gateway);
     this.actions = opts.actions ?? null;
+    this.env.credentials = fleetCredentials(s, opts.kinds);
     const root = new Prng(s.seed);
     for (const g of s.devices) {
       const kind = opts.kinds[g.kind];
@@ -157,6 +161,7 @@ export class FleetRunner {
   /** Sets up what the gateway must be configured with, before it starts (pseudo-terminals). */
   async prepare(): Promise<GatewayNeeds> {
     const needs: GatewayNeeds = { serialPorts: [] };
+    if (this.env.credentials.size > 0) needs.coap = { manifest: fleetManifest(this.env.credentials) };
     for (const d of this.devices) {
       const n = await d.model.prepare?.();
       if (n) mergeNeeds(needs, n);

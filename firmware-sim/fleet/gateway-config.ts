@@ -1,10 +1,10 @@
 /**
- * The binding config sections a gateway needs for a fleet's BLE and Zigbee devices, from the
+ * The binding config sections a gateway needs for a fleet's CoAP, BLE and Zigbee devices, from the
  * needs the devices reported (GatewayNeeds). Whoever starts the gateway (the demo, a test)
  * merges them into its config; the BLE section goes with the fleet's simulated central, which
  * only a gateway in the same process can use.
  */
-import type { BleNeeds, ZigbeeNeeds } from './device-model.js';
+import type { BleNeeds, GatewayNeeds, ZigbeeNeeds } from './device-model.js';
 
 /** Largest `bindings.ble.maxConnections` the binding accepts. */
 const MAX_BLE_CONNECTIONS = 32;
@@ -24,4 +24,13 @@ export function bleBindingSection(ble: BleNeeds): Record<string, unknown> {
 /** `bindings.zigbee` for the fleet's emulated coordinator. */
 export function zigbeeBindingSection(z: ZigbeeNeeds): Record<string, unknown> {
   return { enabled: true, port: z.port, ...(z.awakeWindowMs !== undefined ? { awakeWindowMs: z.awakeWindowMs } : {}) };
+}
+
+/**
+ * `bindings.coap.security` for a fleet: `required` when its CoAP devices speak OSCORE (the gateway
+ * must then hold `needs.coap.manifest`, imported before the devices start), `none` when the
+ * scenario says `security: none` (plain CoAP, lab figures).
+ */
+export function coapSecurity(needs: GatewayNeeds): 'required' | 'none' {
+  return needs.coap ? 'required' : 'none';
 }

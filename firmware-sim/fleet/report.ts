@@ -3,7 +3,7 @@
  * the traffic the devices saw) and a separate `measured` part with wall-clock figures (rates,
  * memory) that differ from run to run. summarize() renders it for a terminal.
  */
-import type { RadioCounters } from './device-model.js';
+import type { OscoreCost, RadioCounters } from './device-model.js';
 import { addTraffic, emptyTraffic, energyFigures, type EnergyFigures, type Traffic } from './energy.js';
 import type { FaultCounters } from './faults.js';
 import type { FleetRunner, RunOutcome, SentAction } from './fleet-runner.js';
@@ -22,6 +22,23 @@ export interface KindReport {
   radio?: RadioCounters;
   /** Battery devices only: averages per device. */
   energy?: EnergyFigures & { shortestBatteryLifeDays: number; shortestLifeDevice: string };
+  /** CoAP kinds that spoke OSCORE: what it cost, beside the same traffic in plain CoAP. */
+  oscore?: OscoreReport;
+}
+
+/** OSCORE's cost for a kind: bytes per protected message, Echo round trips, and per-wake figures with and without it. */
+export interface OscoreReport {
+  messages: number;
+  /** Bytes a protected message carries above its plain twin, on average. */
+  overheadBytesPerMessage: number;
+  /** Extra round trips for Echo challenges (one per device per gateway start), in all. */
+  echoRoundTrips: number;
+  flashWrites: number;
+  /** Battery kinds: per wake with OSCORE (as measured) and in plain CoAP (the same exchanges at their plain size, no Echo). */
+  perWake?: { bytesUp: number; bytesDown: number; radioOnMs: number };
+  plainPerWake?: { bytesUp: number; bytesDown: number; radioOnMs: number };
+  /** radioOnMs with OSCORE / in plain CoAP. */
+  radioTimeRatio?: number;
 }
 
 export interface DeviceReport {
@@ -126,6 +143,18 @@ export function buildReport(runner: FleetRunner, outcome: RunOutcome): FleetRepo
       depletedAtS: d.depletedAtMs === null ? null : d.depletedAtMs / 1000, energy, ...(radio ? { radio } : {}), errors: d.errors,
     });
   }
+  const costs = new Map<string, OscoreCost>();
+  for (const d of runner.devices) {
+    const c = d.model.oscoreCost?.();
+    if (!c) continue;
+    const sum = costs.get(d.kindName) ?? { messages: 0, overheadBytes: 0, echoRoundTrips: 0, flashWrites: 0, plain: { datagramsUp: 0, bytesUp: 0, datagramsDown: 0, bytesDown: 0 } };
+    sum.messages += c.messages;
+    sum.overheadBytes += c.overheadBytes;
+    sum.echoRoundTrips += c.echoRoundTrips;
+    sum.flashWrites += c.flashWrites;
+    for (const k of ['datagramsUp', 'bytesUp', 'datagramsDown', 'bytesDown'] as const) sum.plain[k] += c.plain[k];
+    costs.set(d.kindName, sum);
+  }
   const firstOfKind = new Map<string, SimDevice>();
   for (const d of runner.devices) if (!firstOfKind.has(d.kindName)) firstOfKind.set(d.kindName, d);
   for (const [name, k] of Object.entries(kinds)) {
@@ -137,6 +166,19 @@ export function buildReport(runner: FleetRunner, outcome: RunOutcome): FleetRepo
     const life = (p: DeviceReport): number => p.energy?.batteryLifeDays ?? Infinity;
     const shortest = battery.reduce((a, b) => (life(b) < life(a) ? b : a));
     k.energy = { ...roundFigures(energyFigures(avg, elapsedMs, energySpec)), shortestBatteryLifeDays: life(shortest), shortestLifeDevice: shortest.deviceId };
+  }
+  for (const [name, c] of costs) {
+    const k = kinds[name]!;
+    k.oscore = { messages: c.messages, overheadBytesPerMessage: r3(c.messages > 0 ? c.overheadBytes / c.messages : 0), echoRoundTrips: c.echoRoundTrips, flashWrites: c.flashWrites };
+    const spec = firstOfKind.get(name)?.energy;
+    if (!k.energy || !spec || k.wakes === 0) continue;
+    const perWake = (t: Traffic) => {
+      const f = energyFigures(t, elapsedMs, spec);
+      return { bytesUp: r3(f.bytesUpPerWake), bytesDown: r3(f.bytesDownPerWake), radioOnMs: r3(f.radioOnMsPerWake) };
+    };
+    k.oscore.perWake = perWake(k.traffic);
+    k.oscore.plainPerWake = perWake({ wakes: k.traffic.wakes, ...c.plain });
+    k.oscore.radioTimeRatio = r3(k.oscore.plainPerWake.radioOnMs > 0 ? k.oscore.perWake.radioOnMs / k.oscore.plainPerWake.radioOnMs : 0);
   }
   const actions = runner.sent.filter((a) => a.type === 'action');
   const writes = runner.sent.filter((a) => a.type === 'write');
@@ -237,6 +279,14 @@ export function summarize(r: FleetReport): string {
   }
   const a = r.actions;
   const f = r.faults;
+  for (const [name, k] of Object.entries(r.kinds)) {
+    const o = k.oscore;
+    if (!o) continue;
+    const wake = o.perWake && o.plainPerWake
+      ? `; per wake ${(o.perWake.bytesUp + o.perWake.bytesDown).toFixed(1)} B and ${o.perWake.radioOnMs.toFixed(2)} radio ms, plain CoAP ${(o.plainPerWake.bytesUp + o.plainPerWake.bytesDown).toFixed(1)} B and ${o.plainPerWake.radioOnMs.toFixed(2)} ms (x${o.radioTimeRatio})`
+      : '';
+    lines.push(`${name}: OSCORE +${o.overheadBytesPerMessage} B per message (${o.messages} messages), ${o.echoRoundTrips} Echo round trips${wake}`);
+  }
   for (const [name, k] of Object.entries(r.kinds)) {
     if (k.radio) lines.push(`${name}: ${k.radio.advertisingEvents} advertising events, ${k.radio.connections} connections, ${(k.radio.connectedMs / 1000).toFixed(1)} s connected`);
   }

@@ -153,6 +153,7 @@ export const scenarioSchema = {
     speed: { ...nonNegative, default: 1, description: 'Simulated seconds per wall-clock second; 0 runs as fast as the gateway answers.' },
     tickMs: { type: 'integer', minimum: 10, maximum: 60000, default: 1000, description: 'Simulated time step: wakes and actions due in one step run together.' },
     settleS: { ...nonNegative, default: 5, description: 'Wall-clock seconds to wait at the end for outstanding actions.' },
+    security: { enum: ['oscore', 'none'], default: 'oscore', description: 'CoAP devices protect their requests with OSCORE (keys from the seed, docs/fleet.md) or speak plain CoAP.' },
     devices: { type: 'array', minItems: 1, items: groupWithEnergy },
     actions: { type: 'array', default: [], items: action },
     writes: { type: 'array', default: [], items: write },

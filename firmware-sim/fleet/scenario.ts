@@ -77,6 +77,8 @@ export interface Scenario {
   speed: number;
   tickMs: number;
   settleS: number;
+  /** CoAP devices speak OSCORE (`oscore`, the default) or plain CoAP (`none`). */
+  security: 'oscore' | 'none';
   devices: DeviceGroup[];
   actions: ScenarioAction[];
   writes: ScenarioWrite[];

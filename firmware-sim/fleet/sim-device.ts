@@ -2,6 +2,7 @@
  * One device as the runner tracks it: its model, its random streams, its wake schedule (interval,
  * jitter, clock drift), its battery and what it sent and received.
  */
+import type { OscoreKeys } from '../coap/index.js';
 import type { ActionClient } from './action-client.js';
 import type { DeviceKind, FleetDevice, GatewayAddress, ReceivedCommand, SharedResources } from './device-model.js';
 import { addTraffic, emptyTraffic, radioChargeMah, sleepChargeMah, type Traffic } from './energy.js';
@@ -22,6 +23,8 @@ export interface DeviceEnv {
   shared: SharedResources;
   simNow(): number;
   hub(): ActionClient;
+  /** OSCORE keys of the CoAP devices, by device id (credentials.ts). */
+  credentials: ReadonlyMap<string, OscoreKeys>;
 }
 
 export class SimDevice {
@@ -82,6 +85,7 @@ export class SimDevice {
       readings: Object.keys(group.readings),
       driftPpm: this.plan.driftPpm,
       onCommand: (cmd) => onCommand(this, cmd),
+      ...(env.credentials.has(deviceId) ? { oscore: env.credentials.get(deviceId)! } : {}),
     });
   }
 

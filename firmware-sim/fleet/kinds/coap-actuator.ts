@@ -3,10 +3,11 @@
  * gateway observes its temperature, so each "wake" is a new temperature notified to observers,
  * and actions (POST /blink) arrive any time. The actuator owns its socket and offers no hook on
  * it, so datagram faults do not apply and only notification counts are known (mains powered:
- * no energy figures).
+ * no energy figures). With OSCORE keys it registers protected and serves the gateway's protected
+ * requests; its sequence number's flash record survives reboots.
  */
-import { AlwaysOnActuator } from '../../coap/index.js';
-import type { DeviceContext, DeviceKind, FleetDevice, WakeResult } from '../device-model.js';
+import { AlwaysOnActuator, emptyFlash } from '../../coap/index.js';
+import type { DeviceContext, DeviceKind, FleetDevice, OscoreCost, WakeResult } from '../device-model.js';
 
 class CoapActuatorDevice implements FleetDevice {
   readonly sleepy = false;
@@ -15,6 +16,8 @@ class CoapActuatorDevice implements FleetDevice {
   private actuator: AlwaysOnActuator | null = null;
   private seenBlinks = 0;
   private notifications = 0;
+  private readonly flash = emptyFlash();
+  private readonly pastCost = { messages: 0, overheadBytes: 0, echoRoundTrips: 0 };
 
   constructor(private readonly ctx: DeviceContext) {
     this.deviceId = ctx.deviceId;
@@ -23,7 +26,8 @@ class CoapActuatorDevice implements FleetDevice {
 
   private make(): AlwaysOnActuator {
     const lifetimeS = typeof this.ctx.options['lifetimeS'] === 'number' ? this.ctx.options['lifetimeS'] : 3600;
-    return new AlwaysOnActuator({ gateway: { host: this.ctx.gateway.host, port: this.ctx.gateway.coapPort }, ep: this.ctx.deviceId, lifetimeS });
+    const oscore = this.ctx.oscore ? { oscore: { ...this.ctx.oscore, flash: this.flash } } : {};
+    return new AlwaysOnActuator({ gateway: { host: this.ctx.gateway.host, port: this.ctx.gateway.coapPort }, ep: this.ctx.deviceId, lifetimeS, ...oscore });
   }
 
   async start(): Promise<void> {
@@ -49,6 +53,12 @@ class CoapActuatorDevice implements FleetDevice {
 
   async reboot(): Promise<void> {
     this.sync();
+    const s = this.actuator?.oscore?.stats;
+    if (s) {
+      this.pastCost.messages += s.messages;
+      this.pastCost.overheadBytes += s.overheadBytes;
+      this.pastCost.echoRoundTrips += s.echoRoundTrips;
+    }
     this.actuator?.close();
     this.actuator = this.make();
     this.seenBlinks = 0;
@@ -63,6 +73,17 @@ class CoapActuatorDevice implements FleetDevice {
 
   traffic(): { datagramsUp: number; bytesUp: number; datagramsDown: number; bytesDown: number } {
     return { datagramsUp: this.notifications, bytesUp: 0, datagramsDown: 0, bytesDown: 0 };
+  }
+
+  /** Overhead per protected message and Echo round trips (its traffic is not counted: mains powered). */
+  oscoreCost(): OscoreCost | undefined {
+    if (!this.ctx.oscore) return undefined;
+    const s = this.actuator?.oscore?.stats ?? { messages: 0, overheadBytes: 0, echoRoundTrips: 0 };
+    return {
+      messages: this.pastCost.messages + s.messages, overheadBytes: this.pastCost.overheadBytes + s.overheadBytes,
+      echoRoundTrips: this.pastCost.echoRoundTrips + s.echoRoundTrips, flashWrites: this.flash.writes,
+      plain: { datagramsUp: 0, bytesUp: 0, datagramsDown: 0, bytesDown: 0 },
+    };
   }
 }
 

@@ -2,9 +2,11 @@
  * Fleet adapter for firmware-sim/coap's SleepySensor: registers at power-on (RFC 9176), sends
  * the scenario's readings as SenML+CBOR at each wake and runs the items piggybacked on the
  * answers, each id once (repeats after a lost result are answered from memory). Sensors share FleetRadio sockets (`devicesPerRadio` per socket).
+ * With OSCORE keys (the scenario's default) every request is protected; the sequence number's
+ * flash record, like the item memory, survives reboots.
  */
-import { SleepySensor, type DownlinkItem } from '../../coap/index.js';
-import type { DeviceContext, DeviceKind, FleetDevice, WakeResult } from '../device-model.js';
+import { SleepySensor, emptyFlash, type DownlinkItem } from '../../coap/index.js';
+import type { DeviceContext, DeviceKind, FleetDevice, OscoreCost, WakeResult } from '../device-model.js';
 import { FleetRadio, type RadioAccount } from './fleet-radio.js';
 
 export interface CoapSensorOptions {
@@ -27,6 +29,12 @@ class CoapSleepySensorDevice implements FleetDevice {
   /** Recent item ids and results: kept across reboots, as firmware keeps them in flash. */
   private readonly done = new Map<string, Buffer>();
   private bytesDown = 0;
+  private plainDatagramsDown = 0;
+  private plainBytesDown = 0;
+  /** OSCORE's flash record (the stored sequence number): kept across reboots. */
+  private readonly flash = emptyFlash();
+  /** OSCORE figures of sensor instances before the last reboot. */
+  private readonly pastCost = { messages: 0, overheadBytes: 0, echoRoundTrips: 0 };
   private stopped = false;
 
   constructor(private readonly ctx: DeviceContext, private readonly opts: CoapSensorOptions) {
@@ -46,6 +54,7 @@ class CoapSleepySensorDevice implements FleetDevice {
       lifetimeS: this.opts.lifetimeS,
       read: () => this.next,
       done: this.done,
+      ...(this.ctx.oscore ? { oscore: { ...this.ctx.oscore, flash: this.flash } } : {}),
       onItem: (item: DownlinkItem) => {
         this.ctx.onCommand({ kind: item.kind, name: item.name, input: item.input, itemId: item.id });
         return { done: item.name };
@@ -57,15 +66,17 @@ class CoapSleepySensorDevice implements FleetDevice {
     this.sensor ??= this.makeSensor();
     try {
       const rep = await this.sensor.wake();
-      this.datagramsDown += rep.exchanges;
+      this.datagramsDown += rep.datagramsDown;
       this.bytesDown += rep.bytesDown;
+      this.plainDatagramsDown += rep.plainDatagramsDown;
+      this.plainBytesDown += rep.plainBytesDown;
     } finally {
       this.radio.flush(this.ctx.deviceId, { host: this.ctx.gateway.host, port: this.ctx.gateway.coapPort });
     }
   }
 
   async start(): Promise<void> {
-    this.radio.attach(this.ctx.deviceId, this.account);
+    this.radio.attach(this.ctx.deviceId, this.account, this.ctx.oscore?.senderId);
     await this.wakeOnce(); // the first wake registers
   }
 
@@ -77,6 +88,12 @@ class CoapSleepySensorDevice implements FleetDevice {
 
   async reboot(): Promise<void> {
     // State lost: a new firmware instance registers again (same endpoint name).
+    const s = this.sensor?.oscore?.stats;
+    if (s) {
+      this.pastCost.messages += s.messages;
+      this.pastCost.overheadBytes += s.overheadBytes;
+      this.pastCost.echoRoundTrips += s.echoRoundTrips;
+    }
     this.sensor = this.makeSensor();
     await this.wakeOnce();
   }
@@ -84,11 +101,24 @@ class CoapSleepySensorDevice implements FleetDevice {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.radio.detach(this.ctx.deviceId);
+    this.radio.detach(this.ctx.deviceId, this.ctx.oscore?.senderId);
   }
 
   traffic(): { datagramsUp: number; bytesUp: number; datagramsDown: number; bytesDown: number } {
     return { datagramsUp: this.account.datagramsUp, bytesUp: this.account.bytesUp, datagramsDown: this.datagramsDown, bytesDown: this.bytesDown };
+  }
+
+  oscoreCost(): OscoreCost | undefined {
+    if (!this.ctx.oscore) return undefined;
+    const s = this.sensor?.oscore?.stats ?? { messages: 0, overheadBytes: 0, echoRoundTrips: 0 };
+    const a = this.account;
+    return {
+      messages: this.pastCost.messages + s.messages,
+      overheadBytes: this.pastCost.overheadBytes + s.overheadBytes,
+      echoRoundTrips: this.pastCost.echoRoundTrips + s.echoRoundTrips,
+      flashWrites: this.flash.writes,
+      plain: { datagramsUp: a.plainDatagramsUp ?? 0, bytesUp: a.plainBytesUp ?? 0, datagramsDown: this.plainDatagramsDown, bytesDown: this.plainBytesDown },
+    };
   }
 }
 

@@ -2,10 +2,13 @@
  * A SimRadio (firmware-sim/coap) shared by many simulated CoAP devices, with the fleet's hooks on
  * the way out: every datagram a device sends is counted for that device and passes through the
  * device's FaultyLink (loss, duplication, reordering), with the CON retransmission a loss causes. The device is found from the request's
- * path (`/t/<ep>`, `/a/<ep>/<id>`) or query (`/rd?ep=<ep>`); other datagrams pass untouched.
+ * path (`/t/<ep>`, `/a/<ep>/<id>`) or query (`/rd?ep=<ep>`), or for an OSCORE request (whose path
+ * is encrypted) from the kid in its OSCORE option; other datagrams pass untouched. Each datagram is
+ * also counted at the size it would have without OSCORE (its plain twin), for the report's cost.
  */
 import { parse } from 'coap-packet';
 import { SimRadio, type Address } from '../../coap/index.js';
+import { decodeOscoreOption } from '../../../protocols/oscore/index.js';
 import type { FaultyLink } from '../faults.js';
 
 /** RFC 7252 §4.8 MAX_RETRANSMIT. */
@@ -18,14 +21,20 @@ export interface RadioAccount {
   link: FaultyLink;
   datagramsUp: number;
   bytesUp: number;
+  /** The same datagrams without OSCORE (an Echo repeat has none). */
+  plainDatagramsUp?: number;
+  plainBytesUp?: number;
 }
 
+/** The endpoint a request names, or `kid:<hex>` for an OSCORE request. */
 function endpointOf(bytes: Buffer): string | undefined {
   let path: string[];
   let query: string[];
   try {
     const p = parse(bytes);
     if (!p.code.startsWith('0.') || p.code === '0.00') return undefined;
+    const oscore = p.options.find((o) => o.name === 'OSCORE');
+    if (oscore) return `kid:${decodeOscoreOption(oscore.value).kid?.toString('hex') ?? ''}`;
     path = p.options.filter((o) => o.name === 'Uri-Path').map((o) => o.value.toString());
     query = p.options.filter((o) => o.name === 'Uri-Query').map((o) => o.value.toString());
   } catch {
@@ -56,15 +65,18 @@ export class FleetRadio extends SimRadio {
     return this.opening;
   }
 
-  attach(ep: string, account: RadioAccount): void {
+  /** `kid`: the device's OSCORE Sender ID (hex), when it speaks OSCORE. */
+  attach(ep: string, account: RadioAccount, kid?: string): void {
     this.accounts.set(ep, account);
+    if (kid !== undefined) this.accounts.set(`kid:${kid}`, account);
   }
 
-  detach(ep: string): void {
+  detach(ep: string, kid?: string): void {
     this.accounts.delete(ep);
+    if (kid !== undefined) this.accounts.delete(`kid:${kid}`);
   }
 
-  override sendRaw(bytes: Buffer, to: Address): void {
+  override sendRaw(bytes: Buffer, to: Address, plainBytes?: number): void {
     const ep = endpointOf(bytes);
     const account = ep === undefined ? undefined : this.accounts.get(ep);
     if (!account) {
@@ -72,8 +84,14 @@ export class FleetRadio extends SimRadio {
       super.sendRaw(bytes, to);
       return;
     }
-    account.datagramsUp++;
-    account.bytesUp += bytes.length;
+    const plain = plainBytes ?? bytes.length;
+    const count = (): void => {
+      account.datagramsUp++;
+      account.bytesUp += bytes.length;
+      if (plain > 0) account.plainDatagramsUp = (account.plainDatagramsUp ?? 0) + 1;
+      account.plainBytesUp = (account.plainBytesUp ?? 0) + plain;
+    };
+    count();
     if (!account.link.active) {
       super.sendRaw(bytes, to);
       return;
@@ -84,8 +102,7 @@ export class FleetRadio extends SimRadio {
     // on how fast the gateway answered; SimRadio's own timer stays the net for real losses.
     for (let n = 0; !onAir.includes(bytes) && n < MODELLED_RETRANSMITS; n++) {
       for (const b of onAir) super.sendRaw(b, to);
-      account.datagramsUp++;
-      account.bytesUp += bytes.length;
+      count();
       onAir = account.link.up(bytes);
     }
     for (const b of onAir) super.sendRaw(b, to);

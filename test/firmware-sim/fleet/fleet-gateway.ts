@@ -11,7 +11,8 @@ import { BINDING_MODULES } from '../../../gateway/binding-registry.js';
 import type { ActionClient } from '../../../firmware-sim/fleet/action-client.js';
 import type { GatewayNeeds } from '../../../firmware-sim/fleet/device-model.js';
 import type { Connection } from '../../../firmware-sim/fleet/fleet-session.js';
-import { bleBindingSection, zigbeeBindingSection } from '../../../firmware-sim/fleet/gateway-config.js';
+import { bleBindingSection, coapSecurity, zigbeeBindingSection } from '../../../firmware-sim/fleet/gateway-config.js';
+import { manifestFromJson } from '../../../gateway/onboarding/manifest.js';
 import type { HistorySource } from '../../../firmware-sim/fleet/verify.js';
 import { mergePatch } from '../../../gateway/hub/directory.js';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
@@ -47,7 +48,7 @@ export function fleetGateway(extra: Record<string, unknown> = {}): FleetGateway 
   const fg: FleetGateway = {
     gw: null,
     async connect(needs) {
-      const bindings: Record<string, unknown> = { coap: { enabled: true, host: '127.0.0.1', port: 0, registrationsPerMinutePerAddress: 100000 } };
+      const bindings: Record<string, unknown> = { coap: { enabled: true, host: '127.0.0.1', port: 0, registrationsPerMinutePerAddress: 100000, security: coapSecurity(needs) } };
       const modules = { ...BINDING_MODULES };
       if (needs.ble) {
         bindings['ble'] = bleBindingSection(needs.ble);
@@ -56,8 +57,11 @@ export function fleetGateway(extra: Record<string, unknown> = {}): FleetGateway 
         modules.ble = () => Promise.resolve(mod as unknown as BindingModule<never>);
       }
       if (needs.zigbee) bindings['zigbee'] = zigbeeBindingSection(needs.zigbee);
-      // The fleet's devices are admitted as they come (docs/security.md, onboarding policy open).
-      const gw = await startTestGateway(mergePatch({ onboarding: { defaultPolicy: 'open' }, bindings }, extra) as Record<string, unknown>, { bindingModules: modules });
+      // The fleet's devices are admitted as they come (docs/security.md, onboarding policy open);
+      // OSCORE devices only from the fleet's manifest.
+      const onboarding = { defaultPolicy: 'open', ...(needs.coap ? { policy: { coap: 'manifest' } } : {}) };
+      const gw = await startTestGateway(mergePatch({ onboarding, bindings }, extra) as Record<string, unknown>, { bindingModules: modules });
+      if (needs.coap) gw.hub.onboarding.importManifest(manifestFromJson(needs.coap.manifest));
       fg.gw = gw;
       const at = (gw.binding('coap') as unknown as { listening: { address: string; port: number } }).listening;
       return { gateway: { host: at.address, coapPort: at.port }, actions: hubActions(gw) };

@@ -2,7 +2,8 @@
  * The fleet runner against a real gateway (CoAP binding on 127.0.0.1 port 0): the same seed
  * gives the same report, another seed another one; every action and property write reaches its
  * device exactly once (a sleepy one at its next wake: that is its latency) and every
- * acknowledged reading is in history, with all fault kinds switched on.
+ * acknowledged reading is in history, with all fault kinds switched on; the CoAP devices speak
+ * OSCORE to a gateway that requires it.
  * Actions go to the hub in-process here; test/cli/fleet.integration.test.ts sends them
  * through the HTTP API.
  */
@@ -10,6 +11,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ActionClient } from '../../../firmware-sim/fleet/action-client.js';
 import { DEVICE_KINDS } from '../../../firmware-sim/fleet/device-kinds.js';
+import type { GatewayNeeds } from '../../../firmware-sim/fleet/device-model.js';
+import { manifestFromJson } from '../../../gateway/onboarding/manifest.js';
 import { runSession } from '../../../firmware-sim/fleet/fleet-session.js';
 import { deterministicPart, summarize } from '../../../firmware-sim/fleet/report.js';
 import { parseScenario, type Scenario } from '../../../firmware-sim/fleet/scenario.js';
@@ -46,7 +49,8 @@ faults:
   reorder: 0.08
   rebootPerWake: 0.03
   clockDriftPpm: 100
-  batteryDepletion: { fraction: 0.25, remainingMah: 0.002 }
+  # OSCORE costs charge: 0.0024 mAh lasts the nearly empty sensors past the last actions sent to them, and no further than the end.
+  batteryDepletion: { fraction: 0.25, remainingMah: 0.0024 }
 `;
 
 function scenario(seed: number): Scenario {
@@ -61,11 +65,19 @@ export function hubActions(gw: TestGateway): ActionClient {
   };
 }
 
+/** The devices speak OSCORE (the scenario's default): the gateway requires it and imports the fleet's manifest. */
 async function runOnFreshGateway(s: Scenario) {
-  const gw = await startTestGateway({ onboarding: { defaultPolicy: 'open' }, bindings: { coap: { enabled: true, host: '127.0.0.1', port: 0, registrationsPerMinutePerAddress: 100000 } } });
+  const gw = await startTestGateway({
+    onboarding: { defaultPolicy: 'open', policy: { coap: 'manifest' } },
+    bindings: { coap: { enabled: true, host: '127.0.0.1', port: 0, registrationsPerMinutePerAddress: 100000, security: 'required' } },
+  });
   try {
     const at = (gw.binding('coap') as unknown as { listening: { address: string; port: number } }).listening;
-    const result = await runSession({ scenario: s, connect: () => Promise.resolve({ gateway: { host: at.address, coapPort: at.port }, actions: hubActions(gw) }), recordReadings: true });
+    const connect = (needs: GatewayNeeds) => {
+      gw.hub.onboarding.importManifest(manifestFromJson(needs.coap?.manifest ?? []));
+      return Promise.resolve({ gateway: { host: at.address, coapPort: at.port }, actions: hubActions(gw) });
+    };
+    const result = await runSession({ scenario: s, connect, recordReadings: true });
     const verification = await verifyRun(result.runner, (thingId, name) => Promise.resolve(gw.hub.history({ thingId, name, limit: 10000 }).map((r) => r.value)));
     return { ...result, verification };
   } finally {
@@ -99,6 +111,13 @@ describe('fleet runner against a real gateway', () => {
     const sensors = a.report.kinds['coap-sleepy-sensor'];
     assert.ok(sensors?.energy && sensors.energy.batteryLifeDays > 0 && Number.isFinite(sensors.energy.batteryLifeDays));
     assert.ok(sensors.energy.radioOnMsPerWake > 23, 'start-up and rx window at least');
+    // OSCORE's cost beside plain CoAP, in the same report: <= 15 bytes per message (issue 14).
+    const o = sensors.oscore;
+    assert.ok(o?.perWake && o.plainPerWake && o.radioTimeRatio, JSON.stringify(o));
+    assert.ok(o.overheadBytesPerMessage > 10 && o.overheadBytesPerMessage <= 15, JSON.stringify(o));
+    assert.ok(o.echoRoundTrips >= 8, 'one Echo round trip per sensor after the gateway start');
+    assert.ok(o.perWake.bytesUp > o.plainPerWake.bytesUp && o.radioTimeRatio > 1, JSON.stringify(o));
+    assert.ok(a.report.kinds['coap-actuator']?.oscore?.messages, 'the lamps registered protected');
   });
 
   it('another seed gives another report', async () => {
