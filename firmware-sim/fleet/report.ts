@@ -245,10 +245,14 @@ function spread(xs: number[]): { count: number; median: number; p95: number; max
   return { count: s.length, median: at(0.5), p95: at(0.95), max: s[s.length - 1]! };
 }
 
-/** Adds what the end-to-end check found in the gateway's history: stored readings per kind. */
-export function addHistoryCheck(r: FleetReport, v: { readingsChecked: number; readingsMissing: number; ok: boolean; storedPerKind: Record<string, number> }): FleetReport {
+/**
+ * Adds what the end-to-end check found in the gateway's history: stored readings per kind; `ok`
+ * when none is missing and nothing of a refused device is there (actions are reported apart).
+ */
+export function addHistoryCheck(r: FleetReport, v: { readingsChecked: number; readingsMissing: number; rejectedInHistory: number; storedPerKind: Record<string, number> }): FleetReport {
   const kinds = Object.fromEntries(Object.entries(r.kinds).map(([name, k]) => [name, { ...k, readingsStored: v.storedPerKind[name] ?? 0 }]));
-  return { ...r, kinds, historyCheck: { readingsChecked: v.readingsChecked, readingsMissing: v.readingsMissing, ok: v.ok } };
+  const ok = v.readingsMissing === 0 && v.rejectedInHistory === 0;
+  return { ...r, kinds, historyCheck: { readingsChecked: v.readingsChecked, readingsMissing: v.readingsMissing, ok } };
 }
 
 /** The report without its `measured` part: equal for equal seeds. */

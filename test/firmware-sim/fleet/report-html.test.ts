@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FleetReport, KindReport } from '../../../firmware-sim/fleet/report.js';
+import { addHistoryCheck, type FleetReport, type KindReport } from '../../../firmware-sim/fleet/report.js';
 import { PLOT_IDS, reportHtml } from '../../../firmware-sim/fleet/report-html.js';
 import { niceTicks, quantile } from '../../../firmware-sim/fleet/svg-plot.js';
 
@@ -111,5 +111,15 @@ describe('fleet report as HTML', () => {
     assert.equal(quantile([1, 2, 3, 4], 0.5), 2.5);
     assert.equal(quantile([5], 0.25), 5);
     assert.ok(Number.isNaN(quantile([], 0.5)));
+  });
+
+  it('the history check says stored readings per kind, and fails for readings only (an undelivered action is counted apart)', () => {
+    const v = { ok: false, readingsChecked: 120, readingsMissing: 0, actionsChecked: 4, actionsNotExactlyOnce: 1, rejectedInHistory: 0, problems: [], storedPerKind: { 'coap-sleepy-sensor': 90, 'coap-actuator': 30 } };
+    const r = addHistoryCheck(report({ historyCheck: undefined }), v);
+    assert.deepEqual(r.historyCheck, { readingsChecked: 120, readingsMissing: 0, ok: true });
+    assert.equal(r.kinds['coap-sleepy-sensor']?.readingsStored, 90);
+    assert.equal(r.kinds['zigbee-door-sensor']?.readingsStored, 0);
+    assert.equal(addHistoryCheck(report(), { ...v, readingsMissing: 2 }).historyCheck?.ok, false);
+    assert.equal(addHistoryCheck(report(), { ...v, rejectedInHistory: 1 }).historyCheck?.ok, false);
   });
 });
