@@ -156,6 +156,11 @@ export interface BindingContext {
   requestAdmission(claim: DeviceClaim): Admission;
   /** The approved device of this binding whose OSCORE recipient id (its kid, hex) is `kidHex`. */
   findByOscoreKid(kidHex: string): { deviceId: string; credentials: DeviceCredentials } | undefined;
+  /**
+   * The device of this binding holding the public key with this fingerprint (hex SHA-256 of the raw
+   * key), by its credentials.publicKeySha256 or the key it proved (claims.publicKeySha256), in any state.
+   */
+  findByPublicKey(fingerprint: string): { deviceId: string; admission: Admission } | undefined;
   /** Called after an admin approved, rejected or revoked a device of this binding. */
   onAdmissionChange(listener: (deviceId: string, admission: Admission) => void): void;
 }
@@ -166,7 +171,11 @@ export interface DeviceClaim {
   deviceId: string;
   /** How it was seen, for the admin deciding: e.g. `coap registration from 192.0.2.7:5683`. */
   seenAs: string;
-  /** What it claims to be (endpoint parameters, model, offered affordances), JSON. */
+  /**
+   * What it claims to be (endpoint parameters, model, offered affordances), JSON. A binding that
+   * verified the device's key (EDHOC) puts its fingerprint in `publicKeySha256`: approval turns it
+   * into credentials.publicKeySha256.
+   */
   claims?: Record<string, unknown>;
 }
 

@@ -21,6 +21,8 @@ import { RateLimiter, RegistrationTable, type Registration } from './resource-di
 import { Lwm2mServer } from './lwm2m/lwm2m-server.js';
 import { loadRegistrations } from './registration-store.js';
 import { SecurityContexts } from './security-contexts.js';
+import { EdhocService } from './edhoc/edhoc-service.js';
+import type { GatewayCredentialInfo } from './edhoc/gateway-identity.js';
 import { pushToAwake } from './sleepy-delivery.js';
 import { ValueResources } from './value-resources.js';
 
@@ -61,6 +63,8 @@ export class CoapBinding implements Binding {
     s.limiter = new RateLimiter(this.opts.registrationsPerMinutePerAddress, ctx.now);
     s.contexts = new SecurityContexts(ctx, this.opts.oscoreSequenceBlock);
     ctx.onAdmissionChange((deviceId, a) => this.admissionChanged(deviceId, a.state));
+    // EDHOC enrolment (docs/protocols/coap.md "Enrolment with EDHOC") needs OSCORE: off with security none.
+    s.edhoc = this.opts.security === 'none' ? null : await EdhocService.start(s, ctx, this.opts);
     const ep = new CoapEndpoint({ ...this.opts, now: ctx.now }, (req, from) => serveSecured(s, req, from, (r, f) => this.handle(r, f)));
     ep.onReset = (from, mid) => s.values.reset(from, mid);
     s.endpoint = ep;
@@ -129,10 +133,11 @@ export class CoapBinding implements Binding {
 
   status(): BindingStatus {
     const { counters, endpoint, regs, values } = this.s;
+    const edhoc = this.s.edhoc?.metrics();
     const s: BindingStatus = {
       state: this.state,
-      counters: { ...counters, ...this.lwm2m.counters, notificationsOut: values.notificationsOut, ...(endpoint?.counters ?? {}), observersRejected: values.observersRejected },
-      gauges: { registrations: regs.size, lwm2mRegistrations: this.lwm2m.regs.size, observers: values.observerCount, ...(endpoint?.gauges() ?? {}) },
+      counters: { ...counters, ...this.lwm2m.counters, notificationsOut: values.notificationsOut, ...(endpoint?.counters ?? {}), observersRejected: values.observersRejected, ...edhoc?.counters },
+      gauges: { registrations: regs.size, lwm2mRegistrations: this.lwm2m.regs.size, observers: values.observerCount, ...(endpoint?.gauges() ?? {}), ...edhoc?.gauges },
     };
     if (this.detail) s.detail = this.detail;
     return s;
@@ -200,6 +205,22 @@ export class CoapBinding implements Binding {
     const reg = this.s.regs.ep(item.deviceId);
     if (!reg) return Promise.resolve({ state: 'retry', reason: 'device not registered' });
     return reg.sleepy ? pushToAwake(this.s, reg, item) : requestDevice(this.s, reg, item);
+  }
+
+  /** The gateway's EDHOC credentials with their fingerprints (empty with security none). */
+  edhocIdentity(): readonly GatewayCredentialInfo[] {
+    return this.s.edhoc?.credentials() ?? [];
+  }
+
+  /**
+   * Runs EDHOC as Initiator towards a registered always-on device approved with its public key;
+   * its OSCORE context is replaced by the new one (method 3 and suite 2 unless told).
+   */
+  async enrolDevice(deviceId: string, method?: number, suites?: readonly number[]): Promise<void> {
+    const reg = this.s.regs.ep(deviceId);
+    if (!this.s.edhoc) throw new Error('EDHOC is off (bindings.coap.security none)');
+    if (!reg) throw new Error(`device ${deviceId} is not registered`);
+    await this.s.edhoc.enrol(this.s, deviceId, reg.remote, method, suites);
   }
 
   readProperty(thingId: string, name: string): Promise<unknown> {

@@ -43,6 +43,8 @@ export interface CoapMessage {
   oscore?: Buffer;
   /** RFC 9175 §2.2: Echo, 1-40 opaque bytes (Inner under OSCORE). */
   echo?: Buffer;
+  /** RFC 9668 §3.1: the (empty) EDHOC option of an EDHOC + OSCORE combined request. */
+  edhoc?: boolean;
   payload: Buffer;
 }
 
@@ -60,6 +62,7 @@ const CONTENT_FORMAT = 12;
 const MAX_AGE = 14;
 const URI_QUERY = 15;
 const ACCEPT = 17;
+const EDHOC = 21;
 const BLOCK2 = 23;
 const BLOCK1 = 27;
 const SIZE2 = 28;
@@ -124,7 +127,7 @@ function blockAt(b: Buffer, start: number, end: number): BlockOption {
 export const blockSize = (szx: number): number => 2 ** (szx + 4);
 
 /** Critical options (odd numbers, RFC 7252 §5.4.1) this endpoint processes; any other critical one is 4.02. */
-const PROCESSED_CRITICAL = new Set([URI_HOST, URI_PORT, OSCORE, URI_PATH, URI_QUERY, ACCEPT, BLOCK2, BLOCK1]);
+const PROCESSED_CRITICAL = new Set([URI_HOST, URI_PORT, OSCORE, URI_PATH, URI_QUERY, ACCEPT, EDHOC, BLOCK2, BLOCK1]);
 
 /** Parses a datagram. Throws FrameInvalidError (bad version, truncated header or options, unsupported critical option). */
 export function parseMessage(buf: Buffer): CoapMessage {
@@ -208,6 +211,9 @@ export function parseMessage(buf: Buffer): CoapMessage {
       case ECHO:
         m.echo = buf.subarray(i, end);
         break;
+      case EDHOC:
+        m.edhoc = true;
+        break;
       default:
         // RFC 7252 §5.4.1: a critical (odd-numbered) option we do not process is an error (4.02).
         if (number % 2 === 1 && !PROCESSED_CRITICAL.has(number)) {
@@ -288,6 +294,7 @@ export function encodeMessage(m: OutMessage): Buffer {
   if (m.maxAge !== undefined) w.uint(MAX_AGE, m.maxAge);
   w.texts(URI_QUERY, m.uriQuery);
   if (m.accept !== undefined) w.uint(ACCEPT, m.accept);
+  if (m.edhoc) w.bytes(EDHOC, NO_BYTES);
   if (m.block2) w.uint(BLOCK2, blockValue(m.block2));
   if (m.block1) w.uint(BLOCK1, blockValue(m.block1));
   if (m.size2 !== undefined) w.uint(SIZE2, m.size2);

@@ -35,6 +35,13 @@ export interface CoapOptions {
   security: 'required' | 'optional' | 'none';
   /** K of RFC 8613 Appendix B.1.1: the gateway's sender sequence numbers per durable write. */
   oscoreSequenceBlock: number;
+  /** EDHOC (RFC 9528) at /.well-known/edhoc, unless security is none: methods and cipher suites accepted. */
+  edhocMethods: number[];
+  edhocSuites: number[];
+  /** Half-open EDHOC sessions (message_2 sent, message_3 awaited) kept at most; the oldest is evicted (counted). */
+  edhocMaxSessions: number;
+  /** How message_2 names the gateway's credential: by value (a device pinning a fingerprint needs it) or by kid. */
+  edhocCredentialBy: 'value' | 'kid';
   /**
    * LwM2M Queue Mode awake window after each uplink (TS Core §6.5: at least MAX_TRANSMIT_WAIT,
    * RFC 7252 §4.8.2, 93 s with the default transmission parameters).
@@ -81,6 +88,10 @@ export const optionsSchema = {
     maxSenmlRecords: { type: 'integer', minimum: 1, default: 256 },
     security: { enum: ['required', 'optional', 'none'], default: 'none' },
     oscoreSequenceBlock: { type: 'integer', minimum: 1, maximum: 65536, default: 64 },
+    edhocMethods: { type: 'array', items: { enum: [0, 1, 2, 3] }, minItems: 1, default: [0, 3] },
+    edhocSuites: { type: 'array', items: { enum: [0, 2] }, minItems: 1, default: [2, 0] },
+    edhocMaxSessions: { type: 'integer', minimum: 1, maximum: 65536, default: 256 },
+    edhocCredentialBy: { enum: ['value', 'kid'], default: 'value' },
     lwm2mAwakeWindowMs: { type: 'integer', minimum: 1, default: 93000 },
     lwm2mDefaultLifetimeS: { type: 'integer', minimum: 1, default: 86400 },
     lwm2mObjectsDir: { type: 'string', default: '' },

@@ -6,6 +6,7 @@ import type { BindingContext } from '../../gateway/binding.js';
 import { DeviceNotFoundError, RoostError } from '../../protocols/errors.js';
 import type { CoapEndpoint } from './coap-endpoint.js';
 import type { CoapOptions } from './coap-options.js';
+import type { EdhocService } from './edhoc/edhoc-service.js';
 import type { RateLimiter, RegistrationTable } from './resource-directory.js';
 import type { SecurityContexts } from './security-contexts.js';
 import type { ValueResources } from './value-resources.js';
@@ -30,6 +31,8 @@ export interface CoapState {
   limiter: RateLimiter | null;
   /** Per-device OSCORE contexts (null before start). */
   contexts: SecurityContexts | null;
+  /** EDHOC enrolment (null before start, or with security none). */
+  edhoc?: EdhocService | null;
 }
 
 export function newCounters(): Record<Counter, number> {

@@ -47,8 +47,13 @@ function namedDevice(s: CoapState, req: CoapMessage): string | undefined {
 
 const isDiscovery = (req: CoapMessage): boolean => req.code === GET && req.uriPath[0] === '.well-known';
 
+const isEdhocResource = (req: CoapMessage): boolean => req.uriPath.length === 2 && req.uriPath[0] === '.well-known' && req.uriPath[1] === 'edhoc';
+
 export function serveSecured(s: CoapState, req: CoapMessage, from: Remote, handle: SecuredHandler): CoapResponse | Promise<CoapResponse> {
   const mode = s.opts.security;
+  // EDHOC (bindings/coap/edhoc/): the handshake itself is plain; a combined request (RFC 9668) completes it, then is OSCORE.
+  if (s.edhoc && req.oscore === undefined && isEdhocResource(req)) return s.edhoc.resource.serve(req, from);
+  if (req.edhoc && req.oscore !== undefined && s.edhoc) return s.edhoc.resource.combined(req, from, (inner: CoapMessage) => serveProtected(s, inner, from, handle));
   if (req.oscore === undefined) {
     if (mode === 'required' && !isDiscovery(req)) return refusePlain(s, 'this gateway accepts only OSCORE-protected requests');
     if (mode === 'optional') {

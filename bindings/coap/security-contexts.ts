@@ -21,6 +21,12 @@ export interface DeviceSecurity {
   readonly fingerprint: string;
 }
 
+/** Contexts held outside onboarding's credentials: those EDHOC derived (bindings/coap/edhoc/). */
+export interface OscoreSource {
+  findByKid(kidHex: string): { deviceId: string; oscore: OscoreCredential } | undefined;
+  oscoreOf(deviceId: string): OscoreCredential | undefined;
+}
+
 /** Store keys of sequence numbers; endpoint names cannot hold ':' so they never meet a registration. */
 export const SEQ_KEY_PREFIX = 'oscore:seq:';
 
@@ -31,6 +37,8 @@ export class SecurityContexts {
   private readonly stored = new Map<string, number>();
   /** Durable writes of sequence numbers (each one awaited before a message used it). */
   persisted = 0;
+  /** EDHOC-derived contexts; for a device, one there wins over onboarding's (it is newer). */
+  source: OscoreSource | null = null;
 
   constructor(private readonly ctx: BindingContext, private readonly persistInterval: number) {
     for (const [k, v] of ctx.store.load()) {
@@ -41,18 +49,32 @@ export class SecurityContexts {
   /** RFC 8613 §8.2 step 2: the approved device whose Sender ID (its kid) is `kid`. */
   byKid(kid: Buffer): DeviceSecurity | undefined {
     const found = this.ctx.findByOscoreKid(kid.toString('hex'));
-    return found?.credentials.oscore ? this.entry(found.deviceId, found.credentials.oscore) : undefined;
+    if (found?.credentials.oscore) return this.entry(found.deviceId, found.credentials.oscore);
+    const enrolled = this.source?.findByKid(kid.toString('hex'));
+    return enrolled ? this.entry(enrolled.deviceId, enrolled.oscore) : undefined;
   }
 
   /** The context of an approved device, or undefined when it has none. */
   forDevice(deviceId: string): DeviceSecurity | undefined {
+    const enrolled = this.source?.oscoreOf(deviceId);
+    if (enrolled) return this.entry(deviceId, enrolled);
     const a = this.ctx.admission(deviceId);
     return a.state === 'approved' && a.credentials.oscore ? this.entry(deviceId, a.credentials.oscore) : undefined;
   }
 
   hasContext(deviceId: string): boolean {
+    if (this.source?.oscoreOf(deviceId)) return true;
     const a = this.ctx.admission(deviceId);
     return a.state === 'approved' && a.credentials.oscore !== undefined;
+  }
+
+  /**
+   * A context EDHOC has just derived (RFC 9668): new keys that no message used yet, so its replay
+   * window starts synchronized and the device's first request needs no Echo round trip.
+   */
+  install(deviceId: string): void {
+    const cred = this.source?.oscoreOf(deviceId);
+    if (cred) this.entry(deviceId, cred, new ReplayWindow());
   }
 
   /** Drops the in-memory context (revoked device); its sequence numbers keep counting. */
@@ -84,16 +106,16 @@ export class SecurityContexts {
     return ticket.seq;
   }
 
-  private entry(deviceId: string, cred: OscoreCredential): DeviceSecurity {
+  private entry(deviceId: string, cred: OscoreCredential, fresh?: ReplayWindow): DeviceSecurity {
     const fingerprint = `${cred.masterSecret}/${cred.masterSalt ?? ''}/${cred.senderId}/${cred.recipientId}/${cred.idContext ?? ''}`;
     const old = this.byDevice.get(deviceId);
-    if (old && old.fingerprint === fingerprint) return old;
+    if (old && old.fingerprint === fingerprint && !fresh) return old;
     const hex = (h: string | undefined) => Buffer.from(h ?? '', 'hex');
     const context = deriveContext({
       masterSecret: hex(cred.masterSecret), masterSalt: hex(cred.masterSalt), senderId: hex(cred.senderId), recipientId: hex(cred.recipientId),
       idContext: cred.idContext === undefined ? null : hex(cred.idContext),
     });
-    const d: DeviceSecurity = { deviceId, context, replay: ReplayWindow.afterRestart(), echo: null, fingerprint };
+    const d: DeviceSecurity = { deviceId, context, replay: fresh ?? ReplayWindow.afterRestart(), echo: null, fingerprint };
     this.byDevice.set(deviceId, d);
     return d;
   }

@@ -68,6 +68,7 @@ export function bindingContext(hub: Hub, name: string, dataDir: string): Binding
     admission: (deviceId: string) => hub.onboarding.admission(name, deviceId),
     requestAdmission: (claim) => hub.onboarding.requestAdmission(name, claim),
     findByOscoreKid: (kidHex: string) => hub.onboarding.findByOscoreKid(name, kidHex),
+    findByPublicKey: (fingerprint: string) => hub.onboarding.findByPublicKey(name, fingerprint),
     onAdmissionChange: (listener) => hub.onboarding.onAdmissionChange(name, listener),
     store: {
       load: () => hub.historyStore.loadState(name),

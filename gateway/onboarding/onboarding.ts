@@ -46,6 +46,8 @@ export class Onboarding {
   private readonly devices = new Map<string, DeviceRecord>();
   /** binding -> kid (hex) -> device id, for approved devices with an OSCORE credential. */
   private readonly kids = new Map<string, Map<string, string>>();
+  /** binding -> public key fingerprint (hex SHA-256) -> device id: approved keys and pending devices' claimed keys. */
+  private readonly keys = new Map<string, Map<string, string>>();
   private readonly listeners = new Map<string, AdmissionListener[]>();
   private pending = 0;
   private warnedOpen = new Set<string>();
@@ -113,6 +115,16 @@ export class Onboarding {
     return d && d.state === 'approved' ? { deviceId: d.deviceId, credentials: d.credentials ?? {} } : undefined;
   }
 
+  /**
+   * The device of this binding that holds the public key `fingerprint` (hex SHA-256): by its
+   * credentials (a manifest of public keys, an approval), else by the key it proved (EDHOC,
+   * claims.publicKeySha256), whatever its state.
+   */
+  findByPublicKey(binding: string, fingerprint: string): { deviceId: string; admission: Admission } | undefined {
+    const deviceId = this.keys.get(binding)?.get(fingerprint.toLowerCase());
+    return deviceId === undefined ? undefined : { deviceId, admission: this.admission(binding, deviceId) };
+  }
+
   onAdmissionChange(binding: string, listener: AdmissionListener): void {
     const list = this.listeners.get(binding) ?? [];
     list.push(listener);
@@ -138,7 +150,7 @@ export class Onboarding {
   approve(binding: string, deviceId: string, credentials?: DeviceCredentials, name?: string): DeviceRecord {
     const d = this.get(binding, deviceId);
     if (d.state === 'approved') throw new ConflictError(`device ${deviceId} is already approved`);
-    return this.decide({ ...d, state: 'approved', source: 'admin', credentials: credentials ?? d.credentials, name: name ?? d.name, updatedAt: this.now() });
+    return this.decide({ ...d, state: 'approved', source: 'admin', credentials: credentials ?? d.credentials ?? keyOf(d.claims), name: name ?? d.name, updatedAt: this.now() });
   }
 
   reject(binding: string, deviceId: string): DeviceRecord {
@@ -176,7 +188,8 @@ export class Onboarding {
 
   private record(binding: string, claim: DeviceClaim, state: DeviceState, source: DeviceSource): DeviceRecord {
     const now = this.now();
-    return { binding, deviceId: claim.deviceId, state, name: null, seenAs: claim.seenAs, claims: claim.claims ?? null, credentials: null, source, createdAt: now, updatedAt: now };
+    const credentials = state === 'approved' ? keyOf(claim.claims ?? null) : null;
+    return { binding, deviceId: claim.deviceId, state, name: null, seenAs: claim.seenAs, claims: claim.claims ?? null, credentials, source, createdAt: now, updatedAt: now };
   }
 
   private decide(d: DeviceRecord): DeviceRecord {
@@ -208,7 +221,15 @@ export class Onboarding {
     const old = this.devices.get(k);
     if (old?.state === 'pending') this.pending--;
     if (old?.credentials?.oscore) this.kids.get(d.binding)?.delete(old.credentials.oscore.recipientId.toLowerCase());
+    const oldKey = keyFingerprint(old);
+    if (oldKey !== undefined && this.keys.get(d.binding)?.get(oldKey) === d.deviceId) this.keys.get(d.binding)?.delete(oldKey);
     this.devices.set(k, d);
+    const newKey = keyFingerprint(d);
+    if (newKey !== undefined) {
+      let m = this.keys.get(d.binding);
+      if (!m) this.keys.set(d.binding, (m = new Map()));
+      m.set(newKey, d.deviceId);
+    }
     if (d.state === 'pending') this.pending++;
     if (d.state === 'approved' && d.credentials?.oscore) {
       let m = this.kids.get(d.binding);
@@ -216,4 +237,16 @@ export class Onboarding {
       m.set(d.credentials.oscore.recipientId.toLowerCase(), d.deviceId);
     }
   }
+}
+
+/** Credentials holding the key a device proved (claims.publicKeySha256, set by a binding that verified it), or null. */
+function keyOf(claims: Record<string, unknown> | null): DeviceCredentials | null {
+  const fp = claims?.['publicKeySha256'];
+  return typeof fp === 'string' ? { publicKeySha256: fp.toLowerCase() } : null;
+}
+
+function keyFingerprint(d: DeviceRecord | undefined): string | undefined {
+  // A rejected or revoked device keeps its key in the index, so that the same key stays refused.
+  const fp = d?.credentials?.publicKeySha256 ?? keyOf(d?.claims ?? null)?.publicKeySha256;
+  return fp?.toLowerCase();
 }
