@@ -141,6 +141,16 @@ export class EdhocTestDevice {
     return { res: parseMessage(raw), sent: bytes, received: raw };
   }
 
+  /** Last datagram received by rawBytes(). */
+  lastReceived: Buffer = Buffer.alloc(0);
+
+  /** Sends exact bytes and returns the answer's bytes. */
+  async rawBytes(bytes: Buffer): Promise<Buffer> {
+    const tkl = bytes[0]! & 0x0f;
+    this.lastReceived = await this.exchange(bytes, bytes.subarray(4, 4 + tkl));
+    return this.lastReceived;
+  }
+
   /** Sends exact bytes and returns the answer. */
   async raw(bytes: Buffer): Promise<CoapMessage> {
     const tkl = bytes[0]! & 0x0f;
