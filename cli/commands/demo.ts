@@ -8,13 +8,13 @@
  * plots to <data>/fleet-report.html) and then the gateway.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ActionClient } from '../../firmware-sim/fleet/action-client.js';
 import { DEVICE_KINDS } from '../../firmware-sim/fleet/device-kinds.js';
 import type { GatewayNeeds } from '../../firmware-sim/fleet/device-model.js';
-import { bleBindingSection, zigbeeBindingSection } from '../../firmware-sim/fleet/gateway-config.js';
+import { bleBindingSection, coapSecurity, zigbeeBindingSection } from '../../firmware-sim/fleet/gateway-config.js';
 import { runSession, type Connection } from '../../firmware-sim/fleet/fleet-session.js';
 import { HubClient } from '../../firmware-sim/fleet/hub-client.js';
 import { loadScenario } from '../../firmware-sim/fleet/scenario.js';
@@ -23,6 +23,7 @@ import type { BindingModule } from '../../gateway/binding.js';
 import { BINDING_MODULES, type BindingLoader } from '../../gateway/binding-registry.js';
 import { startGateway, type Gateway } from '../../gateway/gateway.js';
 import { mergePatch } from '../../gateway/hub/directory.js';
+import { parseManifest } from '../../gateway/onboarding/manifest.js';
 import { applyOverrides, finish, signalAbort } from './fleet.js';
 import { runtimePath } from '../../image/src/bundle/runtime-files.js';
 import { command } from '../command.js';
@@ -66,6 +67,9 @@ export const DEMO_REPORT = 'fleet-report.html';
  */
 export const DEMO_ZIGBEE_DIR = 'demo-zigbee';
 
+/** The fleet's OSCORE manifest (docs/security.md), written to the data dir at each start (lab keys from the scenario's seed). */
+export const DEMO_MANIFEST = 'fleet-manifest.json';
+
 /** Longest stop of the demo's gateway before the process gives up on it (herdsman saves a backup of its coordinator). */
 const DEMO_STOP_TIMEOUT_MS = 10_000;
 
@@ -74,19 +78,33 @@ const HISTORY_MARGIN_MS = 60_000;
 
 /**
  * Gateway config of the demo (every device of the fleet registers from 127.0.0.1), under the
- * user's file. The simulated fleet is a lab: its devices are admitted as they come (onboarding
- * policy open, which the gateway logs once per binding) instead of waiting for an admin.
+ * user's file. The fleet's CoAP devices speak OSCORE: the CoAP binding requires it and admits
+ * only the devices of the fleet's manifest (onboarding policy `manifest`, the manifest imported
+ * before the fleet starts). The fleet's other devices (serial, BLE, Zigbee) are a lab: admitted
+ * as they come (policy open, which the gateway logs once per binding) instead of waiting for an admin.
  */
 export function demoConfig(adminPassword: string, file: Record<string, unknown> = {}, needs: GatewayNeeds = { serialPorts: [] }): Record<string, unknown> {
   const bindings: Record<string, unknown> = {
     system: { enabled: true },
-    coap: { enabled: true, registrationsPerMinutePerAddress: 100000 },
+    coap: { enabled: true, registrationsPerMinutePerAddress: 100000, security: coapSecurity(needs) },
   };
   if (needs.serialPorts.length > 0) bindings['serial'] = { enabled: true, ports: needs.serialPorts.map((path) => ({ path })) };
   if (needs.ble) bindings['ble'] = bleBindingSection(needs.ble);
   if (needs.zigbee) bindings['zigbee'] = zigbeeBindingSection(needs.zigbee);
-  const base = { auth: { adminPassword }, onboarding: { defaultPolicy: 'open' }, bindings };
+  const onboarding = { defaultPolicy: 'open', ...(needs.coap ? { policy: { coap: 'manifest' } } : {}) };
+  const base = { auth: { adminPassword }, onboarding, bindings };
   return mergePatch(base, file) as Record<string, unknown>;
+}
+
+/**
+ * The fleet's OSCORE manifest, written to the gateway's data dir as a vendor would ship it and
+ * imported through the manifest code (docs/security.md), before any device of the fleet starts.
+ */
+export function admitFleet(gw: Pick<Gateway, 'dataDir' | 'hub'>, needs: GatewayNeeds): void {
+  if (!needs.coap) return;
+  const file = join(gw.dataDir, DEMO_MANIFEST);
+  writeFileSync(file, `${JSON.stringify(needs.coap.manifest, null, 1)}\n`, { mode: 0o600 });
+  gw.hub.onboarding.importManifest(parseManifest(readFileSync(file, 'utf8')));
 }
 
 /**
@@ -169,6 +187,7 @@ export const run = command(SPEC, async ({ values }) => {
     const modules = demoBindingModules(needs, zigbeeDir);
     const started = await startGateway({ config: demoConfig(password, file, needs), dataDir, ...(modules ? { bindingModules: modules } : {}) });
     gw = started;
+    admitFleet(started, needs);
     const coap = started.binding('coap') as (ReturnType<Gateway['binding']> & { listening?: { address: string; port: number } | null }) | undefined;
     const at = coap?.listening;
     if (!at) throw new InternalError('the CoAP binding did not start; the demo fleet needs it');

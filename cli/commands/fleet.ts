@@ -5,9 +5,11 @@
  * Live progress on stderr; the human summary on stdout; the report with --report FILE (one
  * self-contained HTML page when FILE ends in .html, else JSON), checked against the gateway's
  * history when the password is known. Exit status 0 when the run completed and every action and
- * write was delivered exactly once (a superseded write: never).
+ * write was delivered exactly once (a superseded write: never). The CoAP devices speak OSCORE
+ * unless the scenario says `security: none`: `--manifest FILE` writes their keys for the gateway.
  */
 import { writeFileSync } from 'node:fs';
+import { fleetCredentials, fleetManifest } from '../../firmware-sim/fleet/credentials.js';
 import { DEVICE_KINDS } from '../../firmware-sim/fleet/device-kinds.js';
 import { runSession, type SessionResult } from '../../firmware-sim/fleet/fleet-session.js';
 import { HubClient } from '../../firmware-sim/fleet/hub-client.js';
@@ -27,6 +29,7 @@ const FLEET_OPTIONS = {
   duration: { type: 'string' },
   seed: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
+  manifest: { type: 'string', short: 'm' },
 } as const;
 
 const SPEC = {
@@ -43,6 +46,9 @@ const SPEC = {
     '      --duration S           simulated seconds to run',
     '      --seed TEXT            seed of the random faults and readings',
     '  -q, --quiet                no live progress on stderr',
+    '  -m, --manifest FILE        write the OSCORE manifest of the fleet\'s CoAP devices to FILE (JSON, docs/security.md)',
+    '                             and exit: import it into the gateway (roost devices import, POST /devices/manifest)',
+    '                             before the run; the keys follow from the scenario and --seed',
   ].join('\n'),
   options: FLEET_OPTIONS,
   required: ['scenario'],
@@ -104,6 +110,13 @@ export function signalAbort(): { signal: AbortSignal; dispose(): void } {
 
 export const run = command(SPEC, async ({ values }) => {
   const scenario = applyOverrides(loadScenario(values.scenario!, DEVICE_KINDS), values);
+  if (values.manifest !== undefined) {
+    const manifest = fleetManifest(fleetCredentials(scenario, DEVICE_KINDS));
+    if (manifest.length === 0) throw new ConfigInvalidError('the scenario has no CoAP devices with OSCORE keys (security: none, or no CoAP kinds): no manifest to write');
+    writeFileSync(values.manifest, `${JSON.stringify(manifest, null, 1)}\n`, { mode: 0o600 });
+    process.stderr.write(`${manifest.length} CoAP devices written to ${values.manifest}; import it into the gateway before the fleet runs\n`);
+    return 0;
+  }
   const http = parseHost(values.gateway ?? '127.0.0.1', 8080);
   const coapPort = num('coap-port', values['coap-port'], 1) ?? 5683;
   const password = process.env['ROOST_ADMIN_PASSWORD'] ?? '';

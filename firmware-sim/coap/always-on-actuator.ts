@@ -78,6 +78,18 @@ export class AlwaysOnActuator {
     if (res.code !== '2.01') throw new Error(`registration refused: ${res.code}`);
   }
 
+  /**
+   * A new temperature posted as telemetry (`POST /t/<ep>`, CBOR map), OSCORE-protected: the gateway
+   * does not observe a device that has a security context (Observe is not protected yet,
+   * docs/protocols/coap.md "Security"). Observers are notified too. Resolves with the answer's code.
+   */
+  async postTemperature(v: number): Promise<string> {
+    this.setTemperature(v);
+    const req = { method: 'POST' as const, path: ['t', this.opts.ep], contentFormat: 60, payload: encodeCbor({ temp: v }) };
+    const res = this.oscore ? await this.oscore.request(this.radio, this.opts.gateway, req) : await this.radio.request(this.opts.gateway, req);
+    return res.code;
+  }
+
   /** A new temperature: a NON notification to every observer (RFC 7641 §4.2). */
   setTemperature(v: number): void {
     this.temp = v;

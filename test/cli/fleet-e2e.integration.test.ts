@@ -15,7 +15,7 @@ import { loadScenario } from '../../firmware-sim/fleet/scenario.js';
 import { verifyRun } from '../../firmware-sim/fleet/verify.js';
 import { summarize } from '../../firmware-sim/fleet/report.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEMO_SCENARIO, demoBindingModules, demoConfig } from '../../cli/commands/demo.js';
+import { admitFleet, DEMO_SCENARIO, demoBindingModules, demoConfig } from '../../cli/commands/demo.js';
 import { startTestGateway, TEST_ADMIN_PASSWORD, type TestGateway } from '../helpers/gateway.js';
 import { hubActions, hubHistory } from '../firmware-sim/fleet/fleet-gateway.js';
 
@@ -31,6 +31,7 @@ describe('demo scenario end to end', () => {
           const config = demoConfig(TEST_ADMIN_PASSWORD, { bindings: { coap: { host: '127.0.0.1', port: 0 } } }, needs);
           const modules = demoBindingModules(needs);
           gw = await startTestGateway(config, modules ? { bindingModules: modules } : {});
+          admitFleet(gw, needs);
           const g = gw;
           const at = (g.binding('coap') as unknown as { listening: { address: string; port: number } }).listening;
           return { gateway: { host: at.address, coapPort: at.port }, actions: hubActions(g) };

@@ -25,6 +25,7 @@ const SCREENSHOT = '/tmp/roost-fleet-report.png';
 const SCENARIO = [
   'name: report',
   'seed: 9',
+  'security: none', // plain CoAP here; test/cli/fleet.integration.test.ts runs the fleet with OSCORE
   'durationS: 120',
   'speed: 0',
   'devices:',
@@ -42,7 +43,7 @@ describe('roost fleet --report FILE.html', { timeout: 120_000 }, () => {
   it('writes one page whose plots render in Chromium with no network', async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run make setup (it installs the Debian package chromium)`);
     const dir = tempDir();
-    const gw = await startTestGateway({ onboarding: { defaultPolicy: 'open' }, bindings: { coap: { enabled: true, host: '127.0.0.1', port: 0, registrationsPerMinutePerAddress: 100000 } } });
+    const gw = await startTestGateway({ onboarding: { defaultPolicy: 'open' }, bindings: { coap: { enabled: true, host: '127.0.0.1', port: 0, registrationsPerMinutePerAddress: 100000, security: 'none' } } });
     const saved = process.env['ROOST_ADMIN_PASSWORD'];
     process.env['ROOST_ADMIN_PASSWORD'] = TEST_ADMIN_PASSWORD;
     try {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { FleetReport } from '../../firmware-sim/fleet/report.js';
 import { run } from '../../cli/commands/fleet.js';
+import { parseManifest } from '../../gateway/onboarding/manifest.js';
 import { startTestGateway, tempDir } from '../helpers/gateway.js';
 
 describe('roost fleet', () => {
@@ -16,8 +17,9 @@ describe('roost fleet', () => {
     const dir = tempDir();
     const ptyDir = join(dir, 'pty');
     const gw = await startTestGateway({
+      onboarding: { defaultPolicy: 'open', policy: { coap: 'manifest' } },
       bindings: {
-        coap: { enabled: true, host: '127.0.0.1', port: 0, registrationsPerMinutePerAddress: 100000 },
+        coap: { enabled: true, host: '127.0.0.1', port: 0, registrationsPerMinutePerAddress: 100000, security: 'required' },
         serial: { enabled: true, ports: [{ path: join(ptyDir, 'mcu-0.gw') }], reconnectMinMs: 20, reconnectMaxMs: 100, helloTimeoutMs: 300 },
       },
     });
@@ -35,6 +37,10 @@ describe('roost fleet', () => {
         `  - { kind: serial-mcu, count: 1, idPrefix: mcu, wakeIntervalS: 10, options: { ptyDir: ${ptyDir} }, readings: { temp: { generator: sine, mean: 18 } } }`,
         'faults: { loss: 0.05, duplication: 0.05 }',
       ].join('\n'));
+      // The CoAP devices speak OSCORE: their manifest first, imported as a vendor's would be.
+      const manifest = join(dir, 'manifest.json');
+      assert.equal(await run(['--scenario', scenario, '--manifest', manifest]), 0);
+      assert.equal(gw.hub.onboarding.importManifest(parseManifest(readFileSync(manifest, 'utf8'))), 5);
       const reportFile = join(dir, 'report.json');
       const code = await run(['--scenario', scenario, '--gateway', '127.0.0.1:1', '--coap-port', String(coapPort), '--report', reportFile, '--quiet']);
       assert.equal(code, 0);

@@ -13,7 +13,7 @@ import bindingHttp from '@node-wot/binding-http';
 import bindingMqtt from '@node-wot/binding-mqtt';
 import wotCore from '@node-wot/core';
 import mqtt from 'mqtt';
-import { DEMO_SCENARIO, demoBindingModules, demoConfig } from '../../cli/commands/demo.js';
+import { admitFleet, DEMO_SCENARIO, demoBindingModules, demoConfig } from '../../cli/commands/demo.js';
 import { DEVICE_KINDS } from '../../firmware-sim/fleet/device-kinds.js';
 import { FleetRunner } from '../../firmware-sim/fleet/fleet-runner.js';
 import { loadScenario } from '../../firmware-sim/fleet/scenario.js';
@@ -68,6 +68,7 @@ describe('node-wot reads every property of the demo fleet', () => {
     const needs = await runner.prepare();
     const modules = demoBindingModules(needs);
     gw = await startTestGateway(demoConfig(TEST_ADMIN_PASSWORD, { bindings: { coap: { host: '127.0.0.1', port: 0 } } }, needs), modules ? { bindingModules: modules } : {});
+    admitFleet(gw, needs);
     const at = (gw.binding('coap') as unknown as { listening: { address: string; port: number } }).listening;
     runner.connect({ host: at.address, coapPort: at.port });
     await runner.start();

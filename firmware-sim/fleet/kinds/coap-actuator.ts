@@ -1,6 +1,7 @@
 /**
  * Fleet adapter for firmware-sim/coap's AlwaysOnActuator: registers as always-on (b=U); the
- * gateway observes its temperature, so each "wake" is a new temperature notified to observers,
+ * gateway observes its temperature, so each "wake" is a new temperature notified to observers
+ * (with OSCORE, posted to /t/<ep> protected instead: Observe is not protected yet),
  * and actions (POST /blink) arrive any time. The actuator owns its socket and offers no hook on
  * it, so datagram faults do not apply and only notification counts are known (mains powered:
  * no energy figures). With OSCORE keys it registers protected and serves the gateway's protected
@@ -35,15 +36,23 @@ class CoapActuatorDevice implements FleetDevice {
     await this.actuator.register();
   }
 
-  wake(readings: Record<string, number>): Promise<WakeResult> {
+  async wake(readings: Record<string, number>): Promise<WakeResult> {
     this.sync();
+    const temp = readings['temp'];
+    if (this.ctx.oscore && this.actuator) {
+      // With OSCORE the gateway does not observe it: it posts its temperature, protected.
+      if (temp === undefined) return { acknowledged: true };
+      const code = await this.actuator.postTemperature(temp);
+      this.notifications++;
+      return { acknowledged: code === '2.04' };
+    }
     const observers = this.actuator?.observerCount ?? 0;
-    if (readings['temp'] !== undefined && this.actuator) {
-      this.actuator.setTemperature(readings['temp']);
+    if (temp !== undefined && this.actuator) {
+      this.actuator.setTemperature(temp);
       this.notifications += observers;
     }
     // Notifications are NON (RFC 7641 §4.2): "acknowledged" means someone was observing.
-    return Promise.resolve({ acknowledged: observers > 0 });
+    return { acknowledged: observers > 0 };
   }
 
   sync(): void {

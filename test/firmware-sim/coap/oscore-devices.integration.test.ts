@@ -89,13 +89,16 @@ describe('firmware-sim CoAP devices with OSCORE', () => {
     }
   });
 
-  it('always-on actuator: registers protected, serves the gateway\'s protected action requests', async () => {
+  it('always-on actuator: registers protected, posts its temperature, serves the gateway\'s protected action requests', async () => {
     const dataDir = tempDir();
     const { gw, at } = await start(dataDir);
     const lamp = new AlwaysOnActuator({ gateway: at, ep: 'lamp1', oscore: { ...lampKeys, flash: emptyFlash() } });
     try {
       await lamp.register();
       assert.equal(lamp.oscore!.stats.echoRoundTrips, 1);
+      // Not observed (Observe is not protected yet): it posts its temperature, protected.
+      assert.equal(await lamp.postTemperature(23.5), '2.04');
+      assert.equal(gw.hub.readProperty('urn:roost:coap:lamp1', 'temp')?.value, 23.5);
       const action = gw.hub.invokeAction('urn:roost:coap:lamp1', 'blink', { times: 3 });
       const done = await gw.hub.waitForAction(action.id, 3000);
       assert.deepEqual([done.state, done.output], ['completed', { blinked: 1 }]);
