@@ -14,6 +14,7 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<{ run: Bench }>>> = {
   'serial-framer': () => import('./serial/framer.bench.js'),
   'zigbee-fleet': () => import('./zigbee/zigbee-fleet.bench.js'),
   'durability-soak': () => import('./durability/soak.js'),
+  'mqtt-fanout': () => import('./mqtt/fanout.bench.js'),
 };
 
 const wanted = process.argv.slice(2);

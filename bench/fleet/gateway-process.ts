@@ -15,6 +15,8 @@ export interface GatewayProcess {
   coapPort: number;
   /** Base URL of its HTTP API. */
   httpUrl: string;
+  /** URL of its MQTT broker (TCP), when it serves one. */
+  mqttUrl: string | undefined;
   /** Its admin password (user admin). */
   password: string;
   /** Resident set size of the gateway process (MiB). */
@@ -51,7 +53,7 @@ export async function startGatewayProcess(synchronous: 'full' | 'normal' = 'full
     },
   }));
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN, 'start', '--config', cfg, '--data', join(dir, 'data')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const { coapPort, httpUrl } = await new Promise<{ coapPort: number; httpUrl: string }>((resolve, reject) => {
+  const { coapPort, httpUrl, mqttUrl } = await new Promise<{ coapPort: number; httpUrl: string; mqttUrl: string | undefined }>((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error('gateway did not start in 30 s')), 30000);
     const onData = (c: Buffer): void => {
@@ -62,7 +64,8 @@ export async function startGatewayProcess(synchronous: 'full' | 'normal' = 'full
       if (!coap || !started) return;
       clearTimeout(timer);
       child.stdout!.off('data', onData);
-      resolve({ coapPort: (JSON.parse(coap) as { address: { port: number } }).address.port, httpUrl: (JSON.parse(started) as { http: string }).http });
+      const s = JSON.parse(started) as { http: string; mqtt?: string };
+      resolve({ coapPort: (JSON.parse(coap) as { address: { port: number } }).address.port, httpUrl: s.http, mqttUrl: s.mqtt });
     };
     child.stdout!.on('data', onData);
     child.on('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
@@ -72,6 +75,7 @@ export async function startGatewayProcess(synchronous: 'full' | 'normal' = 'full
   return {
     coapPort,
     httpUrl,
+    mqttUrl,
     password: PASSWORD,
     rssMiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
     peakRssMiB: () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,

@@ -33,22 +33,26 @@ describe('roost start', () => {
     const cfg = join(dir, 'roost.yaml');
     writeFileSync(cfg, [
       'http: { host: 127.0.0.1, port: 0 }',
-      'mqtt: { host: 127.0.0.1, port: 0 }',
+      // roost start turns on TLS, CoAP and hardware detection (gateway/config/start-defaults.ts): here on port 0, and no detection.
+      'mqtt: { host: 127.0.0.1, port: 0, tlsPort: 0 }',
+      'tls: { httpsPort: 0 }',
+      'detect: { enabled: false }',
       'auth: { adminPassword: cli-test-password }',
-      'store: { historyBatchMaxMs: 60000, historyBatchMaxRows: 100000 }',
-      'bindings: { system: { enabled: true, intervalMs: 50 } }',
+      // Long batches (start-up state writes wait for them once), so the rows are still buffered at SIGTERM.
+      'store: { historyBatchMaxMs: 2000, historyBatchMaxRows: 100000 }',
+      'bindings: { system: { enabled: true, intervalMs: 50 }, coap: { host: 127.0.0.1, port: 0, security: none } }',
     ].join('\n'));
     const r = roost(['start', '--config', cfg, '--data', join(dir, 'data')]);
     await waitFor(() => r.out().includes('roost gateway started'), 20000);
     const started = JSON.parse(r.out().split('\n').find((l) => l.includes('roost gateway started')) as string) as Record<string, unknown>;
     assert.equal(started['dataDir'], join(dir, 'data'));
-    await new Promise((res) => setTimeout(res, 300));
+    await new Promise((res) => setTimeout(res, 500));
     const t0 = Date.now();
     r.p.kill('SIGTERM');
     const { code } = await r.exited;
     assert.equal(code, 0);
     assert.ok(Date.now() - t0 < 2000, `stopped in ${Date.now() - t0} ms`);
-    // History was batched for 60 s; stopping must have flushed it.
+    // History was batched for 2 s and SIGTERM came sooner; stopping must have flushed it.
     const db = new Database(join(dir, 'data', 'roost.db'), { readonly: true });
     const rows = db.prepare("SELECT COUNT(*) FROM history WHERE thing_id = 'urn:roost:system:gateway'").pluck().get() as number;
     db.close();

@@ -17,7 +17,7 @@ describe('system binding', () => {
     const mem = v['memory']?.value as { totalBytes: number; freeBytes: number; gatewayRssBytes: number };
     assert.ok(mem.totalBytes > mem.freeBytes && mem.gatewayRssBytes > 1e6);
     assert.ok((v['diskFreeBytes']?.value as number) > 0);
-    assert.deepEqual(v['bindings']?.value, { system: 'running' });
+    assert.deepEqual(v['bindings']?.value, { system: 'running', agent: 'running', ingest: 'running' });
     await gw.stop();
   });
 

@@ -1,0 +1,137 @@
+/**
+ * MQTT fan-out: `mosquitto_pub -l` (QoS 0, one message per line) -> broker -> `mosquitto_sub`
+ * subscribers, through Roost's embedded aedes broker (a gateway in its own process) and through
+ * Debian's mosquitto 2.0 in the same run, with the same publisher, subscribers and load: 1 -> 1 and
+ * 1 -> 10. Figures: deliveries per second at the subscribers (first to last message) and messages
+ * lost. Target (issue 20): Roost >= 0.9x mosquitto, and no loss where mosquitto loses none.
+ * Every client is a process of its own (the Node mqtt client was often the bottleneck, FACTS.md).
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { startGatewayProcess } from '../fleet/gateway-process.js';
+import { startMosquitto } from '../../test/gateway/uplink/mosquitto-broker.js';
+
+const MESSAGES = Number(process.env['BENCH_MQTT_MESSAGES'] ?? 50000);
+const ROUNDS = Number(process.env['BENCH_MQTT_ROUNDS'] ?? 3);
+const TOPIC = 'bench/fanout';
+const USER = 'bench';
+const PASSWORD = 'bench-mqtt-password';
+
+interface Broker {
+  label: string;
+  port: number;
+  user: string;
+  password: string;
+  close(): Promise<void>;
+}
+
+interface Result {
+  perSecond: number;
+  lost: number;
+}
+
+/** One subscriber process: resolves when it is subscribed; counts lines and the time of the first and last. */
+function subscriber(b: Broker): { ready: Promise<void>; done: (timeoutMs: number) => Promise<{ count: number; firstAt: number; lastAt: number }>; kill(): void } {
+  const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(b.port), '-u', b.user, '-P', b.password, '-t', TOPIC, '-q', '0', '-d'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let count = 0;
+  let firstAt = 0;
+  let lastAt = 0;
+  let buf = '';
+  let subscribed!: () => void;
+  const ready = new Promise<void>((r) => (subscribed = r));
+  sub.stdout.on('data', (chunk: Buffer) => {
+    buf += chunk.toString('latin1');
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      // -d prints the client's protocol log; SUBACK says the subscription is in place.
+      if (line.startsWith('Client ') && line.includes('SUBACK')) subscribed();
+      else if (line.startsWith('m')) {
+        count++;
+        const now = performance.now();
+        if (count === 1) firstAt = now;
+        lastAt = now;
+      }
+    }
+  });
+  return {
+    ready,
+    done: async (timeoutMs) => {
+      // Finished when no message came for a while (QoS 0: nothing says "the last one").
+      const end = performance.now() + timeoutMs;
+      let seen = -1;
+      while (count !== seen && performance.now() < end) {
+        seen = count;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      return { count, firstAt, lastAt };
+    },
+    kill: () => sub.kill(),
+  };
+}
+
+async function fanout(b: Broker, subscribers: number): Promise<Result> {
+  const subs = Array.from({ length: subscribers }, () => subscriber(b));
+  try {
+    await Promise.all(subs.map((s) => s.ready));
+    const pub = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(b.port), '-u', b.user, '-P', b.password, '-t', TOPIC, '-q', '0', '-l'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const line = `m${'x'.repeat(60)}\n`;
+    const chunk = line.repeat(1000);
+    for (let sent = 0; sent < MESSAGES; sent += 1000) {
+      if (!pub.stdin.write(chunk)) await once(pub.stdin, 'drain');
+    }
+    pub.stdin.end();
+    await once(pub, 'exit');
+    const got = await Promise.all(subs.map((s) => s.done(30000)));
+    const received = got.reduce((n, g) => n + g.count, 0);
+    const first = Math.min(...got.map((g) => g.firstAt || Infinity));
+    const last = Math.max(...got.map((g) => g.lastAt));
+    return { perSecond: received / Math.max(0.001, (last - first) / 1000), lost: MESSAGES * subscribers - received };
+  } finally {
+    for (const s of subs) s.kill();
+  }
+}
+
+async function roostBroker(): Promise<Broker> {
+  const gw = await startGatewayProcess('full');
+  if (!gw.mqttUrl) throw new Error('the gateway serves no MQTT');
+  return { label: 'Roost (aedes)', port: Number(new URL(gw.mqttUrl).port), user: 'admin', password: gw.password, close: () => gw.stop() };
+}
+
+async function mosquittoBroker(): Promise<Broker> {
+  const m = await startMosquitto({ [USER]: PASSWORD });
+  return { label: 'mosquitto 2.0', port: m.port, user: USER, password: PASSWORD, close: () => m.close() };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+export async function run(): Promise<void> {
+  const cases: Array<[string, number]> = [['1 -> 1', 1], ['1 -> 10', 10]];
+  const makers = [mosquittoBroker, roostBroker];
+  const results = new Map<string, Result[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const make of makers) {
+      const b = await make();
+      try {
+        for (const [label, n] of cases) {
+          const key = `${b.label}|${label}`;
+          const r = await fanout(b, n);
+          results.set(key, [...(results.get(key) ?? []), r]);
+        }
+      } finally {
+        await b.close();
+      }
+    }
+  }
+  console.log(`median of ${ROUNDS} rounds, ${MESSAGES} QoS 0 messages of 61 bytes from mosquitto_pub -l, mosquitto_sub subscribers, each broker a fresh process:`);
+  for (const [label] of cases) {
+    const m = results.get(`mosquitto 2.0|${label}`)!;
+    const r = results.get(`Roost (aedes)|${label}`)!;
+    const mRate = median(m.map((x) => x.perSecond));
+    const rRate = median(r.map((x) => x.perSecond));
+    console.log(`${label.padEnd(8)} mosquitto ${Math.round(mRate).toString().padStart(7)} deliveries/s, lost ${m.map((x) => x.lost).join('/')}` +
+      `   Roost ${Math.round(rRate).toString().padStart(7)} deliveries/s, lost ${r.map((x) => x.lost).join('/')}   ratio ${(rRate / mRate).toFixed(2)}x (target >= 0.9x)`);
+  }
+}
+
