@@ -4,7 +4,9 @@
  * once what it carried is committed (ctx.committed()); telemetry of a unit the gateway does not
  * know is not acked at all, and the unit is asked for hello ("What an acknowledgement means",
  * "Unknown units"). What spans ports (which port a device is on, results awaited, identities
- * remembered across restarts) belongs to the binding, reached through SessionHost.
+ * remembered across restarts) belongs to the binding, reached through SessionHost. A unit whose
+ * device the gateway has not approved is not registered (onboarding, "Onboarding" in
+ * docs/protocols/serial.md): its telemetry is neither stored nor acked.
  */
 import type { Logger } from 'pino';
 import type { BindingContext } from '../../gateway/binding.js';
@@ -66,6 +68,8 @@ export class PortSession {
   private heardHello = false;
   /** When each unknown unit was last asked for hello (at most once per helloTimeoutMs). */
   private readonly askedUnits = new Map<number, number>();
+  /** Units whose device is not approved (pending, rejected, revoked), by unit: their device id. */
+  private readonly unadmitted = new Map<number, string>();
   closed = false;
 
   constructor(readonly path: string, private readonly transport: SerialTransport, private readonly host: SessionHost) {
@@ -163,6 +167,15 @@ export class PortSession {
     }
     counters.hellos++;
     this.askedUnits.delete(unit);
+    const admission = this.host.ctx.admission(h.id).state;
+    if (admission !== 'approved' && admission !== 'unknown') {
+      // Known and not approved: not registered; it gets the time, no describe request.
+      if (this.units.delete(unit)) this.host.forget(this.path, unit);
+      this.refuse(unit, h.id, admission);
+      this.sendTime(unit);
+      return;
+    }
+    this.unadmitted.delete(unit);
     // The same device as before (here or remembered from before a restart) keeps its thing.
     const remembered = this.host.recall(this.path, unit)?.hello.id;
     const old = this.units.get(unit) ?? (remembered === h.id ? this.restore(unit) : undefined);
@@ -171,7 +184,7 @@ export class PortSession {
       if (remembered !== undefined) this.host.forget(this.path, unit);
       this.units.set(unit, { unit, hello: h, thingId: null, affordances: new Map() });
     }
-    this.host.claim(h.id, this, unit);
+    if (admission === 'approved') this.host.claim(h.id, this, unit);
     this.log.info({ unit, id: h.id, fw: h.fw, sleepy: h.s === true }, 'hello');
     // The device boots at 1970: give it the time first, then ask what it offers.
     this.sendTime(unit);
@@ -182,6 +195,17 @@ export class PortSession {
     const u = this.unitOf(unit);
     if (!u) return;
     const { ctx, counters } = this.host;
+    let admission = ctx.admission(u.hello.id);
+    // Onboarding: a device never seen asks for admission with what it says it is.
+    if (admission.state === 'unknown') {
+      admission = ctx.requestAdmission({ deviceId: u.hello.id, seenAs: `serial hello on ${this.path} unit ${unit}`, claims: { hello: u.hello, description: d } });
+    }
+    if (admission.state !== 'approved') {
+      this.units.delete(unit);
+      this.refuse(unit, u.hello.id, admission.state);
+      return;
+    }
+    this.host.claim(u.hello.id, this, unit);
     let thingId: string;
     try {
       thingId = ctx.registerThing({ deviceId: u.hello.id, nativeTd: nativeTd(this.path, u.hello, d), sleepy: u.hello.s === true });
@@ -196,6 +220,35 @@ export class PortSession {
     // Durable with the same group commit the ack of this frame waits for.
     this.host.remember(this.path, unit, { hello: u.hello, description: d });
     this.uplink(unit);
+  }
+
+  /** A unit whose device is not approved: not registered here, counted. */
+  private refuse(unit: number, deviceId: string, state: string): void {
+    this.unadmitted.set(unit, deviceId);
+    if (state === 'pending' || state === 'unknown') this.host.counters.unitsPending++;
+    else this.host.counters.unitsRefused++;
+    this.log.info({ unit, id: deviceId, admission: state }, 'unit not registered: device not approved');
+  }
+
+  /**
+   * An admin approved a device: if it is a unit of this port, it is asked for hello (its next
+   * contact), which registers it.
+   */
+  admitted(deviceId: string): void {
+    for (const [unit, id] of this.unadmitted) {
+      if (id !== deviceId) continue;
+      this.unadmitted.delete(unit);
+      void this.send(unit, { kind: 'hello', body: null });
+    }
+  }
+
+  /** An admin rejected or revoked the device of this unit: its registration here goes at once. */
+  cutOff(unit: number, deviceId: string): void {
+    const u = this.units.get(unit);
+    if (u?.hello.id !== deviceId) return;
+    this.units.delete(unit);
+    this.host.forget(this.path, unit);
+    this.unadmitted.set(unit, deviceId);
   }
 
   private sendTime(unit: number): void {
@@ -284,6 +337,7 @@ export class PortSession {
     u ??= this.restore(unit);
     if (u) return u;
     this.host.counters.unknownUnit++;
+    if (this.unadmitted.has(unit)) this.host.counters.framesUnadmitted++;
     const now = this.host.ctx.now();
     const asked = this.askedUnits.get(unit);
     if (unit !== ALL_UNITS && (asked === undefined || now - asked >= this.host.opts.helloTimeoutMs)) {
@@ -298,7 +352,9 @@ export class PortSession {
     const r = this.host.recall(this.path, unit);
     if (!r) return undefined;
     const thingId = this.host.ctx.thingId(r.hello.id);
-    if (!this.host.ctx.hasThing(thingId)) return undefined;
+    const admission = this.host.ctx.admission(r.hello.id).state;
+    // A device registered before onboarding existed (unknown) is kept; a refused one is not.
+    if (!this.host.ctx.hasThing(thingId) || (admission !== 'approved' && admission !== 'unknown')) return undefined;
     const u: Unit = { unit, hello: r.hello, thingId, affordances: affordancesOf(r.description) };
     this.units.set(unit, u);
     this.host.claim(r.hello.id, this, unit);

@@ -8,7 +8,7 @@
  * units are remembered in ctx.store, so a device that keeps talking after a restart or a replug is
  * recognised without a new hello.
  */
-import type { Binding, BindingContext, BindingStatus, DeliveryOutcome, QueuedItem } from '../../gateway/binding.js';
+import type { Admission, Binding, BindingContext, BindingStatus, DeliveryOutcome, QueuedItem } from '../../gateway/binding.js';
 import { RoostError } from '../../protocols/errors.js';
 import type { ResultBody, SerialMessage } from '../../protocols/serial/serial-messages.js';
 import type { PortSession, RememberedUnit, SessionHost } from './port-session.js';
@@ -66,6 +66,7 @@ export class SerialBinding implements Binding, SessionHost {
   }
 
   async start(ctx: BindingContext): Promise<void> {
+    if (this.ctxValue !== ctx) ctx.onAdmissionChange((deviceId, a) => this.admissionChanged(deviceId, a));
     this.ctxValue = ctx;
     this.started = true;
     this.identities.clear();
@@ -173,6 +174,28 @@ export class SerialBinding implements Binding, SessionHost {
   forget(path: string, unit: number): void {
     const key = `${path}#${unit}`;
     if (this.identities.delete(key)) this.ctx.store.delete(UNIT_KEY + key);
+  }
+
+  /**
+   * Onboarding: an approved device registers at once if it is on a port (asked for hello); a
+   * rejected or revoked one loses its registration at once (docs/protocols/serial.md "Onboarding").
+   */
+  private admissionChanged(deviceId: string, a: Admission): void {
+    const sessions = [...this.supervisors.values()].flatMap((s) => (s.session ? [s.session] : []));
+    if (a.state === 'approved') {
+      for (const s of sessions) s.admitted(deviceId);
+      return;
+    }
+    if (a.state !== 'rejected' && a.state !== 'revoked') return;
+    const at = this.devices.get(deviceId);
+    if (at) {
+      at.session.cutOff(at.unit, deviceId);
+      this.devices.delete(deviceId);
+      this.counters.unitsCutOff++;
+      const thingId = this.ctx.thingId(deviceId);
+      if (this.ctx.hasThing(thingId)) this.ctx.setOnline(thingId, false);
+    }
+    for (const [k, v] of this.identities) if (v.hello.id === deviceId) this.forget(...splitKey(k));
   }
 
   private finish(id: string, body: ResultBody): void {

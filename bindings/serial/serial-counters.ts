@@ -8,6 +8,9 @@ export const SERIAL_COUNTERS = [
   'framesNotStored', 'commitFailures',
   // Units recognised from what the binding remembered (after a restart or replug, no hello needed).
   'unitsRestored',
+  // Onboarding: units of a pending (or refused) device not registered; frames of such units not
+  // stored; registrations dropped because an admin rejected or revoked the device.
+  'unitsPending', 'unitsRefused', 'framesUnadmitted', 'unitsCutOff',
   // resultsForgotten: delivered items whose result did not come while the binding remembered them.
   'deliveries', 'deliveryRetries', 'results', 'resultsUnknown', 'resultsForgotten',
 ] as const;
