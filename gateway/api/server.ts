@@ -19,6 +19,7 @@ import type { AdminControls, RouteDeps } from './route-deps.js';
 import type { GatewayTls } from '../tls/gateway-tls.js';
 import type { Principal } from '../auth/users.js';
 import type { Users } from '../auth/users.js';
+import { loginMetrics } from '../auth/login-throttle.js';
 import type { MetricSource } from '../metrics/metric-sample.js';
 import type { Firmware } from '../firmware/index.js';
 import { uiRoutes } from '../ui/ui-routes.js';
@@ -90,7 +91,7 @@ export function buildApp(deps: ApiDeps, serverFactory?: (handler: Handler) => Ht
     },
   }, async (req) => {
     const { username, password } = req.body as { username: string; password: string };
-    return deps.users.login(username, password);
+    return deps.users.login(username, password, req.ip);
   });
   const principals = new WeakMap<object, Principal>();
   // Everything registered after this hook needs a bearer token (or an anonymous directory, if configured).
@@ -103,11 +104,14 @@ export function buildApp(deps: ApiDeps, serverFactory?: (handler: Handler) => Ht
       if (!m?.[1]) throw new UnauthenticatedError('missing bearer token');
       principals.set(req, await deps.users.verify(m[1]));
     });
+    // The caller's list, kept by reference: sources it adds later (the MQTT broker's) are scraped too.
+    const metricSources = deps.metricSources ?? [];
+    metricSources.push(() => loginMetrics(deps.users.loginCounters));
     const routeDeps: RouteDeps = {
       hub: deps.hub,
       config: deps.config,
       users: deps.users,
-      metricSources: deps.metricSources ?? [],
+      metricSources,
       ...(deps.admin ? { admin: deps.admin } : {}),
       ...(deps.firmware ? { firmware: deps.firmware } : {}),
       principal: (req) => {

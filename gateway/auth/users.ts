@@ -8,8 +8,8 @@ import { SignJWT, jwtVerify } from 'jose';
 import type { Logger } from 'pino';
 import { BadRequestError, ConflictError, UnauthenticatedError, UserNotFoundError } from '../../protocols/errors.js';
 import type { Db } from '../store/database.js';
-import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottleCounters, type LoginThrottleOptions } from './login-throttle.js';
+import { VerifiedPasswords, hashPassword, verifyPassword } from './passwords.js';
 
 export const ROLES = ['admin', 'operator', 'agent', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -30,6 +30,8 @@ export interface UserInfo {
 /** Letters, digits, dot, dash, underscore, at sign: safe in URLs, logs and MQTT usernames. */
 export const USERNAME_PATTERN = '^[A-Za-z0-9._@-]{1,64}$';
 export const MIN_PASSWORD_LENGTH = 8;
+/** How long a successful password check is remembered (VerifiedPasswords); 0 turns it off. */
+export const DEFAULT_VERIFIED_CACHE_MS = 60_000;
 
 interface UserRow { username: string; role: Role; password_hash: string; password_changed_at: number }
 
@@ -39,14 +41,16 @@ let decoyHash: Promise<string> | null = null;
 export class Users {
   private readonly secret: Uint8Array;
   private readonly throttle: LoginThrottle;
+  private readonly verified: VerifiedPasswords;
 
   constructor(
     private readonly db: Db,
     private readonly tokenTtlS: number,
     private readonly now: () => number = Date.now,
-    throttle: Partial<LoginThrottleOptions> = {},
+    { verifiedCacheMs = DEFAULT_VERIFIED_CACHE_MS, ...throttle }: Partial<LoginThrottleOptions> & { verifiedCacheMs?: number } = {},
   ) {
     this.throttle = new LoginThrottle({ ...DEFAULT_LOGIN_THROTTLE, now, ...throttle });
+    this.verified = new VerifiedPasswords({ ttlMs: verifiedCacheMs, maxEntries: DEFAULT_LOGIN_THROTTLE.maxTracked, now });
     let hex = db.prepare("SELECT value FROM meta WHERE key = 'jwt_secret'").pluck().get() as string | undefined;
     if (!hex) {
       hex = randomBytes(32).toString('hex');
@@ -114,17 +118,26 @@ export class Users {
 
   /**
    * Checks a password and issues a token; the same error for an unknown user and a wrong
-   * password. Throttled (login-throttle.ts): RATE_LIMITED after repeated failures.
+   * password. Throttled (login-throttle.ts) per (username, source) and per source: RATE_LIMITED
+   * after repeated failures; checks beyond the concurrency cap wait in a bounded queue.
    */
-  login(username: string, password: string): Promise<{ token: string; expiresIn: number }> {
-    return this.throttle.run(username, () => this.checkAndIssue(username, password));
+  login(username: string, password: string, source = 'local'): Promise<{ token: string; expiresIn: number }> {
+    return this.throttle.run(username, source, () => this.checkAndIssue(username, password));
+  }
+
+  /** Login throttling counters, for /metrics. */
+  get loginCounters(): Readonly<LoginThrottleCounters> {
+    return this.throttle.counters;
   }
 
   private async checkAndIssue(username: string, password: string): Promise<{ token: string; expiresIn: number }> {
     const row = this.row(username);
     decoyHash ??= hashPassword('decoy password');
-    const ok = await verifyPassword(password, row?.password_hash ?? (await decoyHash));
+    const ok = row !== undefined && this.verified.has(row.username, password, row.password_hash)
+      ? true
+      : await verifyPassword(password, row?.password_hash ?? (await decoyHash));
     if (!row || !ok) throw new UnauthenticatedError('bad username or password');
+    this.verified.remember(row.username, password, row.password_hash);
     const token = await new SignJWT({ role: row.role, pwd: row.password_changed_at })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(row.username)

@@ -46,8 +46,11 @@ export class MqttAuth {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Throws a RoostError (connackCode() gives the CONNACK return code). */
-  async authenticate(username: string | undefined, password: Buffer | undefined): Promise<Session> {
+  /**
+   * Throws a RoostError (connackCode() gives the CONNACK return code). `source` is the client's
+   * address: login throttling counts failures per (username, source) and per source.
+   */
+  async authenticate(username: string | undefined, password: Buffer | undefined, source: string): Promise<Session> {
     const secret = password?.toString('utf8') ?? '';
     if (secret === '') throw new ForbiddenError('anonymous MQTT connections are not allowed');
     if (JWT.test(secret)) {
@@ -55,9 +58,9 @@ export class MqttAuth {
       return { principal, via: 'token', token: secret, at: this.now() };
     }
     if (!username) throw new UnauthenticatedError('a password needs a username');
-    // Users.login throttles (RATE_LIMITED, CONNACK 3): repeated failures and scrypt checks at once.
+    // Users.login throttles (RATE_LIMITED, CONNACK 3) repeated failures; checks over the cap wait.
     const at = this.now();
-    const { token } = await this.deps.users.login(username, secret);
+    const { token } = await this.deps.users.login(username, secret, source);
     const principal = await this.deps.users.verify(token);
     return { principal, via: 'password', token, at };
   }

@@ -111,6 +111,8 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   const sessions = new WeakMap<Client, Session>();
   const live = new Set<Client>();
   const clientIds = new ClientIds();
+  // The client's address per connection, for login throttling per source.
+  const sources = new WeakMap<object, string>();
 
   const broker = await Aedes.createBroker({ drainTimeout: o.drainTimeoutMs, connectTimeout: o.connectTimeoutMs });
   const publish = (topic: string, payload: Buffer, retain: boolean): Promise<void> => new Promise((resolve, reject) => {
@@ -130,7 +132,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   });
 
   broker.authenticate = (client, username, password, done) => {
-    auth.authenticate(username, password).then((s) => {
+    auth.authenticate(username, password, sources.get(client.conn) ?? 'unknown').then((s) => {
       // MQTT 3.1.1 §3.2.2.3: return code 2, identifier rejected.
       if (!clientIds.claim(client.id, s.principal.username)) throw Object.assign(new Error('client id in use by another user'), { returnCode: 2 });
       sessions.set(client, s);
@@ -215,6 +217,8 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
       counters.packetsRefused++;
       logger.debug({ reason: v.reason, size: v.ok === false && v.reason === 'too-large' ? v.size : undefined }, 'mqtt connection closed: packet refused');
     });
+    const address = req?.socket.remoteAddress ?? (conn as Partial<import('node:net').Socket>).remoteAddress;
+    if (address !== undefined) sources.set(guarded, address);
     broker.handle(guarded, req);
   };
 
