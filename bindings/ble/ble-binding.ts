@@ -52,6 +52,7 @@ export class BleBinding implements Binding {
     const keys = new Map<string, Uint8Array>();
     for (const [mac, hex] of Object.entries(this.options.bindKeys)) keys.set(mac.toLowerCase(), parseBindKey(hex));
     this.bthome = new BthomeReceiver(ctx, { keys, packetIdWindowMs: this.options.packetIdWindowMs, maxDevices: this.options.maxDevices });
+    ctx.onAdmissionChange((deviceId, a) => this.bthome?.admissionChanged(deviceId, a));
     try {
       this.central = await (this.deps.centralFactory ?? defaultFactory)(this.options);
     } catch (err) {

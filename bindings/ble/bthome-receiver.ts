@@ -1,9 +1,11 @@
 /**
  * Passive BTHome sensors: decode, drop duplicates and replays, register a thing when a device is
- * first seen (its TD from the objects it actually sends, grown when new ones appear), report
- * readings and emit button/dimmer events.
+ * first seen and approved (onboarding: its TD from the objects it actually sends, grown when new
+ * ones appear), report readings and emit button/dimmer events. A sensor that is not approved
+ * reaches nothing in the hub; its bind key may come with its approval (credentials.bthomeKey).
  */
-import type { BindingContext } from '../../gateway/binding.js';
+import type { Admission, BindingContext } from '../../gateway/binding.js';
+import { parseBindKey } from '../../protocols/bthome/bthome-crypto.js';
 import type { BthomeObjectSpec } from '../../protocols/bthome/bthome-objects.js';
 import { decodeBthome, type BthomeFrame } from '../../protocols/bthome/bthome-frame.js';
 import { RoostError } from '../../protocols/errors.js';
@@ -33,6 +35,8 @@ interface SensorState {
 export const BTHOME_COUNTERS = [
   'bthomeFrames', 'bthomeDuplicates', 'bthomeReplays', 'bthomeDecryptFailures', 'bthomeNoKey',
   'bthomePlaintextRejected', 'bthomeMalformed', 'bthomeUnknownObjects', 'bthomeDevicesRefused', 'bthomeTdUpdates',
+  // Frames of sensors that are not approved (pending, rejected, revoked): dropped before the hub.
+  'bthomeUnadmitted',
 ] as const;
 export type BthomeCounter = (typeof BTHOME_COUNTERS)[number];
 
@@ -58,7 +62,8 @@ export class BthomeReceiver {
 
   /** Handles one advertisement carrying 0xFCD2 service data. */
   handle(adv: Advertisement, data: Uint8Array): void {
-    const key = this.opts.keys.get(adv.address);
+    const admission = this.ctx.admission(deviceIdOf(adv.address));
+    const key = this.opts.keys.get(adv.address) ?? credentialKey(admission);
     let frame: BthomeFrame;
     try {
       frame = decodeBthome(data, key ? { address: adv.address, key } : { address: adv.address });
@@ -66,6 +71,12 @@ export class BthomeReceiver {
       const reason = err instanceof RoostError ? String(err.details?.['reason']) : '';
       this.counters[REASON_COUNTER[reason] ?? 'bthomeMalformed']++;
       this.ctx.logger.debug({ address: adv.address, reason }, 'BTHome frame dropped');
+      // A known format, encrypted: the admin may approve it with its bind key.
+      if (reason === 'no_key' && admission.state === 'unknown') this.admit(adv, deviceIdOf(adv.address), { format: 'bthome', encrypted: true });
+      return;
+    }
+    if (!this.admitted(adv, frame)) {
+      this.counters.bthomeUnadmitted++;
       return;
     }
     const now = this.ctx.now();
@@ -102,6 +113,29 @@ export class BthomeReceiver {
       }
     }
     this.ctx.reportProperties(s.thingId, values, now);
+  }
+
+  /** Onboarding: a rejected or revoked sensor is forgotten and offline at once. */
+  admissionChanged(deviceId: string, a: Admission): void {
+    if (a.state !== 'rejected' && a.state !== 'revoked') return;
+    for (const [mac, s] of this.sensors) {
+      if (deviceIdOf(mac) !== deviceId) continue;
+      this.sensors.delete(mac);
+      if (this.ctx.hasThing(s.thingId)) this.ctx.setOnline(s.thingId, false);
+    }
+  }
+
+  /** Whether the frame's device is approved; one never seen asks for admission with what it sends. */
+  private admitted(adv: Advertisement, frame: BthomeFrame): boolean {
+    const deviceId = deviceIdOf(frame.mac);
+    const state = this.ctx.admission(deviceId).state;
+    if (state !== 'unknown') return state === 'approved';
+    const objects = frame.objects.filter((o) => o.spec.kind !== 'packetId').map((o) => o.key);
+    return this.admit(adv, deviceId, { format: 'bthome', encrypted: frame.encrypted, objects }).state === 'approved';
+  }
+
+  private admit(adv: Advertisement, deviceId: string, claims: Record<string, unknown>): Admission {
+    return this.ctx.requestAdmission({ deviceId, seenAs: `ble advertisement from ${adv.address}`, claims: { ...claims, model: adv.localName ?? null } });
   }
 
   /** Marks sensors not heard for `silentMs` offline; returns how many went offline. */
@@ -148,5 +182,19 @@ export class BthomeReceiver {
     if (known && hadKeys) this.counters.bthomeTdUpdates++;
     const deviceId = frame.mac.replace(/:/g, '');
     this.ctx.registerThing({ deviceId, nativeTd: bthomeTd(deviceId, s.title, s.keys, s.encrypted), sleepy: true });
+  }
+}
+
+function deviceIdOf(mac: string): string {
+  return mac.toLowerCase().replace(/:/g, '');
+}
+
+/** The bind key an approval or a manifest gave the device, if any. */
+function credentialKey(a: Admission): Uint8Array | undefined {
+  const hex = a.state === 'approved' ? a.credentials.bthomeKey : undefined;
+  try {
+    return hex === undefined ? undefined : parseBindKey(hex);
+  } catch {
+    return undefined; // not a key: the frame counts as one without a key
   }
 }

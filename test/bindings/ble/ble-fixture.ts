@@ -24,7 +24,7 @@ export interface BleRig {
 export async function startBleRig(
   options: Parameters<typeof withDefaults>[0] = {},
   simOptions: Omit<SimCentralOptions, 'clock'> = {},
-  opts: { collectLogs?: boolean } = {},
+  opts: { collectLogs?: boolean; config?: Record<string, unknown> } = {},
 ): Promise<BleRig> {
   const clock = new VirtualClock();
   const sim = new SimCentral({ clock, ...simOptions });
@@ -33,7 +33,7 @@ export async function startBleRig(
   const central: BleCentral = sim;
   const binding = new BleBinding(bleOptions, { centralFactory: async () => central, timers: clock });
   const logs: Array<Record<string, unknown>> = [];
-  const gw = await startTestGateway({}, { extraBindings: [binding], now: clock.now, ...(opts.collectLogs ? { logs } : {}) });
+  const gw = await startTestGateway(opts.config ?? {}, { extraBindings: [binding], now: clock.now, ...(opts.collectLogs ? { logs } : {}) });
   const events: BleRig['events'] = [];
   gw.hub.subscribe((m) => {
     if (m.type === 'event') events.push(m);
