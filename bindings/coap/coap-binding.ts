@@ -41,7 +41,10 @@ export class CoapBinding implements Binding {
     this.s = {
       opts,
       regs: new RegistrationTable(),
-      values: new ValueResources(opts.maxObservers, opts.maxRegistrations * 8),
+      values: new ValueResources({
+        maxObservers: opts.maxObservers, maxObserversPerAddress: opts.maxObserversPerAddress,
+        maxNotificationsPerSecondPerObserver: opts.maxNotificationsPerSecondPerObserver, maxValues: opts.maxRegistrations * 8,
+      }),
       counters: newCounters(),
       ctx: null,
       endpoint: null,
@@ -136,7 +139,8 @@ export class CoapBinding implements Binding {
     const edhoc = this.s.edhoc?.metrics();
     const s: BindingStatus = {
       state: this.state,
-      counters: { ...counters, ...this.lwm2m.counters, notificationsOut: values.notificationsOut, ...(endpoint?.counters ?? {}), observersRejected: values.observersRejected, ...edhoc?.counters },
+      counters: { ...counters, ...this.lwm2m.counters, notificationsOut: values.notificationsOut, ...(endpoint?.counters ?? {}), observersRejected: values.observersRejected,
+        observersRejectedPerAddress: values.observersRejectedPerAddress, notificationsDeferred: values.notificationsDeferred, notificationsSkipped: values.notificationsSkipped, ...edhoc?.counters },
       gauges: { registrations: regs.size, lwm2mRegistrations: this.lwm2m.regs.size, observers: values.observerCount, ...(endpoint?.gauges() ?? {}), ...edhoc?.gauges },
     };
     if (this.detail) s.detail = this.detail;

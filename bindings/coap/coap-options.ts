@@ -24,6 +24,10 @@ export interface CoapOptions {
   /** Awake window a sleepy device's uplink opens. */
   awakeWindowMs: number;
   maxObservers: number;
+  /** Observers one source address may hold (a spoofed source must not multiply notifications). */
+  maxObserversPerAddress: number;
+  /** Notifications per second one observer gets at most; a value held back goes out later, the newest winning. */
+  maxNotificationsPerSecondPerObserver: number;
   /** How often registration lifetimes are checked. */
   expirySweepMs: number;
   maxSenmlRecords: number;
@@ -84,6 +88,8 @@ export const optionsSchema = {
     registrationsPerMinutePerAddress: { type: 'integer', minimum: 1, default: 60 },
     awakeWindowMs: { type: 'integer', minimum: 1, default: 5000 },
     maxObservers: { type: 'integer', minimum: 0, default: 1024 },
+    maxObserversPerAddress: { type: 'integer', minimum: 0, default: 8 },
+    maxNotificationsPerSecondPerObserver: { type: 'integer', minimum: 1, default: 10 },
     expirySweepMs: { type: 'integer', minimum: 10, default: 1000 },
     maxSenmlRecords: { type: 'integer', minimum: 1, default: 256 },
     security: { enum: ['required', 'optional', 'none'], default: 'none' },
