@@ -172,6 +172,10 @@ export class HerdsmanStack extends EventEmitter<ZigbeeStackEvents> implements Zi
     await this.requireDevice(ieee).ping(true);
   }
 
+  async remove(ieee: string): Promise<void> {
+    await this.requireDevice(ieee).removeFromNetwork();
+  }
+
   private requireDevice(ieee: string): Device {
     const d = this.controller.getDeviceByIeeeAddr(ieee);
     if (!d) throw new DeviceNotFoundError(`no Zigbee device ${ieee}`, { ieee });

@@ -4,10 +4,12 @@
  * identifies the model, builds the native TD from its exposes and runs configure() with
  * retries; leave tombstones the thing. Sleepy end devices are served by the hub's action
  * queue: every frame heard from one opens an awake window (ctx.awake), and the queued
- * writes and actions go out then.
+ * writes and actions go out then. Onboarding: a device that joins asks for admission; until it
+ * is approved it has no thing and its frames are dropped (counted); a rejected or revoked one is
+ * asked to leave the network (docs/bindings/zigbee.md "Onboarding").
  */
 import { join } from 'node:path';
-import type { Binding, BindingContext, BindingState, BindingStatus, DeliveryOutcome, QueuedItem } from '../../gateway/binding.js';
+import type { Admission, Binding, BindingContext, BindingState, BindingStatus, DeliveryOutcome, QueuedItem } from '../../gateway/binding.js';
 import { DeviceTimeoutError, RoostError, ThingNotFoundError } from '../../protocols/errors.js';
 import { availabilityVerdict } from './availability.js';
 import { COORDINATOR_DEVICE_ID, coordinatorTd, MAX_PERMIT_JOIN_S } from './coordinator-td.js';
@@ -30,7 +32,9 @@ interface DeviceEntry {
 }
 
 const COUNTERS = ['framesConverted', 'valuesUnmapped', 'joins', 'interviewsSucceeded', 'interviewsFailed', 'configured', 'configureFailures',
-  'leaves', 'deliveries', 'deliveryRetries', 'deliveryFailures', 'reconnects', 'pings', 'pingFailures'] as const;
+  'leaves', 'deliveries', 'deliveryRetries', 'deliveryFailures', 'reconnects', 'pings', 'pingFailures',
+  // Onboarding: joins of devices not approved, their frames dropped, refused devices asked to leave (or not able to).
+  'joinsUnadmitted', 'framesUnadmitted', 'removals', 'removalFailures'] as const;
 type Counter = (typeof COUNTERS)[number];
 
 /** Errors that mean "the device or coordinator was not reachable now", worth a retry. */
@@ -55,6 +59,7 @@ export class ZigbeeBinding implements Binding {
   constructor(private readonly opts: ZigbeeOptions, private readonly factory: ZigbeeStackFactory = createHerdsmanStack) {}
 
   async start(ctx: BindingContext): Promise<void> {
+    if (this.ctx !== ctx) ctx.onAdmissionChange((deviceId, a) => this.admissionChanged(deviceId, a));
     this.ctx = ctx;
     this.stopping = false;
     this.state = 'starting';
@@ -116,6 +121,7 @@ export class ZigbeeBinding implements Binding {
       ctx.setOnline(this.coordinatorThing, true);
       ctx.reportProperties(this.coordinatorThing, { permitJoin: false, channel: this.network.channel, panId: this.network.panId, ieeeAddress: stack.coordinatorIeee() });
       for (const d of stack.devices()) {
+        if (!(await this.admitted(d.ieee))) continue;
         if (d.interviewed) await this.identifySafely(d.ieee, false);
         else this.registerProvisional(d.ieee, 'unidentified');
       }
@@ -141,16 +147,21 @@ export class ZigbeeBinding implements Binding {
     }, this.opts.reconnectDelayMs);
   }
 
+  private safely(what: string, fn: () => Promise<void> | void): void {
+    Promise.resolve().then(fn).catch((err: unknown) => this.ctx?.logger.warn({ err }, `zigbee: ${what} failed`));
+  }
+
   private wire(stack: ZigbeeStack): void {
-    const safe = (what: string, fn: () => Promise<void> | void) => {
-      Promise.resolve().then(fn).catch((err: unknown) => this.ctx?.logger.warn({ err }, `zigbee: ${what} failed`));
-    };
-    stack.on('deviceJoined', (ieee) => safe('join', () => {
+    const safe = (what: string, fn: () => Promise<void> | void) => this.safely(what, fn);
+    stack.on('deviceJoined', (ieee) => safe('join', async () => {
       this.counters.joins++;
+      if (!(await this.admitted(ieee))) return;
       if (!this.devices.get(ieee)?.routes) this.registerProvisional(ieee, 'interviewing');
     }));
     stack.on('interview', (ieee, status) => safe('interview', async () => {
       if (status === 'started') return;
+      // The interview tells the model: a pending device's claims are updated with it.
+      if (!(await this.admitted(ieee))) return;
       if (status === 'failed') {
         this.counters.interviewsFailed++;
         this.registerProvisional(ieee, 'unidentified');
@@ -179,6 +190,58 @@ export class ZigbeeBinding implements Binding {
     }));
   }
 
+  /**
+   * Onboarding: whether the device is approved. One never seen (or pending) asks for admission
+   * with what the stack knows of it; a rejected or revoked one is asked to leave the network.
+   */
+  private async admitted(ieee: string): Promise<boolean> {
+    const ctx = this.ctx;
+    if (!ctx) return false;
+    const deviceId = deviceIdOf(ieee);
+    let a = ctx.admission(deviceId);
+    if (a.state === 'unknown' || a.state === 'pending') {
+      const info = this.stack?.device(ieee);
+      const claims = { ieee, model: info?.modelId ?? null, manufacturer: info?.manufacturer ?? null, type: info?.type ?? null };
+      a = ctx.requestAdmission({ deviceId, seenAs: `zigbee join via ${this.opts.port}`, claims });
+    }
+    if (a.state === 'approved') return true;
+    this.counters.joinsUnadmitted++;
+    if (a.state === 'rejected' || a.state === 'revoked') await this.removeFromNetwork(ieee);
+    return false;
+  }
+
+  /**
+   * An admin decided: an approved device is identified now; a refused one is cut off at once
+   * (its frames dropped from now on, its thing offline), then asked to leave.
+   */
+  private admissionChanged(deviceId: string, a: Admission): void {
+    const ieee = ieeeOf(deviceId);
+    const info = this.stack?.device(ieee);
+    if (a.state === 'approved') {
+      if (info?.interviewed) this.safely('identify', () => this.identifySafely(ieee, true));
+      else if (info) this.registerProvisional(ieee, 'interviewing');
+      return;
+    }
+    if (a.state !== 'rejected' && a.state !== 'revoked') return;
+    const d = this.devices.get(ieee);
+    this.devices.delete(ieee);
+    if (d && this.ctx?.hasThing(d.thingId)) this.ctx.setOnline(d.thingId, false);
+    if (info) this.safely('remove', () => this.removeFromNetwork(ieee));
+  }
+
+  /** herdsman's removeFromNetwork (ZDO Mgmt_Leave); a device that does not answer is ignored from then on. */
+  private async removeFromNetwork(ieee: string): Promise<void> {
+    const stack = this.stack;
+    if (!stack?.device(ieee)) return;
+    try {
+      await stack.remove(ieee);
+      this.counters.removals++;
+    } catch (err) {
+      this.counters.removalFailures++;
+      this.ctx?.logger.warn({ ieee, err: (err as Error).message }, 'zigbee: a refused device could not be removed from the network; it is ignored');
+    }
+  }
+
   private registerProvisional(ieee: string, state: 'interviewing' | 'unidentified'): void {
     const ctx = this.ctx;
     if (!ctx) return;
@@ -204,6 +267,8 @@ export class ZigbeeBinding implements Binding {
     if (!ctx || !stack) return;
     const info = stack.device(ieee);
     const model = await stack.describe(ieee);
+    // Refused while its model was looked up: it stays cut off.
+    if (ctx.admission(deviceIdOf(ieee)).state !== 'approved') return;
     if (!info || !model) {
       this.registerProvisional(ieee, 'unidentified');
       return;
@@ -245,7 +310,12 @@ export class ZigbeeBinding implements Binding {
   private onState(ieee: string, values: Record<string, unknown>): void {
     const ctx = this.ctx;
     const d = this.devices.get(ieee);
-    if (!ctx || !d) return;
+    if (!ctx) return;
+    if (!d) {
+      // A device not approved (or not known yet): nothing it says reaches the hub.
+      this.counters.framesUnadmitted++;
+      return;
+    }
     this.counters.framesConverted++;
     Object.assign(d.values, values);
     const props: Record<string, unknown> = {};

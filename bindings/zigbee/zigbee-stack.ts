@@ -82,6 +82,8 @@ export interface ZigbeeStack extends EventEmitter<ZigbeeStackEvents> {
   /** Asks the device for a property; the value arrives as a `state` event. */
   get(ieee: string, property: string): Promise<void>;
   ping(ieee: string): Promise<void>;
+  /** Asks the device to leave the network (ZDO Mgmt_Leave) and forgets it. */
+  remove(ieee: string): Promise<void>;
 }
 
 export type ZigbeeStackFactory = (opts: ZigbeeStackOptions) => Promise<ZigbeeStack>;
