@@ -240,3 +240,24 @@ export interface BindingModule<O = Record<string, unknown>> {
   readonly optionsSchema: Record<string, unknown>;
   create(options: O): Binding;
 }
+
+/**
+ * The TypeScript type of a value a JSON Schema (as `const`) describes, for binding options:
+ * declared once, as the schema, with the type and the defaults derived from it. Covers what
+ * option schemas use: integer/number, string, boolean, enum, arrays, objects with `required`.
+ * A property with a `default` is always there after the config loader applied the defaults.
+ */
+export type FromSchema<S> =
+  S extends { enum: readonly (infer E)[] } ? E
+  : S extends { type: 'integer' | 'number' } ? number
+  : S extends { type: 'string' } ? string
+  : S extends { type: 'boolean' } ? boolean
+  : S extends { type: 'array'; items: infer I } ? Array<FromSchema<I>>
+  : S extends { properties: infer P } ? SchemaObject<P, S extends { required: readonly (infer R)[] } ? R : never>
+  : unknown;
+
+type SchemaObject<P, R> = {
+  -readonly [K in keyof P as K extends R ? K : P[K] extends { default: unknown } ? K : never]: FromSchema<P[K]>;
+} & {
+  -readonly [K in keyof P as K extends R ? never : P[K] extends { default: unknown } ? never : K]?: FromSchema<P[K]>;
+};

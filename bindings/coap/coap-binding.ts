@@ -19,7 +19,7 @@ import { nativeTd } from './native-td.js';
 import { serveSecured } from './oscore-layer.js';
 import { RateLimiter, RegistrationTable, type Registration } from './resource-directory.js';
 import { Lwm2mServer } from './lwm2m/lwm2m-server.js';
-import { loadRegistrations } from './registration-store.js';
+import { loadRegistrations, NEXT_ID_KEY } from './registration-store.js';
 import { SecurityContexts } from './security-contexts.js';
 import { EdhocService } from './edhoc/edhoc-service.js';
 import type { GatewayCredentialInfo } from './edhoc/gateway-identity.js';
@@ -92,6 +92,8 @@ export class CoapBinding implements Binding {
    */
   private restore(ctx: BindingContext): number {
     const { regs, broken } = loadRegistrations(ctx.store);
+    const next = ctx.store.load().get(NEXT_ID_KEY);
+    if (typeof next === 'number') this.s.regs.seed(next);
     for (const ep of broken) ctx.store.delete(ep);
     let n = 0;
     for (const reg of regs) {
@@ -227,7 +229,8 @@ export class CoapBinding implements Binding {
     await this.s.edhoc.enrol(this.s, deviceId, reg.remote, method, suites);
   }
 
-  readProperty(thingId: string, name: string): Promise<unknown> {
-    return readFromDevice(this.s, thingId, name);
+  async readProperty(thingId: string, name: string): Promise<unknown> {
+    const lw = await this.lwm2m.readProperty(thingId, name);
+    return lw ? lw.value : readFromDevice(this.s, thingId, name);
   }
 }

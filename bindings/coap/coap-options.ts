@@ -1,68 +1,5 @@
 /** Options of the CoAP binding (config section `bindings.coap`), every limit with its unit. */
-
-export interface CoapOptions {
-  host: string;
-  port: number;
-  ackTimeoutMs: number;
-  maxRetransmit: number;
-  exchangeLifetimeMs: number;
-  nonLifetimeMs: number;
-  maxExchanges: number;
-  maxPayloadBytes: number;
-  blockSizeBytes: number;
-  maxBlockTransfers: number;
-  blockTransferTimeoutMs: number;
-  separateResponseTimeoutMs: number;
-  /** RFC 9176 §5.3: lifetime when the registration names none (90000 s), and its bounds. */
-  defaultLifetimeS: number;
-  minLifetimeS: number;
-  maxLifetimeS: number;
-  maxRegistrations: number;
-  maxLinksPerRegistration: number;
-  /** Registrations accepted per source address per minute (token bucket); more get 4.29. */
-  registrationsPerMinutePerAddress: number;
-  /** Awake window a sleepy device's uplink opens. */
-  awakeWindowMs: number;
-  maxObservers: number;
-  /** Observers one source address may hold (a spoofed source must not multiply notifications). */
-  maxObserversPerAddress: number;
-  /** Notifications per second one observer gets at most; a value held back goes out later, the newest winning. */
-  maxNotificationsPerSecondPerObserver: number;
-  /** How often registration lifetimes are checked. */
-  expirySweepMs: number;
-  maxSenmlRecords: number;
-  /**
-   * OSCORE (RFC 8613), docs/protocols/coap.md "Security": `required` refuses every plain request
-   * but GET /.well-known/core; `optional` accepts plain requests only from devices without a
-   * security context; `none` turns OSCORE off (a protected request gets 4.02).
-   */
-  security: 'required' | 'optional' | 'none';
-  /** K of RFC 8613 Appendix B.1.1: the gateway's sender sequence numbers per durable write. */
-  oscoreSequenceBlock: number;
-  /** EDHOC (RFC 9528) at /.well-known/edhoc, unless security is none: methods and cipher suites accepted. */
-  edhocMethods: number[];
-  edhocSuites: number[];
-  /** Half-open EDHOC sessions (message_2 sent, message_3 awaited) kept at most; the oldest is evicted (counted). */
-  edhocMaxSessions: number;
-  /** How message_2 names the gateway's credential: by value (a device pinning a fingerprint needs it) or by kid. */
-  edhocCredentialBy: 'value' | 'kid';
-  /**
-   * LwM2M Queue Mode awake window after each uplink (TS Core §6.5: at least MAX_TRANSMIT_WAIT,
-   * RFC 7252 §4.8.2, 93 s with the default transmission parameters).
-   */
-  lwm2mAwakeWindowMs: number;
-  /** LwM2M lifetime when a Register names none (TS Core §6.2.1: 86400 s). */
-  lwm2mDefaultLifetimeS: number;
-  /** Folder of operator OMA object XML files ('' = `<dataDir>/lwm2m/objects`). */
-  lwm2mObjectsDir: string;
-  /** Folder of firmware images ('' = `<dataDir>/firmware`). */
-  lwm2mFirmwareDir: string;
-  lwm2mMaxPackageBytes: number;
-  /** Base of the package URI a pulling device gets ('' = `coap://<listening address>:<port>`). */
-  lwm2mPackageBaseUri: string;
-  /** How often a firmware job reads object 5's State while the device is awake and busy. */
-  lwm2mFirmwarePollMs: number;
-}
+import type { FromSchema } from '../../gateway/binding.js';
 
 export const optionsSchema = {
   type: 'object',
@@ -80,33 +17,36 @@ export const optionsSchema = {
     maxBlockTransfers: { type: 'integer', minimum: 1, default: 256 },
     blockTransferTimeoutMs: { type: 'integer', minimum: 100, default: 60000 },
     separateResponseTimeoutMs: { type: 'integer', minimum: 100, default: 30000 },
-    defaultLifetimeS: { type: 'integer', minimum: 1, default: 90000 },
+    defaultLifetimeS: { type: 'integer', minimum: 1, default: 90000, description: 'RFC 9176 §5.3: lifetime when the registration names none (90000 s), and its bounds.' },
     minLifetimeS: { type: 'integer', minimum: 1, default: 1 },
     maxLifetimeS: { type: 'integer', minimum: 1, default: 4294967 },
     maxRegistrations: { type: 'integer', minimum: 1, default: 20000 },
     maxLinksPerRegistration: { type: 'integer', minimum: 1, default: 64 },
-    registrationsPerMinutePerAddress: { type: 'integer', minimum: 1, default: 60 },
-    awakeWindowMs: { type: 'integer', minimum: 1, default: 5000 },
+    registrationsPerMinutePerAddress: { type: 'integer', minimum: 1, default: 60, description: 'Registrations accepted per source address per minute (token bucket); more get 4.29.' },
+    awakeWindowMs: { type: 'integer', minimum: 1, default: 5000, description: 'Awake window a sleepy device\'s uplink opens.' },
     maxObservers: { type: 'integer', minimum: 0, default: 1024 },
-    maxObserversPerAddress: { type: 'integer', minimum: 0, default: 8 },
-    maxNotificationsPerSecondPerObserver: { type: 'integer', minimum: 1, default: 10 },
-    expirySweepMs: { type: 'integer', minimum: 10, default: 1000 },
+    maxObserversPerAddress: { type: 'integer', minimum: 0, default: 8, description: 'Observers one source address may hold (a spoofed source must not multiply notifications).' },
+    maxNotificationsPerSecondPerObserver: { type: 'integer', minimum: 1, default: 10, description: 'Notifications per second one observer gets at most; a value held back goes out later, the newest winning.' },
+    expirySweepMs: { type: 'integer', minimum: 10, default: 1000, description: 'How often registration lifetimes are checked.' },
     maxSenmlRecords: { type: 'integer', minimum: 1, default: 256 },
-    security: { enum: ['required', 'optional', 'none'], default: 'none' },
-    oscoreSequenceBlock: { type: 'integer', minimum: 1, maximum: 65536, default: 64 },
-    edhocMethods: { type: 'array', items: { enum: [0, 1, 2, 3] }, minItems: 1, default: [0, 3] },
+    security: { enum: ['required', 'optional', 'none'], default: 'none', description: 'OSCORE (RFC 8613), docs/protocols/coap.md "Security": `required` refuses every plain request but GET /.well-known/core; `optional` accepts plain requests only from devices without a security context; `none` turns OSCORE off (a protected request gets 4.02).' },
+    oscoreSequenceBlock: { type: 'integer', minimum: 1, maximum: 65536, default: 64, description: 'K of RFC 8613 Appendix B.1.1: the gateway\'s sender sequence numbers per durable write.' },
+    edhocMethods: { type: 'array', items: { enum: [0, 1, 2, 3] }, minItems: 1, default: [0, 3], description: 'EDHOC (RFC 9528) at /.well-known/edhoc, unless security is none: methods and cipher suites accepted.' },
     edhocSuites: { type: 'array', items: { enum: [0, 2] }, minItems: 1, default: [2, 0] },
-    edhocMaxSessions: { type: 'integer', minimum: 1, maximum: 65536, default: 256 },
-    edhocCredentialBy: { enum: ['value', 'kid'], default: 'value' },
-    lwm2mAwakeWindowMs: { type: 'integer', minimum: 1, default: 93000 },
-    lwm2mDefaultLifetimeS: { type: 'integer', minimum: 1, default: 86400 },
-    lwm2mObjectsDir: { type: 'string', default: '' },
-    lwm2mFirmwareDir: { type: 'string', default: '' },
+    edhocMaxSessions: { type: 'integer', minimum: 1, maximum: 65536, default: 256, description: 'Half-open EDHOC sessions (message_2 sent, message_3 awaited) kept at most; the oldest is evicted (counted).' },
+    edhocCredentialBy: { enum: ['value', 'kid'], default: 'value', description: 'How message_2 names the gateway\'s credential: by value (a device pinning a fingerprint needs it) or by kid.' },
+    lwm2mAwakeWindowMs: { type: 'integer', minimum: 1, default: 93000, description: 'LwM2M Queue Mode awake window after each uplink (TS Core §6.5: at least MAX_TRANSMIT_WAIT, RFC 7252 §4.8.2, 93 s with the default transmission parameters).' },
+    lwm2mDefaultLifetimeS: { type: 'integer', minimum: 1, default: 86400, description: 'LwM2M lifetime when a Register names none (TS Core §6.2.1: 86400 s).' },
+    lwm2mObjectsDir: { type: 'string', default: '', description: 'Folder of operator OMA object XML files (\'\' = `<dataDir>/lwm2m/objects`).' },
+    lwm2mFirmwareDir: { type: 'string', default: '', description: 'Folder of firmware images (\'\' = `<dataDir>/firmware`).' },
     lwm2mMaxPackageBytes: { type: 'integer', minimum: 1, default: 8388608 },
-    lwm2mPackageBaseUri: { type: 'string', default: '' },
-    lwm2mFirmwarePollMs: { type: 'integer', minimum: 10, default: 1000 },
+    lwm2mPackageBaseUri: { type: 'string', default: '', description: 'Base of the package URI a pulling device gets (\'\' = `coap://<listening address>:<port>`).' },
+    lwm2mFirmwarePollMs: { type: 'integer', minimum: 10, default: 1000, description: 'How often a firmware job reads object 5\'s State while the device is awake and busy.' },
   },
 } as const;
+
+/** The options as the config loader hands them over: derived from the schema, declared nowhere else. */
+export type CoapOptions = FromSchema<typeof optionsSchema>;
 
 /** Defaults from the schema, for callers that build the binding without the config loader. */
 export function coapOptions(partial: Partial<CoapOptions> = {}): CoapOptions {

@@ -40,7 +40,8 @@ const ECHO_BYTES = 8;
 /** The device a request names: /t/<ep>, /a/<ep>/..., /rd?ep=<ep>, /rd/<id>; undefined for none. */
 function namedDevice(s: CoapState, req: CoapMessage): string | undefined {
   const [top, a] = req.uriPath;
-  if ((top === 't' || top === 'a') && a !== undefined) return a;
+  // /v/<ep>/<name> is the device's own value resource: bound to it like its uplinks.
+  if ((top === 't' || top === 'a' || top === 'v') && a !== undefined) return a;
   if (top === 'rd') return a === undefined ? query(req.uriQuery).get('ep') : s.regs.id(a)?.ep;
   return undefined;
 }
@@ -113,6 +114,14 @@ function serveProtected(s: CoapState, req: CoapMessage, from: Remote, handle: Se
       return protectWithSeq(s, d, u.exchange, { code: '4.01', echo: d.echo });
     }
   }
+  if (inner.block1 && (inner.block1.more || inner.block1.num > 0)) {
+    // Block-wise transfers are not reassembled under OSCORE (docs/protocols/coap.md "Security"):
+    // RFC 7959 §2.9.3, the largest body taken in one message, never a silently cut one.
+    return protect(d, u.exchange, { code: '4.13', size1: s.opts.blockSizeBytes });
+  }
+  // Observe is not protected yet: the request is answered once, with no observation made
+  // (RFC 7641 §4.1: a server may ignore the option), so no notification ever leaves in clear.
+  if (inner.observe !== undefined) inner = { ...inner, observe: undefined };
   const owner = namedDevice(s, inner);
   if (inner.uriPath[0] === 'rd' && inner.uriPath.length === 1 && owner === undefined) {
     // RFC 9176 §5.3: the RD may take the endpoint name from the security context.

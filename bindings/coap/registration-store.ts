@@ -40,6 +40,9 @@ export function refreshLifetime(store: BindingStore, reg: Registration, now: num
   if (reg.expiresAt - reg.savedExpiresAt >= reg.lifetimeS * 100) saveRegistration(store, reg);
 }
 
+/** Where the next location id's number is kept: a location once handed out is never handed out again. */
+export const NEXT_ID_KEY = 'rd:next';
+
 export function forgetRegistration(store: BindingStore, reg: Registration): void {
   store.delete(reg.ep);
 }

@@ -37,6 +37,16 @@ export class RegistrationTable {
     return (this.nextId++).toString(36);
   }
 
+  /** The number the next new id gets (kept in the binding's store, so ids are never reused after a restart). */
+  get next(): number {
+    return this.nextId;
+  }
+
+  /** Ids are numbered from `n` on (at start, from the store). */
+  seed(n: number): void {
+    if (Number.isSafeInteger(n) && n > this.nextId) this.nextId = n;
+  }
+
   ep(ep: string): Registration | undefined {
     return this.byEp.get(ep);
   }

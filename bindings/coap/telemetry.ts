@@ -1,36 +1,22 @@
 /**
  * Telemetry payloads to readings: SenML+CBOR (112), SenML+JSON (110) or a plain CBOR map of
  * name -> value (60). Record names map to affordances by full name, else by their last segment
- * (so `bn:"urn:dev:ow:10e2073a:"`, `n:"temp"` reaches property `temp`).
+ * (so `bn:"urn:dev:ow:10e2073a:"`, `n:"temp"` reaches property `temp`): protocols/senml's
+ * groupReadings, shared with the serial binding.
  */
 import { decodeCbor } from '../../protocols/cbor.js';
 import { SenmlInvalidError, UnsupportedMediaTypeError } from '../../protocols/errors.js';
-import { decodeSenmlCbor, decodeSenmlJson, resolveSenml, resolvedValue, type ResolvedRecord } from '../../protocols/senml/index.js';
+import { decodeSenmlCbor, decodeSenmlJson, resolveSenml, senmlReadings, type Reading } from '../../protocols/senml/index.js';
 
 export const CBOR_CONTENT_FORMAT = 60;
-
-/** One reading: name as the device sent it, value, epoch ms. */
-export interface Reading {
-  name: string;
-  value: unknown;
-  ts: number;
-}
-
-function fromSenml(records: ResolvedRecord[]): Reading[] {
-  return records.map((r) => {
-    const v = resolvedValue(r);
-    // Byte values go to the twin as base64url text (JSON-safe), as SenML+JSON carries them.
-    return { name: r.n, value: v instanceof Uint8Array ? Buffer.from(v).toString('base64url') : v, ts: Math.round(r.t * 1000) };
-  });
-}
 
 /** Decodes a telemetry body. Throws CborMalformedError, SenmlInvalidError, UnsupportedMediaTypeError. */
 export function decodeTelemetry(contentFormat: number | undefined, payload: Buffer, nowMs: number, maxRecords: number): Reading[] {
   switch (contentFormat) {
     case 112: // RFC 8428 §6
-      return fromSenml(resolveSenml(decodeSenmlCbor(payload, { maxRecords }), nowMs / 1000));
+      return senmlReadings(resolveSenml(decodeSenmlCbor(payload, { maxRecords }), nowMs / 1000));
     case 110: // RFC 8428 §5
-      return fromSenml(resolveSenml(decodeSenmlJson(payload, { maxRecords }), nowMs / 1000));
+      return senmlReadings(resolveSenml(decodeSenmlJson(payload, { maxRecords }), nowMs / 1000));
     case CBOR_CONTENT_FORMAT: {
       const map = decodeCbor(payload);
       if (map === null || typeof map !== 'object' || Array.isArray(map) || map instanceof Uint8Array) {
@@ -42,12 +28,4 @@ export function decodeTelemetry(contentFormat: number | undefined, payload: Buff
       // RFC 7252 §5.10.3: a format the server does not handle -> 4.15.
       throw new UnsupportedMediaTypeError(`content format ${contentFormat ?? 'none'} not accepted: use 112, 110 or 60`);
   }
-}
-
-/** Resolves a device-side name to an affordance name of `known`, or undefined. */
-export function affordanceName(name: string, known: ReadonlyMap<string, unknown>): string | undefined {
-  if (known.has(name)) return name;
-  const cut = Math.max(name.lastIndexOf('/'), name.lastIndexOf(':'));
-  const short = cut >= 0 ? name.slice(cut + 1) : name;
-  return known.has(short) ? short : undefined;
 }

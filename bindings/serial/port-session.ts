@@ -11,7 +11,7 @@
 import type { Logger } from 'pino';
 import type { BindingContext } from '../../gateway/binding.js';
 import { DeviceNotFoundError, RoostError } from '../../protocols/errors.js';
-import { resolveSenml, resolvedValue, type SenmlRecord } from '../../protocols/senml/index.js';
+import { groupReadings, resolveSenml, senmlReadings, type Reading, type SenmlRecord } from '../../protocols/senml/index.js';
 import type { Description } from '../../protocols/serial/serial-describe.js';
 import { SerialLink } from '../../protocols/serial/serial-link.js';
 import { DEVICE_ID_RE, PROTOCOL_VERSION, type HelloBody, type LogBody, type ResultBody, type SerialMessage } from '../../protocols/serial/serial-messages.js';
@@ -264,41 +264,22 @@ export class PortSession {
     if (!u.thingId) throw new NotStored(`unit ${unit} (${u.hello.id}) is not registered yet: telemetry not stored`);
     const { ctx, counters } = this.host;
     counters.telemetryPacks++;
-    let readings;
+    let readings: Reading[];
     try {
-      readings = resolveSenml(records, ctx.now() / 1000);
+      readings = senmlReadings(resolveSenml(records, ctx.now() / 1000));
     } catch (err) {
       counters.invalidTelemetry++;
       this.log.debug({ unit, err: (err as RoostError).message }, 'telemetry rejected');
       return;
     }
-    let batch: Record<string, unknown> | null = null;
-    let batchTs = 0;
-    for (const r of readings) {
-      const name = affordanceName(r.n, u.affordances);
-      const kind = name === undefined ? undefined : u.affordances.get(name);
-      if (name === undefined || kind === undefined || kind === 'action') {
-        counters.readingsUnknownName++;
-        continue;
-      }
-      counters.readings++;
-      const v = resolvedValue(r);
-      // Byte values go to the twin as base64url text (JSON-safe), as SenML+JSON carries them.
-      const value = v instanceof Uint8Array ? Buffer.from(v).toString('base64url') : v;
-      const ts = Math.round(r.t * 1000);
-      if (kind === 'event') {
-        ctx.emitEvent(u.thingId, name, value, ts);
-        continue;
-      }
-      if (batch && batchTs !== ts) {
-        ctx.reportProperties(u.thingId, batch, batchTs);
-        batch = null;
-      }
-      batch ??= {};
-      batchTs = ts;
-      batch[name] = value;
+    // Actions are not readings; the rest as every SenML binding does it (protocols/senml groupReadings).
+    const g = groupReadings(readings, u.affordances, (kind) => (kind === 'action' ? undefined : kind === 'event' ? 'event' : 'property'));
+    counters.readingsUnknownName += g.unknown;
+    counters.readings += g.accepted.length;
+    for (const r of g.reports) {
+      if (r.kind === 'event') ctx.emitEvent(u.thingId, r.name, r.value, r.ts);
+      else ctx.reportProperties(u.thingId, r.values, r.ts);
     }
-    if (batch) ctx.reportProperties(u.thingId, batch, batchTs);
     this.uplink(unit);
   }
 
@@ -372,10 +353,3 @@ function affordancesOf(d: Description): Map<string, AffordanceKind> {
   ]);
 }
 
-/** A SenML record name to an affordance: by full name, else by its last `/` or `:` segment. */
-export function affordanceName(name: string, known: ReadonlyMap<string, unknown>): string | undefined {
-  if (known.has(name)) return name;
-  const cut = Math.max(name.lastIndexOf('/'), name.lastIndexOf(':'));
-  const short = name.slice(cut + 1);
-  return cut >= 0 && known.has(short) ? short : undefined;
-}

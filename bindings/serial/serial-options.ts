@@ -1,15 +1,5 @@
 /** Options of the serial binding (config section `bindings.serial`), every limit with its unit. */
-import type { SerialLinkOptions } from '../../protocols/serial/serial-link.js';
-
-/** UART framing of one port; unset fields take the binding-wide defaults. */
-export interface PortFraming {
-  baudRate: number;
-  dataBits: 5 | 6 | 7 | 8;
-  stopBits: 1 | 2;
-  parity: 'none' | 'even' | 'odd';
-  /** RTS/CTS hardware flow control. */
-  rtscts: boolean;
-}
+import type { FromSchema } from '../../gateway/binding.js';
 
 /** A port named by its path (`/dev/ttyUSB0`, `/dev/serial/by-id/...`). */
 export type PortConfig = { path: string } & Partial<PortFraming>;
@@ -17,42 +7,16 @@ export type PortConfig = { path: string } & Partial<PortFraming>;
 /** USB serial adapters matched by vendor/product id (hex, as `lsusb` prints them). */
 export type UsbMatch = { vendorId: string; productId: string } & Partial<PortFraming>;
 
-/** The link's limits (ackTimeoutMs, maxRetries, maxFrameBytes, ...) are the binding's options too. */
-export interface SerialOptions extends PortFraming, SerialLinkOptions {
-  ports: PortConfig[];
-  usb: UsbMatch[];
-  /** Logical things (units) one port may carry. */
-  maxUnitsPerPort: number;
-  /** Reopen delay after a port closes or fails to open: doubles from min to max. */
-  reconnectMinMs: number;
-  reconnectMaxMs: number;
-  /**
-   * How often an open port's device node is checked to still be there (0: never). Unplugging a
-   * USB adapter removes its node, and a pty's goes with its master; the read error that should
-   * tell is sometimes late, so a vanished or replaced node closes the port as disconnected.
-   */
-  presenceCheckMs: number;
-  /** How often USB ports are listed to find matches (0: only at start). */
-  scanIntervalMs: number;
-  /** Asks again for hello when a port stays silent this long after opening. */
-  helloTimeoutMs: number;
-  /** Awake window an uplink of a sleepy unit opens. */
-  awakeWindowMs: number;
-  /**
-   * How long the binding remembers a delivered write or action for its result (then the entry is
-   * forgotten and counted as resultsForgotten). Whether the item goes out again is the hub's
-   * queue.resultTimeoutMs; the binding never fails an item for want of a result.
-   */
-  resultTimeoutMs: number;
-}
-
 const framing = {
   baudRate: { type: 'integer', minimum: 50, maximum: 4000000 },
   dataBits: { enum: [5, 6, 7, 8] },
   stopBits: { enum: [1, 2] },
   parity: { enum: ['none', 'even', 'odd'] },
-  rtscts: { type: 'boolean' },
+  rtscts: { type: 'boolean', description: 'RTS/CTS hardware flow control.' },
 } as const;
+
+/** UART framing of one port; unset fields take the binding-wide defaults. */
+export type PortFraming = { -readonly [K in keyof typeof framing]: FromSchema<(typeof framing)[K]> };
 
 const hexId = { type: 'string', pattern: '^[0-9A-Fa-f]{4}$' } as const;
 
@@ -79,16 +43,19 @@ export const optionsSchema = {
     maxQueuedFrames: { type: 'integer', minimum: 1, default: 64 },
     duplicateWindowMs: { type: 'integer', minimum: 0, default: 2000 },
     maxSenmlRecords: { type: 'integer', minimum: 1, default: 64 },
-    maxUnitsPerPort: { type: 'integer', minimum: 1, maximum: 255, default: 16 },
-    reconnectMinMs: { type: 'integer', minimum: 10, default: 250 },
+    maxUnitsPerPort: { type: 'integer', minimum: 1, maximum: 255, default: 16, description: 'Logical things (units) one port may carry.' },
+    reconnectMinMs: { type: 'integer', minimum: 10, default: 250, description: 'Reopen delay after a port closes or fails to open: doubles from min to max.' },
     reconnectMaxMs: { type: 'integer', minimum: 10, default: 10000 },
-    presenceCheckMs: { type: 'integer', minimum: 0, default: 1000 },
-    scanIntervalMs: { type: 'integer', minimum: 0, default: 5000 },
-    helloTimeoutMs: { type: 'integer', minimum: 10, default: 2000 },
-    awakeWindowMs: { type: 'integer', minimum: 1, default: 5000 },
-    resultTimeoutMs: { type: 'integer', minimum: 10, default: 30000 },
+    presenceCheckMs: { type: 'integer', minimum: 0, default: 1000, description: 'How often an open port\'s device node is checked to still be there (0: never). Unplugging a USB adapter removes its node, and a pty\'s goes with its master; the read error that should tell is sometimes late, so a vanished or replaced node closes the port as disconnected.' },
+    scanIntervalMs: { type: 'integer', minimum: 0, default: 5000, description: 'How often USB ports are listed to find matches (0: only at start).' },
+    helloTimeoutMs: { type: 'integer', minimum: 10, default: 2000, description: 'Asks again for hello when a port stays silent this long after opening.' },
+    awakeWindowMs: { type: 'integer', minimum: 1, default: 5000, description: 'Awake window an uplink of a sleepy unit opens.' },
+    resultTimeoutMs: { type: 'integer', minimum: 10, default: 30000, description: 'How long the binding remembers a delivered write or action for its result (then the entry is forgotten and counted as resultsForgotten). Whether the item goes out again is the hub\'s queue.resultTimeoutMs; the binding never fails an item for want of a result.' },
   },
 } as const;
+
+/** The options as the config loader hands them over: derived from the schema, declared nowhere else. */
+export type SerialOptions = FromSchema<typeof optionsSchema>;
 
 /** Defaults from the schema, for callers that build the binding without the config loader. */
 export function serialOptions(partial: Partial<SerialOptions> = {}): SerialOptions {

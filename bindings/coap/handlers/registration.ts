@@ -14,7 +14,7 @@ import { need, unknownEndpoint, type CoapState } from '../coap-state.js';
 import { cancelObservations } from '../device-requests.js';
 import { affordancesOf, nativeTd } from '../native-td.js';
 import type { Registration } from '../resource-directory.js';
-import { forgetRegistration, saveRegistration } from '../registration-store.js';
+import { forgetRegistration, NEXT_ID_KEY, saveRegistration } from '../registration-store.js';
 import { afterCommit, wake } from '../sleepy-delivery.js';
 
 const EP_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -83,6 +83,7 @@ export function register(s: CoapState, req: CoapMessage, from: Remote, onRegiste
   };
   s.regs.put(reg);
   saveRegistration(ctx.store, reg);
+  if (!old) ctx.store.put(NEXT_ID_KEY, s.regs.next);
   s.counters.registrations++;
   onRegistered(reg);
   // RFC 9176 §5.3: 2.01 Created with the registration resource in Location-Path.

@@ -9,7 +9,8 @@ import type { CoapMessage } from '../coap-message.js';
 import { countDecodeError, need, unknownEndpoint, type CoapState } from '../coap-state.js';
 import type { Registration } from '../resource-directory.js';
 import { afterCommit, wake } from '../sleepy-delivery.js';
-import { affordanceName, decodeTelemetry, type Reading } from '../telemetry.js';
+import { groupReadings, type Reading } from '../../../protocols/senml/index.js';
+import { decodeTelemetry } from '../telemetry.js';
 
 /** POST /t/<ep>: readings to the hub; 2.04 (with a queued item for a sleepy device) once they are committed. */
 export function telemetry(s: CoapState, req: CoapMessage, ep: string, from: Remote): Promise<CoapResponse> {
@@ -45,32 +46,16 @@ export function result(s: CoapState, req: CoapMessage, ep: string, itemId: strin
   return afterCommit(s, wake(s, reg, from, { code: '2.04' }));
 }
 
-/** Readings to the hub: events one by one, property values grouped by timestamp. */
+/** Readings to the hub: events one by one, property values grouped by timestamp (protocols/senml groupReadings). */
 export function ingest(s: CoapState, reg: Registration, readings: readonly Reading[]): void {
   const ctx = need(s);
   s.counters.uplinks++;
-  let batch: Record<string, unknown> | null = null;
-  let batchTs = 0;
-  for (const r of readings) {
-    const name = affordanceName(r.name, reg.affordances);
-    const af = name === undefined ? undefined : reg.affordances.get(name);
-    if (!af || name === undefined) {
-      s.counters.readingsUnknownName++;
-      continue;
-    }
-    s.counters.readings++;
-    if (af.kind === 'event') {
-      ctx.emitEvent(reg.thingId, name, r.value, r.ts);
-    } else {
-      if (batch && batchTs !== r.ts) {
-        ctx.reportProperties(reg.thingId, batch, batchTs);
-        batch = null;
-      }
-      batch ??= {};
-      batchTs = r.ts;
-      batch[name] = r.value;
-    }
-    s.values.publish(s.endpoint, reg.ep, name, r.value);
+  const g = groupReadings(readings, reg.affordances, (af) => (af.kind === 'event' ? 'event' : af.kind === 'action' ? undefined : 'property'));
+  s.counters.readingsUnknownName += g.unknown;
+  s.counters.readings += g.accepted.length;
+  for (const r of g.reports) {
+    if (r.kind === 'event') ctx.emitEvent(reg.thingId, r.name, r.value, r.ts);
+    else ctx.reportProperties(reg.thingId, r.values, r.ts);
   }
-  if (batch) ctx.reportProperties(reg.thingId, batch, batchTs);
+  for (const a of g.accepted) s.values.publish(s.endpoint, reg.ep, a.name, a.value);
 }

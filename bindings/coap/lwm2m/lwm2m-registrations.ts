@@ -12,6 +12,8 @@ import type { Remote } from '../coap-endpoint.js';
 /** Location ids of LwM2M registrations; the Roost RD's ids are base-36 numbers, never with a '-'. */
 export const LOCATION_PREFIX = 'lw-';
 const KEY_PREFIX = 'lwm2m:reg:';
+/** Where the next location number is kept. */
+export const LWM2M_NEXT_KEY = 'lwm2m:next';
 
 export interface Lwm2mRegistration {
   ep: string;
@@ -46,6 +48,15 @@ export class Lwm2mRegistrations {
 
   newId(): string {
     return `${LOCATION_PREFIX}${this.nextId++}`;
+  }
+
+  /** The number the next new location gets (kept in the store: a location is never handed out twice). */
+  get next(): number {
+    return this.nextId;
+  }
+
+  seed(n: number): void {
+    if (Number.isSafeInteger(n) && n > this.nextId) this.nextId = n;
   }
 
   ep(ep: string): Lwm2mRegistration | undefined {

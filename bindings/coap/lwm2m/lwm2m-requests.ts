@@ -115,7 +115,12 @@ export class Lwm2mRequests {
 
   /** §6.4.1 Observe: GET with Observe=0; `onNotify` gets every notification. Resolves with the first answer's values. */
   async observe(reg: Lwm2mRegistration, path: Lwm2mPath, token: Buffer, onNotify: (n: CoapMessage) => void): Promise<ResourceValue[]> {
-    const res = await this.send(reg, { code: GET, uriPath: segments(reg, path), observe: 0 }, (n) => onNotify(n), token);
+    // The endpoint hands the first answer to the callback too; it is the answer, not a notification.
+    let first = true;
+    const res = await this.send(reg, { code: GET, uriPath: segments(reg, path), observe: 0 }, (n) => {
+      if (first) first = false;
+      else onNotify(n);
+    }, token);
     return this.decode(res, path);
   }
 

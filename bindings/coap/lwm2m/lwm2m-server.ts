@@ -27,7 +27,7 @@ import { afterCommit } from '../sleepy-delivery.js';
 import { FirmwareJobs, type FirmwareJob } from './firmware-jobs.js';
 import { FirmwarePackages } from './firmware-packages.js';
 import { deliverOperation } from './lwm2m-operations.js';
-import { forgetLwm2m, loadLwm2m, LOCATION_PREFIX, Lwm2mRegistrations, saveLwm2m, type Lwm2mRegistration } from './lwm2m-registrations.js';
+import { forgetLwm2m, loadLwm2m, LOCATION_PREFIX, LWM2M_NEXT_KEY, Lwm2mRegistrations, saveLwm2m, type Lwm2mRegistration } from './lwm2m-registrations.js';
 import { DeviceAnswerError, Lwm2mRequests } from './lwm2m-requests.js';
 import { buildThing, PROGRESS_PROPERTY, toProperties, type Lwm2mThing } from './lwm2m-things.js';
 
@@ -148,6 +148,7 @@ export class Lwm2mServer {
     this.registerThing(ctx, reg);
     this.regs.put(reg);
     saveLwm2m(ctx.store, reg);
+    if (!old) ctx.store.put(LWM2M_NEXT_KEY, this.regs.next);
     this.counters.lwm2mRegistrations++;
     // §6.2.1: 2.01 Created, the registration's location in Location-Path.
     return this.answerThenWake(reg, { code: '2.01', locationPath: ['rd', reg.id] }, true);
@@ -214,7 +215,8 @@ export class Lwm2mServer {
 
   /** A firmware image for a registered device to pull, sliced in Block2 blocks by the endpoint. */
   private servePackage(id: string, from: Remote): CoapResponse {
-    if (!this.regs.at(from)) return unknownEndpoint(this.s, `${from.address}:${from.port}`);
+    // A client may download from another socket than it registered from (Anjay does): the host is what counts.
+    if (![...this.regs.all()].some((r) => r.remote.address === from.address)) return unknownEndpoint(this.s, from.address);
     const payload = this.packages.read(id);
     this.counters.lwm2mPackagesServed++;
     return { code: '2.05', contentFormat: CONTENT_FORMAT.OPAQUE, payload };
@@ -320,6 +322,22 @@ export class Lwm2mServer {
     }
   }
 
+  /**
+   * A live read of one property of an LwM2M thing (a consumer's read with no twin value):
+   * §6.3.1 Read of its resource, reported like any value. Undefined when the thing is not an
+   * LwM2M one (the binding's own devices are read elsewhere).
+   */
+  async readProperty(thingId: string, name: string): Promise<{ value: unknown } | undefined> {
+    const reg = [...this.regs.all()].find((r) => r.thingId === thingId);
+    const thing = reg && this.things.get(reg.ep);
+    const target = thing?.targets.get(name);
+    if (!reg || !thing || !target || target.kind !== 'property') return undefined;
+    const values = await this.requests.read(reg, target.path);
+    this.report(reg, values);
+    for (const rec of toProperties(values, thing.names, need(this.s).now()).values()) if (name in rec) return { value: rec[name] };
+    return { value: undefined };
+  }
+
   private report(reg: Lwm2mRegistration, values: readonly ResourceValue[]): void {
     const ctx = this.s.ctx;
     const thing = this.things.get(reg.ep);
@@ -385,6 +403,8 @@ export class Lwm2mServer {
   /** Stored registrations, as at the restart: known again with location, lifetime (still counting), address. */
   private restore(ctx: BindingContext): number {
     const { regs, broken } = loadLwm2m(ctx.store);
+    const next = ctx.store.load().get(LWM2M_NEXT_KEY);
+    if (typeof next === 'number') this.regs.seed(next);
     for (const key of broken) ctx.store.delete(key);
     let n = 0;
     for (const reg of regs) {

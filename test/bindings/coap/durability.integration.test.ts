@@ -78,6 +78,8 @@ describe('CoAP registrations across a restart', () => {
     const loc = location(reg);
     const short = await c.request({ code: '0.02', uriPath: ['rd'], uriQuery: ['ep=short', 'lt=1'], contentFormat: 40, payload: Buffer.from(LINKS) });
     assert.equal(short.code, '2.01');
+    const left = await register(c, 'left');
+    assert.equal((await c.request({ code: '0.04', uriPath: location(left) })).code, '2.02');
     c.close();
     await gw.stop();
     await sleep(1100); // `short` runs out while the gateway is down
@@ -88,6 +90,7 @@ describe('CoAP registrations across a restart', () => {
       assert.equal((await c.request({ code: '0.02', uriPath: loc })).code, '2.04', 'the location id is still valid');
       const fresh = await register(c, 'other');
       assert.notDeepEqual(location(fresh), loc, 'a new registration gets a new id');
+      assert.notDeepEqual(location(fresh), location(left), 'a location once handed out is never handed out again, not even after a restart');
       await sleep(150);
       const gone = await reading(c, 'short', 1);
       assert.equal(gone.code, '4.04', 'a lifetime that ran out while the gateway was down has expired');

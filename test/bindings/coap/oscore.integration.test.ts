@@ -237,3 +237,34 @@ describe('The gateway as OSCORE client, sequence numbers across restarts', () =>
     assert.equal(seen.length, 12);
   });
 });
+
+describe('CoAP with OSCORE: what libcoap 4.3.5 found by hand', () => {
+  const keysC: DeviceKeys = { masterSecret: 'c1c2c3c4c5c6c7c8c9cacbcccdcecfd0', masterSalt: '8899aabbccddeeff', kid: '03' };
+  const keysD: DeviceKeys = { masterSecret: 'd1d2d3d4d5d6d7d8d9dadbdcdddedfe0', masterSalt: '1122334455667788', kid: '04' };
+  let rig: CoapRig;
+  before(async () => {
+    rig = await startCoapGateway({ security: 'required', awakeWindowMs: 100 });
+    rig.gw.hub.onboarding.importManifest([manifestEntry('oc', keysC), manifestEntry('od', keysD)]);
+  });
+  after(async () => {
+    await rig.stop();
+  });
+
+  it('a device reads only its own value resources; an Observe is answered once, never notified in clear; inner Block1 is 4.13, not a cut body', async () => {
+    const c = await new OscoreTestDevice(rig.gateway, keysC).open();
+    const d = await new OscoreTestDevice(rig.gateway, keysD).open();
+    assert.equal((await register(c, 'oc')).res.code, '2.01');
+    assert.equal((await register(d, 'od')).res.code, '2.01');
+    assert.equal((await temp(d, 'od', 5.5)).res.code, '2.04');
+    const other = await c.request({ code: '0.01', uriPath: ['v', 'od', 'temp'] });
+    assert.equal(other.res.code, '4.03', "another device's value resource is not served");
+    const own = await c.request({ code: '0.01', uriPath: ['v', 'oc', 'temp'], observe: 0 });
+    assert.equal(own.res.observe, undefined, 'no observation is made under OSCORE');
+    assert.equal(rig.coap.status().gauges?.['observers'], 0);
+    const blocks = await c.request({ code: '0.02', uriPath: ['rd'], uriQuery: ['ep=oc', 'lt=60'], contentFormat: 40, payload: LINKS, block1: { num: 0, more: true, szx: 6 } });
+    assert.equal(blocks.res.code, '4.13');
+    assert.deepEqual(Object.keys(rig.gw.hub.getThing('urn:roost:coap:oc').nativeTd['actions'] as object), ['blink'], 'the registration was not replaced by a cut one');
+    c.close();
+    d.close();
+  });
+});
