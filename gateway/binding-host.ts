@@ -86,7 +86,8 @@ export class BindingHost {
     if (name === 'system') throw new ConfigInvalidError('config: /bindings/system: the system binding is configured at start only');
     const next = section.enabled === false ? null : await this.slotFor(name, section);
     const old = this.slots.get(name);
-    if (old) await this.stopSlot(old);
+    // Disabled: the reason is in the status from the moment the binding is detached, never a bare "stopped".
+    if (old) await this.stopSlot(old, next ? undefined : why);
     if (!next) {
       this.slots.delete(name);
       this.opts.hub.detachBinding(name, { state: 'stopped', detail: why, counters: {} });
@@ -125,11 +126,12 @@ export class BindingHost {
     }
   }
 
-  private async stopSlot(slot: Slot): Promise<void> {
+  /** Stops a slot's binding; `why` is the status detail it stays stopped with. */
+  private async stopSlot(slot: Slot, why?: string): Promise<void> {
     const b = slot.instance;
     if (!b) return;
     slot.instance = null;
-    this.opts.hub.detachBinding(slot.name, { state: 'stopped', counters: {} });
+    this.opts.hub.detachBinding(slot.name, why ? { state: 'stopped', detail: why, counters: {} } : { state: 'stopped', counters: {} });
     try {
       await b.stop();
     } catch (err) {

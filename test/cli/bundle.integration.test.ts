@@ -61,9 +61,12 @@ function bundleCases(all: CliCase[]): CliCase[] {
 const CONFIG = [
   'log: { level: warn }',
   'http: { host: 127.0.0.1, port: 0 }',
-  'mqtt: { host: 127.0.0.1, port: 0 }',
+  // roost start turns on TLS, CoAP and detection: on port 0 here, and no detection of this machine's hardware.
+  'mqtt: { host: 127.0.0.1, port: 0, tlsPort: 0 }',
+  'tls: { httpsPort: 0 }',
+  'detect: { enabled: false }',
   'auth: { adminPassword: bundle-test-password }',
-  'bindings: { coap: { host: 127.0.0.1, port: 0 } }',
+  'bindings: { coap: { host: 127.0.0.1, port: 0, security: none } }',
 ].join('\n');
 
 describe('the bundle', () => {
@@ -87,7 +90,8 @@ describe('the bundle', () => {
     assert.equal(await v.exited, 0);
     assert.equal(v.out().trim(), 'roost 0.0.0-test (bundle1)');
     const cases = bundleCases(await cliCases());
-    assert.equal(cases.length, 10);
+    // Every command's --help and the four mistakes named above (the table grows with the commands).
+    assert.ok(cases.length >= 10, `${cases.length} cases`);
     // Two at a time: each is a whole Node start of the bundle.
     for (let i = 0; i < cases.length; i += 2) {
       await Promise.all(cases.slice(i, i + 2).map(async (c) => {

@@ -45,7 +45,8 @@ describe('gateway sequence numbers survive kill -9', () => {
     const seen: number[] = [];
     for (let run = 0; run < 2; run++) {
       const { child, next } = startChild(dir);
-      const port = Number((await next()).split(' ')[1]);
+      // A gateway's start under tsx takes seconds, more on a loaded machine.
+      const port = Number((await next(60000)).split(' ')[1]);
       const d = await new OscoreTestDevice({ host: '127.0.0.1', port }, { masterSecret: '0102030405060708090a0b0c0d0e0f10', masterSalt: '9e7ca92223786340', kid: '01' }).open();
       d.seq = run * 100;
       d.onRequest = () => ({ code: '2.04', contentFormat: 60, payload: encodeCbor({ ok: true }) });
@@ -54,7 +55,7 @@ describe('gateway sequence numbers survive kill -9', () => {
         assert.equal(r.res.code, '2.01');
         for (let n = 0; n < 5; n++) {
           child.stdin.write(`${n}\n`);
-          assert.equal(await next(), `done ${n} completed`);
+          assert.equal(await next(30000), `done ${n} completed`);
         }
       } finally {
         child.kill('SIGKILL');

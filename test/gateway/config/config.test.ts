@@ -14,7 +14,7 @@ describe('config', () => {
     assert.equal(c.dataDir, './data');
     assert.equal(c.queue.overflow, 'reject');
     assert.equal(c.auth.adminPassword, undefined, 'no default password anywhere');
-    assert.deepEqual(c.bindings, { system: { enabled: true } });
+    assert.deepEqual(c.bindings, { system: { enabled: true }, agent: { enabled: true }, ingest: { enabled: true } });
   });
 
   it('names the key and what was expected', () => {

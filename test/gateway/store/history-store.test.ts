@@ -38,7 +38,7 @@ describe('HistoryStore', () => {
   });
 
   it('committed() resolves only after the batch holding the caller\'s rows is on disk', async () => {
-    const { h, db, done } = open({ batchMaxMs: 20 });
+    const { h, db, done } = open({ batchMaxMs: 60000 });
     await h.committed(); // nothing buffered: at once
     h.append('t', 'p', 'property', 1, 1);
     let resolved = false;
@@ -46,9 +46,10 @@ describe('HistoryStore', () => {
       resolved = true;
       return count(db);
     });
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 20));
     assert.equal(resolved, false, 'not before the group commit');
     h.append('t', 'p', 'property', 2, 2);
+    h.flush(); // the batch's time is up
     assert.equal(await p, 2, 'one transaction carried both rows');
     assert.equal(h.batches, 1);
     done();
