@@ -52,7 +52,10 @@ export class BleBinding implements Binding {
     const keys = new Map<string, Uint8Array>();
     for (const [mac, hex] of Object.entries(this.options.bindKeys)) keys.set(mac.toLowerCase(), parseBindKey(hex));
     this.bthome = new BthomeReceiver(ctx, { keys, packetIdWindowMs: this.options.packetIdWindowMs, maxDevices: this.options.maxDevices });
-    ctx.onAdmissionChange((deviceId, a) => this.bthome?.admissionChanged(deviceId, a));
+    ctx.onAdmissionChange((deviceId, a) => {
+      this.bthome?.admissionChanged(deviceId, a);
+      if (a.state === 'rejected' || a.state === 'revoked') this.cutOffGatt(deviceId);
+    });
     try {
       this.central = await (this.deps.centralFactory ?? defaultFactory)(this.options);
     } catch (err) {
@@ -159,8 +162,32 @@ export class BleBinding implements Binding {
     this.counters.advertisements++;
     this.lastAdvAt = ctx.now();
     for (const sd of adv.serviceData) if (sd.uuid === BTHOME_UUID) this.bthome?.handle(adv, sd.data);
-    this.gatt.get(adv.address)?.onAdvertisement(adv);
+    const dev = this.gatt.get(adv.address);
+    if (dev && this.gattAdmitted(dev, adv)) dev.onAdvertisement(adv);
   };
+
+  /**
+   * Onboarding: a configured GATT device is connected only once approved; at its first
+   * advertisement it asks for admission (docs/bindings/ble.md "Onboarding").
+   */
+  private gattAdmitted(dev: GattDevice, adv: Advertisement): boolean {
+    const ctx = this.ctx!;
+    let a = ctx.admission(dev.deviceId);
+    if (a.state === 'unknown') {
+      a = ctx.requestAdmission({ deviceId: dev.deviceId, seenAs: `ble advertisement from ${adv.address}`, claims: { format: 'gatt', model: adv.localName ?? null, name: dev.config.name ?? null } });
+    }
+    if (a.state === 'approved') return true;
+    this.gattCounters.gattUnadmitted++;
+    return false;
+  }
+
+  private cutOffGatt(deviceId: string): void {
+    for (const d of this.gatt.values()) {
+      if (d.deviceId !== deviceId) continue;
+      d.cutOff();
+      if (this.ctx?.hasThing(d.thingId)) this.ctx.setOnline(d.thingId, false);
+    }
+  }
 
   private armWatchdog(): void {
     this.watchdog = this.timers.setTimeout(() => {

@@ -34,6 +34,8 @@ export interface GattTimings {
 export const GATT_COUNTERS = [
   'gattConnects', 'gattConnectFailures', 'gattDisconnects', 'gattSessions', 'gattSessionsDeferred', 'gattSessionFailures',
   'gattReads', 'gattReadFailures', 'gattNotifications', 'gattWrites', 'gattWriteFailures', 'gattMalformed',
+  // Onboarding: advertisements and values of a device that is not approved, dropped.
+  'gattUnadmitted',
 ] as const;
 export type GattCounter = (typeof GATT_COUNTERS)[number];
 
@@ -100,6 +102,18 @@ export class GattDevice {
       || ctx.now() - this.lastReadAt >= this.config.readIntervalMs
       || (ctx.hasThing(this.thingId) && ctx.pending(this.thingId).length > 0);
     if (due) void this.session();
+  }
+
+  /** Onboarding: the device was rejected or revoked; its link (if any) is dropped now. */
+  cutOff(): void {
+    void this.conn?.disconnect().catch(() => undefined);
+  }
+
+  /** Whether the device is approved now (a revocation may land while a session runs). */
+  private admitted(): boolean {
+    if (this.deps.ctx.admission(this.deviceId).state === 'approved') return true;
+    this.deps.counters.gattUnadmitted++;
+    return false;
   }
 
   /** Writes one queued property value on the open connection. */
@@ -278,7 +292,7 @@ export class GattDevice {
       }
     }
     this.lastReadAt = ctx.now();
-    if (Object.keys(values).length > 0) ctx.reportProperties(this.thingId, values);
+    if (Object.keys(values).length > 0 && this.admitted()) ctx.reportProperties(this.thingId, values);
   }
 
   private resolveMappings(chars: readonly CharacteristicInfo[]): GattMapping[] {
@@ -292,6 +306,7 @@ export class GattDevice {
   }
 
   private onValue(m: GattMapping, v: Uint8Array): void {
+    if (!this.admitted()) return;
     try {
       const value = decodeGattValue(m, v);
       this.deps.counters.gattNotifications++;

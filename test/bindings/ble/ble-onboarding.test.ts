@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BthomeSensor } from '../../../firmware-sim/ble/bthome-sensor.js';
+import { environmentalSensor } from '../../../firmware-sim/ble/gatt-peripheral.js';
 import { startBleRig, type BleRig } from './ble-fixture.js';
 
 const KEY = '231d39c1d7cc1ab1aee224cd096db932';
@@ -71,6 +72,41 @@ test('policy manifest: a listed sensor decodes with the manifest key; an unliste
     assert.equal(rig.gw.hub.readProperty(rig.thingId('54:48:e6:8f:80:a5'), 'temperature')?.value, 25.06);
     assert.equal(hasThing(rig, rig.thingId('a4:c1:38:00:00:01')), false);
     assert.equal(rig.gw.hub.onboarding.list('pending').length, 0);
+  } finally {
+    await rig.stop();
+  }
+});
+
+test('a configured GATT device is not connected until approved; revocation drops its link at once', async () => {
+  const address = 'c0:ff:ee:00:00:07';
+  const rig = await startBleRig({ gattDevices: [{ address, sleepy: false }], reconnectMinMs: 1000 }, {}, { config: { onboarding: { policy: { ble: 'approve' } } } });
+  try {
+    const dev = environmentalSensor({ address, sleepy: false, localName: 'ENV-7' });
+    rig.sim.add(dev);
+    await rig.clock.advance(3000);
+    const d = rig.gw.hub.onboarding.get('ble', 'c0ffee000007');
+    assert.equal(d.state, 'pending');
+    assert.equal(d.seenAs, `ble advertisement from ${address}`);
+    assert.deepEqual(d.claims, { format: 'gatt', model: 'ENV-7', name: null });
+    assert.equal(rig.sim.linkCount, 0, 'not connected while pending');
+    const id = rig.thingId(address);
+    assert.equal(hasThing(rig, id), false);
+    assert.ok(rig.binding.status().counters['gattUnadmitted']! >= 2);
+
+    rig.gw.hub.onboarding.approve('ble', 'c0ffee000007');
+    await rig.clock.advance(1010);
+    assert.equal(rig.sim.linkCount, 1);
+    dev.setValue('181a', '2a6e', Uint8Array.of(0x10, 0x09)); // 23.20 °C
+    await rig.clock.settle();
+    assert.equal(rig.gw.hub.readProperty(id, 'temperature')?.value, 23.2);
+
+    rig.gw.hub.onboarding.revoke('ble', 'c0ffee000007');
+    assert.equal(rig.gw.hub.getThing(id).online, false, 'offline at once');
+    await rig.clock.settle();
+    assert.equal(rig.sim.linkCount, 0, 'link dropped');
+    await rig.clock.advance(5000);
+    assert.equal(rig.sim.linkCount, 0, 'not connected again');
+    assert.equal(rig.gw.hub.readProperty(id, 'temperature')?.value, 23.2);
   } finally {
     await rig.stop();
   }
