@@ -1,7 +1,7 @@
 /**
  * History, twin and binding-state persistence with group commit. Writes are buffered and
- * committed in one transaction per batchMaxMs or batchMaxRows (whichever first), so ingest is
- * not bound by fsync; `committed()` resolves once everything buffered before the call is durable,
+ * committed in one transaction per batchMaxMs or batchMaxRows (whichever first), or at the next
+ * turn of the event loop when an acknowledgement waits for them, so ingest is not bound by fsync; `committed()` resolves once everything buffered before the call is durable,
  * which is what a binding waits for before it acknowledges a device (ARCHITECTURE.md "The device
  * contract": an acknowledgement means "stored"). A full buffer is written at once (back-pressure);
  * rows are dropped (counted) only when the disk refuses them, and then the waiting acknowledgements
@@ -55,6 +55,8 @@ export class HistoryStore {
   /** Set when rows were dropped from the batch being filled: its acknowledgements must fail. */
   private lossy = false;
   private timer: NodeJS.Timeout | null = null;
+  /** The flush at the next turn that a waiting acknowledgement asked for. */
+  private soon: NodeJS.Immediate | null = null;
   /** After close() nothing is buffered: a late report from a stopping binding is counted as dropped. */
   private closed = false;
   private seq = Date.now() * 1000;
@@ -138,7 +140,17 @@ export class HistoryStore {
    */
   committed(): Promise<void> {
     if (this.pending.length === 0 && this.twinPending.size === 0 && this.statePending.size === 0) return Promise.resolve();
-    this.waiters ??= newWaiters();
+    if (!this.waiters) {
+      this.waiters = newWaiters();
+      // Someone waits to acknowledge a device: the batch goes at the next turn of the event loop,
+      // with everything that arrived in this one (group commit without a timer in the answer's path:
+      // under load the transaction takes a turn's worth of datagrams, and while its fsync runs the
+      // next turn's pile up).
+      this.soon ??= setImmediate(() => {
+        this.soon = null;
+        if (this.waiters) this.flush();
+      });
+    }
     return this.waiters.promise;
   }
 
@@ -230,6 +242,8 @@ export class HistoryStore {
   }
 
   close(): void {
+    if (this.soon) clearImmediate(this.soon);
+    this.soon = null;
     this.flush();
     this.closed = true;
   }

@@ -37,7 +37,7 @@ describe('HistoryStore', () => {
     done();
   });
 
-  it('committed() resolves only after the batch holding the caller\'s rows is on disk', async () => {
+  it('committed() resolves once the rows are on disk: waiters send the batch at the next turn, with all that came in this one', async () => {
     const { h, db, done } = open({ batchMaxMs: 60000 });
     await h.committed(); // nothing buffered: at once
     h.append('t', 'p', 'property', 1, 1);
@@ -46,12 +46,16 @@ describe('HistoryStore', () => {
       resolved = true;
       return count(db);
     });
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal(resolved, false, 'not before the group commit');
+    const q = h.committed(); // a second waiter of the same batch
     h.append('t', 'p', 'property', 2, 2);
-    h.flush(); // the batch's time is up
-    assert.equal(await p, 2, 'one transaction carried both rows');
+    assert.equal(resolved, false);
+    assert.equal(count(db), 0, 'nothing written in the turn that asked');
+    assert.equal(await p, 2, 'one transaction carried both rows, long before batchMaxMs');
+    await q;
     assert.equal(h.batches, 1);
+    h.append('t', 'p', 'property', 3, 3);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(count(db), 2, 'rows nobody waits for still wait for their batch');
     done();
   });
 
