@@ -44,11 +44,14 @@ export async function startGatewayProcess(synchronous: 'full' | 'normal' = 'full
     mqtt: { host: '127.0.0.1', port: 0 },
     auth: { adminPassword: PASSWORD },
     store: { synchronous },
-    // The simulated fleet's devices are let in as they come (docs/security.md, policy open).
+    // The simulated fleet's devices are let in as they come (docs/security.md, policy open), in plain CoAP;
+    // roost start's TLS and hardware detection stay off in a benchmark.
     onboarding: { defaultPolicy: 'open' },
+    tls: { enabled: false },
+    detect: { enabled: false },
     bindings: {
       system: { enabled: false },
-      coap: { enabled: true, host: '127.0.0.1', port: 0, registrationsPerMinutePerAddress: 1000000 },
+      coap: { enabled: true, host: '127.0.0.1', port: 0, security: 'none', registrationsPerMinutePerAddress: 1000000 },
       ...bindings,
     },
   }));

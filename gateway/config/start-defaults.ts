@@ -1,6 +1,7 @@
 /**
- * What `roost start` (and the appliance image) turns on beyond the schema's defaults: CoAP,
- * TLS with the gateway's own certificate, and hardware detection for serial, Zigbee and BLE.
+ * What `roost start` (and the appliance image) turns on beyond the schema's defaults: CoAP with
+ * OSCORE required of every device (docs/protocols/coap.md "Security"), TLS with the gateway's own
+ * certificate, and hardware detection for serial, Zigbee and BLE.
  * An embedded gateway (tests, `roost demo`) keeps the schema's quieter defaults; the config file
  * wins over these, key by key.
  */
@@ -9,7 +10,7 @@ import { mergePatch } from '../hub/directory.js';
 export const START_DEFAULTS = {
   tls: { enabled: true },
   detect: { enabled: true },
-  bindings: { coap: { enabled: true } },
+  bindings: { coap: { enabled: true, security: 'required' } },
 } as const;
 
 /** The raw config with START_DEFAULTS under it (the config's own values win). */

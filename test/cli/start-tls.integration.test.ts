@@ -72,7 +72,8 @@ describe('roost start on a fresh data dir: the first-start block, HTTPS and MQTT
   it('prints URLs, the admin password, the fingerprint and why bindings do not run; the label file has it too', async () => {
     assert.match(field('Web UI, API'), /^https:\/\/127\.0\.0\.1:\d+\/ {3}\(plain: http:\/\/127\.0\.0\.1:\d+\/\)$/);
     assert.match(field('MQTT'), /^mqtts:\/\/127\.0\.0\.1:\d+, mqtt:\/\/127\.0\.0\.1:\d+$/);
-    assert.equal(field('CoAP'), `coap://127.0.0.1:${coapPort}/ (security: none)`);
+    // roost start requires OSCORE of every CoAP device (gateway/config/start-defaults.ts).
+    assert.equal(field('CoAP'), `coap://127.0.0.1:${coapPort}/ (security: required)`);
     assert.match(field('Admin'), /^user 'admin', password \S{12,} /);
     assert.match(out, /^ {4}coap {6}running$/m);
     assert.match(out, /^ {4}serial {4}not started: no USB-serial adapter of a known MCU bridge found$/m);

@@ -41,7 +41,9 @@ export class GatewayChild {
   constructor(private readonly opts: GatewayChildOptions) {
     this.dataDir = join(opts.dir, 'data');
     this.configPath = join(opts.dir, 'roost.json');
-    writeFileSync(this.configPath, JSON.stringify(opts.config, null, 2));
+    // `roost start` turns on TLS (8443, 8883) and hardware detection: test gateways bind port 0 only
+    // and leave this machine's hardware alone, unless the test's config says otherwise.
+    writeFileSync(this.configPath, JSON.stringify({ tls: { enabled: false }, detect: { enabled: false }, ...opts.config }, null, 2));
   }
 
   /** True between ready and kill. */

@@ -88,7 +88,7 @@ export function gatewayConfig(serialPaths: readonly string[]): Record<string, un
     queue: { resultTimeoutMs: 2000, deliveryTimeoutMs: 3000, maxAttempts: 50 },
     bindings: {
       system: { enabled: false },
-      coap: { enabled: true, host: '127.0.0.1', port: 0, registrationsPerMinutePerAddress: 1000000, awakeWindowMs: 150, ackTimeoutMs: 300, maxRetransmit: 2 },
+      coap: { enabled: true, host: '127.0.0.1', port: 0, security: 'none', registrationsPerMinutePerAddress: 1000000, awakeWindowMs: 150, ackTimeoutMs: 300, maxRetransmit: 2 },
       ...(serialPaths.length ? {
         serial: {
           enabled: true, ports: serialPaths.map((path) => ({ path })),

@@ -43,7 +43,7 @@ it('kill -9 during an outage keeps the backlog; a command for a sleeping device 
       mqtt: { enabled: false },
       auth: { adminPassword: 'k9-admin-password-1' },
       onboarding: { defaultPolicy: 'open' },
-      bindings: { system: { enabled: false }, coap: { enabled: true, host: '127.0.0.1', port: 0, registrationsPerMinutePerAddress: 100000, awakeWindowMs: 100 } },
+      bindings: { system: { enabled: false }, coap: { enabled: true, host: '127.0.0.1', port: 0, security: 'none', registrationsPerMinutePerAddress: 100000, awakeWindowMs: 100 } },
       uplink: { enabled: true, url: broker.url, username: 'gateway', password: 'gw-secret', gatewayId: 'gw5', reconnectMinMs: 100, reconnectMaxMs: 300 },
     },
   });
