@@ -169,7 +169,7 @@ export class ObjectStore {
     const r = this.resourceModel(path[0]!, path[2]!);
     if (!executable(r)) throw new MethodNotAllowedError(`${formatPath(path)} is not executable`);
     const handler = this.executeHandlers.get(formatPath(path));
-    if (!handler) throw new RouteNotFoundError(`${formatPath(path)} is not implemented`);
+    if (!handler) throw new RouteNotFoundError(`${formatPath(path)} has no Execute handler on this client`);
     await handler(args);
   }
 
