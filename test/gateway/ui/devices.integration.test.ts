@@ -5,48 +5,33 @@
  * devices. Fails, never skips, when Chromium is missing.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { ApiClient } from '../../helpers/api-client.js';
+import { launchChromium, logIn as logInAs, type Chromium } from '../../helpers/chromium.js';
 import { startTestGateway, TEST_ADMIN_PASSWORD, type TestGateway } from '../../helpers/gateway.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const WAIT_MS = 8000;
 const SECRET = '7a7b7c7d000102030405060708090a0b';
 
 describe('Devices page in headless Chromium', { timeout: 60_000 }, () => {
   let gw: TestGateway;
   let browser: BrowserContext;
-  let profile: string;
+  let chrome: Chromium | undefined;
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run make setup (it installs the Debian package chromium)`);
     gw = await startTestGateway({ onboarding: { defaultPolicy: 'approve' } });
     const admin = await ApiClient.login(gw.httpUrl!);
     assert.equal((await admin.send('POST', '/users', { username: 'watcher', password: 'viewer-pass-1', role: 'viewer' })).status, 201);
-    profile = mkdtempSync(join(tmpdir(), 'roost-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1400, height: 900 } });
-    browser.setDefaultTimeout(WAIT_MS);
+    chrome = await launchChromium();
+    browser = chrome.browser;
   });
 
   after(async () => {
-    await browser?.close();
+    await chrome?.close();
     await gw?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  async function logIn(page: Page, username: string, password: string): Promise<void> {
-    await page.goto(`${gw.httpUrl}/`);
-    await page.fill('#login-user', username);
-    await page.fill('#login-password', password);
-    await page.click('#login-submit');
-    await page.waitForSelector('#things-body');
-  }
+  const logIn = (page: Page, username: string, password: string): Promise<void> => logInAs(page, gw.httpUrl!, username, password);
 
   it('an admin approves one pending device with an OSCORE secret and rejects another; both leave the pending list', async () => {
     const ob = gw.hub.onboarding;

@@ -1,0 +1,46 @@
+/**
+ * Headless Chromium for the web UI tests (a real peer nobody here wrote), through playwright-core:
+ * Debian's /usr/bin/chromium with the flags this machine's closed network needs, a fresh profile
+ * removed on close, and the login every UI test starts with. Fails, never skips, when Chromium is
+ * missing (`make setup` installs it).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+// No background fetches, no QUIC, no sandbox as root.
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Upper bound of any one wait for the page. */
+export const WAIT_MS = 8000;
+
+export interface Chromium {
+  browser: BrowserContext;
+  close(): Promise<void>;
+}
+
+export async function launchChromium(viewport = { width: 1400, height: 900 }): Promise<Chromium> {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run make setup (it installs the Debian package chromium)`);
+  const profile = mkdtempSync(join(tmpdir(), 'roost-chromium-'));
+  const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport });
+  browser.setDefaultTimeout(WAIT_MS);
+  return {
+    browser,
+    async close() {
+      await browser.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Logs in through the UI's form and waits for `ready` (the things list by default). */
+export async function logIn(page: Page, base: string, username: string, password: string, ready = '#things-body'): Promise<void> {
+  await page.goto(`${base}/`);
+  await page.fill('#login-user', username);
+  await page.fill('#login-password', password);
+  await page.click('#login-submit');
+  await page.waitForSelector(ready);
+}
