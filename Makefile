@@ -64,11 +64,14 @@ dist/.image-apt-stamp: Makefile
 	fi
 	@mkdir -p dist && touch $@
 
+# MIRROR=URI: the Debian mirror for the image (default: this machine's apt sources, docs/image.md).
+IMAGE_ENV = $(if $(ARCH),ROOST_IMAGE_ARCH=$(ARCH)) $(if $(MIRROR),ROOST_IMAGE_MIRROR=$(MIRROR))
+
 image: image-setup
-	$(NODE) --import tsx image/src/build/build-image.ts
+	$(IMAGE_ENV) $(NODE) --import tsx image/src/build/build-image.ts
 
 image-test: image
-	$(NODE) --import tsx image/src/boot-test/boot-test.ts
+	$(IMAGE_ENV) $(NODE) --import tsx image/src/boot-test/boot-test.ts
 
 clean:
 	rm -rf dist node_modules/.setup-stamp .setup-apt-stamp

@@ -3,6 +3,7 @@
  * environment overrides a few keys (docs/image.md, "Build").
  */
 import type { Arch } from '../update/update-format.js';
+import { imageSources } from './apt-sources.js';
 
 export interface ArchSpec {
   debianArch: string;
@@ -43,6 +44,7 @@ export const ARCH_SPECS: Readonly<Record<Arch, ArchSpec>> = {
 export interface ImageBuildOptions {
   arch: Arch;
   suite: string;
+  /** One-line `deb` entries for mmdebstrap (and the image's sources.list): apt-sources.ts. */
   mirrors: string[];
   /** Debian packages on top of variant essential. */
   packages: string[];
@@ -64,14 +66,14 @@ export function defaultBuildOptions(env: NodeJS.ProcessEnv = process.env): Image
   const spec = ARCH_SPECS[arch];
   if (!spec) throw new Error(`ROOST_IMAGE_ARCH must be one of ${Object.keys(ARCH_SPECS).join(', ')}`);
   const outDir = env['ROOST_IMAGE_OUT'] ?? 'dist/image';
+  const suite = 'bookworm';
+  const mirror = env['ROOST_IMAGE_MIRROR'];
+  const extra = env['ROOST_IMAGE_EXTRA_SOURCES']?.split('\n').map((l) => l.trim()).filter(Boolean);
   return {
     arch,
-    suite: 'bookworm',
-    mirrors: [
-      'deb http://deb.debian.org/debian bookworm main',
-      'deb http://deb.debian.org/debian bookworm-updates main',
-      'deb http://deb.debian.org/debian-security bookworm-security main',
-    ],
+    suite,
+    // The builder's apt sources, or MIRROR=URI: the repository names no mirror host.
+    mirrors: imageSources({ suite, debianArch: spec.debianArch, ...(mirror ? { mirror } : {}), ...(extra ? { extra } : {}) }),
     packages: [
       'systemd-sysv', 'udev', env['ROOST_IMAGE_KERNEL'] ?? spec.kernelPackage, 'initramfs-tools', 'zstd', 'kmod',
       'libstdc++6', 'ca-certificates', 'iproute2', 'systemd-timesyncd',
