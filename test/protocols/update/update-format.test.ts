@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BadRequestError } from '../../../../protocols/errors.js';
+import { BadRequestError } from '../../../protocols/errors.js';
 import {
   encodeSignedHeader, headerBytesNeeded, parseHeader, payloadRanges, UPDATE_LIMITS, validateManifest, type UpdateManifest,
-} from '../../../../image/src/update/update-format.js';
+} from '../../../protocols/update/update-format.js';
 
 const MANIFEST: UpdateManifest = {
   product: 'roost',
