@@ -1,19 +1,23 @@
 /**
  * The `agent` binding (docs/agents.md): bindings out of process. A process logged in as a user
- * with the `agent` role speaks MQTT under `agents/{agent}/...`; this one in-process binding maps
- * that traffic onto its BindingContext, so an agent's things get the same queue semantics as any
- * binding's (awake window, result timeout, at least once with ids). Thing ids are
+ * with the `agent` role speaks MQTT under `agents/{agent}/...` (gateway/mqtt/agent-bridge.ts) or
+ * HTTP under `/agents/{agent}/...` (gateway/api/routes/agents.ts); this one in-process binding
+ * is the one state machine both transports feed. It maps that traffic onto its BindingContext,
+ * so an agent's things get the same queue semantics as any binding's (awake window, result
+ * timeout, at least once with ids). Thing ids are
  * `urn:roost:agent:{agent}:{device}`; an agent touches only its own. Agent things do not wait for
  * onboarding: the agent user is trusted by its credentials, and removing that user (or taking its
  * agent role) cuts it off (docs/agents.md "Trust").
  *
  * Every agent thing is registered sleepy and answers only through its agent: while the agent is
  * connected an always-on device is kept awake (a window renewed on every uplink), a device the
- * agent declared sleepy is awake only when the agent says so. When the agent goes (disconnect or
- * its last will), its things go offline and their queues wait.
+ * agent declared sleepy is awake only when the agent says so. When the agent's last session goes
+ * (disconnect, last will, an HTTP agent silent for httpSessionTimeoutMs), its things go offline
+ * and their queues wait.
  */
-import type { Binding, BindingContext, BindingStatus, DeliveryOutcome, QueuedItem, ThingDescription } from '../binding.js';
-import { BadRequestError, BindingUnavailableError, ForbiddenError, RateLimitedError } from '../../protocols/errors.js';
+import type { Binding, BindingContext, BindingStatus, DeliveryOutcome, QueuedItem, QueuedKind, ThingDescription } from '../binding.js';
+import { ValueValidator } from '../hub/value-validator.js';
+import { AffordanceNotFoundError, BadRequestError, BindingUnavailableError, ForbiddenError, RateLimitedError, ValueInvalidError } from '../../protocols/errors.js';
 
 export const AGENT_BINDING = 'agent';
 export const AGENTS_ROOT = 'agents';
@@ -26,9 +30,15 @@ export interface AgentOptions {
   maxMessagesPerSecond: number;
   /** Things one agent may own. */
   maxThingsPerAgent: number;
+  /** An HTTP agent that sends no request for this long is gone: its things go offline (ms). */
+  httpSessionTimeoutMs: number;
+  /** Longest wait of one HTTP long poll for items (ms); a poll asks for less with `waitMs`. */
+  maxPollWaitMs: number;
 }
 
-export const DEFAULT_AGENT_OPTIONS: AgentOptions = { alwaysOnWindowMs: 24 * 3600_000, maxMessagesPerSecond: 200, maxThingsPerAgent: 256 };
+export const DEFAULT_AGENT_OPTIONS: AgentOptions = {
+  alwaysOnWindowMs: 24 * 3600_000, maxMessagesPerSecond: 200, maxThingsPerAgent: 256, httpSessionTimeoutMs: 60_000, maxPollWaitMs: 30_000,
+};
 
 export const optionsSchema = {
   type: 'object', additionalProperties: false,
@@ -36,13 +46,28 @@ export const optionsSchema = {
     alwaysOnWindowMs: { type: 'integer', minimum: 1000, default: DEFAULT_AGENT_OPTIONS.alwaysOnWindowMs },
     maxMessagesPerSecond: { type: 'integer', minimum: 1, default: DEFAULT_AGENT_OPTIONS.maxMessagesPerSecond },
     maxThingsPerAgent: { type: 'integer', minimum: 1, default: DEFAULT_AGENT_OPTIONS.maxThingsPerAgent },
+    httpSessionTimeoutMs: { type: 'integer', minimum: 100, default: DEFAULT_AGENT_OPTIONS.httpSessionTimeoutMs },
+    maxPollWaitMs: { type: 'integer', minimum: 0, default: DEFAULT_AGENT_OPTIONS.maxPollWaitMs },
   },
 } as const;
 
-/** How the binding reaches a connected agent (the MQTT bridge gives one per agent). */
-export interface AgentLink {
-  publish(topic: string, payload: unknown): void;
+/** A queued item as an agent sees it (MQTT `.../items`, HTTP `GET /agents/{agent}/items`). */
+export interface AgentItem {
+  id: string;
+  kind: QueuedKind;
+  name: string;
+  input: unknown;
+  attempt: number;
+  expiresAt: number;
 }
+
+/** One session of a connected agent: how the binding hands it an item (MQTT bridge, HTTP sessions). */
+export interface AgentLink {
+  sendItem(device: string, item: AgentItem): void;
+}
+
+/** Item ids remembered as delivered, so that a result is taken only from the agent of the item's thing. */
+const MAX_DELIVERED_IDS = 16_384;
 
 export interface AgentCounters {
   registered: number;
@@ -55,16 +80,20 @@ export interface AgentCounters {
   refusedFlood: number;
 }
 
-interface AgentThing { agent: string; device: string; sleepy: boolean }
+interface AgentThing { agent: string; device: string; sleepy: boolean; td: ThingDescription }
 
 export class AgentBinding implements Binding {
   readonly name = AGENT_BINDING;
   readonly options: AgentOptions;
   readonly counters: AgentCounters = { registered: 0, properties: 0, events: 0, results: 0, itemsSent: 0, refusedInvalid: 0, refusedNotOwned: 0, refusedFlood: 0 };
   private ctx: BindingContext | null = null;
-  private readonly links = new Map<string, { link: AgentLink; count: number }>();
+  /** Sessions of each connected agent, oldest first; items go to the newest. */
+  private readonly links = new Map<string, AgentLink[]>();
   private readonly things = new Map<string, AgentThing>();
   private readonly rate = new Map<string, { second: number; n: number }>();
+  /** Item id -> thing id of items handed to agents (bounded, oldest forgotten first). */
+  private readonly delivered = new Map<string, string>();
+  private readonly values = new ValueValidator();
 
   constructor(options: Partial<AgentOptions> = {}) {
     this.options = { ...DEFAULT_AGENT_OPTIONS, ...options };
@@ -73,7 +102,8 @@ export class AgentBinding implements Binding {
   async start(ctx: BindingContext): Promise<void> {
     this.ctx = ctx;
     for (const [k, v] of ctx.store.load()) {
-      if (k.startsWith('thing:')) this.things.set(k.slice(6), v as AgentThing);
+      // A thing stored without its TD (before values were checked here) takes none until its agent registers it again.
+      if (k.startsWith('thing:')) this.things.set(k.slice(6), { td: { title: '' }, ...(v as Omit<AgentThing, 'td'>) });
     }
     // After a start no agent is connected yet: every agent thing is offline until its agent comes.
     for (const thingId of this.things.keys()) if (ctx.hasThing(thingId)) ctx.setOnline(thingId, false);
@@ -103,8 +133,7 @@ export class AgentBinding implements Binding {
   /** An agent connected (one more session of it). */
   connected(agent: string, link: AgentLink): void {
     const ctx = this.context();
-    const had = this.links.get(agent);
-    this.links.set(agent, { link, count: (had?.count ?? 0) + 1 });
+    this.links.set(agent, [...(this.links.get(agent) ?? []), link]);
     for (const [thingId, t] of this.ownThings(agent)) {
       if (!ctx.hasThing(thingId)) continue;
       ctx.setOnline(thingId, true);
@@ -113,11 +142,13 @@ export class AgentBinding implements Binding {
   }
 
   /** A session of the agent ended; with the last one its things go offline and their queues wait. */
-  disconnected(agent: string): void {
-    const had = this.links.get(agent);
-    if (!had) return;
-    if (had.count > 1) {
-      this.links.set(agent, { ...had, count: had.count - 1 });
+  disconnected(agent: string, link: AgentLink): void {
+    const had = this.links.get(agent) ?? [];
+    const i = had.lastIndexOf(link);
+    if (i < 0) return;
+    const left = had.filter((_, j) => j !== i);
+    if (left.length > 0) {
+      this.links.set(agent, left);
       return;
     }
     this.links.delete(agent);
@@ -136,7 +167,7 @@ export class AgentBinding implements Binding {
    */
   handle(agent: string, rest: readonly string[], payload: unknown): void {
     const ctx = this.context();
-    this.throttle(agent);
+    this.count(agent);
     const [root, device, kind, name] = rest;
     if (root !== 'things' || device === undefined || !DEVICE_NAME.test(device) || kind === undefined) return this.refuse(new BadRequestError(`unknown agent topic ${rest.join('/')}`));
     const thingId = this.thingIdOf(agent, device);
@@ -149,12 +180,14 @@ export class AgentBinding implements Binding {
     switch (rest.length === 3 ? kind : `${kind}/`) {
       case 'properties': {
         const { values, ts } = this.valuesOf(payload);
+        this.checkValues(t, values);
         ctx.reportProperties(thingId, values, ts);
         this.counters.properties++;
         break;
       }
       case 'events/': {
         if (name === undefined || rest.length !== 4) return this.refuse(new BadRequestError('events/{name}'));
+        if (!Object.hasOwn((t.td['events'] ?? {}) as object, name)) return this.refuse(new AffordanceNotFoundError(`the TD of ${device} has no event ${name}`, { event: name }));
         ctx.emitEvent(thingId, name, payload);
         this.counters.events++;
         break;
@@ -169,6 +202,10 @@ export class AgentBinding implements Binding {
         const r = payload as { id?: unknown; state?: unknown; output?: unknown; error?: unknown };
         if (typeof r !== 'object' || r === null || typeof r.id !== 'string' || (r.state !== 'completed' && r.state !== 'failed')) {
           return this.refuse(new BadRequestError('a result is {"id", "state": "completed"|"failed", "output"?, "error"?}'));
+        }
+        if (this.delivered.get(r.id) !== thingId) {
+          this.counters.refusedNotOwned++;
+          throw new ForbiddenError(`item ${r.id} was not handed to ${device}`);
         }
         ctx.complete(r.id, r.state === 'completed' ? { state: 'completed', output: r.output } : { state: 'failed', error: typeof r.error === 'string' ? r.error : 'failed' });
         this.counters.results++;
@@ -194,7 +231,7 @@ export class AgentBinding implements Binding {
       this.counters.refusedInvalid++;
       throw err;
     }
-    const t: AgentThing = { agent, device, sleepy };
+    const t: AgentThing = { agent, device, sleepy, td: body.td as ThingDescription };
     this.things.set(thingId, t);
     ctx.store.put(`thing:${thingId}`, t);
     this.counters.registered++;
@@ -212,12 +249,21 @@ export class AgentBinding implements Binding {
     return { values: p };
   }
 
+  /** Refuses the whole message when one value does not fit its property (nothing of it is stored). */
+  private checkValues(t: AgentThing, values: Record<string, unknown>): void {
+    for (const [name, value] of Object.entries(values)) {
+      const why = this.values.propertyMismatch(t.td, name, value);
+      if (why !== null) this.refuse(new ValueInvalidError(`${t.device}.${name}: ${why}`, { property: name }));
+    }
+  }
+
   private windowOf(payload: unknown): number | undefined {
     const w = (payload as { windowMs?: unknown } | null)?.windowMs;
     return typeof w === 'number' && w > 0 ? Math.min(w, this.options.alwaysOnWindowMs) : undefined;
   }
 
-  private throttle(agent: string): void {
+  /** Counts one message of the agent; RateLimitedError (counted) beyond maxMessagesPerSecond. */
+  count(agent: string): void {
     const second = Math.floor(this.context().now() / 1000);
     const r = this.rate.get(agent);
     if (!r || r.second !== second) {
@@ -238,9 +284,12 @@ export class AgentBinding implements Binding {
   /** Hands a queued item to the thing's agent; `retry` while the agent is away (the queue waits). */
   deliver(item: QueuedItem): Promise<DeliveryOutcome> {
     const t = this.things.get(item.thingId);
-    const link = t ? this.links.get(t.agent)?.link : undefined;
+    const link = t ? this.links.get(t.agent)?.at(-1) : undefined;
     if (!t || !link) return Promise.resolve({ state: 'retry', reason: 'agent not connected' });
-    link.publish(`${AGENTS_ROOT}/${t.agent}/things/${t.device}/items`, { id: item.id, kind: item.kind, name: item.name, input: item.input, attempt: item.attempt, expiresAt: item.expiresAt });
+    this.delivered.delete(item.id);
+    this.delivered.set(item.id, item.thingId);
+    if (this.delivered.size > MAX_DELIVERED_IDS) this.delivered.delete(this.delivered.keys().next().value as string);
+    link.sendItem(t.device, { id: item.id, kind: item.kind, name: item.name, input: item.input, attempt: item.attempt, expiresAt: item.expiresAt });
     this.counters.itemsSent++;
     return Promise.resolve({ state: 'delivered' });
   }

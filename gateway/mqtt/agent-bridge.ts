@@ -13,7 +13,7 @@ import type { Aedes, Client, PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import type { Principal } from '../auth/users.js';
 import { toRoostError } from '../../protocols/errors.js';
-import { AGENTS_ROOT, agentsOf } from '../agents/agent-binding.js';
+import { AGENTS_ROOT, agentsOf, type AgentLink } from '../agents/agent-binding.js';
 import type { MqttCounters } from './mqtt-metrics.js';
 import { DISCARD_TOPIC, escapeLevel, filterWithin } from './topics.js';
 
@@ -31,10 +31,18 @@ export function attachAgents(broker: Aedes, deps: AgentBridgeDeps): void {
     const p = client ? deps.principalOf(client) : undefined;
     return p?.role === 'agent' ? p.username : undefined;
   };
-  const link = {
-    publish: (topic: string, payload: unknown) => {
-      deps.publish(topic, Buffer.from(JSON.stringify(payload)), false).catch((err: unknown) => logger.error({ err, topic }, 'agent publish failed'));
-    },
+  const publish = (topic: string, payload: unknown): void => {
+    deps.publish(topic, Buffer.from(JSON.stringify(payload)), false).catch((err: unknown) => logger.error({ err, topic }, 'agent publish failed'));
+  };
+  // One link per agent: every session of it subscribes to the same topics.
+  const links = new Map<string, AgentLink>();
+  const linkOf = (agent: string): AgentLink => {
+    let link = links.get(agent);
+    if (!link) {
+      link = { sendItem: (device, item) => publish(`${AGENTS_ROOT}/${escapeLevel(agent)}/things/${device}/items`, item) };
+      links.set(agent, link);
+    }
+    return link;
   };
   const connected = new WeakSet<Client>();
 
@@ -68,7 +76,7 @@ export function attachAgents(broker: Aedes, deps: AgentBridgeDeps): void {
     } catch (err) {
       const e = err instanceof SyntaxError ? { code: 'ROOST_ERR_BAD_REQUEST', message: 'payload is not JSON' } : toRoostError(err);
       logger.debug({ agent, topic: packet.topic, code: e.code }, 'agent message refused');
-      link.publish(`${AGENTS_ROOT}/${escapeLevel(agent)}/errors`, { topic: packet.topic, code: e.code, error: e.message });
+      publish(`${AGENTS_ROOT}/${escapeLevel(agent)}/errors`, { topic: packet.topic, code: e.code, error: e.message });
     }
     discard(packet);
     done(null);
@@ -79,13 +87,13 @@ export function attachAgents(broker: Aedes, deps: AgentBridgeDeps): void {
     const binding = agentsOf(deps.hub);
     if (agent === undefined || !binding) return;
     connected.add(client);
-    binding.connected(agent, link);
+    binding.connected(agent, linkOf(agent));
   });
   broker.on('clientDisconnect', (client) => {
     const agent = agentOf(client);
     if (agent === undefined || !connected.has(client)) return;
     connected.delete(client);
-    agentsOf(deps.hub)?.disconnected(agent);
+    agentsOf(deps.hub)?.disconnected(agent, linkOf(agent));
   });
 }
 

@@ -3,6 +3,7 @@
  * server.ts in this order behind the bearer hook.
  */
 import type { RoutePlugin } from '../route-deps.js';
+import { agentRoutes } from './agents.js';
 import { backupRoutes } from './backup.js';
 import { configRoutes } from './config.js';
 import { deviceRoutes } from './devices.js';
@@ -32,6 +33,7 @@ export const AUTHED_ROUTES: readonly RoutePlugin[] = [
   firmwareRoutes,
   configRoutes,
   identityRoutes,
+  agentRoutes,
 ];
 
 /** Resources that authenticate on their own, outside the users' bearer hook (device ingest takes device tokens). */

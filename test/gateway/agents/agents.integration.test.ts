@@ -1,43 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import mqtt, { type MqttClient } from 'mqtt';
-import { startTestGateway, TEST_ADMIN_PASSWORD, type TestGateway } from '../../helpers/gateway.js';
+import { AGENT_PASSWORD, SENSOR_TD as TD, startAgentRig, waitFor, type AgentRig } from './agent-rig.js';
 
-const TD = {
-  '@context': ['https://www.w3.org/2019/wot/td/v1', 'https://www.w3.org/2022/wot/td/v1.1'],
-  title: 'Serial sensor',
-  securityDefinitions: { nosec_sc: { scheme: 'nosec' } },
-  security: 'nosec_sc',
-  properties: { temperature: { type: 'number', readOnly: true, observable: true, forms: [{ href: 'serial://ttyS0/temperature' }] } },
-  actions: { calibrate: { input: { type: 'number' }, forms: [{ href: 'serial://ttyS0/calibrate' }] } },
-  events: { alarm: { data: { type: 'string' }, forms: [{ href: 'serial://ttyS0/alarm' }] } },
-};
 const THING = 'urn:roost:agent:bridge1:s1';
 
-async function waitFor(what: string, check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('agents over MQTT', () => {
-  let gw: TestGateway;
-  let admin: string;
-  const api = (path: string, init: RequestInit = {}) => fetch(`${gw.httpUrl}${path}`, { ...init, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  let rig: AgentRig;
+  let gw: AgentRig['gw'];
+  const api = (path: string, init: RequestInit = {}) => rig.api(path, init);
   const connect = (username: string, opts: mqtt.IClientOptions = {}): Promise<MqttClient> =>
-    mqtt.connectAsync(gw.mqttUrl!, { username, password: 'agent-password-1', reconnectPeriod: 0, ...opts });
+    mqtt.connectAsync(gw.mqttUrl!, { username, password: AGENT_PASSWORD, reconnectPeriod: 0, ...opts });
 
   before(async () => {
-    gw = await startTestGateway({ queue: { resultTimeoutMs: 300 } });
-    const login = await fetch(`${gw.httpUrl}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: TEST_ADMIN_PASSWORD }) });
-    admin = ((await login.json()) as { token: string }).token;
-    for (const [username, role] of [['bridge1', 'agent'], ['bridge2', 'agent'], ['op', 'operator']]) {
-      assert.equal((await api('/users', { method: 'POST', body: JSON.stringify({ username, password: 'agent-password-1', role }) })).status, 201);
-    }
+    rig = await startAgentRig({ bridge1: 'agent', bridge2: 'agent', op: 'operator' }, { queue: { resultTimeoutMs: 300 } });
+    gw = rig.gw;
   });
-  after(() => gw.stop());
+  after(() => rig.stop());
 
   it('registers a thing, reports values and events, takes items and answers them; offline when it goes, the queue waits', async () => {
     const agent = await connect('bridge1', { clientId: 'bridge1-a' });
@@ -70,7 +49,8 @@ describe('agents over MQTT', () => {
     // Bad input: a TD that does not validate, a value against the schema, an unknown topic.
     await agent.publishAsync('agents/bridge1/things/s2/td', JSON.stringify({ td: { title: 'no context' } }), { qos: 1 });
     await agent.publishAsync('agents/bridge1/things/s1/properties', JSON.stringify({ temperature: 'warm' }), { qos: 1 });
-    await waitFor('an error report', () => errors.length >= 1);
+    await waitFor('two error reports', () => errors.length >= 2);
+    assert.deepEqual(errors.map((e) => (e as { code: string }).code), ['ROOST_ERR_TD_INVALID', 'ROOST_ERR_VALUE_INVALID']);
     assert.equal(gw.hub.directory.find('urn:roost:agent:bridge1:s2'), undefined);
     assert.equal(gw.hub.readProperty(THING, 'temperature')?.value, 21.5);
 
