@@ -17,7 +17,7 @@ import { writeFileDurable } from './durable-file.js';
 export const CHANGES_FILE = 'config-changes.json';
 
 /** Keys never sent back by GET /config: written, never read (auth.adminPassword, uplink.password, keys, PSKs). */
-const SECRET_KEY = /password|secret|psk|networkKey|token|^key$/i;
+export const SECRET_KEY = /password|secret|psk|networkKey|token|^key$/i;
 
 type Json = Record<string, unknown>;
 

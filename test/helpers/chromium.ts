@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { ApiClient } from './api-client.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 // No background fetches, no QUIC, no sandbox as root.
@@ -43,4 +44,21 @@ export async function logIn(page: Page, base: string, username: string, password
   await page.fill('#login-password', password);
   await page.click('#login-submit');
   await page.waitForSelector(ready);
+}
+
+/** The read-only user UI tests log in as. */
+export const VIEWER = { username: 'watcher', password: 'viewer-pass-1' } as const;
+
+/** Creates VIEWER on a gateway through its API (`admin` is an admin's client). */
+export async function addViewer(admin: ApiClient): Promise<void> {
+  const r = await admin.send('POST', '/users', { username: VIEWER.username, password: VIEWER.password, role: 'viewer' });
+  assert.equal(r.status, 201, `creating ${VIEWER.username}: ${JSON.stringify(r.body)}`);
+}
+
+/** Collects the page's uncaught errors and console errors; a refused call's 4xx is left out (the page shows those). */
+export function pageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) errors.push(m.text()); });
+  return errors;
 }

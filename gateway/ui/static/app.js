@@ -1,12 +1,24 @@
-// The page: login, then a hash router over five views (things, one thing, devices, firmware, gateway). Each view
-// is mount(container, ctx) -> unmount, so streams and pollers end when the view is left.
+// The page: login, then a hash router over the views of VIEWS (#/<name>) and one thing (#/thing/<id>).
+// Each view is mount(container, ctx) -> unmount, so streams and pollers end when the view is left.
 import { onUnauthenticated, session } from './api.js';
+import { mountBindings } from './bindings-view.js';
 import { mountDevices } from './devices-view.js';
 import { mountFirmware } from './firmware-view.js';
 import { mountGateway } from './gateway-view.js';
 import { mountLogin } from './login-view.js';
 import { mountThing } from './thing-view.js';
 import { mountThings } from './things-view.js';
+import { mountUsers } from './users-view.js';
+
+/** Views by route name; anything else shows the things. */
+const VIEWS = {
+  things: mountThings,
+  devices: mountDevices,
+  bindings: mountBindings,
+  users: mountUsers,
+  firmware: mountFirmware,
+  gateway: mountGateway,
+};
 
 /** Roles that may write properties and invoke actions (docs/api.md, Log in). */
 const CHANGE_ROLES = new Set(['admin', 'operator', 'agent']);
@@ -41,10 +53,7 @@ function route() {
   const [, view, ...rest] = location.hash.split('/');
   const ctx = context();
   if (view === 'thing' && rest.length > 0) unmount = mountThing(main, ctx, decodeURIComponent(rest.join('/')));
-  else if (view === 'gateway') unmount = mountGateway(main, ctx);
-  else if (view === 'devices') unmount = mountDevices(main, ctx);
-  else if (view === 'firmware') unmount = mountFirmware(main, ctx);
-  else unmount = mountThings(main, ctx);
+  else unmount = (VIEWS[view] ?? mountThings)(main, ctx);
 }
 
 onUnauthenticated(() => showLogin('Your session ended: log in again.'));

@@ -81,3 +81,18 @@ export function formatBytes(n) {
 
 /** Final states of a queued item (docs/api.md, Actions). */
 export const FINAL_STATES = new Set(['completed', 'failed', 'expired', 'superseded', 'cancelled']);
+
+/** Seconds as the two largest units: "3 d 4 h", "5 min 3 s", "42 s". */
+export function formatDuration(s) {
+  if (typeof s !== 'number' || !Number.isFinite(s) || s < 0) return '–';
+  const units = [['d', 86400], ['h', 3600], ['min', 60], ['s', 1]];
+  const parts = [];
+  let rest = Math.floor(s);
+  for (const [name, size] of units) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0 || parts.length > 0) parts.push(`${n} ${name}`);
+    if (parts.length === 2) break;
+  }
+  return parts.length > 0 ? parts.join(' ') : '0 s';
+}

@@ -1,8 +1,9 @@
-// The gateway itself: binding states from /healthz and a few /metrics figures, read again
-// every REFRESH_MS while the view is open.
+// The gateway itself: version, uptime, disk, memory and update state (/gateway/info), the TLS
+// and device-key fingerprints (/gateway/identity), binding states from /healthz and a few
+// /metrics figures, read again every REFRESH_MS while the view is open.
 import { call, getJson } from './api.js';
 import { h, fill } from './dom.js';
-import { formatBytes, parseMetrics } from './format.js';
+import { formatBytes, formatDuration, parseMetrics } from './format.js';
 
 export const REFRESH_MS = 5000;
 
@@ -22,17 +23,40 @@ const FIGURES = [
   ['Memory (RSS)', 'roost_process_resident_memory_bytes', formatBytes],
 ];
 
+const disk = (d) => (d ? `${formatBytes(d.freeBytes)} free of ${formatBytes(d.totalBytes)}` : 'unknown');
+const updateText = (u) => [u?.state ?? 'unknown', u?.version && `version ${u.version}`, u?.error].filter(Boolean).join(', ');
+
+/** [key, label, text from (info, identity)] of the About table (docs/api.md, Gateway). */
+const ABOUT = [
+  ['version', 'Version', (i) => i.version],
+  ['uptime', 'Uptime', (i) => formatDuration(i.uptimeS)],
+  ['disk', 'Data disk', (i) => disk(i.disk)],
+  ['memory', 'Memory', (i) => `${formatBytes(i.memory?.rssBytes)} resident, ${formatBytes(i.memory?.heapUsedBytes)} heap`],
+  ['tls', 'TLS certificate SHA-256', (i, id) => id?.tls?.sha256 ?? i.tlsSha256 ?? 'TLS off'],
+  ['tls-valid', 'TLS certificate valid to', (_i, id) => id?.tls?.validTo ?? '–'],
+  ['ed25519', 'Device key SHA-256', (_i, id) => id?.ed25519?.sha256 ?? 'none'],
+  ['update', 'Update', (i) => updateText(i.update)],
+];
+
 export function mountGateway(main, _ctx) {
+  const about = h('tbody', { id: 'about' });
   const bindings = h('tbody', { id: 'bindings' });
   const figures = h('tbody', { id: 'figures' });
   const status = h('p', { class: 'muted' }, 'Loading…');
   fill(main, h('div', { class: 'grid' },
-    h('section', { class: 'card' }, h('h1', {}, 'Bindings'), status, h('table', { class: 'list' }, bindings)),
+    h('div', {},
+      h('section', { class: 'card' }, h('h1', {}, 'Gateway'), h('table', { class: 'list' }, about)),
+      h('section', { class: 'card' }, h('h1', {}, 'Bindings'), status, h('table', { class: 'list' }, bindings))),
     h('section', { class: 'card' }, h('h1', {}, 'Figures'), h('table', { class: 'list' }, figures))));
   let timer;
   let stopped = false;
+  let identity;
   const refresh = async () => {
     try {
+      identity ??= await getJson('/gateway/identity');
+      const info = await getJson('/gateway/info');
+      fill(about, ABOUT.map(([key, label, text]) =>
+        h('tr', { 'data-item': key }, h('td', {}, label), h('td', { class: key.startsWith('tls') || key === 'ed25519' ? 'mono' : '' }, text(info, identity)))));
       const health = await getJson('/healthz');
       status.textContent = `Status ${health.status}, read ${new Date().toLocaleTimeString(undefined, { hour12: false })}`;
       fill(bindings, Object.entries(health.bindings).map(([name, state]) =>

@@ -74,3 +74,45 @@ export function exampleFromSchema(schema, depth = 0) {
     default: return null;
   }
 }
+
+const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** JSON of a value with undefined members left out, for comparing arrays and scalars. */
+const canonical = (v) => JSON.stringify(v ?? null);
+
+/**
+ * The RFC 7396 merge patch that turns `before` into `after`: objects key by key, anything else
+ * replaced whole; a key whose value is undefined in `after` is removed (null). Undefined when
+ * nothing changed.
+ */
+export function diffPatch(before, after) {
+  if (!isPlainObject(before) || !isPlainObject(after)) {
+    if (after === undefined) return before === undefined ? undefined : null;
+    return canonical(before) === canonical(after) ? undefined : after;
+  }
+  const out = {};
+  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const d = diffPatch(before[k], after[k]);
+    if (d !== undefined) out[k] = d;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** How a form edits a value of this schema: boolean, integer, number, enum, string, list (of scalars), object (with properties), objects (array of them) or json. */
+export function fieldKind(schema = {}) {
+  if (schema.type === 'object' && isPlainObject(schema.properties)) return 'object';
+  if (schema.type === 'array') {
+    const items = schema.items ?? {};
+    if (items.type === 'object' && isPlainObject(items.properties)) return 'objects';
+    return ['boolean', 'integer', 'number', 'enum', 'string'].includes(inputKind(items)) || Array.isArray(items.enum) ? 'list' : 'json';
+  }
+  if (Array.isArray(schema.enum)) return 'enum';
+  return inputKind(schema);
+}
+
+/** A comma-separated list typed into one input, each item parsed for the items' schema. */
+export function parseList(itemSchema, raw) {
+  const text = String(raw).trim();
+  if (text === '') return [];
+  const kind = Array.isArray(itemSchema?.enum) && !itemSchema.enum.every((v) => typeof v === 'string') ? 'json' : inputKind(itemSchema);
+  return text.split(',').map((part) => parseInput(kind, part.trim()));
+}

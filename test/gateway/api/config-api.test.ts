@@ -44,6 +44,21 @@ describe('GET/PATCH /config', () => {
     assert.ok(!JSON.stringify(body).includes('upstream-secret'));
   });
 
+  it('GET /config/schema: admins only; the config file\'s schema and each binding\'s, secrets marked writeOnly', async () => {
+    assert.equal((await call('GET', '/config/schema', viewer)).status, 403);
+    const { status, body } = await call('GET', '/config/schema', admin);
+    assert.equal(status, 200);
+    type S = { properties: Record<string, S & { writeOnly?: boolean }>; items: S; required: string[] };
+    const config = body['config'] as S;
+    const bindings = body['bindings'] as Record<string, S>;
+    assert.deepEqual(Object.keys(bindings).sort(), ['agent', 'ble', 'coap', 'ingest', 'serial', 'zigbee']);
+    assert.equal(config.properties['auth']!.properties['adminPassword']!.writeOnly, true);
+    assert.equal(config.properties['auth']!.properties['adminUser']!.writeOnly, undefined);
+    assert.equal(config.properties['uplink']!.properties['password']!.writeOnly, true);
+    assert.deepEqual(bindings['serial']!.properties['ports']!.items.required, ['path']);
+    assert.equal(bindings['zigbee']!.properties['port']!.writeOnly, undefined);
+  });
+
   it('an invalid patch is a 400 with the schema error and changes nothing', async () => {
     const r = await call('PATCH', '/config', admin, { http: { port: 'eighty' } });
     assert.equal(r.status, 400, JSON.stringify(r.body));

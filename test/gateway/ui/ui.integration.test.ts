@@ -6,62 +6,43 @@
  * /usr/bin/chromium is missing (`make setup` installs it).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { ApiClient } from '../../helpers/api-client.js';
+import { addViewer, launchChromium, logIn as logInAs, pageErrors, VIEWER, type Chromium } from '../../helpers/chromium.js';
 import { TestDeviceBinding } from '../../helpers/fake-device-binding.js';
 import { startTestGateway, TEST_ADMIN_PASSWORD, type TestGateway } from '../../helpers/gateway.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-// Needed on this machine's closed network (no background fetches, no QUIC, no sandbox as root).
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SCREENSHOT = '/tmp/roost-ui.png';
-/** Upper bound of any one wait for the page (the whole suite takes a few seconds). */
-const WAIT_MS = 8000;
 
 describe('web UI in headless Chromium', { timeout: 60_000 }, () => {
   let gw: TestGateway;
   let binding: TestDeviceBinding;
   let browser: BrowserContext;
-  let profile: string;
+  let chrome: Chromium | undefined;
   const lamp = 'urn:roost:testdev:lamp1';
   const sleepy = 'urn:roost:testdev:sleepy1';
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run make setup (it installs the Debian package chromium)`);
     binding = new TestDeviceBinding('testdev', [{ deviceId: 'lamp1', sleepy: false }, { deviceId: 'sleepy1', sleepy: true }]);
     gw = await startTestGateway({}, { extraBindings: [binding] });
     binding.ctx!.reportProperties(lamp, { temperature: 21.5, brightness: 10 });
     const admin = await ApiClient.login(gw.httpUrl!);
-    assert.equal((await admin.send('POST', '/users', { username: 'watcher', password: 'viewer-pass-1', role: 'viewer' })).status, 201);
-    profile = mkdtempSync(join(tmpdir(), 'roost-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
-    browser.setDefaultTimeout(WAIT_MS);
+    await addViewer(admin);
+    chrome = await launchChromium({ width: 1280, height: 900 });
+    browser = chrome.browser;
   });
 
   after(async () => {
-    await browser?.close();
+    await chrome?.close();
     await gw?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  async function logIn(page: Page, username: string, password: string): Promise<void> {
-    await page.goto(`${gw.httpUrl}/`);
-    await page.fill('#login-user', username);
-    await page.fill('#login-password', password);
-    await page.click('#login-submit');
-    await page.waitForSelector('#things-body tr');
-  }
+  const logIn = (page: Page, username: string, password: string): Promise<void> => logInAs(page, gw.httpUrl!, username, password, '#things-body tr');
 
   it('an operator lists, watches, writes, invokes and cancels', async () => {
     const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) errors.push(m.text()); });
+    const errors = pageErrors(page);
 
     await page.goto(`${gw.httpUrl}/`);
     await page.fill('#login-user', 'admin');
@@ -136,7 +117,7 @@ describe('web UI in headless Chromium', { timeout: 60_000 }, () => {
 
   it('a viewer finds writing and invoking disabled, with a note', async () => {
     const page = await browser.newPage();
-    await logIn(page, 'watcher', 'viewer-pass-1');
+    await logIn(page, VIEWER.username, VIEWER.password);
     assert.match(await page.textContent('#who-name') ?? '', /watcher \(viewer\)/);
     await page.goto(`${gw.httpUrl}/#/thing/${encodeURIComponent(lamp)}`);
     await page.locator('#role-note').waitFor({ state: 'visible' });
