@@ -25,7 +25,9 @@ describe('agents over HTTP', () => {
       http: { syncWaitMs: 100 },
       bindings: { agent: { httpSessionTimeoutMs: 600, maxPollWaitMs: 2000, maxMessagesPerSecond: 100 } },
     });
-    [bridge1, bridge2, op] = await Promise.all(['bridge1', 'bridge2', 'op'].map((u) => rig.login(u)));
+    bridge1 = await rig.login('bridge1');
+    bridge2 = await rig.login('bridge2');
+    op = await rig.login('op');
   });
   after(() => rig.stop());
 
