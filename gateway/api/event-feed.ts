@@ -33,6 +33,9 @@ export interface FeedOptions {
   onTruncated?(): void;
 }
 
+/** Name of the availability messages (`online` / `offline`) in a thing's all-events stream. */
+export const AVAILABILITY_EVENT = 'availability';
+
 /** History rows read per query while replaying. */
 const PAGE_ROWS = 500;
 /** Pages read at most (a thing whose property rows crowd out its events ends the replay early). */
@@ -56,6 +59,8 @@ export class EventFeed {
   private readonly counter: CursorCounter;
   private readonly onItem: (item: FeedItem) => void;
   private closed = false;
+  /** Position before the first message of a stream opened without a cursor. */
+  private before: EventCursor | undefined;
 
   constructor(hub: HubApi, spec: FeedSpec, opts: FeedOptions) {
     this.spec = spec;
@@ -65,8 +70,11 @@ export class EventFeed {
     // bus hands this subscriber (on a later tick) only what is published from now on, and
     // history already holds everything published before (the hub appends the row no later
     // than in the tick it publishes, and a history query flushes the pending batch first).
-    this.sub = hub.subscribe((msg) => this.live(msg), { thingId: spec.thingId, types: [spec.kind] });
+    // The stream of every event of a thing also carries its availability changes (docs/api.md "SSE").
+    const withAvailability = spec.kind === 'event' && spec.name === undefined;
+    this.sub = hub.subscribe((msg) => this.live(msg), { thingId: spec.thingId, types: withAvailability ? ['event', 'online'] : [spec.kind] });
     if (opts.cursor && opts.maxReplay > 0) this.replay(hub, opts.cursor, opts.maxReplay, opts.onTruncated);
+    if (withAvailability && !this.counter.position) this.before = latestCursor(hub, spec);
   }
 
   /** Messages the bus dropped because this feed's consumer fell behind. */
@@ -85,8 +93,20 @@ export class EventFeed {
     this.onItem({ id: formatCursor(this.counter.next(ts)), name, data, ts });
   }
 
+  /**
+   * Availability is not in history: its message carries the position of the message before it
+   * (it takes no place of its own), so a client resuming after it misses no event.
+   */
+  private availability(online: boolean, ts: number): void {
+    if (this.closed) return;
+    const p = this.counter.position ?? this.before ?? { ts: 0, k: 0 };
+    this.onItem({ id: formatCursor(p.k < 0 ? { ts: p.ts, k: 0 } : p), name: AVAILABILITY_EVENT, data: online ? 'online' : 'offline', ts });
+  }
+
   private live(msg: BusMessage): void {
-    if (msg.type === 'event' && this.spec.kind === 'event' && (this.spec.name === undefined || msg.name === this.spec.name)) {
+    if (msg.type === 'online' && this.spec.kind === 'event' && this.spec.name === undefined) {
+      this.availability(msg.online, msg.ts);
+    } else if (msg.type === 'event' && this.spec.kind === 'event' && (this.spec.name === undefined || msg.name === this.spec.name)) {
       this.emit(msg.name, msg.data, msg.ts);
     } else if (msg.type === 'property' && this.spec.kind === 'property' && (this.spec.name === undefined || msg.name === this.spec.name)) {
       this.emit(msg.name, msg.value, msg.ts);

@@ -49,7 +49,9 @@ export function bindingContext(hub: Hub, name: string, dataDir: string): Binding
     awake(thingId: string, windowMs?: number): void {
       own(thingId);
       hub.setOnline(thingId, true);
-      hub.queue.awake(thingId, windowMs ?? hub.config.queue.awakeWindowMs);
+      const w = windowMs ?? hub.config.queue.awakeWindowMs;
+      hub.bus.publish({ type: 'awake', thingId, untilMs: hub.now() + w, ts: hub.now() });
+      hub.queue.awake(thingId, w);
     },
     asleep(thingId: string): void {
       own(thingId);
@@ -62,7 +64,9 @@ export function bindingContext(hub: Hub, name: string, dataDir: string): Binding
     take(thingId: string, windowMs?: number) {
       own(thingId);
       hub.setOnline(thingId, true);
-      return hub.queue.take(thingId, windowMs ?? hub.config.queue.awakeWindowMs);
+      const w = windowMs ?? hub.config.queue.awakeWindowMs;
+      hub.bus.publish({ type: 'awake', thingId, untilMs: hub.now() + w, ts: hub.now() });
+      return hub.queue.take(thingId, w);
     },
     committed: () => hub.historyStore.committed(),
     admission: (deviceId: string) => hub.onboarding.admission(name, deviceId),

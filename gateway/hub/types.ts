@@ -84,6 +84,8 @@ export type BusMessage =
   | { type: 'action'; action: ActionView }
   | { type: 'thing'; thingId: string; change: 'added' | 'updated' | 'removed' }
   | { type: 'online'; thingId: string; online: boolean; ts: number }
+  /** A binding opened (or extended) a thing's awake window until `untilMs` (ctx.awake, ctx.take): a wake, seen by availability and the uplink. */
+  | { type: 'awake'; thingId: string; untilMs: number; ts: number }
   /** A device's onboarding state changed (pending, approved, rejected, revoked). */
   | { type: 'device'; thingId: string; binding: string; deviceId: string; state: 'pending' | 'approved' | 'rejected' | 'revoked'; ts: number };
 

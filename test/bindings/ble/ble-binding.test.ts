@@ -30,12 +30,7 @@ test(`${SENSORS} BTHome sensors and ${GATT} sleepy GATT devices for 5 minutes of
     maxConnections: 4,
     offlineAfterMs: 60000,
     readIntervalMs: 3600000,
-  }, { controllerMaxConnections: 4 }, {
-    // These GATT devices are connected when a write waits, not on a schedule, and the BLE binding
-    // judges their presence itself (offlineAfterMs): the hub's learnt wake schedule must not (it
-    // would take the gap between two sessions for a schedule; docs/mqtt.md "Availability").
-    config: { availability: { missedWakes: 1000 } },
-  });
+  }, { controllerMaxConnections: 4 });
   try {
     const gatt = gattAddresses.map((address) => environmentalSensor({ address, sleepy: true, advertiseIntervalMs: 20000 }));
     for (const s of sensors) rig.sim.add(s);
