@@ -44,15 +44,18 @@ export function mountUsers(main, ctx) {
     note.className = cls;
     note.textContent = text;
   };
-  /** Runs a call, says how it went, reads the list again. */
+  /** Runs a call, says how it went, reads the list again; answers whether it worked. */
   const act = async (fn, done) => {
+    let ok = false;
     try {
       await fn();
       say(done);
+      ok = true;
     } catch (err) {
       say(err.text ?? err.message, 'error');
     }
     await refresh();
+    return ok;
   };
   /** The password to send: typed, or made here (then shown once in the note). */
   const chosen = (input) => {
@@ -65,8 +68,10 @@ export function mountUsers(main, ctx) {
   async function create() {
     const p = chosen(password);
     const username = name.value.trim();
-    await act(() => call('POST', '/users', { body: { username, password: p.value, role: role.value } }), `User ${username} created.${shownText(p)}`);
-    name.value = '';
+    if (await act(() => call('POST', '/users', { body: { username, password: p.value, role: role.value } }), `User ${username} created.${shownText(p)}`)) {
+      name.value = '';
+      role.value = 'viewer';
+    }
   }
 
   const row = (u) => {

@@ -19,6 +19,9 @@ interface SchemaModule {
   parseInput(kind: string, raw: unknown): unknown;
   exampleFromSchema(schema: object): unknown;
   describeSchema(schema: object): string;
+  diffPatch(before: unknown, after: unknown): unknown;
+  fieldKind(schema: object): string;
+  parseList(itemSchema: object, raw: string): unknown[];
 }
 interface ApiModule {
   listThings(opts: { pageSize: number }): Promise<Array<{ id: string }>>;
@@ -30,6 +33,7 @@ interface FormatModule {
   cursorTime(id: string): number | undefined;
   cursorAfter(rows: Array<{ ts: number }>): string | undefined;
   formatValue(v: unknown): string;
+  formatDuration(s: unknown): string;
 }
 
 // Imported by URL: they are plain browser JavaScript, not part of the TypeScript program.
@@ -177,6 +181,41 @@ describe('data schemas as editors', () => {
   });
 });
 
+describe('options schemas as forms', () => {
+  it('sends only what changed as a merge patch: null removes, arrays go whole, nothing changed is undefined', () => {
+    const before = { enabled: false, port: '/dev/ttyACM0', ports: [{ path: '/a' }], adapter: { driver: 'hci', hciDeviceId: 1 } };
+    assert.deepEqual(schema.diffPatch(before, { enabled: true, ports: [{ path: '/a' }, { path: '/b', baudRate: undefined }], adapter: { driver: 'hci' } }),
+      { enabled: true, port: null, ports: [{ path: '/a' }, { path: '/b', baudRate: undefined }], adapter: { hciDeviceId: null } });
+    assert.equal(schema.diffPatch(before, structuredClone(before)), undefined);
+    assert.deepEqual(schema.diffPatch({}, { channel: 11, panId: undefined }), { channel: 11 });
+    assert.equal(schema.diffPatch({ list: [0, 3] }, { list: [0, 3] }), undefined);
+    assert.deepEqual(schema.diffPatch({ list: [0, 3] }, { list: [3, 0] }), { list: [3, 0] });
+  });
+
+  it('chooses a field by schema, the serial, Zigbee and BLE options\' shapes among them', () => {
+    const cases: Array<[object, string]> = [
+      [{ type: 'array', items: { type: 'object', required: ['path'], properties: { path: { type: 'string' } } } }, 'objects'],
+      [{ type: 'array', items: { enum: [0, 1, 2, 3] } }, 'list'],
+      [{ type: 'array', items: { type: 'string' } }, 'list'],
+      [{ type: 'array', items: { type: 'array' } }, 'json'],
+      [{ type: 'object', properties: { driver: { enum: ['hci', 'uart'] } } }, 'object'],
+      [{ type: 'object', additionalProperties: { type: 'string' } }, 'json'],
+      [{ enum: [5, 6, 7, 8] }, 'enum'],
+      [{ type: 'string', enum: ['zstack', 'ember'] }, 'enum'],
+      [{ type: 'integer', minimum: 1 }, 'integer'],
+      [{ type: 'boolean' }, 'boolean'],
+    ];
+    for (const [s, kind] of cases) assert.equal(schema.fieldKind(s), kind, JSON.stringify(s));
+  });
+
+  it('reads a comma-separated list by its items\' schema', () => {
+    assert.deepEqual(schema.parseList({ enum: [0, 1, 2, 3] }, '0, 3'), [0, 3]);
+    assert.deepEqual(schema.parseList({ type: 'string' }, 'gw.local, 10.0.0.2'), ['gw.local', '10.0.0.2']);
+    assert.deepEqual(schema.parseList({ type: 'integer' }, ' '), []);
+    assert.throws(() => schema.parseList({ type: 'integer' }, '1, x'), /enter a number/);
+  });
+});
+
 describe('format helpers', () => {
   it('reads the binding from a thing id', () => {
     assert.equal(format.bindingOf('urn:roost:coap:lamp-0'), 'coap');
@@ -202,5 +241,13 @@ describe('format helpers', () => {
     assert.equal(format.formatValue('on'), 'on');
     assert.equal(format.formatValue(19.520926453739367), '19.520926');
     assert.equal(format.formatValue([1.49, 123456789]), '[1.49,123456789]');
+  });
+
+  it('writes an uptime as its two largest units', () => {
+    assert.equal(format.formatDuration(42), '42 s');
+    assert.equal(format.formatDuration(303), '5 min 3 s');
+    assert.equal(format.formatDuration(3 * 86400 + 4 * 3600 + 59), '3 d 4 h');
+    assert.equal(format.formatDuration(0), '0 s');
+    assert.equal(format.formatDuration(null), '–');
   });
 });
