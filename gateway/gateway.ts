@@ -20,6 +20,7 @@ import { MqttAuth } from './mqtt/auth.js';
 import { DEFAULT_MQTT_OPTIONS, startMqttBroker, type MqttBroker } from './mqtt/broker.js';
 import { createLogger } from './logger.js';
 import { AvailabilityTracker } from './mqtt/availability-tracker.js';
+import { createRules, type Rules } from './rules/index.js';
 import { Uplink } from './uplink/uplink.js';
 import { openDatabase, type Db } from './store/database.js';
 import { applyPendingRestore } from './backup/backup-restore.js';
@@ -107,9 +108,10 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     ? new Uplink({ hub, db, config: config.uplink, gatewayId: config.uplink.gatewayId ?? hostname(), logger: logger.child({ module: 'uplink' }), syncWaitMs: config.http.syncWaitMs })
     : null;
   const firmware = createFirmware({ hub, db, config, dataDir, logger: logger.child({ module: 'firmware' }), now: hub.now });
+  const rules = createRules({ hub, db, options: config.rules, logger: logger.child({ module: 'rules' }), now: hub.now, intervalOf: (id) => availability.intervalOf(id) });
   try {
     await host.load();
-    api = await startApis({ hub, config, logger, db, metrics: uplink ? [() => uplink.metrics()] : [], firmware, admin, quietAdminPassword: opts.quietAdminPassword === true });
+    api = await startApis({ hub, config, logger, db, metrics: [...(uplink ? [() => uplink.metrics()] : []), () => rules.metrics()], firmware, rules, admin, quietAdminPassword: opts.quietAdminPassword === true });
     if (api) {
       const http = new URL(api.httpsUrl ?? api.httpUrl);
       const mqtt = api.mqttUrl ? new URL(config.tls.enabled && !config.mqtt.plain ? api.mqttsUrl ?? api.mqttUrl : api.mqttUrl) : undefined;
@@ -121,7 +123,9 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     await host.startAll();
     await admin.startDetection();
     firmware.campaigns.start();
+    rules.start();
   } catch (err) {
+    await rules.stop();
     firmware.campaigns.stop();
     await admin.stop();
     availability.stop();
@@ -150,6 +154,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     restartBinding: (name) => host.restart(name),
     stop(): Promise<void> {
       stopping ??= (async () => {
+        await rules.stop();
         firmware.campaigns.stop();
         await admin.stop();
         availability.stop();
@@ -171,7 +176,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
  * Starts the HTTP API (gateway/api), then the MQTT broker (gateway/mqtt) on its own port and over
  * WebSocket at /mqtt on the HTTP port; the handle's close() stops both.
  */
-async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; db: Db; metrics: MetricSource[]; firmware: Firmware; admin: GatewayAdmin; quietAdminPassword: boolean }): Promise<ApiHandle | null> {
+async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; db: Db; metrics: MetricSource[]; firmware: Firmware; rules: Rules; admin: GatewayAdmin; quietAdminPassword: boolean }): Promise<ApiHandle | null> {
   const { config, admin } = deps;
   const users = new Users(deps.db, config.auth.tokenTtlS);
   // The first-start banner prints a password made here, instead of users.ts printing its own.
@@ -181,7 +186,7 @@ async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; 
   await users.ensureAdmin(config.auth.adminUser, config.auth.adminPassword ?? admin.adminPassword, deps.logger, (line) => process.stderr.write(`${line}\n`));
   const metricSources: MetricSource[] = [...deps.metrics, () => admin.metrics()];
   const http = await startApi({
-    hub: deps.hub, config, logger: deps.logger, users, metricSources, firmware: deps.firmware,
+    hub: deps.hub, config, logger: deps.logger, users, metricSources, firmware: deps.firmware, rules: deps.rules.service,
     admin: admin.controls, health: () => admin.health(), ...(admin.tls ? { tls: admin.tls } : {}),
   });
   if (!config.mqtt.enabled) return http;
@@ -218,6 +223,7 @@ async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; 
     throw err;
   }
   metricSources.push(mqtt.metrics);
+  deps.rules.engine.setMqttPublisher(mqtt.publish);
   return {
     ...http,
     mqttUrl: mqtt.url,

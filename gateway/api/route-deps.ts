@@ -9,6 +9,7 @@ import type { RoostConfig } from '../config/config.js';
 import type { Firmware } from '../firmware/index.js';
 import type { HubApi } from '../hub/hub-api.js';
 import type { MetricSource } from '../metrics/metric-sample.js';
+import type { RuleService } from '../rules/rule-service.js';
 import { ForbiddenError } from '../../protocols/errors.js';
 
 export type { AdminControls };
@@ -22,6 +23,8 @@ export interface RouteDeps {
   firmware?: Firmware;
   /** Gateway administration (/config, /gateway/*); absent in an API built without a gateway. */
   admin?: AdminControls;
+  /** Rules and notifications (gateway/rules), when the gateway runs them. */
+  rules?: RuleService;
   /** The authenticated caller; throws UnauthenticatedError on an anonymous request. */
   principal(req: FastifyRequest): Principal;
 }

@@ -22,6 +22,7 @@ import type { Users } from '../auth/users.js';
 import { loginMetrics } from '../auth/login-throttle.js';
 import type { MetricSource } from '../metrics/metric-sample.js';
 import type { Firmware } from '../firmware/index.js';
+import type { RuleService } from '../rules/rule-service.js';
 import { uiRoutes } from '../ui/ui-routes.js';
 
 export interface ApiDeps {
@@ -37,6 +38,8 @@ export interface ApiDeps {
   admin?: AdminControls;
   /** Firmware images and campaigns (routes/firmware.ts); absent, those routes are not served. */
   firmware?: Firmware;
+  /** Rules and notifications (routes/rules.ts); absent, /rules is not served. */
+  rules?: RuleService;
   /** More fields for /healthz (hardware detection). */
   health?: () => Record<string, unknown>;
 }
@@ -114,6 +117,7 @@ export function buildApp(deps: ApiDeps, serverFactory?: (handler: Handler) => Ht
       metricSources,
       ...(deps.admin ? { admin: deps.admin } : {}),
       ...(deps.firmware ? { firmware: deps.firmware } : {}),
+      ...(deps.rules ? { rules: deps.rules } : {}),
       principal: (req) => {
         const p = principals.get(req);
         if (!p) throw new UnauthenticatedError('missing bearer token');

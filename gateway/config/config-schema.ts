@@ -171,6 +171,21 @@ export const configSchema = {
         scanIntervalMs: { type: 'integer', minimum: 0, default: 2000, description: 'Rescan for hot-plugged adapters (0: only at start).' },
       },
     },
+    rules: {
+      type: 'object', additionalProperties: false, default: {},
+      description: 'Rules and notifications (docs/rules.md): limits of what rules may do.',
+      properties: {
+        enabled: { type: 'boolean', default: true, description: 'false: rules are kept and managed but none runs.' },
+        maxRules: { type: 'integer', minimum: 0, default: 100, description: 'Rules kept at most; beyond it a new rule is refused (409).' },
+        maxFiresPerMinute: { type: 'integer', minimum: 1, default: 6, description: 'Firings per rule per minute at most (token bucket); more are suppressed and counted. A rule may ask for fewer.' },
+        checkIntervalMs: { type: 'integer', minimum: 10, default: 1000, description: 'How often offline and schedule triggers are checked.' },
+        webhookTimeoutMs: { type: 'integer', minimum: 100, default: 5000, description: 'Each webhook POST is abandoned after this long.' },
+        webhookRetries: { type: 'integer', minimum: 0, maximum: 10, default: 3, description: 'Attempts after the first on a 5xx, 408, 429, timeout or network error.' },
+        webhookBackoffMs: { type: 'integer', minimum: 0, default: 1000, description: 'Wait before the first retry, doubled for each further one.' },
+        maxWebhookBodyBytes: { type: 'integer', minimum: 256, default: 65536, description: 'Largest webhook body; a bigger notification fails the action.' },
+        maxWebhooksInFlight: { type: 'integer', minimum: 1, default: 16, description: 'Webhook deliveries (with their retries) running at once; beyond it a delivery fails at once.' },
+      },
+    },
     bus: {
       type: 'object', additionalProperties: false, default: {},
       properties: {

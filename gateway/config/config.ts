@@ -46,12 +46,19 @@ export interface RoostConfig {
     keepFinishedDays: number;
   };
   bus: { subscriberBuffer: number };
+  rules: RulesConfig;
   tls: TlsConfig;
   detect: { enabled: boolean; sysDir: string; devDir: string; scanIntervalMs: number };
   bindings: Record<string, { enabled: boolean } & Record<string, unknown>>;
 }
 
 export interface TlsConfig { enabled: boolean; httpsPort: number; cert?: string; key?: string; hostnames: string[]; validityDays: number }
+
+/** Limits of rules and notifications (docs/rules.md "Limits"). */
+export interface RulesConfig {
+  enabled: boolean; maxRules: number; maxFiresPerMinute: number; checkIntervalMs: number;
+  webhookTimeoutMs: number; webhookRetries: number; webhookBackoffMs: number; maxWebhookBodyBytes: number; maxWebhooksInFlight: number;
+}
 
 export interface AvailabilityConfig { missedWakes: number; sleepyIntervalMs: number; checkIntervalMs: number }
 

@@ -96,6 +96,8 @@ export interface MqttBroker {
   readonly metrics: MetricSource;
   /** Resolves once the retained TDs and twin values of the start are published. */
   ready(): Promise<void>;
+  /** Publishes a message of the gateway's own (QoS 1), e.g. a rule's notification (gateway/rules). */
+  publish(topic: string, payload: Buffer, retain: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -269,6 +271,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
     ...(tlsUrl ? { tlsUrl } : {}),
     counters,
     metrics: mqttMetricSource(counters, () => broker.connectedClients, () => publisher.busDropped),
+    publish,
     ready: () => Promise.all([publisher.whenReady(), availability.idle(), haDiscovery?.idle()]).then(() => undefined),
     close(): Promise<void> {
       closing ??= (async () => {

@@ -179,4 +179,30 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX campaign_items_action ON campaign_items (action_id);
     `,
   },
+  {
+    version: 6,
+    // Rules and notifications (docs/rules.md): each rule's definition as JSON, who made it with
+    // which role (its actions run with that role), and what it did last: when it fired, why, its
+    // last error and counters, so the API and the UI show it across restarts.
+    name: 'rules',
+    sql: `
+      CREATE TABLE rules (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        definition TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        role TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_fired_at INTEGER,
+        last_firing TEXT,
+        last_error TEXT,
+        last_error_at INTEGER,
+        fires INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0,
+        suppressed INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -60,6 +60,18 @@ export function systemTd(withTemperature: boolean): ThingDescription {
         data: { type: 'object', properties: { name: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } },
         forms: [{ href: 'roost-system:binding-state' }],
       },
+      ruleFired: {
+        title: 'A rule fired',
+        description: 'The `event` action of a rule (docs/rules.md): which rule, what fired it and why.',
+        data: {
+          type: 'object',
+          properties: {
+            ruleId: { type: 'string' }, rule: { type: 'string' }, trigger: { type: 'string' }, kind: { type: 'string' },
+            thingId: { type: 'string' }, name: { type: 'string' }, value: {}, reason: { type: 'string' }, firedAt: { type: 'integer' },
+          },
+        },
+        forms: [{ href: 'roost-system:rule-fired' }],
+      },
     },
   };
 }

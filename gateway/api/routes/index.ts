@@ -16,6 +16,7 @@ import { identityRoutes } from './identity.js';
 import { ingestRoutes } from './ingest.js';
 import { interactionRoutes } from './interactions.js';
 import { metricsRoutes } from './metrics.js';
+import { ruleRoutes } from './rules.js';
 import { thingStatusRoutes } from './thing-status.js';
 import { userRoutes } from './users.js';
 
@@ -33,6 +34,7 @@ export const AUTHED_ROUTES: readonly RoutePlugin[] = [
   firmwareRoutes,
   configRoutes,
   identityRoutes,
+  ruleRoutes,
   agentRoutes,
 ];
 
