@@ -30,7 +30,9 @@ export function firstStartBanner(gw: Gateway): string {
   add('MQTT', [...new Set(mqtt)].join(', ') || (gw.config.mqtt.enabled ? reachable(gw.mqttUrl) : 'off'));
   const coap = gw.config.bindings['coap'];
   if (coap && coap.enabled !== false) {
-    const port = typeof coap['port'] === 'number' ? coap['port'] : 5683;
+    // The port it bound (a configured 0 means any free one), else the configured one.
+    const bound = (gw.binding('coap') as { listening?: { port: number } | null } | undefined)?.listening?.port;
+    const port = bound ?? (typeof coap['port'] === 'number' ? coap['port'] : 5683);
     const host = typeof coap['host'] === 'string' && !['0.0.0.0', '::'].includes(coap['host']) ? coap['host'] : hostname();
     add('CoAP', `coap://${host.includes(':') ? `[${host}]` : host}:${port}/ (security: ${typeof coap['security'] === 'string' ? coap['security'] : 'none'})`);
   }

@@ -46,6 +46,9 @@ describe('roost start', () => {
     await waitFor(() => r.out().includes('roost gateway started'), 20000);
     const started = JSON.parse(r.out().split('\n').find((l) => l.includes('roost gateway started')) as string) as Record<string, unknown>;
     assert.equal(started['dataDir'], join(dir, 'data'));
+    // The first-start block names the port CoAP bound, not the configured 0.
+    const coapLine = JSON.parse(r.out().split('\n').find((l) => l.includes('coap binding listening')) as string) as { address: { port: number } };
+    assert.match(r.out(), new RegExp(`CoAP\\s+coap://127\\.0\\.0\\.1:${coapLine.address.port}/ \\(security: none\\)`));
     await new Promise((res) => setTimeout(res, 500));
     const t0 = Date.now();
     r.p.kill('SIGTERM');
