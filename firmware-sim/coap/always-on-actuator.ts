@@ -3,10 +3,13 @@
  * /blink, GET /temp with Observe, RFC 7641) on its own socket, and notifies observers when its
  * temperature changes. With `oscore` keys its own requests are protected (oscore-device.ts) and it
  * is the OSCORE server of the gateway's protected requests (RFC 8613 §8.2-8.3); plain requests of
- * the gateway (its Observe registrations, today) are served plain.
+ * the gateway (its Observe registrations, today) are served plain. With `edhoc` instead of keys it
+ * enrols before it registers (message_3 in the registration, RFC 9668) and serves the gateway with
+ * the derived context; a new instance (a reboot) enrols again.
  */
 import { decodeCbor, encodeCbor } from '../../protocols/cbor.js';
 import { generate } from 'coap-packet';
+import type { DeviceEdhoc } from './edhoc-device.js';
 import { DeviceOscore, type OscoreOptions } from './oscore-device.js';
 import { SimRadio, optionUint, uint, type Address, type SimServe } from './sim-radio.js';
 import type { OscoreExchange } from '../../protocols/oscore/index.js';
@@ -25,10 +28,10 @@ export class AlwaysOnActuator {
   readonly blinks: unknown[] = [];
   private observers: SimObserver[] = [];
   private seq = 1;
-  readonly oscore: DeviceOscore | null;
+  oscore: DeviceOscore | null = null;
+  private readonly serve: SimServe;
 
-  constructor(private readonly opts: { gateway: Address; ep: string; lifetimeS?: number; oscore?: OscoreOptions }) {
-    this.oscore = opts.oscore ? new DeviceOscore(opts.oscore) : null;
+  constructor(private readonly opts: { gateway: Address; ep: string; lifetimeS?: number; oscore?: OscoreOptions; edhoc?: DeviceEdhoc }) {
     const serve: SimServe = (req, from) => {
       const path = req.options.filter((o) => o.name === 'Uri-Path').map((o) => o.value.toString()).join('/');
       const cbor = { contentFormat: 60 };
@@ -50,14 +53,18 @@ export class AlwaysOnActuator {
       }
       return { code: '4.04' };
     };
+    this.serve = serve;
     this.radio.serve('*', serve);
-    const oscore = this.oscore;
-    if (oscore) {
-      this.radio.rawServer = (raw, from) => oscore.serve(raw, serve, from, (token, exchange) => {
-        const o = this.observers.find((x) => x.token.equals(token) && x.to.port === from.port);
-        if (o) o.exchange = exchange;
-      });
-    }
+    if (opts.oscore) this.useOscore(new DeviceOscore(opts.oscore));
+  }
+
+  /** Protects its requests with `oscore` and verifies the gateway's with it. */
+  private useOscore(oscore: DeviceOscore): void {
+    this.oscore = oscore;
+    this.radio.rawServer = (raw, from) => oscore.serve(raw, this.serve, from, (token, exchange) => {
+      const o = this.observers.find((x) => x.token.equals(token) && x.to.port === from.port);
+      if (o) o.exchange = exchange;
+    });
   }
 
   get observerCount(): number {
@@ -74,7 +81,22 @@ export class AlwaysOnActuator {
       contentFormat: 40,
       payload: Buffer.from(links),
     };
-    const res = this.oscore ? await this.oscore.request(this.radio, this.opts.gateway, req) : await this.radio.request(this.opts.gateway, req);
+    let message3: Uint8Array | undefined;
+    if (this.opts.edhoc && !this.oscore) {
+      const e = await this.opts.edhoc.enrol(this.radio, this.opts.gateway, this.opts.ep);
+      this.useOscore(new DeviceOscore(e.keys));
+      if (e.pendingMessage3) message3 = e.half.message3;
+    }
+    const res = this.oscore ? await this.oscore.request(this.radio, this.opts.gateway, req, message3, this.opts.ep) : await this.radio.request(this.opts.gateway, req);
+    if (message3) {
+      if (res.protected) this.opts.edhoc!.countCombined(message3.length + 1);
+      else {
+        // message_3 refused (a pending or rejected key): no context.
+        this.oscore = null;
+        this.radio.rawServer = null;
+        throw this.opts.edhoc!.refusedCombined(res);
+      }
+    }
     if (res.code !== '2.01') throw new Error(`registration refused: ${res.code}`);
   }
 

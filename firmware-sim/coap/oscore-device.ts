@@ -21,6 +21,7 @@ import {
   protectRequest, protectResponse, unprotectRequest, unprotectResponse, type CoapContent, type CoapDatagram, type CoapOption, type CoapType,
   type OscoreContext, type OscoreExchange,
 } from '../../protocols/oscore/index.js';
+import { EDHOC_OPTION_NUMBER, encodeCombinedPayload } from '../../protocols/edhoc/index.js';
 import { uint, type Address, type SimRadio, type SimRequest, type SimResponse, type SimServe } from './sim-radio.js';
 
 /** The device's provisioning (docs/protocols/oscore.md "Parameters"), byte strings in hex. */
@@ -89,6 +90,15 @@ function asParsed(d: CoapDatagram): ParsedPacket {
 
 const withoutOscore = (c: CoapContent): CoapContent => ({ ...c, options: c.options.filter((o) => o.number !== OSCORE) });
 
+/** RFC 9668 §3.2.1: the empty EDHOC option, and message_3 (a CBOR byte string) before the OSCORE ciphertext. */
+function withEdhoc(message: CoapContent, message3: Uint8Array): CoapContent {
+  return {
+    ...message,
+    options: [...message.options, { number: EDHOC_OPTION_NUMBER, value: Buffer.alloc(0) }],
+    payload: Buffer.from(encodeCombinedPayload(message3, message.payload)),
+  };
+}
+
 export class DeviceOscore {
   readonly context: OscoreContext;
   readonly flash: OscoreFlash;
@@ -126,23 +136,31 @@ export class DeviceOscore {
     return this.seqs.peek;
   }
 
-  /** Sends `req` protected through `radio`; repeats it once with the Echo value of a protected 4.01 (RFC 9175 §2.4). */
-  async request(radio: SimRadio, to: Address, req: SimRequest): Promise<SimResponse> {
+  /**
+   * Sends `req` protected through `radio`; repeats it once with the Echo value of a protected 4.01
+   * (RFC 9175 §2.4). `edhocMessage3`: the EDHOC + OSCORE combined request (RFC 9668 §3.2.1): the
+   * EDHOC option and message_3 before the ciphertext; its bytes are not OSCORE's overhead.
+   * `ep`: the device, for a radio that counts datagrams per device.
+   */
+  async request(radio: SimRadio, to: Address, req: SimRequest, edhocMessage3?: Uint8Array, ep?: string): Promise<SimResponse> {
     const type: CoapType = req.confirmable ?? true ? 0 : 1;
     const total = { bytesUp: 0, bytesDown: 0, datagramsDown: 0, rttMs: 0 };
     let echo: Buffer | undefined;
     for (;;) {
       const inner: CoapContent = { code: METHOD_CODE[req.method], options: requestOptions(req, echo), payload: req.payload ?? Buffer.alloc(0) };
       const { message, exchange } = protectRequest(this.context, inner, this.nextSeq());
+      const combined = echo ? undefined : edhocMessage3;
+      const sent = combined ? withEdhoc(message, combined) : message;
       let plainUp = 0;
       const r = await radio.exchange(to, (mid, token) => {
-        const bytes = encodeCoapDatagram({ type, mid, token, ...message });
+        const bytes = encodeCoapDatagram({ type, mid, token, ...sent });
         // The Echo repeat has no plain twin: plain CoAP would have been served the first time.
         if (!echo) {
           plainUp = encodeCoapDatagram({ type, mid, token, ...inner }).length;
-          this.count(bytes.length - plainUp);
+          const protectedOnly = combined ? encodeCoapDatagram({ type, mid, token, ...message }).length : bytes.length;
+          this.count(protectedOnly - plainUp);
         }
-        return { bytes, plainBytes: echo ? 0 : plainUp };
+        return { bytes, plainBytes: echo ? 0 : plainUp, ...(ep !== undefined ? { ep } : {}) };
       });
       total.bytesUp += r.bytesUp;
       total.bytesDown += r.bytesDown;
@@ -162,7 +180,7 @@ export class DeviceOscore {
       const p = asParsed({ type: outer.type, mid: outer.mid, token: outer.token, ...withoutOscore(answer) });
       return {
         code: p.code, payload: p.payload, options: p.options, bytesUp: total.bytesUp, bytesDown: total.bytesDown, datagramsDown: total.datagramsDown,
-        plainBytesDown: plain.length, plainDatagramsDown: 1, rttMs: total.rttMs,
+        plainBytesDown: plain.length, plainDatagramsDown: 1, rttMs: total.rttMs, protected: answer !== outer,
       };
     }
   }

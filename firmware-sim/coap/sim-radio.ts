@@ -35,6 +35,8 @@ export interface SimResponse {
   plainBytesDown: number;
   plainDatagramsDown: number;
   rttMs: number;
+  /** The answer was OSCORE-protected (absent for a plain request). */
+  protected?: boolean;
 }
 
 /** The raw answer to one datagram sent by exchange(). */
@@ -45,8 +47,8 @@ export interface RawResponse {
   rttMs: number;
 }
 
-/** A request datagram built for the Message ID and token the radio chose; `plainBytes` as for sendRaw(). */
-export type BuildDatagram = (mid: number, token: Buffer) => { bytes: Buffer; plainBytes?: number };
+/** A request datagram built for the Message ID and token the radio chose; `plainBytes` and `ep` as for sendRaw(). */
+export type BuildDatagram = (mid: number, token: Buffer) => { bytes: Buffer; plainBytes?: number; ep?: string };
 
 /** Handler for requests the gateway sends to a device: answers code + optional payload. */
 export type SimServe = (req: ParsedPacket, from: Address) => { code: string; payload?: Buffer; contentFormat?: number; observe?: number };
@@ -108,9 +110,10 @@ export class SimRadio {
 
   /**
    * Puts a datagram on the air. `plainBytes`: the size the same message would have without
-   * OSCORE (0: it would not be sent at all, an Echo repeat), for the fleet's cost figures.
+   * OSCORE (0: it would not be sent at all, an Echo repeat), for the fleet's cost figures; `ep`:
+   * the device sending it, where the datagram does not name it (an EDHOC message).
    */
-  sendRaw(bytes: Buffer, to: Address, _plainBytes?: number): void {
+  sendRaw(bytes: Buffer, to: Address, _plainBytes?: number, _ep?: string): void {
     this.socket?.send(bytes, to.port, to.host);
   }
 
@@ -132,7 +135,7 @@ export class SimRadio {
     await this.open();
     this.tokenSeq = (this.tokenSeq + 1) >>> 0;
     const token = uint(this.tokenSeq || 1);
-    const { bytes, plainBytes } = build(this.nextMid(), token);
+    const { bytes, plainBytes, ep } = build(this.nextMid(), token);
     const key = token.toString('hex');
     const ackTimeoutMs = this.opts.ackTimeoutMs ?? 2000;
     const maxRetransmit = this.opts.maxRetransmit ?? 4;
@@ -141,7 +144,7 @@ export class SimRadio {
       let timeout = ackTimeoutMs;
       const w: Waiting = { resolve, reject, timer: setTimeout(() => undefined, 0), sentAt: Date.now(), bytesUp: 0 };
       const fire = () => {
-        this.sendRaw(bytes, to, plainBytes);
+        this.sendRaw(bytes, to, plainBytes, ep);
         w.bytesUp += bytes.length;
         w.timer = setTimeout(() => {
           if (attempt++ >= maxRetransmit) {

@@ -6,10 +6,14 @@
  * a repeat with the stored result without running it again (docs/protocols/coap.md). Small per
  * device; many sensors share one SimRadio socket. Records bytes each way and radio-on time per wake.
  * With `oscore` keys every request is OSCORE-protected (oscore-device.ts): the Echo repeat after a
- * gateway start included, and the sequence number kept in the device's flash across reboots.
+ * gateway start included, and the sequence number kept in the device's flash across reboots. With
+ * `edhoc` it has no keys but an EDHOC key (edhoc-device.ts): it enrols at its first request, with
+ * message_3 in that request (RFC 9668), keeps the derived context in RAM across sleeps, and enrols
+ * again when it lost it (a new instance: a reboot) or the gateway no longer knows it (4.01).
  */
 import { encodeSenmlCbor, type SenmlRecord } from '../../protocols/senml/index.js';
 import { parseDownlink, resultBody, type DownlinkItem } from './downlink.js';
+import type { DeviceEdhoc } from './edhoc-device.js';
 import { DeviceOscore, type OscoreOptions } from './oscore-device.js';
 import { SimRadio, type Address, type SimRequest, type SimResponse } from './sim-radio.js';
 
@@ -36,6 +40,8 @@ export interface SleepySensorOptions {
   done?: Map<string, Buffer>;
   /** OSCORE keys (and the flash that keeps the sequence number across reboots): every request protected. */
   oscore?: OscoreOptions;
+  /** EDHOC enrolment instead of `oscore` keys; the same object across reboots keeps its memory and figures. */
+  edhoc?: DeviceEdhoc;
 }
 
 export interface WakeReport {
@@ -48,6 +54,8 @@ export interface WakeReport {
   /** What the answers would have weighed without OSCORE (bytesDown for a plain device). */
   plainBytesDown: number;
   plainDatagramsDown: number;
+  /** EDHOC enrolments in this wake (message_1/message_2 round trips and message_3's bytes), included in the figures above. */
+  enrolments: number;
   /** Wall time from the first transmission to the last reception (the radio stays on). */
   radioOnMs: number;
   /** Time on air at 250 kbit/s for the bytes of this wake. */
@@ -66,8 +74,10 @@ export class SleepySensor {
   repeatsDropped = 0;
   reregistrations = 0;
   lastWake: WakeReport | null = null;
-  /** The device's OSCORE layer, when it has keys. */
-  readonly oscore: DeviceOscore | null;
+  /** The device's OSCORE layer, when it has keys (with EDHOC: once enrolled). */
+  oscore: DeviceOscore | null;
+  /** message_3 still to go in the next request (RFC 9668). */
+  private message3: Uint8Array | null = null;
 
   constructor(private readonly opts: SleepySensorOptions) {
     this.radio = opts.radio ?? new SimRadio();
@@ -75,8 +85,31 @@ export class SleepySensor {
     this.oscore = opts.oscore ? new DeviceOscore(opts.oscore) : null;
   }
 
-  private send(req: SimRequest): Promise<SimResponse> {
-    return this.oscore ? this.oscore.request(this.radio, this.opts.gateway, req) : this.radio.request(this.opts.gateway, req);
+  private async send(req: SimRequest): Promise<SimResponse> {
+    const edhoc = this.opts.edhoc;
+    if (!edhoc) return this.oscore ? this.oscore.request(this.radio, this.opts.gateway, req) : this.radio.request(this.opts.gateway, req);
+    for (let attempt = 0; ; attempt++) {
+      if (!this.oscore) await this.enrol(edhoc);
+      const m3 = this.message3;
+      this.message3 = null;
+      const res = await this.oscore!.request(this.radio, this.opts.gateway, req, m3 ?? undefined, this.opts.ep);
+      if (m3 && !res.protected) {
+        // The combined request's message_3 was refused (a pending or rejected key): no context.
+        this.oscore = null;
+        throw edhoc.refusedCombined(res);
+      }
+      if (m3) edhoc.countCombined(m3.length + 1);
+      // RFC 8613 §8.2: an unprotected 4.01 (context not found): the gateway forgot this enrolment; enrol again, once.
+      if (res.protected || res.code !== '4.01' || attempt > 0) return res;
+      this.oscore = null;
+    }
+  }
+
+  private async enrol(edhoc: DeviceEdhoc): Promise<void> {
+    const e = await edhoc.enrol(this.radio, this.opts.gateway, this.opts.ep);
+    // A fresh context: its sequence numbers start at 0 and need no flash record (a reboot enrols again).
+    this.oscore = new DeviceOscore(e.keys);
+    this.message3 = e.pendingMessage3 ? e.half.message3 : null;
   }
 
   get registered(): boolean {
@@ -86,7 +119,8 @@ export class SleepySensor {
   /** One wake: register if needed, else send readings; run queued items until none is left. */
   async wake(): Promise<WakeReport> {
     const t0 = Date.now();
-    const rep: WakeReport = { exchanges: 0, bytesUp: 0, bytesDown: 0, datagramsDown: 0, plainBytesDown: 0, plainDatagramsDown: 0, radioOnMs: 0, airtimeMs: 0, items: [] };
+    const rep: WakeReport = { exchanges: 0, bytesUp: 0, bytesDown: 0, datagramsDown: 0, plainBytesDown: 0, plainDatagramsDown: 0, enrolments: 0, radioOnMs: 0, airtimeMs: 0, items: [] };
+    const e0 = this.opts.edhoc ? { ...this.opts.edhoc.stats } : null;
     const count = (r: SimResponse) => {
       rep.exchanges++;
       rep.bytesUp += r.bytesUp;
@@ -119,6 +153,14 @@ export class SleepySensor {
       }
     }
     this.wakes++;
+    const e1 = this.opts.edhoc?.stats;
+    if (e0 && e1) {
+      // EDHOC's own round trips (message_1/message_2 and a separate message_3); message_3 in a combined request is in that request's bytes.
+      rep.enrolments = e1.enrolments - e0.enrolments;
+      rep.bytesUp += e1.bytesUp - e0.bytesUp;
+      rep.bytesDown += e1.bytesDown - e0.bytesDown;
+      rep.datagramsDown += e1.datagramsDown - e0.datagramsDown;
+    }
     rep.radioOnMs = Date.now() - t0;
     rep.airtimeMs = ((rep.bytesUp + rep.bytesDown) * 8) / AIR_BITS_PER_MS;
     this.lastWake = rep;

@@ -5,9 +5,9 @@
  * of firmware-sim/<protocol>/.
  */
 import type { SimCentral } from '../ble/sim-central.js';
-import type { OscoreKeys } from '../coap/index.js';
+import type { EdhocStats, OscoreKeys } from '../coap/index.js';
 import type { ActionClient } from './action-client.js';
-import type { ManifestJsonEntry } from './credentials.js';
+import type { EdhocKey, ManifestJsonEntry } from './credentials.js';
 import type { FaultyLink } from './faults.js';
 import type { Traffic } from './energy.js';
 import type { EnergySpec } from './scenario.js';
@@ -68,7 +68,12 @@ export interface FleetDevice {
   radioCounters?(): RadioCounters;
   /** What OSCORE cost a device that speaks it, for the report's figures beside plain CoAP. */
   oscoreCost?(): OscoreCost | undefined;
+  /** What EDHOC enrolment cost a device that enrols (`security: edhoc`), for the report's energy figures. */
+  enrolmentCost?(): EnrolmentCost | undefined;
 }
+
+/** EDHOC enrolments of one device and their traffic: EdhocStats with message_3's bytes in combined requests counted in bytesUp. */
+export type EnrolmentCost = Omit<EdhocStats, 'combinedBytes'>;
 
 /** OSCORE's cost for one device: overhead per message, Echo round trips, and its traffic had it spoken plain CoAP. */
 export interface OscoreCost {
@@ -113,8 +118,10 @@ export interface DeviceContext {
   simNow(): number;
   /** The hub API the fleet sends actions through (a Zigbee network opens joining with it); valid after connect(). */
   hub(): ActionClient;
-  /** OSCORE keys of a CoAP device (credentials.ts); absent when the scenario says `security: none`. */
+  /** OSCORE keys of a CoAP device (credentials.ts); absent when the scenario says `security: none` or `edhoc`. */
   oscore?: OscoreKeys;
+  /** The EDHOC key a CoAP device enrols with (`security: edhoc`, credentials.ts). */
+  edhoc?: EdhocKey;
 }
 
 export interface Closable {

@@ -91,3 +91,14 @@ export function energyFigures(t: Traffic, elapsedMs: number, e: EnergySpec): Ene
     batteryLifeDays: averageMa > 0 ? e.batteryMah / averageMa / 24 : Infinity,
   };
 }
+
+/**
+ * Radio-on time and charge of exchanges inside a wake (an EDHOC enrolment): the air time of their
+ * datagrams plus a listening window (rxWindowMs) for each answer. The wake's start-up is not in it:
+ * the wake that enrols pays that anyway.
+ */
+export function exchangeCost(t: Omit<Traffic, 'wakes'>, roundTrips: number, e: EnergySpec): { radioOnMs: number; chargeMah: number } {
+  const r = radioTime({ ...t, wakes: 0 }, e);
+  const rxMs = r.rxMs + roundTrips * e.rxWindowMs;
+  return { radioOnMs: r.txMs + rxMs, chargeMah: (r.txMs * e.txCurrentMa + rxMs * e.rxCurrentMa) / MS_PER_HOUR };
+}

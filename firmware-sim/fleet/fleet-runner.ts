@@ -8,8 +8,7 @@
 import { ConfigInvalidError, InternalError } from '../../protocols/errors.js';
 import type { ActionClient, ActionHandle } from './action-client.js';
 import type { Closable, DeviceKind, GatewayAddress, GatewayNeeds, ReceivedCommand, SharedResources } from './device-model.js';
-import type { OscoreKeys } from '../coap/index.js';
-import { fleetCredentials, fleetManifest } from './credentials.js';
+import { fleetCredentials, fleetManifest, type DeviceSecrets } from './credentials.js';
 import { emptyFaultCounters, type FaultCounters } from './faults.js';
 import { forEachLimited, sleep } from './pool.js';
 import { Prng } from './prng.js';
@@ -122,7 +121,7 @@ export class FleetRunner {
     shared: this.shared,
     simNow: (): number => this.simMs,
     hub: (): ActionClient => this.actionClient(),
-    credentials: new Map<string, OscoreKeys>(),
+    credentials: new Map<string, DeviceSecrets>(),
   };
 
   constructor(private readonly opts: RunnerOptions) {

@@ -4,6 +4,7 @@
  * memory) that differ from run to run. summarize() renders it for a terminal.
  */
 import type { OscoreCost, RadioCounters } from './device-model.js';
+import { enrolmentReports, summarizeEnrolment, type EnrolmentReport } from './enrolment-report.js';
 import { addTraffic, emptyTraffic, energyFigures, type EnergyFigures, type Traffic } from './energy.js';
 import type { FaultCounters } from './faults.js';
 import type { FleetRunner, RunOutcome, SentAction } from './fleet-runner.js';
@@ -24,6 +25,8 @@ export interface KindReport {
   energy?: EnergyFigures & { shortestBatteryLifeDays: number; shortestLifeDevice: string };
   /** CoAP kinds that spoke OSCORE: what it cost, beside the same traffic in plain CoAP. */
   oscore?: OscoreReport;
+  /** CoAP kinds that enrolled by EDHOC: round trips, bytes, radio time and charge per enrolment, beside a wake. */
+  enrolment?: EnrolmentReport;
 }
 
 /** OSCORE's cost for a kind: bytes per protected message, Echo round trips, and per-wake figures with and without it. */
@@ -180,6 +183,7 @@ export function buildReport(runner: FleetRunner, outcome: RunOutcome): FleetRepo
     k.oscore.plainPerWake = perWake({ wakes: k.traffic.wakes, ...c.plain });
     k.oscore.radioTimeRatio = r3(k.oscore.plainPerWake.radioOnMs > 0 ? k.oscore.perWake.radioOnMs / k.oscore.plainPerWake.radioOnMs : 0);
   }
+  for (const [name, e] of Object.entries(enrolmentReports(runner))) kinds[name]!.enrolment = e;
   const actions = runner.sent.filter((a) => a.type === 'action');
   const writes = runner.sent.filter((a) => a.type === 'write');
   const superseded = writes.filter(isSuperseded);
@@ -291,6 +295,7 @@ export function summarize(r: FleetReport): string {
       : '';
     lines.push(`${name}: OSCORE +${o.overheadBytesPerMessage} B per message (${o.messages} messages), ${o.echoRoundTrips} Echo round trips${wake}`);
   }
+  lines.push(...summarizeEnrolment(r.kinds));
   for (const [name, k] of Object.entries(r.kinds)) {
     if (k.radio) lines.push(`${name}: ${k.radio.advertisingEvents} advertising events, ${k.radio.connections} connections, ${(k.radio.connectedMs / 1000).toFixed(1)} s connected`);
   }

@@ -132,6 +132,20 @@ const energy = {
   },
 } as const;
 
+/** EDHOC enrolment of the CoAP devices with `security: edhoc` (docs/fleet.md "EDHOC"). */
+const edhoc = {
+  type: 'object', additionalProperties: false, default: {},
+  properties: {
+    suites: { type: 'array', items: { enum: [0, 2] }, minItems: 1, default: [2], description: 'Cipher suites, taken in turn by the CoAP devices (0: X25519/Ed25519, 2: P-256).' },
+    method: { enum: [0, 1, 2, 3], default: 3, description: 'EDHOC method (0: signatures, 3: static DH).' },
+    combined: { type: 'boolean', default: true, description: 'message_3 inside the first OSCORE request (RFC 9668): one round trip less.' },
+    gatewayFingerprints: {
+      type: 'array', default: [], items: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+      description: 'Gateway key fingerprints the devices pin (GET /gateway/identity, edhoc); empty: each device pins the first key it sees.',
+    },
+  },
+} as const;
+
 /** The same keys without defaults: a device group's overrides of its kind's and the scenario's figures. */
 const groupEnergy = {
   type: 'object', additionalProperties: false,
@@ -153,7 +167,8 @@ export const scenarioSchema = {
     speed: { ...nonNegative, default: 1, description: 'Simulated seconds per wall-clock second; 0 runs as fast as the gateway answers.' },
     tickMs: { type: 'integer', minimum: 10, maximum: 60000, default: 1000, description: 'Simulated time step: wakes and actions due in one step run together.' },
     settleS: { ...nonNegative, default: 5, description: 'Wall-clock seconds to wait at the end for outstanding actions.' },
-    security: { enum: ['oscore', 'none'], default: 'oscore', description: 'CoAP devices protect their requests with OSCORE (keys from the seed, docs/fleet.md) or speak plain CoAP.' },
+    security: { enum: ['oscore', 'edhoc', 'none'], default: 'oscore', description: 'CoAP devices protect their requests with OSCORE (keys from the seed, docs/fleet.md), enrol by EDHOC (a key pair from the seed, its fingerprint in the manifest) and then speak OSCORE, or speak plain CoAP.' },
+    edhoc,
     devices: { type: 'array', minItems: 1, items: groupWithEnergy },
     actions: { type: 'array', default: [], items: action },
     writes: { type: 'array', default: [], items: write },

@@ -57,6 +57,17 @@ export interface FaultSpec {
   batteryDepletion: { fraction: number; remainingMah: number };
 }
 
+/** EDHOC enrolment of the fleet's CoAP devices (`security: edhoc`). */
+export interface EdhocSpec {
+  /** Cipher suites, taken in turn by the CoAP devices. */
+  suites: number[];
+  method: number;
+  /** message_3 in the first OSCORE request (RFC 9668). */
+  combined: boolean;
+  /** Gateway key fingerprints the devices pin; empty: trust on first use. */
+  gatewayFingerprints: string[];
+}
+
 export interface EnergySpec {
   batteryMah: number;
   sleepCurrentUa: number;
@@ -77,8 +88,9 @@ export interface Scenario {
   speed: number;
   tickMs: number;
   settleS: number;
-  /** CoAP devices speak OSCORE (`oscore`, the default) or plain CoAP (`none`). */
-  security: 'oscore' | 'none';
+  /** CoAP devices speak OSCORE with keys from the seed (`oscore`, the default), enrol by EDHOC and then speak OSCORE (`edhoc`), or speak plain CoAP (`none`). */
+  security: 'oscore' | 'edhoc' | 'none';
+  edhoc: EdhocSpec;
   devices: DeviceGroup[];
   actions: ScenarioAction[];
   writes: ScenarioWrite[];

@@ -2,8 +2,8 @@
  * One device as the runner tracks it: its model, its random streams, its wake schedule (interval,
  * jitter, clock drift), its battery and what it sent and received.
  */
-import type { OscoreKeys } from '../coap/index.js';
 import type { ActionClient } from './action-client.js';
+import type { DeviceSecrets } from './credentials.js';
 import type { DeviceKind, FleetDevice, GatewayAddress, ReceivedCommand, SharedResources } from './device-model.js';
 import { addTraffic, emptyTraffic, radioChargeMah, sleepChargeMah, type Traffic } from './energy.js';
 import { FaultyLink, planDevice, rebootsNow, type DevicePlan, type FaultCounters } from './faults.js';
@@ -23,8 +23,8 @@ export interface DeviceEnv {
   shared: SharedResources;
   simNow(): number;
   hub(): ActionClient;
-  /** OSCORE keys of the CoAP devices, by device id (credentials.ts). */
-  credentials: ReadonlyMap<string, OscoreKeys>;
+  /** OSCORE keys or EDHOC keys of the CoAP devices, by device id (credentials.ts). */
+  credentials: ReadonlyMap<string, DeviceSecrets>;
 }
 
 export class SimDevice {
@@ -85,7 +85,7 @@ export class SimDevice {
       readings: Object.keys(group.readings),
       driftPpm: this.plan.driftPpm,
       onCommand: (cmd) => onCommand(this, cmd),
-      ...(env.credentials.has(deviceId) ? { oscore: env.credentials.get(deviceId)! } : {}),
+      ...env.credentials.get(deviceId),
     });
   }
 

@@ -5,10 +5,12 @@
  * and actions (POST /blink) arrive any time. The actuator owns its socket and offers no hook on
  * it, so datagram faults do not apply and only notification counts are known (mains powered:
  * no energy figures). With OSCORE keys it registers protected and serves the gateway's protected
- * requests; its sequence number's flash record survives reboots.
+ * requests; its sequence number's flash record survives reboots. With an EDHOC key (`security:
+ * edhoc`) it enrols before it registers, and again after a reboot.
  */
-import { AlwaysOnActuator, emptyFlash } from '../../coap/index.js';
-import type { DeviceContext, DeviceKind, FleetDevice, OscoreCost, WakeResult } from '../device-model.js';
+import { AlwaysOnActuator, emptyFlash, type DeviceEdhoc } from '../../coap/index.js';
+import type { DeviceContext, DeviceKind, EnrolmentCost, FleetDevice, OscoreCost, WakeResult } from '../device-model.js';
+import { enrolmentCostOf, fleetEdhoc } from './coap-edhoc.js';
 
 class CoapActuatorDevice implements FleetDevice {
   readonly sleepy = false;
@@ -19,16 +21,19 @@ class CoapActuatorDevice implements FleetDevice {
   private notifications = 0;
   private readonly flash = emptyFlash();
   private readonly pastCost = { messages: 0, overheadBytes: 0, echoRoundTrips: 0 };
+  private readonly edhoc: DeviceEdhoc | null;
 
   constructor(private readonly ctx: DeviceContext) {
     this.deviceId = ctx.deviceId;
     this.thingId = `urn:roost:coap:${ctx.deviceId}`;
+    this.edhoc = fleetEdhoc(ctx);
   }
 
   private make(): AlwaysOnActuator {
     const lifetimeS = typeof this.ctx.options['lifetimeS'] === 'number' ? this.ctx.options['lifetimeS'] : 3600;
     const oscore = this.ctx.oscore ? { oscore: { ...this.ctx.oscore, flash: this.flash } } : {};
-    return new AlwaysOnActuator({ gateway: { host: this.ctx.gateway.host, port: this.ctx.gateway.coapPort }, ep: this.ctx.deviceId, lifetimeS, ...oscore });
+    const edhoc = this.edhoc ? { edhoc: this.edhoc } : {};
+    return new AlwaysOnActuator({ gateway: { host: this.ctx.gateway.host, port: this.ctx.gateway.coapPort }, ep: this.ctx.deviceId, lifetimeS, ...oscore, ...edhoc });
   }
 
   async start(): Promise<void> {
@@ -39,7 +44,7 @@ class CoapActuatorDevice implements FleetDevice {
   async wake(readings: Record<string, number>): Promise<WakeResult> {
     this.sync();
     const temp = readings['temp'];
-    if (this.ctx.oscore && this.actuator) {
+    if ((this.ctx.oscore || this.edhoc) && this.actuator) {
       // With OSCORE the gateway does not observe it: it posts its temperature, protected.
       if (temp === undefined) return { acknowledged: true };
       const code = await this.actuator.postTemperature(temp);
@@ -86,13 +91,17 @@ class CoapActuatorDevice implements FleetDevice {
 
   /** Overhead per protected message and Echo round trips (its traffic is not counted: mains powered). */
   oscoreCost(): OscoreCost | undefined {
-    if (!this.ctx.oscore) return undefined;
+    if (!this.ctx.oscore && !this.edhoc) return undefined;
     const s = this.actuator?.oscore?.stats ?? { messages: 0, overheadBytes: 0, echoRoundTrips: 0 };
     return {
       messages: this.pastCost.messages + s.messages, overheadBytes: this.pastCost.overheadBytes + s.overheadBytes,
       echoRoundTrips: this.pastCost.echoRoundTrips + s.echoRoundTrips, flashWrites: this.flash.writes,
       plain: { datagramsUp: 0, bytesUp: 0, datagramsDown: 0, bytesDown: 0 },
     };
+  }
+
+  enrolmentCost(): EnrolmentCost | undefined {
+    return enrolmentCostOf(this.edhoc);
   }
 }
 

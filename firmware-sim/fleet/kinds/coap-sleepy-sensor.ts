@@ -3,10 +3,13 @@
  * the scenario's readings as SenML+CBOR at each wake and runs the items piggybacked on the
  * answers, each id once (repeats after a lost result are answered from memory). Sensors share FleetRadio sockets (`devicesPerRadio` per socket).
  * With OSCORE keys (the scenario's default) every request is protected; the sequence number's
- * flash record, like the item memory, survives reboots.
+ * flash record, like the item memory, survives reboots. With an EDHOC key (`security: edhoc`) it
+ * enrols at power-on, keeps the derived context across sleeps and enrols again after a reboot (the
+ * context was in RAM); the key it pinned on first use survives reboots.
  */
-import { SleepySensor, emptyFlash, type DownlinkItem } from '../../coap/index.js';
-import type { DeviceContext, DeviceKind, FleetDevice, OscoreCost, WakeResult } from '../device-model.js';
+import { DeviceEdhoc, SleepySensor, emptyFlash, type DownlinkItem } from '../../coap/index.js';
+import type { DeviceContext, DeviceKind, EnrolmentCost, FleetDevice, OscoreCost, WakeResult } from '../device-model.js';
+import { enrolmentCostOf, fleetEdhoc } from './coap-edhoc.js';
 import { FleetRadio, type RadioAccount } from './fleet-radio.js';
 
 export interface CoapSensorOptions {
@@ -36,12 +39,15 @@ class CoapSleepySensorDevice implements FleetDevice {
   /** OSCORE figures of sensor instances before the last reboot. */
   private readonly pastCost = { messages: 0, overheadBytes: 0, echoRoundTrips: 0 };
   private stopped = false;
+  /** EDHOC enrolment (its pinned key and figures survive reboots); null with OSCORE keys or plain CoAP. */
+  private readonly edhoc: DeviceEdhoc | null;
 
   constructor(private readonly ctx: DeviceContext, private readonly opts: CoapSensorOptions) {
     this.deviceId = ctx.deviceId;
     this.thingId = `urn:roost:coap:${ctx.deviceId}`;
     this.radio = ctx.shared.get(`coap-radio-${Math.floor(ctx.index / opts.devicesPerRadio)}`, () => new FleetRadio({ ackTimeoutMs: opts.ackTimeoutMs }));
     this.account = { link: ctx.link, datagramsUp: 0, bytesUp: 0 };
+    this.edhoc = fleetEdhoc(ctx);
   }
 
   readonly deviceId: string;
@@ -55,6 +61,7 @@ class CoapSleepySensorDevice implements FleetDevice {
       read: () => this.next,
       done: this.done,
       ...(this.ctx.oscore ? { oscore: { ...this.ctx.oscore, flash: this.flash } } : {}),
+      ...(this.edhoc ? { edhoc: this.edhoc } : {}),
       onItem: (item: DownlinkItem) => {
         this.ctx.onCommand({ kind: item.kind, name: item.name, input: item.input, itemId: item.id });
         return { done: item.name };
@@ -109,7 +116,7 @@ class CoapSleepySensorDevice implements FleetDevice {
   }
 
   oscoreCost(): OscoreCost | undefined {
-    if (!this.ctx.oscore) return undefined;
+    if (!this.ctx.oscore && !this.edhoc) return undefined;
     const s = this.sensor?.oscore?.stats ?? { messages: 0, overheadBytes: 0, echoRoundTrips: 0 };
     const a = this.account;
     return {
@@ -119,6 +126,10 @@ class CoapSleepySensorDevice implements FleetDevice {
       flashWrites: this.flash.writes,
       plain: { datagramsUp: a.plainDatagramsUp ?? 0, bytesUp: a.plainBytesUp ?? 0, datagramsDown: this.plainDatagramsDown, bytesDown: this.plainBytesDown },
     };
+  }
+
+  enrolmentCost(): EnrolmentCost | undefined {
+    return enrolmentCostOf(this.edhoc);
   }
 }
 

@@ -76,8 +76,8 @@ export class FleetRadio extends SimRadio {
     if (kid !== undefined) this.accounts.delete(`kid:${kid}`);
   }
 
-  override sendRaw(bytes: Buffer, to: Address, plainBytes?: number): void {
-    const ep = endpointOf(bytes);
+  override sendRaw(bytes: Buffer, to: Address, plainBytes?: number, named?: string): void {
+    const ep = named ?? endpointOf(bytes);
     const account = ep === undefined ? undefined : this.accounts.get(ep);
     if (!account) {
       this.unattributed++;
