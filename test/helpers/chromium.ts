@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import type { ApiClient } from './api-client.js';
+import { ApiClient } from './api-client.js';
+import { startTestGateway, type TestGateway, type TestGatewayOptions } from './gateway.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 // No background fetches, no QUIC, no sandbox as root.
@@ -61,4 +62,48 @@ export function pageErrors(page: Page): string[] {
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) errors.push(m.text()); });
   return errors;
+}
+
+/** A test gateway with the VIEWER user, an admin's API client and a Chromium to drive its UI. */
+export interface UiRig {
+  gw: TestGateway;
+  admin: ApiClient;
+  chrome: Chromium;
+  /** The gateway's HTTP base URL. */
+  url: string;
+  newPage(): Promise<Page>;
+  /** A page logged in as VIEWER on `route` (`#/users`), once `ready` shows. */
+  viewerOn(route: string, ready: string): Promise<Page>;
+  stop(): Promise<void>;
+}
+
+export async function startUiRig(config: Record<string, unknown> = {}, opts: TestGatewayOptions = {}): Promise<UiRig> {
+  const gw = await startTestGateway(config, opts);
+  const url = gw.httpUrl!;
+  let admin: ApiClient;
+  let chrome: Chromium;
+  try {
+    admin = await ApiClient.login(url);
+    await addViewer(admin);
+    chrome = await launchChromium();
+  } catch (err) {
+    await gw.stop();
+    throw err;
+  }
+  const browser = chrome.browser;
+  return {
+    gw, admin, chrome, url,
+    newPage: () => browser.newPage(),
+    async viewerOn(route, ready) {
+      const page = await browser.newPage();
+      await logIn(page, url, VIEWER.username, VIEWER.password);
+      await page.goto(`${url}/${route}`);
+      await page.waitForSelector(ready);
+      return page;
+    },
+    async stop() {
+      await chrome.close();
+      await gw.stop();
+    },
+  };
 }

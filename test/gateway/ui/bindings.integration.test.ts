@@ -12,9 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startZigbeeSim, type ZigbeeSim } from '../../../firmware-sim/zigbee/zigbee-sim.js';
-import { ApiClient } from '../../helpers/api-client.js';
-import { addViewer, launchChromium, logIn, pageErrors, VIEWER, type Chromium } from '../../helpers/chromium.js';
-import { startTestGateway, TEST_ADMIN_PASSWORD, type TestGateway } from '../../helpers/gateway.js';
+import { logIn, pageErrors, startUiRig, type UiRig } from '../../helpers/chromium.js';
+import { TEST_ADMIN_PASSWORD } from '../../helpers/gateway.js';
 import { FakeTree } from '../detect/fake-tree.js';
 
 /** Herdsman's first start takes 4-6 s (FACTS.md, Zigbee). */
@@ -23,22 +22,16 @@ const ZIGBEE_START_MS = 60_000;
 describe('Bindings page in headless Chromium', { timeout: 180_000 }, () => {
   const tree = new FakeTree();
   let sim: ZigbeeSim;
-  let gw: TestGateway;
-  let admin: ApiClient;
-  let chrome: Chromium | undefined;
+  let rig: UiRig;
 
   before(async () => {
     sim = await startZigbeeSim();
     tree.plugUsb({ byId: 'usb-Acme_Widget_0001-if00', target: tree.node('ttyUSB7'), vendorId: '1234', productId: '5678', product: 'Widget' });
-    gw = await startTestGateway({ detect: { enabled: true, sysDir: tree.sysDir, devDir: tree.devDir, scanIntervalMs: 0 } });
-    admin = await ApiClient.login(gw.httpUrl!);
-    await addViewer(admin);
-    chrome = await launchChromium();
+    rig = await startUiRig({ detect: { enabled: true, sysDir: tree.sysDir, devDir: tree.devDir, scanIntervalMs: 0 } });
   });
 
   after(async () => {
-    await chrome?.close();
-    await gw?.stop();
+    await rig?.stop();
     await sim?.close();
     tree.remove();
   });
@@ -52,9 +45,9 @@ describe('Bindings page in headless Chromium', { timeout: 180_000 }, () => {
   };
 
   it('an admin enables Zigbee from its schema form, opens joining with a countdown, and disables it', async () => {
-    const page = await chrome!.browser.newPage();
+    const page = await rig.newPage();
     const errors = pageErrors(page);
-    await logIn(page, gw.httpUrl!, 'admin', TEST_ADMIN_PASSWORD);
+    await logIn(page, rig.url, 'admin', TEST_ADMIN_PASSWORD);
     await page.click('#nav a[data-route="bindings"]');
 
     // States from /healthz; every binding module has a card; the adapter detection left alone.
@@ -75,13 +68,13 @@ describe('Bindings page in headless Chromium', { timeout: 180_000 }, () => {
     await page.fill(`${zigbee} input[name="port"]`, sim.url);
     await page.fill(`${zigbee} input[name="baudRate"]`, '300');
     assert.match(await save(page), /ROOST_ERR_BAD_REQUEST: .*\/bindings\/zigbee\/baudRate/);
-    assert.equal(gw.binding('zigbee'), undefined);
+    assert.equal(rig.gw.binding('zigbee'), undefined);
 
     await page.fill(`${zigbee} input[name="baudRate"]`, '');
     await page.fill(`${zigbee} input[name="reconnectDelayMs"]`, '200');
     assert.match(await save(page), /Applied now: bindings\.zigbee\..*zigbee is running/);
     await page.waitForSelector(`${zigbee} .binding-state [data-state="running"]`);
-    const saved = (await admin.get<{ bindings: Record<string, unknown> }>('/config')).body.bindings['zigbee'];
+    const saved = (await rig.admin.get<{ bindings: Record<string, unknown> }>('/config')).body.bindings['zigbee'];
     assert.deepEqual(saved, { enabled: true, port: sim.url, reconnectDelayMs: 200 });
     assert.match(await save(page), /Nothing changed/);
 
@@ -101,15 +94,13 @@ describe('Bindings page in headless Chromium', { timeout: 180_000 }, () => {
 
     await page.uncheck(`${zigbee} input[data-role="enabled"]`);
     assert.match(await save(page), /zigbee is stopped \(disabled by PATCH \/config\)/);
-    assert.equal(gw.binding('zigbee'), undefined);
+    assert.equal(rig.gw.binding('zigbee'), undefined);
     assert.deepEqual(errors, []);
     await page.close();
   });
 
   it('a viewer is told that admins configure bindings', async () => {
-    const page = await chrome!.browser.newPage();
-    await logIn(page, gw.httpUrl!, VIEWER.username, VIEWER.password);
-    await page.goto(`${gw.httpUrl}/#/bindings`);
+    const page = await rig.viewerOn('#/bindings', '#bindings-note');
     assert.match(await page.locator('#bindings-note').textContent() ?? '', /Role viewer does not configure bindings/);
     assert.equal(await page.$('section[data-binding="zigbee"]'), null);
     await page.close();

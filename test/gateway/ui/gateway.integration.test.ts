@@ -6,38 +6,24 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ApiClient } from '../../helpers/api-client.js';
-import { addViewer, launchChromium, logIn, pageErrors, VIEWER, type Chromium } from '../../helpers/chromium.js';
-import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
+import { pageErrors, startUiRig, type UiRig } from '../../helpers/chromium.js';
 
 interface Info { version: string; uptimeS: number; update: { state: string } }
 interface Identity { tls: { sha256: string } | null }
 
 describe('Gateway page in headless Chromium', { timeout: 90_000 }, () => {
-  let gw: TestGateway;
-  let admin: ApiClient;
-  let chrome: Chromium | undefined;
-
+  let rig: UiRig;
   before(async () => {
-    gw = await startTestGateway({ tls: { enabled: true, httpsPort: 0 } });
-    admin = await ApiClient.login(gw.httpUrl!);
-    await addViewer(admin);
-    chrome = await launchChromium();
+    rig = await startUiRig({ tls: { enabled: true, httpsPort: 0 } });
   });
-
-  after(async () => {
-    await chrome?.close();
-    await gw?.stop();
-  });
+  after(() => rig?.stop());
 
   it('a viewer sees version, uptime, disk, memory, the TLS fingerprint and the update state', async () => {
-    const info = (await admin.get<Info>('/gateway/info')).body;
-    const identity = (await admin.get<Identity>('/gateway/identity')).body;
+    const info = (await rig.admin.get<Info>('/gateway/info')).body;
+    const identity = (await rig.admin.get<Identity>('/gateway/identity')).body;
     assert.match(identity.tls?.sha256 ?? '', /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
-    const page = await chrome!.browser.newPage();
+    const page = await rig.viewerOn('#/gateway', '#about');
     const errors = pageErrors(page);
-    await logIn(page, gw.httpUrl!, VIEWER.username, VIEWER.password);
-    await page.click('#nav a[data-route="gateway"]');
     const item = async (key: string) => (await page.locator(`#about tr[data-item="${key}"] td:nth-child(2)`).textContent()) ?? '';
     await page.waitForSelector('#about tr[data-item="version"]');
     assert.equal(await item('version'), info.version);

@@ -8,26 +8,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { ApiClient, codeOf } from '../../helpers/api-client.js';
-import { addViewer, launchChromium, logIn, pageErrors, VIEWER, type Chromium } from '../../helpers/chromium.js';
-import { startTestGateway, TEST_ADMIN_PASSWORD, type TestGateway } from '../../helpers/gateway.js';
+import { codeOf } from '../../helpers/api-client.js';
+import { logIn, pageErrors, startUiRig, VIEWER, type UiRig } from '../../helpers/chromium.js';
+import { TEST_ADMIN_PASSWORD } from '../../helpers/gateway.js';
 
 describe('Users page in headless Chromium', { timeout: 90_000 }, () => {
-  let gw: TestGateway;
-  let admin: ApiClient;
-  let chrome: Chromium | undefined;
-
+  let rig: UiRig;
   before(async () => {
-    gw = await startTestGateway();
-    admin = await ApiClient.login(gw.httpUrl!);
-    await addViewer(admin);
-    chrome = await launchChromium();
+    rig = await startUiRig();
   });
-
-  after(async () => {
-    await chrome?.close();
-    await gw?.stop();
-  });
+  after(() => rig?.stop());
 
   const row = (name: string) => `#users-body tr[data-user="${name}"]`;
   /** Waits for the note to say `what` and answers its text. */
@@ -41,14 +31,14 @@ describe('Users page in headless Chromium', { timeout: 90_000 }, () => {
     return m[1]!;
   };
   const canLogIn = async (username: string, password: string): Promise<boolean> => {
-    const r = await fetch(`${gw.httpUrl}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    const r = await fetch(`${rig.url}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
     return r.status === 200;
   };
 
   it('an admin creates, changes the role of, resets the password of and deletes users', async () => {
-    const page = await chrome!.browser.newPage();
+    const page = await rig.newPage();
     const errors = pageErrors(page);
-    await logIn(page, gw.httpUrl!, 'admin', TEST_ADMIN_PASSWORD);
+    await logIn(page, rig.url, 'admin', TEST_ADMIN_PASSWORD);
     await page.click('#nav a[data-route="users"]');
     await page.waitForSelector(`${row('admin')}[data-role="admin"]`);
     assert.match(await page.textContent(row('admin')) ?? '', /admin\s*you/);
@@ -67,12 +57,12 @@ describe('Users page in headless Chromium', { timeout: 90_000 }, () => {
     await page.fill('#new-user-name', 'grafana');
     await page.click('#new-user-submit');
     const made = shownPassword(await noteSays(page, /User grafana created/));
-    assert.equal((await admin.get<{ role: string }>('/users/grafana')).body.role, 'viewer');
+    assert.equal((await rig.admin.get<{ role: string }>('/users/grafana')).body.role, 'viewer');
     assert.equal(await canLogIn('grafana', made), true);
 
     await page.selectOption(`${row('ops')} select.role`, 'agent');
     await page.waitForSelector(`${row('ops')}[data-role="agent"]`);
-    assert.equal((await admin.get<{ role: string }>('/users/ops')).body.role, 'agent');
+    assert.equal((await rig.admin.get<{ role: string }>('/users/ops')).body.role, 'agent');
 
     // Reset: typed, then made here; each time the previous password stops working.
     await page.fill(`${row('ops')} input.reset-password`, 'ops-password-2');
@@ -88,10 +78,10 @@ describe('Users page in headless Chromium', { timeout: 90_000 }, () => {
     // Delete asks for a second click.
     await page.click(`${row('grafana')} button.delete`);
     assert.equal(await page.textContent(`${row('grafana')} button.delete`), 'Really delete?');
-    assert.equal((await admin.get('/users/grafana')).status, 200);
+    assert.equal((await rig.admin.get('/users/grafana')).status, 200);
     await page.click(`${row('grafana')} button.delete`);
     await page.waitForSelector(row('grafana'), { state: 'detached' });
-    assert.equal(codeOf(await admin.get('/users/grafana')), 'ROOST_ERR_USER_NOT_FOUND');
+    assert.equal(codeOf(await rig.admin.get('/users/grafana')), 'ROOST_ERR_USER_NOT_FOUND');
 
     // What the API refuses, with its typed error.
     await page.fill('#new-user-name', 'bad name');
@@ -106,9 +96,7 @@ describe('Users page in headless Chromium', { timeout: 90_000 }, () => {
   });
 
   it('a viewer is told that admins manage users', async () => {
-    const page = await chrome!.browser.newPage();
-    await logIn(page, gw.httpUrl!, VIEWER.username, VIEWER.password);
-    await page.goto(`${gw.httpUrl}/#/users`);
+    const page = await rig.viewerOn('#/users', '#users-note');
     assert.match(await page.locator('#users-note').textContent() ?? '', /Role viewer does not manage users/);
     assert.equal(await page.$('#users-body'), null);
     await page.close();
