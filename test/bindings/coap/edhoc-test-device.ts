@@ -1,17 +1,18 @@
 /**
- * A CoAP device that enrols with EDHOC (protocols/edhoc Initiator) over real UDP and then speaks
- * OSCORE with the derived context, for the binding's EDHOC tests: the separate message_3 POST
- * (RFC 9528 Appendix A.2) or the EDHOC + OSCORE combined request (RFC 9668), byte counts per
- * exchange, raw sends for bad input, and a Responder mode for the gateway-as-Initiator flow.
+ * A CoAP device that enrols with EDHOC over real UDP and then speaks OSCORE with the derived
+ * context, for the binding's EDHOC tests: firmware-sim's device side (DeviceEdhoc: keys, pinning,
+ * the Initiator's first half) on the binding's own CoAP codec, with what only tests need: the
+ * separate message_3 POST (RFC 9528 Appendix A.2) or the combined request (RFC 9668) built by hand,
+ * raw sends for bad input, and a Responder mode for the gateway-as-Initiator flow.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { encodeMessage, parseMessage, type CoapMessage, type OutMessage } from '../../../bindings/coap/coap-message.js';
 import { outerFields, requestContent, responseContent, withContent } from '../../../bindings/coap/oscore-content.js';
+import { DeviceEdhoc, edhocDeviceKey } from '../../../firmware-sim/coap/edhoc-device.js';
 import {
-  CIPHER_SUITES, CURVES, Initiator, METHODS, Responder, SIGNATURES, encodeCidPayload, encodeCombinedPayload, idCredOf, makeCcs, parseCidPayload,
-  staticDhPublicKey, type Credential, type EdhocSession, type IdCred, type LocalAuth,
+  Responder, encodeCidPayload, encodeCombinedPayload, parseCidPayload, type Credential, type EdhocSession, type IdCred, type Initiator, type LocalAuth,
 } from '../../../protocols/edhoc/index.js';
 import {
   deriveContext, protectRequest, protectResponse, ReplayWindow, unprotectRequest, unprotectResponse, type OscoreContext,
@@ -21,12 +22,7 @@ export type Request = Omit<OutMessage, 'type' | 'mid' | 'token'>;
 
 /** A device key fitting a method's Initiator role in a suite, its CCS (subject = endpoint name) and ID_CRED. */
 export function deviceAuth(suiteId: number, method: number, sub: string, by: 'value' | 'kid' = 'value', kid = 0x2b): LocalAuth {
-  const suite = CIPHER_SUITES.get(suiteId)!;
-  const kind = METHODS.get(method)!.initiator;
-  const privateKey = kind === 'static-dh' ? CURVES[suite.curve].randomPrivateKey() : suite.signature === 'ed25519' ? randomBytes(32) : CURVES.p256.randomPrivateKey();
-  const publicKey = kind === 'static-dh' ? staticDhPublicKey(suite.curve, privateKey) : SIGNATURES[suite.signature].publicKey(privateKey);
-  const credential = makeCcs(publicKey, { sub, kid: Uint8Array.of(kid) });
-  return { privateKey, credential, idCred: idCredOf(credential, by) };
+  return edhocDeviceKey(suiteId, method, sub, { by, kid });
 }
 
 export interface Sent {
@@ -48,6 +44,8 @@ export class EdhocTestDevice {
   responder: Responder | null = null;
   private serverWindow = new ReplayWindow();
   onRequest: ((req: CoapMessage) => { code: string; payload?: Buffer }) | null = null;
+  /** firmware-sim's device side of EDHOC: the pinned keys and the Initiator. */
+  readonly edhoc: DeviceEdhoc;
 
   constructor(
     readonly gateway: { host: string; port: number },
@@ -58,6 +56,7 @@ export class EdhocTestDevice {
     readonly suites: readonly number[] = [2],
   ) {
     this.socket.on('message', (buf) => this.onDatagram(buf));
+    this.edhoc = new DeviceEdhoc({ auth, method, suites, pins: pinned });
   }
 
   async open(): Promise<this> {
@@ -71,26 +70,23 @@ export class EdhocTestDevice {
   }
 
   /** Credential lookup of the device: the gateway's CCS by value, checked against the pinned fingerprints. */
-  lookup = (id: IdCred): Credential | undefined =>
-    (id.kind === 'kccs' || id.kind === 'x5chain') && this.pinned.includes(id.credential.fingerprint) ? id.credential : undefined;
-
-  newInitiator(): Initiator {
-    return new Initiator({ method: this.method, suites: this.suites, auth: this.auth, lookupCredential: this.lookup });
+  get lookup(): (id: IdCred) => Credential | undefined {
+    return this.edhoc.lookup;
   }
 
-  /** message_1 -> message_2; returns the Initiator ready with message_3, or the gateway's error answer. */
-  async firstHalf(): Promise<{ ok: true; initiator: Initiator; message3: Uint8Array; session: EdhocSession } | { ok: false; res: CoapMessage }> {
+  newInitiator(): Initiator {
+    return this.edhoc.newInitiator();
+  }
+
+  /** message_1 -> message_2; returns message_3 ready, or the gateway's error answer. */
+  async firstHalf(): Promise<{ ok: true; message3: Uint8Array; session: EdhocSession } | { ok: false; res: CoapMessage }> {
     this.log.length = 0;
-    const initiator = this.newInitiator();
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const m1 = initiator.start();
-      if (!m1.ok) throw m1.error;
-      const r1 = await this.post(encodeCidPayload(true, m1.value));
-      const step = initiator.handleMessage2(r1.res.payload);
-      if (step.ok) return { ok: true, initiator, ...step.value };
-      if (initiator.state !== 'start') return { ok: false, res: r1.res };
-    }
-    throw new Error('suite negotiation did not converge');
+    let last: CoapMessage | null = null;
+    const h = await this.edhoc.firstHalf(async (payload) => {
+      last = (await this.post(payload)).res;
+      return last;
+    });
+    return h.ok ? h : { ok: false, res: last! };
   }
 
   /** Full enrolment with message_3 in its own POST (two round trips). Returns the answer to message_3. */
