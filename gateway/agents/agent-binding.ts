@@ -63,6 +63,11 @@ export interface AgentItem {
 
 /** One session of a connected agent: how the binding hands it an item (MQTT bridge, HTTP sessions). */
 export interface AgentLink {
+  /**
+   * False while the session cannot take items yet (an MQTT session before it subscribed to its
+   * items): an item sent then would be lost until its result timeout. See linkReady().
+   */
+  readonly ready: boolean;
   sendItem(device: string, item: AgentItem): void;
 }
 
@@ -130,15 +135,22 @@ export class AgentBinding implements Binding {
     return [...this.things].filter(([, t]) => t.agent === agent);
   }
 
-  /** An agent connected (one more session of it). */
+  /** An agent connected (one more session of it): its things are online. */
   connected(agent: string, link: AgentLink): void {
     const ctx = this.context();
     this.links.set(agent, [...(this.links.get(agent) ?? []), link]);
-    for (const [thingId, t] of this.ownThings(agent)) {
-      if (!ctx.hasThing(thingId)) continue;
-      ctx.setOnline(thingId, true);
-      if (!t.sleepy) ctx.awake(thingId, this.options.alwaysOnWindowMs);
-    }
+    for (const [thingId] of this.ownThings(agent)) if (ctx.hasThing(thingId)) ctx.setOnline(thingId, true);
+    if (link.ready) this.linkReady(agent);
+  }
+
+  /** A session of the agent can take items now: what waits for its always-on things goes out. */
+  linkReady(agent: string): void {
+    const ctx = this.context();
+    for (const [thingId, t] of this.ownThings(agent)) if (!t.sleepy && ctx.hasThing(thingId)) ctx.awake(thingId, this.options.alwaysOnWindowMs);
+  }
+
+  private canTake(agent: string): boolean {
+    return this.links.get(agent)?.some((l) => l.ready) ?? false;
   }
 
   /** A session of the agent ended; with the last one its things go offline and their queues wait. */
@@ -193,7 +205,8 @@ export class AgentBinding implements Binding {
         break;
       }
       case 'awake':
-        ctx.awake(thingId, t.sleepy ? this.windowOf(payload) : this.options.alwaysOnWindowMs);
+        // Before the agent can take items a window would only spend delivery attempts.
+        if (this.canTake(agent)) ctx.awake(thingId, t.sleepy ? this.windowOf(payload) : this.options.alwaysOnWindowMs);
         return;
       case 'asleep':
         ctx.asleep(thingId);
@@ -215,7 +228,7 @@ export class AgentBinding implements Binding {
         return this.refuse(new BadRequestError(`unknown agent topic ${rest.join('/')}`));
     }
     // Any uplink keeps an always-on device's window open.
-    if (!t.sleepy) ctx.awake(thingId, this.options.alwaysOnWindowMs);
+    if (!t.sleepy && this.canTake(agent)) ctx.awake(thingId, this.options.alwaysOnWindowMs);
   }
 
   private register(agent: string, device: string, thingId: string, payload: unknown): void {
@@ -236,7 +249,7 @@ export class AgentBinding implements Binding {
     ctx.store.put(`thing:${thingId}`, t);
     this.counters.registered++;
     if (!this.links.has(agent)) ctx.setOnline(thingId, false);
-    else if (!sleepy) ctx.awake(thingId, this.options.alwaysOnWindowMs);
+    else if (!sleepy && this.canTake(agent)) ctx.awake(thingId, this.options.alwaysOnWindowMs);
   }
 
   private valuesOf(payload: unknown): { values: Record<string, unknown>; ts?: number } {
@@ -284,7 +297,7 @@ export class AgentBinding implements Binding {
   /** Hands a queued item to the thing's agent; `retry` while the agent is away (the queue waits). */
   deliver(item: QueuedItem): Promise<DeliveryOutcome> {
     const t = this.things.get(item.thingId);
-    const link = t ? this.links.get(t.agent)?.at(-1) : undefined;
+    const link = t ? this.links.get(t.agent)?.findLast((l) => l.ready) : undefined;
     if (!t || !link) return Promise.resolve({ state: 'retry', reason: 'agent not connected' });
     this.delivered.delete(item.id);
     this.delivered.set(item.id, item.thingId);

@@ -17,6 +17,8 @@ interface Waiter {
 }
 
 class HttpAgentSession implements AgentLink {
+  /** Items wait in the session for the next poll: it can take them from the start. */
+  readonly ready = true;
   readonly items = new Map<string, PolledItem>();
   waiter: Waiter | null = null;
   silence: NodeJS.Timeout | null = null;

@@ -4,8 +4,10 @@
  * goes to the agent binding (gateway/agents/agent-binding.ts) and is never forwarded. The
  * binding's items for the agent are published on `agents/{agent}/things/{device}/items` (QoS 1).
  * The agent's first session marks its things online, the end of its last one (a disconnect, a
- * broken connection, a last will) offline. A refused message is acknowledged, dropped and
- * counted, and the reason goes to `agents/{agent}/errors` for the agent to see.
+ * broken connection, a last will) offline; a session takes items once it subscribed to them (an
+ * item published before would be lost until its result timeout). A refused message is
+ * acknowledged, dropped and counted, and the reason goes to `agents/{agent}/errors` for the
+ * agent to see.
  *
  * attachAgents() wraps the broker's authorizeSubscribe and authorizePublish once they are set.
  */
@@ -34,17 +36,8 @@ export function attachAgents(broker: Aedes, deps: AgentBridgeDeps): void {
   const publish = (topic: string, payload: unknown): void => {
     deps.publish(topic, Buffer.from(JSON.stringify(payload)), false).catch((err: unknown) => logger.error({ err, topic }, 'agent publish failed'));
   };
-  // One link per agent: every session of it subscribes to the same topics.
-  const links = new Map<string, AgentLink>();
-  const linkOf = (agent: string): AgentLink => {
-    let link = links.get(agent);
-    if (!link) {
-      link = { sendItem: (device, item) => publish(`${AGENTS_ROOT}/${escapeLevel(agent)}/things/${device}/items`, item) };
-      links.set(agent, link);
-    }
-    return link;
-  };
-  const connected = new WeakSet<Client>();
+  // One link per session, ready to take items once it subscribed to them.
+  const links = new WeakMap<Client, AgentLink & { ready: boolean }>();
 
   const userSubscribe = broker.authorizeSubscribe;
   broker.authorizeSubscribe = (client, sub, done) => {
@@ -86,15 +79,35 @@ export function attachAgents(broker: Aedes, deps: AgentBridgeDeps): void {
     const agent = agentOf(client);
     const binding = agentsOf(deps.hub);
     if (agent === undefined || !binding) return;
-    connected.add(client);
-    binding.connected(agent, linkOf(agent));
+    const link = { ready: false, sendItem: (device: string, item: unknown) => publish(`${AGENTS_ROOT}/${escapeLevel(agent)}/things/${device}/items`, item) };
+    links.set(client, link);
+    binding.connected(agent, link);
+  });
+  broker.on('subscribe', (subscriptions, client) => {
+    const agent = agentOf(client);
+    const link = client ? links.get(client) : undefined;
+    if (agent === undefined || !link || link.ready || !subscriptions.some((s) => coversItems(s.topic, escapeLevel(agent)))) return;
+    link.ready = true;
+    agentsOf(deps.hub)?.linkReady(agent);
   });
   broker.on('clientDisconnect', (client) => {
     const agent = agentOf(client);
-    if (agent === undefined || !connected.has(client)) return;
-    connected.delete(client);
-    agentsOf(deps.hub)?.disconnected(agent, linkOf(agent));
+    const link = links.get(client);
+    if (agent === undefined || !link) return;
+    links.delete(client);
+    agentsOf(deps.hub)?.disconnected(agent, link);
   });
+}
+
+/** Whether a subscription filter takes the items of the agent's devices (`agents/{agent}/things/{device}/items`). */
+function coversItems(filter: string, agentLevel: string): boolean {
+  const f = filter.split('/');
+  const items = [AGENTS_ROOT, agentLevel, 'things', null, 'items'];
+  for (const [i, level] of items.entries()) {
+    if (f[i] === '#') return true;
+    if (f[i] === undefined || (f[i] !== '+' && level !== null && f[i] !== level)) return false;
+  }
+  return f.length === items.length;
 }
 
 function discard(packet: PublishPacket): void {

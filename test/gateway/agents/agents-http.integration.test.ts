@@ -23,7 +23,7 @@ describe('agents over HTTP', () => {
     rig = await startAgentRig({ bridge1: 'agent', bridge2: 'agent', op: 'operator' }, {
       queue: { resultTimeoutMs: 300 },
       http: { syncWaitMs: 100 },
-      bindings: { agent: { httpSessionTimeoutMs: 600, maxPollWaitMs: 2000, maxMessagesPerSecond: 100 } },
+      bindings: { agent: { httpSessionTimeoutMs: 600, maxPollWaitMs: 2000, maxMessagesPerSecond: 30 } },
     });
     bridge1 = await rig.login('bridge1');
     bridge2 = await rig.login('bridge2');
@@ -120,7 +120,11 @@ describe('agents over HTTP', () => {
   });
 
   it('a flood is refused (429) and counted; the agent and the gateway go on', async () => {
-    const statuses = await Promise.all(Array.from({ length: 250 }, () => post('/agents/bridge2/things/x/properties', { temperature: 1 }, bridge2).then((r) => r.status)));
+    // Bursts until the limit bites (a loaded machine may spread one burst over seconds).
+    const statuses: number[] = [];
+    for (let burst = 0; burst < 20 && !statuses.includes(429); burst++) {
+      statuses.push(...await Promise.all(Array.from({ length: 60 }, () => post('/agents/bridge2/things/x/properties', { temperature: 1 }, bridge2).then((r) => r.status))));
+    }
     assert.ok(statuses.includes(429), 'some refused');
     assert.ok(statuses.includes(204), 'some taken');
     assert.ok(rig.gw.hub.bindingStatuses()['agent']!.counters['refusedFlood']! > 0);
