@@ -13,6 +13,8 @@ import { BindingHost } from './binding-host.js';
 import type { BindingLoader } from './binding-registry.js';
 import type { RoostConfig } from './config/config.js';
 import { newAdminPassword, openGatewayAdmin, resolveStartConfig, type GatewayAdmin } from './config/gateway-admin.js';
+import { Discovery } from './discovery/discovery.js';
+import { gatewayListeners } from './discovery/gateway-listeners.js';
 import { createFirmware, type Firmware } from './firmware/index.js';
 import { Hub } from './hub/hub.js';
 import type { MetricSource } from './metrics/metric-sample.js';
@@ -107,6 +109,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
   const uplink = config.uplink.enabled
     ? new Uplink({ hub, db, config: config.uplink, gatewayId: config.uplink.gatewayId ?? hostname(), logger: logger.child({ module: 'uplink' }), syncWaitMs: config.http.syncWaitMs })
     : null;
+  const discovery = new Discovery({ config: () => config.discovery, listeners: () => gatewayListeners(config, api, host.get('coap')), logger: logger.child({ module: 'discovery' }) });
   const firmware = createFirmware({ hub, db, config, dataDir, logger: logger.child({ module: 'firmware' }), now: hub.now });
   const rules = createRules({ hub, db, options: config.rules, logger: logger.child({ module: 'rules' }), now: hub.now, intervalOf: (id) => availability.intervalOf(id) });
   try {
@@ -124,7 +127,11 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     await admin.startDetection();
     firmware.campaigns.start();
     rules.start();
+    // DNS-SD follows the listeners and its own section when PATCH /config changes them.
+    admin.controls.config?.onApplied(() => discovery.refresh());
+    await discovery.refresh();
   } catch (err) {
+    await discovery.stop();
     await rules.stop();
     firmware.campaigns.stop();
     await admin.stop();
@@ -154,6 +161,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     restartBinding: (name) => host.restart(name),
     stop(): Promise<void> {
       stopping ??= (async () => {
+        await discovery.stop();
         await rules.stop();
         firmware.campaigns.stop();
         await admin.stop();

@@ -161,6 +161,16 @@ export const configSchema = {
         validityDays: { type: 'integer', minimum: 1, maximum: 3650, default: 825 },
       },
     },
+    discovery: {
+      type: 'object', additionalProperties: false, default: {},
+      description: 'Finding the box on the LAN: DNS-SD over mDNS (docs/operations.md "Finding the box"). Changes apply live.',
+      properties: {
+        mdns: { type: 'boolean', default: false, description: 'Advertise _wot._tcp (the directory), _https._tcp, _http._tcp, _mqtt._tcp, _secure-mqtt._tcp and _coap._udp for the listeners that are on and not bound to loopback. `roost start` and the image turn it on.' },
+        instanceName: { type: 'string', minLength: 1, maxLength: 63, description: 'DNS-SD instance name of every service; default "Roost <host name>".' },
+        hostname: { type: 'string', minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9-]+$', description: 'mDNS host name (<hostname>.local); default the system\'s host name.' },
+        interface: { type: 'string', pattern: '^\\d{1,3}(\\.\\d{1,3}){3}$', description: 'IPv4 address of the one interface to advertise on; default every interface.' },
+      },
+    },
     detect: {
       type: 'object', additionalProperties: false, default: {},
       description: 'Hardware detection: bindings for USB serial adapters, Zigbee coordinators and Bluetooth controllers the config does not name (docs/operations.md).',

@@ -96,6 +96,7 @@ export class ConfigService {
   private saved: RoostConfig;
   private readonly pending = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly appliedListeners: Array<(applied: string[]) => void | Promise<void>> = [];
 
   constructor(private readonly o: ConfigServiceOptions) {
     this.changes = readConfigChanges(o.dataDir);
@@ -105,6 +106,11 @@ export class ConfigService {
   /** The saved config, secrets left out, and what waits for a restart. */
   get(): { config: unknown; restartRequired: string[] } {
     return { config: redactSecrets(this.saved), restartRequired: [...this.pending] };
+  }
+
+  /** Called after each patch with the paths that took effect (DNS-SD follows listeners and its section). */
+  onApplied(listener: (applied: string[]) => void | Promise<void>): void {
+    this.appliedListeners.push(listener);
   }
 
   /** Applies an RFC 7396 merge patch; one at a time. Throws ConfigInvalidError / BadRequestError. */
@@ -146,10 +152,15 @@ export class ConfigService {
         this.o.live.log.level = next.log.level;
         this.o.logger.level = next.log.level;
         applied.push(p);
+      } else if (p === 'discovery') {
+        this.o.live.discovery = next.discovery;
+        applied.push(p);
+        this.pending.delete(p);
       } else {
         this.pending.add(p);
       }
     }
+    for (const l of this.appliedListeners) await l(applied);
     this.o.logger.info({ applied, restartRequired: [...this.pending] }, 'configuration changed');
     return { config: redactSecrets(this.saved), applied, restartRequired: [...this.pending], bindings };
   }

@@ -49,6 +49,7 @@ export interface RoostConfig {
   rules: RulesConfig;
   tls: TlsConfig;
   detect: { enabled: boolean; sysDir: string; devDir: string; scanIntervalMs: number };
+  discovery: DiscoveryConfig;
   bindings: Record<string, { enabled: boolean } & Record<string, unknown>>;
 }
 
@@ -59,6 +60,8 @@ export interface RulesConfig {
   enabled: boolean; maxRules: number; maxFiresPerMinute: number; checkIntervalMs: number;
   webhookTimeoutMs: number; webhookRetries: number; webhookBackoffMs: number; maxWebhookBodyBytes: number; maxWebhooksInFlight: number;
 }
+
+export interface DiscoveryConfig { mdns: boolean; instanceName?: string; hostname?: string; interface?: string }
 
 export interface AvailabilityConfig { missedWakes: number; sleepyIntervalMs: number; checkIntervalMs: number }
 

@@ -1,7 +1,7 @@
 /**
  * What `roost start` (and the appliance image) turns on beyond the schema's defaults: CoAP with
  * OSCORE required of every device (docs/protocols/coap.md "Security"), TLS with the gateway's own
- * certificate, and hardware detection for serial, Zigbee and BLE.
+ * certificate, hardware detection for serial, Zigbee and BLE, and DNS-SD over mDNS.
  * An embedded gateway (tests, `roost demo`) keeps the schema's quieter defaults; the config file
  * wins over these, key by key.
  */
@@ -10,6 +10,7 @@ import { mergePatch } from '../hub/directory.js';
 export const START_DEFAULTS = {
   tls: { enabled: true },
   detect: { enabled: true },
+  discovery: { mdns: true },
   bindings: { coap: { enabled: true, security: 'required' } },
 } as const;
 
