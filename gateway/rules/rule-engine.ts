@@ -34,7 +34,7 @@ interface Running { rule: Rule; trigger: TriggerState; limit: RateLimit }
 export interface RuleCounters { fires: number; suppressed: number; skipped: number; errors: number; webhooksRefused: number }
 
 /** Bus messages a rule reads; it keeps up with ingest on its own buffer (the bus's default size). */
-const MESSAGE_TYPES = ['property', 'event', 'online', 'thing'] as const;
+const MESSAGE_TYPES = ['property', 'event', 'online', 'thing', 'awake'] as const;
 
 export class RuleEngine {
   readonly counters: RuleCounters = { fires: 0, suppressed: 0, skipped: 0, errors: 0, webhooksRefused: 0 };

@@ -58,6 +58,7 @@ function offlineTrigger(t: Extract<Trigger, { type: 'offline' }>, deps: TriggerD
       switch (m.type) {
         case 'property':
         case 'event':
+        case 'awake':
           return watch.activity(m.thingId, at);
         case 'online':
           if (m.online) return watch.activity(m.thingId, at);

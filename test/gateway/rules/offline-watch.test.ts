@@ -50,6 +50,15 @@ describe('offline trigger', () => {
     assert.deepEqual([on?.kind, on?.value], ['online', { silentS: 95 }]);
   });
 
+  it('a wake without values (the bus `awake` message) is a sign of life too', () => {
+    const { deps } = world();
+    const t = makeTrigger({ type: 'offline', thingId: S, missedWakes: 2 }, deps, 0);
+    assert.deepEqual(t.onMessage({ type: 'awake', thingId: S, untilMs: 19_300, ts: 19_000 }, 19_000), []);
+    assert.deepEqual(t.onTick(39_000), []);
+    assert.equal(t.onTick(39_001).length, 1);
+    assert.deepEqual(t.onMessage({ type: 'awake', thingId: S, untilMs: 50_300, ts: 50_000 }, 50_000).map((f) => f.kind), ['online']);
+  });
+
   it('no interval learnt yet: missed wakes cannot be counted, nothing fires', () => {
     const { state, deps } = world();
     state.interval = 0;
