@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startZigbeeSim, type ZigbeeSim } from '../../../firmware-sim/zigbee/zigbee-sim.js';
-import { logIn, pageErrors, startUiRig, type UiRig } from '../../helpers/chromium.js';
+import { logIn, pageErrors, saveBinding, startUiRig, type UiRig } from '../../helpers/chromium.js';
 import { TEST_ADMIN_PASSWORD } from '../../helpers/gateway.js';
 import { FakeTree } from '../detect/fake-tree.js';
 
@@ -37,12 +37,7 @@ describe('Bindings page in headless Chromium', { timeout: 180_000 }, () => {
   });
 
   const zigbee = 'section[data-binding="zigbee"]';
-  const save = async (page: Page): Promise<string> => {
-    await page.click(`${zigbee} button[data-role="save"]`);
-    const result = page.locator(`${zigbee} [data-role="result"]`);
-    await result.filter({ hasNotText: 'Saving…' }).filter({ hasText: /./ }).waitFor({ timeout: ZIGBEE_START_MS });
-    return (await result.textContent()) ?? '';
-  };
+  const save = (page: Page): Promise<string> => saveBinding(page, 'zigbee', ZIGBEE_START_MS);
 
   it('an admin enables Zigbee from its schema form, opens joining with a countdown, and disables it', async () => {
     const page = await rig.newPage();
