@@ -4,7 +4,8 @@
  * values and events from the store-and-forward backlog (uplink-pump.ts), and as current state at
  * each connect and live after it, TDs, availability and action states. Down: action requests and
  * property writes, into the same queue as local ones (gateway/mqtt/requests.ts) with the
- * configured role. Reconnects with exponential back-off and full jitter.
+ * configured role. Reconnects with exponential back-off and full jitter. With `profile: hono` the
+ * same connection speaks Eclipse Hono's MQTT adapter topics as a gateway instead (hono-profile.ts).
  */
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
@@ -24,6 +25,7 @@ import { newCounters } from '../mqtt/mqtt-metrics.js';
 import { RequestHandler } from '../mqtt/requests.js';
 import { actionTopic, eventTopic, propertyTopic, tdTopic } from '../mqtt/topics.js';
 import { Backlog, type BacklogRow } from './backlog.js';
+import { HonoProfile, honoRowMessage } from './hono-profile.js';
 import { UplinkPump } from './uplink-pump.js';
 import { UplinkTopics } from './uplink-topics.js';
 
@@ -58,6 +60,8 @@ export class Uplink {
   private sub: Subscription | null = null;
   /** Home Assistant discovery upstream (uplink.homeAssistantDiscovery), sent again at each connect. */
   private readonly ha: HaDiscoveryPublisher | null;
+  /** The Hono gateway profile (uplink.profile hono), or null for the roost topic tree. */
+  private readonly hono: HonoProfile | null;
 
   constructor(private readonly deps: UplinkDeps) {
     this.now = deps.now ?? Date.now;
@@ -75,8 +79,14 @@ export class Uplink {
       hub: deps.hub, counters: this.requestCounters, logger: deps.logger, syncWaitMs: deps.syncWaitMs, maxPendingReplies: 10_000,
       publish: (topic, payload) => this.publish(this.topics.up(topic), payload, 1, false),
     });
+    this.hono = deps.config.profile === 'hono' ? new HonoProfile({
+      hub: deps.hub, principal: this.principal, logger: deps.logger, maxPending: 10_000, now: this.now,
+      counters: this.counters, requestCounters: this.requestCounters,
+      publish: (topic, payload, qos) => this.publish(topic, payload, qos, false),
+    }) : null;
     const gw = haId(deps.gatewayId);
-    this.ha = deps.config.homeAssistantDiscovery ? new HaDiscoveryPublisher({
+    // Hono's adapter takes its own topics only (an unknown one closes the connection): no discovery there.
+    this.ha = deps.config.homeAssistantDiscovery && !this.hono ? new HaDiscoveryPublisher({
       hub: deps.hub, logger: deps.logger, maxBuffer: 10_000,
       options: {
         prefix: HA_DISCOVERY_PREFIX, topic: (t) => this.topics.up(t), gatewayAvailabilityTopic: this.topics.availability,
@@ -87,7 +97,7 @@ export class Uplink {
   }
 
   start(): void {
-    this.sub = this.deps.hub.subscribe((m) => this.onBus(m), { types: ['property', 'event', 'thing', 'online', 'action'] });
+    this.sub = this.deps.hub.subscribe((m) => this.onBus(m), { types: ['property', 'event', 'thing', 'online', 'action', 'awake'] });
     this.trimTimer = setInterval(() => this.trim(), 5000);
     this.trimTimer.unref();
     this.ha?.listen();
@@ -105,7 +115,7 @@ export class Uplink {
     const c = this.client;
     this.client = null;
     if (c) {
-      if (this.connected) await this.publish(this.topics.availability, Buffer.from(OFFLINE), 1, true).catch(() => undefined);
+      if (this.connected && !this.hono) await this.publish(this.topics.availability, Buffer.from(OFFLINE), 1, true).catch(() => undefined);
       await c.endAsync(true).catch(() => undefined);
     }
     this.connected = false;
@@ -125,9 +135,10 @@ export class Uplink {
       keepalive: c.keepaliveS,
       reconnectPeriod: 0,
       connectTimeout: 10_000,
-      will: { topic: this.topics.availability, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
       rejectUnauthorized: c.tls.rejectUnauthorized,
     };
+    // Hono's adapter ignores a will (user guide): the roost tree's gateway availability only.
+    if (!this.hono) o.will = { topic: this.topics.availability, payload: Buffer.from(OFFLINE), qos: 1, retain: true };
     if (c.username !== undefined) o.username = c.username;
     if (c.password !== undefined) o.password = c.password;
     if (c.tls.ca) o.ca = readFileSync(c.tls.ca);
@@ -171,7 +182,12 @@ export class Uplink {
     this.deps.logger.info({ url: this.deps.config.url, backlog: this.backlog.stats().messages }, 'uplink connected');
     try {
       this.trim();
-      await client.subscribeAsync(this.topics.downstreamFilters, { qos: 1 });
+      await client.subscribeAsync(this.hono?.filters ?? this.topics.downstreamFilters, { qos: 1 });
+      if (this.hono) {
+        this.pump.start();
+        await this.hono.connected();
+        return;
+      }
       await this.publish(this.topics.availability, Buffer.from(ONLINE), 1, true);
       this.pump.start();
       await this.snapshot();
@@ -213,6 +229,10 @@ export class Uplink {
   }
 
   private sendRow(row: BacklogRow, stream: 'live' | 'replay'): Promise<void> {
+    if (this.hono) {
+      const m = honoRowMessage(row, stream === 'replay' ? 1 : this.deps.config.telemetryQos);
+      return this.publish(m.topic, m.payload, m.qos, false);
+    }
     const local = row.kind === 0 ? propertyTopic(row.thingId, row.name) : eventTopic(row.thingId, row.name);
     const qos = stream === 'replay' ? 1 : this.deps.config.telemetryQos;
     const c = this.client;
@@ -253,6 +273,10 @@ export class Uplink {
       void this.deps.hub.historyStore.committed().then(() => this.pump.kick(), () => this.pump.kick());
       return;
     }
+    if (this.hono) {
+      this.hono.onBus(m, this.connected);
+      return;
+    }
     if (!this.connected) return; // sent as current state at the next connect
     const send = (topic: string, payload: string, retain: boolean): void => {
       this.control(topic, payload, retain).catch((err: unknown) => this.deps.logger.debug({ err, topic }, 'uplink control publish failed'));
@@ -284,6 +308,10 @@ export class Uplink {
 
   /** A request from upstream: checked as a local client with the uplink's role would be, then queued. */
   private downstream(packet: IPublishPacket): void {
+    if (this.hono) {
+      this.hono.command(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
+      return;
+    }
     const t = this.topics.down(packet.topic);
     if (!t) {
       this.counters.downstreamMalformed++;

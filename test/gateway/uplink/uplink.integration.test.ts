@@ -10,20 +10,13 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { TestDeviceBinding } from '../../helpers/fake-device-binding.js';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { startMosquitto, type Mosquitto } from './mosquitto-broker.js';
+import { adminToken as token, metrics, until } from './uplink-rig.js';
 
 const BASE = 'roost/gw1';
 const LAMP = 'urn:roost:up:lamp';
 const OTHER = 'urn:roost:up:other';
 
 interface Msg { topic: string; payload: string; retain: boolean }
-
-async function until(what: string, fn: () => boolean, timeoutMs = 10000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('uplink to mosquitto', () => {
   let broker: Mosquitto;
@@ -116,12 +109,3 @@ describe('uplink to mosquitto', () => {
     }
   });
 });
-
-async function metrics(gw: TestGateway, t: string): Promise<string> {
-  return (await fetch(`${gw.httpUrl}/metrics`, { headers: { authorization: `Bearer ${t}` } })).text();
-}
-
-async function token(gw: TestGateway): Promise<string> {
-  const r = await fetch(`${gw.httpUrl}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'test-admin-password-1' }) });
-  return ((await r.json()) as { token: string }).token;
-}
