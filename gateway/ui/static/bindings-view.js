@@ -93,6 +93,7 @@ export function mountBindings(main, ctx) {
         if (r.bindings?.[name]) showState(name, r.bindings[name]);
         // Later saves compare with what is saved now.
         section = r.config.bindings?.[name];
+        form.clearSecrets();
       } catch (err) {
         result.className = 'result error';
         result.textContent = err.text ?? err.message;

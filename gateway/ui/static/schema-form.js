@@ -6,6 +6,10 @@ import { h } from './dom.js';
 import { describeSchema, fieldKind, parseInput, parseList } from './schema.js';
 
 const text = (v) => (v === undefined || v === null ? '' : String(v));
+/** A secret is never shown (GET /config leaves it out): its input says so instead of a default. */
+const placeholder = (schema, shown) => (schema.writeOnly === true ? 'unchanged (write-only)' : shown);
+/** Attributes every input of a field has: its path as name, and a mark on secrets (cleared after a save). */
+const named = (schema, name) => ({ name, 'data-write-only': schema.writeOnly === true });
 const listText = (v) => (Array.isArray(v) ? v.join(', ') : '');
 
 /** Reads an input, throwing "<path>: <reason>" so the page can say which field is wrong. */
@@ -36,18 +40,15 @@ const SCALAR_FIELDS = {
   integer: numberField('integer'),
   string(schema, value, name) {
     const secret = schema.writeOnly === true;
-    const input = h('input', {
-      type: secret ? 'password' : 'text', name, autocomplete: 'off', value: secret ? '' : text(value),
-      placeholder: secret ? 'unchanged (write-only)' : text(schema.default),
-    });
+    const input = h('input', { ...named(schema, name), type: secret ? 'password' : 'text', autocomplete: 'off', value: secret ? '' : text(value), placeholder: placeholder(schema, text(schema.default)) });
     return [input, () => (input.value === '' ? undefined : input.value)];
   },
   list(schema, value, name) {
-    const input = h('input', { type: 'text', name, value: listText(value), placeholder: listText(schema.default) });
+    const input = h('input', { ...named(schema, name), type: 'text', value: listText(value), placeholder: placeholder(schema, listText(schema.default)) });
     return [input, () => (input.value.trim() === '' ? undefined : parsed(name, () => parseList(schema.items ?? {}, input.value)))];
   },
   json(schema, value, name) {
-    const area = h('textarea', { name, rows: 3, placeholder: schema.default === undefined ? 'JSON' : JSON.stringify(schema.default) });
+    const area = h('textarea', { ...named(schema, name), rows: 3, placeholder: placeholder(schema, schema.default === undefined ? 'JSON' : JSON.stringify(schema.default)) });
     area.value = value === undefined ? '' : JSON.stringify(value, null, 2);
     return [area, () => (area.value.trim() === '' ? undefined : parsed(name, () => parseInput('json', area.value)))];
   },
@@ -55,7 +56,7 @@ const SCALAR_FIELDS = {
 
 function numberField(kind) {
   return (schema, value, name) => {
-    const input = h('input', { type: 'number', name, value: text(value), placeholder: text(schema.default), step: kind === 'integer' ? 1 : 'any', min: schema.minimum, max: schema.maximum });
+    const input = h('input', { ...named(schema, name), type: 'number', value: text(value), placeholder: placeholder(schema, text(schema.default)), step: kind === 'integer' ? 1 : 'any', min: schema.minimum, max: schema.maximum });
     return [input, () => (input.value.trim() === '' ? undefined : parsed(name, () => parseInput(kind, input.value)))];
   };
 }
@@ -129,5 +130,9 @@ function objectRows(key, schema, value, path) {
 export function schemaForm(schema, value = {}, { skip = [] } = {}) {
   const shown = { ...schema, properties: Object.fromEntries(Object.entries(schema.properties ?? {}).filter(([k]) => !skip.includes(k))) };
   const [el, read] = objectFields(shown, value, '', undefined);
-  return { el, read };
+  /** Empties the secrets typed (after a save: they are not sent again). */
+  const clearSecrets = () => {
+    for (const input of el.querySelectorAll('[data-write-only]')) input.value = '';
+  };
+  return { el, read, clearSecrets };
 }

@@ -4,7 +4,8 @@
  * and the adapter detection left alone, has a bad option refused with the schema's message,
  * enables Zigbee from the form generated from its schema (applied live), opens joining and
  * watches the countdown (the emulated stick sees permit-join), closes it, and disables the
- * binding again; a viewer is told admins configure bindings. Fails, never skips, when Chromium is
+ * binding again; a secret option is typed but never shown; a viewer is told admins configure
+ * bindings. Fails, never skips, when Chromium is
  * missing.
  */
 import assert from 'node:assert/strict';
@@ -90,6 +91,27 @@ describe('Bindings page in headless Chromium', { timeout: 180_000 }, () => {
     await page.uncheck(`${zigbee} input[data-role="enabled"]`);
     assert.match(await save(page), /zigbee is stopped \(disabled by PATCH \/config\)/);
     assert.equal(rig.gw.binding('zigbee'), undefined);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('a secret option is write-only: typed, saved, never shown again', async () => {
+    // ingest's tokenTtlS matches the config's secret-key pattern (config-service.ts SECRET_KEY), so GET /config leaves it out.
+    const page = await rig.newPage();
+    const errors = pageErrors(page);
+    await logIn(page, rig.url, 'admin', TEST_ADMIN_PASSWORD);
+    await page.goto(`${rig.url}/#/bindings`);
+    const ttl = 'section[data-binding="ingest"] input[name="tokenTtlS"]';
+    // A running binding's options are folded away.
+    await page.click('section[data-binding="ingest"] summary');
+    await page.waitForSelector(ttl);
+    assert.equal(await page.getAttribute(ttl, 'placeholder'), 'unchanged (write-only)');
+    assert.match(await saveBinding(page, 'ingest'), /Nothing changed/);
+    await page.fill(ttl, '7200');
+    assert.match(await saveBinding(page, 'ingest'), /^Applied now: bindings\.ingest\. ingest is running\.$/);
+    assert.equal(await page.inputValue(ttl), '');
+    assert.equal(rig.gw.config.bindings['ingest']?.['tokenTtlS'], 7200);
+    assert.deepEqual((await rig.admin.get<{ bindings: Record<string, unknown> }>('/config')).body.bindings['ingest'], { enabled: true });
     assert.deepEqual(errors, []);
     await page.close();
   });
