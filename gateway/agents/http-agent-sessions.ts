@@ -8,6 +8,9 @@
  */
 import type { AgentBinding, AgentItem, AgentLink } from './agent-binding.js';
 
+/** What the sessions need of the agent binding. */
+export type SessionHost = Pick<AgentBinding, 'connected' | 'disconnected'> & { readonly options: Pick<AgentBinding['options'], 'httpSessionTimeoutMs' | 'maxPollWaitMs'> };
+
 /** An item as an HTTP poll answers it: the device it is for, then the item. */
 export type PolledItem = { device: string } & AgentItem;
 
@@ -49,7 +52,7 @@ export class HttpAgentSessions {
   private readonly sessions = new Map<string, HttpAgentSession>();
 
   /** `binding` is looked up at each call: the agent binding may be restarted or disabled. */
-  constructor(private readonly binding: () => AgentBinding) {}
+  constructor(private readonly binding: () => SessionHost) {}
 
   /** The agent sent a request: its session starts (its things go online) or lives on. */
   touch(agent: string): void {
