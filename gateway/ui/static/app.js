@@ -6,6 +6,7 @@ import { mountDevices } from './devices-view.js';
 import { mountFirmware } from './firmware-view.js';
 import { mountGateway } from './gateway-view.js';
 import { mountLogin } from './login-view.js';
+import { mountRules } from './rules-view.js';
 import { mountThing } from './thing-view.js';
 import { mountThings } from './things-view.js';
 import { mountUsers } from './users-view.js';
@@ -16,6 +17,7 @@ const VIEWS = {
   devices: mountDevices,
   bindings: mountBindings,
   users: mountUsers,
+  rules: mountRules,
   firmware: mountFirmware,
   gateway: mountGateway,
 };
