@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE ?= node
 # Debian packages the tests use (real peers nobody here wrote).
-APT_PACKAGES := libcoap3-bin mosquitto-clients socat mtools dosfstools bluez-test-tools gcc chromium python3-cryptography python3-cbor2 mosquitto python3-paho-mqtt
+APT_PACKAGES := libcoap3-bin mosquitto-clients socat mtools dosfstools bluez-test-tools gcc chromium python3-cryptography python3-cbor2 mosquitto python3-paho-mqtt avahi-daemon avahi-utils dbus-daemon
 TEST_FILES = $(shell find test -name '*.test.ts' | sort)
 
 .PHONY: setup build run test bench soak check typecheck lint clean image-setup image image-test

@@ -18,6 +18,7 @@ import { wellKnownCore } from './handlers/well-known-core.js';
 import { nativeTd } from './native-td.js';
 import { serveSecured } from './oscore-layer.js';
 import { RateLimiter, RegistrationTable, type Registration } from './resource-directory.js';
+import { RdMulticast } from './rd-multicast.js';
 import { Lwm2mServer } from './lwm2m/lwm2m-server.js';
 import { loadRegistrations, NEXT_ID_KEY } from './registration-store.js';
 import { SecurityContexts } from './security-contexts.js';
@@ -36,6 +37,7 @@ export class CoapBinding implements Binding {
   private state: BindingStatus['state'] = 'stopped';
   private detail: string | undefined;
   private readonly lwm2m: Lwm2mServer;
+  private multicast: RdMulticast | null = null;
 
   constructor(private readonly opts: CoapOptions) {
     this.s = {
@@ -68,7 +70,7 @@ export class CoapBinding implements Binding {
     ctx.onAdmissionChange((deviceId, a) => this.admissionChanged(deviceId, a.state));
     // EDHOC enrolment (docs/protocols/coap.md "Enrolment with EDHOC") needs OSCORE: off with security none.
     s.edhoc = this.opts.security === 'none' ? null : await EdhocService.start(s, ctx, this.opts);
-    const ep = new CoapEndpoint({ ...this.opts, now: ctx.now }, (req, from) => serveSecured(s, req, from, (r, f) => this.handle(r, f)));
+    const ep = new CoapEndpoint({ ...this.opts, now: ctx.now, reuseAddr: this.opts.multicast }, (req, from) => serveSecured(s, req, from, (r, f) => this.handle(r, f)));
     ep.onReset = (from, mid) => s.values.reset(from, mid);
     s.endpoint = ep;
     try {
@@ -78,11 +80,24 @@ export class CoapBinding implements Binding {
       this.detail = `cannot bind udp ${this.opts.host}:${this.opts.port}: ${(err as Error).message}`;
       throw err;
     }
+    if (this.opts.multicast) await this.startMulticast(ctx, ep);
     const restored = this.restore(ctx) + this.lwm2m.start(ctx);
     this.sweep = setInterval(() => expireRegistrations(s), this.opts.expirySweepMs);
     this.sweep.unref();
     this.state = 'running';
     ctx.logger.info({ address: this.address, restoredRegistrations: restored }, 'coap binding listening');
+  }
+
+  /** RFC 9176 §4: the directory found by multicast (rd-multicast.ts); a failure to join is logged, CoAP runs on. */
+  private async startMulticast(ctx: BindingContext, ep: CoapEndpoint): Promise<void> {
+    const o = this.opts;
+    this.multicast = new RdMulticast({
+      port: this.address!.port, host: o.host, interfaces: o.multicastInterfaces, leisureMs: o.multicastLeisureMs,
+      maxPendingAnswers: o.multicastMaxPendingAnswers, rescanMs: o.multicastRescanMs, unicastSocket: ep.udpSocket,
+      onError: (what, err) => ctx.logger.warn({ err: err.message }, `coap multicast: cannot ${what}`),
+    });
+    await this.multicast.start();
+    ctx.logger.info({ groups: this.multicast.memberships }, 'coap multicast discovery of the resource directory');
   }
 
   /**
@@ -129,6 +144,8 @@ export class CoapBinding implements Binding {
     if (this.sweep) clearInterval(this.sweep);
     this.sweep = null;
     this.lwm2m.stop();
+    await this.multicast?.stop();
+    this.multicast = null;
     await this.s.endpoint?.close();
     this.s.endpoint = null;
     this.s.regs.clear();
@@ -142,8 +159,10 @@ export class CoapBinding implements Binding {
     const s: BindingStatus = {
       state: this.state,
       counters: { ...counters, ...this.lwm2m.counters, notificationsOut: values.notificationsOut, ...(endpoint?.counters ?? {}), observersRejected: values.observersRejected,
-        observersRejectedPerAddress: values.observersRejectedPerAddress, notificationsDeferred: values.notificationsDeferred, notificationsSkipped: values.notificationsSkipped, ...edhoc?.counters },
-      gauges: { registrations: regs.size, lwm2mRegistrations: this.lwm2m.regs.size, observers: values.observerCount, ...(endpoint?.gauges() ?? {}), ...edhoc?.gauges },
+        observersRejectedPerAddress: values.observersRejectedPerAddress, notificationsDeferred: values.notificationsDeferred, notificationsSkipped: values.notificationsSkipped, ...edhoc?.counters,
+        ...this.multicast?.counters },
+      gauges: { registrations: regs.size, lwm2mRegistrations: this.lwm2m.regs.size, observers: values.observerCount, ...(endpoint?.gauges() ?? {}), ...edhoc?.gauges,
+        ...(this.multicast ? { multicastGroups: this.multicast.memberships } : {}) },
     };
     if (this.detail) s.detail = this.detail;
     return s;

@@ -63,6 +63,8 @@ export interface EndpointOptions {
   blockTransferTimeoutMs: number;
   /** Time to wait for a separate response after an empty ACK. */
   separateResponseTimeoutMs: number;
+  /** SO_REUSEADDR, so that sockets bound to multicast groups may share the port (rd-multicast.ts). */
+  reuseAddr?: boolean;
   now: () => number;
 }
 
@@ -116,7 +118,7 @@ export class CoapEndpoint {
   }
 
   async listen(): Promise<Remote> {
-    const s = createSocket({ type: 'udp4', lookup: literalLookup });
+    const s = createSocket({ type: 'udp4', lookup: literalLookup, reuseAddr: this.opts.reuseAddr === true });
     this.socket = s;
     s.on('message', (buf, rinfo) => this.onDatagram(buf, rinfo));
     s.on('error', () => undefined);
@@ -134,6 +136,9 @@ export class CoapEndpoint {
   gauges(): Record<string, number> {
     return { exchanges: this.exchanges.size, blockTransfers: this.blocks.size, pendingRequests: this.byToken.size, answersAwaitingCommit: this.awaiting };
   }
+
+  /** The unicast socket (rd-multicast.ts filters the groups off it). */
+  get udpSocket(): Socket | null { return this.socket; }
 
   nextMessageId(): number {
     this.nextMid = (this.nextMid + 1) & 0xffff;

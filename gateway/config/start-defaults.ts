@@ -1,7 +1,8 @@
 /**
  * What `roost start` (and the appliance image) turns on beyond the schema's defaults: CoAP with
  * OSCORE required of every device (docs/protocols/coap.md "Security"), TLS with the gateway's own
- * certificate, hardware detection for serial, Zigbee and BLE, and DNS-SD over mDNS.
+ * certificate, hardware detection for serial, Zigbee and BLE, DNS-SD over mDNS and CoAP multicast
+ * discovery of the resource directory.
  * An embedded gateway (tests, `roost demo`) keeps the schema's quieter defaults; the config file
  * wins over these, key by key.
  */
@@ -11,7 +12,7 @@ export const START_DEFAULTS = {
   tls: { enabled: true },
   detect: { enabled: true },
   discovery: { mdns: true },
-  bindings: { coap: { enabled: true, security: 'required' } },
+  bindings: { coap: { enabled: true, security: 'required', multicast: true } },
 } as const;
 
 /** The raw config with START_DEFAULTS under it (the config's own values win). */
