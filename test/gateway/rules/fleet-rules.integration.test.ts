@@ -53,7 +53,7 @@ function crossings(values: readonly number[]): number {
   return n;
 }
 
-describe('rules against a simulated fleet', { timeout: 120_000 }, () => {
+describe('rules against a simulated fleet', { timeout: 240_000 }, () => {
   // Awake windows shorter than the 1 s between wakes, so that each wake is one (the tracker learns the schedule).
   const fg = fleetGateway({ bindings: { coap: { awakeWindowMs: 300 } }, queue: { awakeWindowMs: 300 }, availability: { checkIntervalMs: 100 }, rules: { checkIntervalMs: 100, maxFiresPerMinute: 120 } });
   const runner = new FleetRunner({ scenario: parseScenario(SCENARIO, { kinds: DEVICE_KINDS }), kinds: DEVICE_KINDS });
