@@ -12,6 +12,7 @@ import { Users } from './auth/users.js';
 import { BindingHost } from './binding-host.js';
 import type { BindingLoader } from './binding-registry.js';
 import type { RoostConfig } from './config/config.js';
+import type { EdhocCredentialView } from './config/admin-controls.js';
 import { newAdminPassword, openGatewayAdmin, resolveStartConfig, type GatewayAdmin } from './config/gateway-admin.js';
 import { Discovery } from './discovery/discovery.js';
 import { gatewayListeners } from './discovery/gateway-listeners.js';
@@ -26,7 +27,10 @@ import { createRules, type Rules } from './rules/index.js';
 import { Uplink } from './uplink/uplink.js';
 import { openDatabase, type Db } from './store/database.js';
 import { applyPendingRestore } from './backup/backup-restore.js';
+import { Maintenance } from './maintenance.js';
+import type { SlotInstaller } from './update/slot-installer.js';
 import type { HubEndpoints } from './td/consumer-td.js';
+import type { UpdateService } from './update/update-service.js';
 
 export interface StartOptions {
   /** Raw config (file contents or a partial object); defaults fill the rest. */
@@ -40,6 +44,10 @@ export interface StartOptions {
   now?: () => number;
   /** The caller prints the first admin's password (the first-start banner) from gateway.admin.adminPassword. */
   quietAdminPassword?: boolean;
+  /** The appliance's A/B slots for POST /update (cli/ injects image/'s installer on the image). */
+  slotInstaller?: SlotInstaller;
+  /** Free bytes of the data partition, for the disk watcher and update uploads (tests); statfs otherwise. */
+  freeBytes?: (dir: string) => Promise<number>;
 }
 
 /** What the API layer gives back when it listens. */
@@ -67,6 +75,8 @@ export interface Gateway {
   readonly mqttsUrl: string | undefined;
   /** TLS certificate, hardware detection, config API, first admin password. */
   readonly admin: GatewayAdmin;
+  /** Disk watcher, scheduled backups, network updates. */
+  readonly maintenance: Maintenance;
   binding(name: string): Binding | undefined;
   restartBinding(name: string): ReturnType<BindingHost['restart']>;
   stop(): Promise<void>;
@@ -102,6 +112,8 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
   });
   let api: ApiHandle | null = null;
   const admin = await openGatewayAdmin({ config, base, dataDir, logger, host });
+  // The CoAP binding's EDHOC credentials, for GET /gateway/identity and the first-start block (docs/protocols/edhoc.md).
+  admin.controls.edhocCredentials = () => (host.get('coap') as { edhocIdentity?: () => readonly EdhocCredentialView[] } | undefined)?.edhocIdentity?.() ?? [];
   const availability = new AvailabilityTracker({
     hub, options: config.availability, awakeWindowMs: config.queue.awakeWindowMs, now: hub.now, logger: logger.child({ module: 'availability' }),
   });
@@ -112,9 +124,13 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
   const discovery = new Discovery({ config: () => config.discovery, listeners: () => gatewayListeners(config, api, host.get('coap')), logger: logger.child({ module: 'discovery' }) });
   const firmware = createFirmware({ hub, db, config, dataDir, logger: logger.child({ module: 'firmware' }), now: hub.now });
   const rules = createRules({ hub, db, options: config.rules, logger: logger.child({ module: 'rules' }), now: hub.now, intervalOf: (id) => availability.intervalOf(id) });
+  const maintenance = new Maintenance({
+    dataDir, db, hub, config, logger, systemBinding: () => host.get('system'),
+    ...(opts.slotInstaller ? { slotInstaller: opts.slotInstaller } : {}), ...(opts.freeBytes ? { freeBytes: opts.freeBytes } : {}),
+  });
   try {
     await host.load();
-    api = await startApis({ hub, config, logger, db, metrics: [...(uplink ? [() => uplink.metrics()] : []), () => rules.metrics()], firmware, rules, admin, quietAdminPassword: opts.quietAdminPassword === true });
+    api = await startApis({ hub, config, logger, db, metrics: [...(uplink ? [() => uplink.metrics()] : []), () => rules.metrics(), () => maintenance.metrics()], firmware, rules, update: maintenance.update, admin, quietAdminPassword: opts.quietAdminPassword === true });
     if (api) {
       const http = new URL(api.httpsUrl ?? api.httpUrl);
       const mqtt = api.mqttUrl ? new URL(config.tls.enabled && !config.mqtt.plain ? api.mqttsUrl ?? api.mqttUrl : api.mqttUrl) : undefined;
@@ -124,6 +140,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     availability.start();
     uplink?.start();
     await host.startAll();
+    await maintenance.start();
     await admin.startDetection();
     firmware.campaigns.start();
     rules.start();
@@ -131,6 +148,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     admin.controls.config?.onApplied(() => discovery.refresh());
     await discovery.refresh();
   } catch (err) {
+    await maintenance.stop();
     await discovery.stop();
     await rules.stop();
     firmware.campaigns.stop();
@@ -157,10 +175,12 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     httpsUrl: api?.httpsUrl,
     mqttsUrl: api?.mqttsUrl,
     admin,
+    maintenance,
     binding: (name) => host.get(name),
     restartBinding: (name) => host.restart(name),
     stop(): Promise<void> {
       stopping ??= (async () => {
+        await maintenance.stop();
         await discovery.stop();
         await rules.stop();
         firmware.campaigns.stop();
@@ -184,7 +204,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
  * Starts the HTTP API (gateway/api), then the MQTT broker (gateway/mqtt) on its own port and over
  * WebSocket at /mqtt on the HTTP port; the handle's close() stops both.
  */
-async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; db: Db; metrics: MetricSource[]; firmware: Firmware; rules: Rules; admin: GatewayAdmin; quietAdminPassword: boolean }): Promise<ApiHandle | null> {
+async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; db: Db; metrics: MetricSource[]; firmware: Firmware; update: UpdateService; rules: Rules; admin: GatewayAdmin; quietAdminPassword: boolean }): Promise<ApiHandle | null> {
   const { config, admin } = deps;
   const users = new Users(deps.db, config.auth.tokenTtlS);
   // The first-start banner prints a password made here, instead of users.ts printing its own.
@@ -194,7 +214,7 @@ async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; 
   await users.ensureAdmin(config.auth.adminUser, config.auth.adminPassword ?? admin.adminPassword, deps.logger, (line) => process.stderr.write(`${line}\n`));
   const metricSources: MetricSource[] = [...deps.metrics, () => admin.metrics()];
   const http = await startApi({
-    hub: deps.hub, config, logger: deps.logger, users, metricSources, firmware: deps.firmware, rules: deps.rules.service,
+    hub: deps.hub, config, logger: deps.logger, users, metricSources, firmware: deps.firmware, rules: deps.rules.service, update: deps.update,
     admin: admin.controls, health: () => admin.health(), ...(admin.tls ? { tls: admin.tls } : {}),
   });
   if (!config.mqtt.enabled) return http;

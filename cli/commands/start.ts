@@ -10,6 +10,7 @@ import { withStartDefaults } from '../../gateway/config/start-defaults.js';
 import { startGateway, type Gateway, type StartOptions } from '../../gateway/gateway.js';
 import { command } from '../command.js';
 import { firstStartBanner } from '../first-start-banner.js';
+import { applianceSlotInstaller } from '../image-slot-installer.js';
 
 /** A stop that takes longer than this is cut short (the queue is safe: every change is committed). */
 export const STOP_TIMEOUT_MS = 2000;
@@ -53,6 +54,9 @@ function runUntilSignal(gw: Gateway, onStop?: () => Promise<void>): Promise<numb
 export const run = command(SPEC, async ({ values: args }) => {
   const opts: StartOptions = { config: withStartDefaults(args.config ? readConfigFile(args.config) : {}), quietAdminPassword: true };
   if (args.data) opts.dataDir = args.data;
+  // On the appliance, POST /update installs into the inactive slot as the USB path does (docs/image.md).
+  const slotInstaller = applianceSlotInstaller();
+  if (slotInstaller) opts.slotInstaller = slotInstaller;
   const gw = await startGateway(opts);
   const banner = firstStartBanner(gw);
   process.stdout.write(banner);

@@ -10,6 +10,7 @@ import type { Firmware } from '../firmware/index.js';
 import type { HubApi } from '../hub/hub-api.js';
 import type { MetricSource } from '../metrics/metric-sample.js';
 import type { RuleService } from '../rules/rule-service.js';
+import type { UpdateService } from '../update/update-service.js';
 import { ForbiddenError } from '../../protocols/errors.js';
 
 export type { AdminControls };
@@ -23,6 +24,8 @@ export interface RouteDeps {
   firmware?: Firmware;
   /** Gateway administration (/config, /gateway/*); absent in an API built without a gateway. */
   admin?: AdminControls;
+  /** Network updates into the inactive A/B slot (POST /update); absent, those routes answer PRECONDITION_FAILED. */
+  update?: UpdateService;
   /** Rules and notifications (gateway/rules), when the gateway runs them. */
   rules?: RuleService;
   /** The authenticated caller; throws UnauthenticatedError on an anonymous request. */

@@ -24,6 +24,7 @@ import type { MetricSource } from '../metrics/metric-sample.js';
 import type { Firmware } from '../firmware/index.js';
 import type { RuleService } from '../rules/rule-service.js';
 import { uiRoutes } from '../ui/ui-routes.js';
+import type { UpdateService } from '../update/update-service.js';
 
 export interface ApiDeps {
   hub: HubApi;
@@ -38,6 +39,8 @@ export interface ApiDeps {
   admin?: AdminControls;
   /** Firmware images and campaigns (routes/firmware.ts); absent, those routes are not served. */
   firmware?: Firmware;
+  /** Network updates (routes/update.ts). */
+  update?: UpdateService;
   /** Rules and notifications (routes/rules.ts); absent, /rules is not served. */
   rules?: RuleService;
   /** More fields for /healthz (hardware detection). */
@@ -118,6 +121,7 @@ export function buildApp(deps: ApiDeps, serverFactory?: (handler: Handler) => Ht
       ...(deps.admin ? { admin: deps.admin } : {}),
       ...(deps.firmware ? { firmware: deps.firmware } : {}),
       ...(deps.rules ? { rules: deps.rules } : {}),
+      ...(deps.update ? { update: deps.update } : {}),
       principal: (req) => {
         const p = principals.get(req);
         if (!p) throw new UnauthenticatedError('missing bearer token');

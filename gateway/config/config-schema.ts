@@ -125,6 +125,37 @@ export const configSchema = {
         maxHistoryQueryRows: { type: 'integer', minimum: 1, default: 10000 },
       },
     },
+    backup: {
+      type: 'object', additionalProperties: false, default: {},
+      description: 'Scheduled backups into the data partition (docs/backup.md "Scheduled backups").',
+      properties: {
+        schedule: { type: 'string', default: 'off', pattern: '^(off|every [1-9][0-9]{0,5}[smh]|daily ([01][0-9]|2[0-3]):[0-5][0-9])$', description: '"off", "every N[s|m|h]" or "daily HH:MM" (the gateway\'s local time).' },
+        keep: { type: 'integer', minimum: 1, maximum: 1000, default: 7, description: 'Scheduled archives kept; the oldest beyond it are deleted.' },
+        dir: { type: 'string', minLength: 1, default: 'backups', description: 'Folder of the archives, relative to dataDir (never itself in a backup).' },
+        passphraseFile: { type: 'string', minLength: 1, description: 'File whose first line is the passphrase; else ROOST_BACKUP_PASSPHRASE.' },
+      },
+    },
+    update: {
+      type: 'object', additionalProperties: false, default: {},
+      description: 'Signed updates over the network, POST /update (docs/image.md "Updates over the network").',
+      properties: {
+        trustedKeysDir: { type: 'string', minLength: 1, default: '/usr/share/roost/update-keys', description: 'Folder of trusted Ed25519 keys, <keyId>.pub.' },
+        maxBytes: { type: 'integer', minimum: 1024, default: 2147483648, description: 'Largest update file accepted.' },
+        keepFreeBytes: { type: 'integer', minimum: 0, default: 67108864, description: 'Room the data partition keeps besides an upload; a bigger upload is refused.' },
+        rebootDelayMs: { type: 'integer', minimum: 0, default: 2000, description: 'Time between the answer to POST /update and the reboot into the trial slot.' },
+      },
+    },
+    disk: {
+      type: 'object', additionalProperties: false, default: {},
+      description: 'A full data partition (docs/durability.md "A full disk"): history is pruned oldest-first before anything else is refused.',
+      properties: {
+        intervalMs: { type: 'integer', minimum: 10, default: 30000, description: 'How often the free space is read.' },
+        lowFreeBytes: { type: 'integer', minimum: 0, default: 67108864, description: 'Below this, history is pruned and diskLow fires.' },
+        resumeFreeBytes: { type: 'integer', minimum: 0, default: 100663296, description: 'Pruning goes on until this much is free.' },
+        pruneBatchRows: { type: 'integer', minimum: 1, default: 5000 },
+        reserveBytes: { type: 'integer', minimum: 0, default: 1048576, description: 'A file kept in the data dir and given up when a prune itself meets a full disk.' },
+      },
+    },
     queue: {
       type: 'object', additionalProperties: false, default: {},
       properties: {

@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { ConfigInvalidError } from '../../protocols/errors.js';
+import type { BackupScheduleConfig } from '../backup/backup-schedule.js';
+import type { DiskWatcherOptions } from '../disk/disk-watcher.js';
+import type { UpdateOptions } from '../update/update-service.js';
 import { configSchema } from './config-schema.js';
 
 export interface RoostConfig {
@@ -45,6 +48,9 @@ export interface RoostConfig {
     expiryIntervalMs: number;
     keepFinishedDays: number;
   };
+  backup: BackupScheduleConfig;
+  update: UpdateOptions;
+  disk: DiskWatcherOptions;
   bus: { subscriberBuffer: number };
   rules: RulesConfig;
   tls: TlsConfig;

@@ -60,6 +60,15 @@ export function systemTd(withTemperature: boolean): ThingDescription {
         data: { type: 'object', properties: { name: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } },
         forms: [{ href: 'roost-system:binding-state' }],
       },
+      diskLow: {
+        title: 'The data partition runs low',
+        description: 'History was pruned oldest-first to keep room for the queue and registrations (docs/durability.md "A full disk").',
+        data: {
+          type: 'object',
+          properties: { freeBytes: { type: 'integer' }, lowFreeBytes: { type: 'integer' }, prunedRows: { type: 'integer' }, historyLeft: { type: 'boolean' } },
+        },
+        forms: [{ href: 'roost-system:disk-low' }],
+      },
       ruleFired: {
         title: 'A rule fired',
         description: 'The `event` action of a rule (docs/rules.md): which rule, what fired it and why.',
@@ -149,6 +158,11 @@ export class SystemBinding implements Binding {
     }
     ctx.reportProperties(this.thingId, values);
     this.samples++;
+  }
+
+  /** The disk watcher's news (gateway/disk): a diskLow event on the system thing. */
+  reportDiskLow(e: { freeBytes: number; lowFreeBytes: number; prunedRows: number; historyLeft: boolean }): void {
+    if (this.ctx) this.ctx.emitEvent(this.thingId, 'diskLow', { ...e });
   }
 
   async deliver(item: QueuedItem): Promise<DeliveryOutcome> {

@@ -10,11 +10,14 @@ import { BadRequestError } from '../../../protocols/errors.js';
 import { createBackup } from '../../backup/backup-create.js';
 import { checkPassphrase } from '../../backup/backup-crypto.js';
 import { stageRestore } from '../../backup/backup-restore.js';
+import { drainBody } from '../drain-body.js';
 import { mustAdmin, type RouteDeps } from '../route-deps.js';
 
 /** The header that carries the passphrase of POST /restore (the body is the archive). */
 export const PASSPHRASE_HEADER = 'roost-backup-passphrase';
 export const ARCHIVE_TYPE = 'application/vnd.roost.backup';
+/** Beyond this much of a refused archive the connection is cut rather than read to its end. */
+const MAX_DRAIN_BYTES = 4 * 1024 ** 3;
 
 export async function backupRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const dataDir = (): string => resolve(deps.config.dataDir);
@@ -55,7 +58,13 @@ export async function backupRoutes(app: FastifyInstance, deps: RouteDeps): Promi
       const passphrase = req.headers[PASSPHRASE_HEADER];
       if (typeof passphrase !== 'string' || passphrase === '') throw new BadRequestError(`the passphrase goes in the ${PASSPHRASE_HEADER} header`);
       if (!(req.body instanceof Readable)) throw new BadRequestError(`the archive goes in the body as ${ARCHIVE_TYPE}`);
-      const r = await stageRestore(req.body, { dataDir: dataDir(), passphrase });
+      let r: Awaited<ReturnType<typeof stageRestore>>;
+      try {
+        r = await stageRestore(req.body, { dataDir: dataDir(), passphrase });
+      } catch (err) {
+        await drainBody(req.body, MAX_DRAIN_BYTES);
+        throw err;
+      }
       req.log.warn({ createdAt: r.manifest.createdAt, files: r.manifest.files.length }, 'backup restore staged: applied at the next start');
       return reply.status(202).send({
         state: 'staged', backupCreatedAt: r.manifest.createdAt, files: r.manifest.files.length, oscoreContexts: r.oscoreContexts, oscoreMargin: r.oscoreMargin,

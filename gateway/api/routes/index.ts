@@ -18,6 +18,7 @@ import { interactionRoutes } from './interactions.js';
 import { metricsRoutes } from './metrics.js';
 import { ruleRoutes } from './rules.js';
 import { thingStatusRoutes } from './thing-status.js';
+import { updateRoutes } from './update.js';
 import { userRoutes } from './users.js';
 
 export const AUTHED_ROUTES: readonly RoutePlugin[] = [
@@ -27,6 +28,7 @@ export const AUTHED_ROUTES: readonly RoutePlugin[] = [
   thingStatusRoutes,
   userRoutes,
   backupRoutes,
+  updateRoutes,
   deviceRoutes,
   deviceTokenRoutes,
   metricsRoutes,
