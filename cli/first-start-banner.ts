@@ -1,6 +1,6 @@
 /**
  * The block `roost start` prints once the gateway runs: where to reach it, the admin password (on
- * the first start only), the certificate fingerprint to pin, which bindings run and why the
+ * the first start only), the certificate and EDHOC key fingerprints to pin, which bindings run and why the
  * others do not. The same text goes to <dataDir>/first-start.txt (0600: it may hold the password)
  * for the appliance's label.
  */
@@ -38,6 +38,8 @@ export function firstStartBanner(gw: Gateway): string {
   }
   const tls = gw.admin.tls?.identity();
   add('TLS SHA-256', tls ? `${tls.sha256}${tls.createdNow ? ' (new self-signed certificate)' : ''}` : 'TLS is off (tls.enabled)');
+  // The gateway's EDHOC keys, for devices and installers to pin (docs/protocols/edhoc.md).
+  for (const c of gw.admin.controls.edhocCredentials?.() ?? []) add(`EDHOC ${c.key}`, `${c.fingerprint} (suite ${c.suites.join(', ')}, kid ${c.kid})`);
   if (gw.admin.adminPassword) {
     add('Admin', `user '${gw.config.auth.adminUser}', password ${gw.admin.adminPassword}  (shown on this first start only: change it)`);
   }

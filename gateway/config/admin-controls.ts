@@ -14,11 +14,24 @@ export interface DeviceIdentity {
   sha256: string;
 }
 
+/** One EDHOC authentication credential of the gateway (RFC 9528 §3.5), for pinning: docs/protocols/edhoc.md. */
+export interface EdhocCredentialView {
+  /** `ed25519`, `x25519` or `p256`. */
+  key: string;
+  suites: readonly number[];
+  /** COSE kid of its CCS, hex. */
+  kid: string;
+  /** Hex SHA-256 of the raw public key. */
+  fingerprint: string;
+}
+
 export interface AdminControls {
   config?: ConfigService;
   tls?: GatewayTls;
   detection?: () => DetectionReport;
   deviceIdentity?: () => DeviceIdentity | null;
+  /** The CoAP binding's EDHOC credentials while it runs with security (else none). */
+  edhocCredentials?: () => readonly EdhocCredentialView[];
   /** Process start, for uptime. */
   startedAt: number;
 }

@@ -29,10 +29,13 @@ export interface GatewayCredentialInfo {
   /** The CCS (CRED_R) as hex, for a device that is provisioned with it rather than pinning a hash. */
   ccs: string;
   kid: string;
+  /** Cipher suites the key serves (0: Ed25519 signatures or X25519 static DH; 2: P-256, ES256 and static DH). */
+  suites: readonly number[];
 }
 
 // COSE 'kid' of each credential: one byte each, sent compact when ID_CRED is by kid (RFC 9528 §3.5.3.2).
 const KIDS: Readonly<Record<keyof StoredKeys, number>> = { ed25519: 0x10, x25519: 0x11, p256: 0x12 };
+const SUITES: Readonly<Record<keyof StoredKeys, readonly number[]>> = { ed25519: [0], x25519: [0], p256: [2] };
 
 export class GatewayIdentity {
   private constructor(readonly auth: readonly LocalAuth[], readonly info: readonly GatewayCredentialInfo[]) {}
@@ -58,7 +61,7 @@ export class GatewayIdentity {
       const credential = makeCcs(publicKey, { sub: GATEWAY_SUBJECT, kid: Uint8Array.of(KIDS[key]) });
       // The Responder takes the first key that fits method and suite (keyFits): the P-256 key serves ES256 and static DH.
       auth.push({ privateKey, credential, idCred: idCredOf(credential, by) });
-      info.push({ key, fingerprint: credential.fingerprint, ccs: Buffer.from(credential.bytes).toString('hex'), kid: KIDS[key].toString(16) });
+      info.push({ key, fingerprint: credential.fingerprint, ccs: Buffer.from(credential.bytes).toString('hex'), kid: KIDS[key].toString(16), suites: SUITES[key] });
     }
     return new GatewayIdentity(auth, info);
   }

@@ -1,6 +1,6 @@
 /**
- * The gateway's own identity and hardware: GET /gateway/identity (TLS certificate fingerprint and
- * Ed25519 device key, for pinning), PUT /gateway/tls (an admin installs a certificate and key,
+ * The gateway's own identity and hardware: GET /gateway/identity (TLS certificate fingerprint,
+ * Ed25519 device key and EDHOC credentials, for pinning), PUT /gateway/tls (an admin installs a certificate and key,
  * served at once), GET /gateway/adapters (what hardware detection found) and GET /gateway/info
  * (version, uptime, disk, memory) for the UI's gateway page.
  */
@@ -19,6 +19,7 @@ export async function identityRoutes(app: FastifyInstance, deps: RouteDeps): Pro
     return {
       tls: tls ? { sha256: tls.sha256, subject: tls.subject, subjectAltName: tls.subjectAltName, validFrom: tls.validFrom, validTo: tls.validTo, source: tls.source } : null,
       ed25519: admin?.deviceIdentity?.() ?? null,
+      edhoc: (admin?.edhocCredentials?.() ?? []).map((c) => ({ key: c.key, suites: c.suites, kid: c.kid, fingerprint: c.fingerprint })),
     };
   });
 
