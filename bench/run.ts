@@ -15,6 +15,8 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<{ run: Bench }>>> = {
   'zigbee-fleet': () => import('./zigbee/zigbee-fleet.bench.js'),
   'durability-soak': () => import('./durability/soak.js'),
   'mqtt-fanout': () => import('./mqtt/fanout.bench.js'),
+  'edhoc-enrolment': () => import('./edhoc/enrolment.bench.js'),
+  'edhoc-handshake': () => import('./edhoc/handshake.js'),
 };
 
 const wanted = process.argv.slice(2);

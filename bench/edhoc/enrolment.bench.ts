@@ -1,87 +1,130 @@
 /**
- * EDHOC enrolment over the wire: BENCH_EDHOC_DEVICES simulated devices (default 1000) enrol with a
- * gateway (CoAP binding, security required, onboarding open) on 127.0.0.1 through real UDP, half
- * suite 2 / method 3, half suite 0 / method 0, each with the RFC 9668 combined request (message_3 +
- * its registration), 8 at a time; then each sends one OSCORE request. Gateway and devices share this
- * process: the Initiators' own crypto is timed apart and subtracted, so "gateway CPU" is process
- * CPU minus the devices' EDHOC work (their CoAP and OSCORE encoding stays in, so it is an upper bound).
+ * EDHOC enrolment at fleet scale: BENCH_EDHOC_DEVICES simulated sleepy CoAP sensors (default 1,000,
+ * firmware-sim, `security: edhoc`, suites 0 and 2 in turn, method 3, message_3 in the registration
+ * per RFC 9668) power on against a gateway in its own process (CoAP binding, security required,
+ * onboarding open) over real UDP on 127.0.0.1, then wake flat out, each wake one OSCORE request
+ * (telemetry). The gateway's CPU comes from /proc/<pid>: per enrolment (power-on: EDHOC plus the
+ * registration riding with message_3) beside per wake (one OSCORE request). The baseline is the same
+ * fleet with pre-shared OSCORE keys (`security: oscore`, a manifest): its power-on is a registration
+ * with one Echo round trip.
  *
- * Run: `node --import tsx bench/edhoc/enrolment.bench.ts`.
+ * Run: `make bench edhoc-enrolment`.
  */
-import { encodeMessage, parseMessage } from '../../bindings/coap/coap-message.js';
-import { outerFields, requestContent } from '../../bindings/coap/oscore-content.js';
-import { encodeCbor } from '../../protocols/cbor.js';
-import { protectRequest } from '../../protocols/oscore/index.js';
-import { encodeCidPayload, encodeCombinedPayload } from '../../protocols/edhoc/index.js';
-import { startCoapGateway } from '../../test/bindings/coap/coap-rig.js';
-import { deviceAuth, EdhocTestDevice } from '../../test/bindings/coap/edhoc-test-device.js';
+import type { ActionClient } from '../../firmware-sim/fleet/action-client.js';
+import { DEVICE_KINDS } from '../../firmware-sim/fleet/device-kinds.js';
+import { FleetRunner } from '../../firmware-sim/fleet/fleet-runner.js';
+import { buildReport } from '../../firmware-sim/fleet/report.js';
+import { parseScenario, type Scenario } from '../../firmware-sim/fleet/scenario.js';
+import { startGatewayProcess } from '../fleet/gateway-process.js';
 
 const N = Number(process.env['BENCH_EDHOC_DEVICES'] ?? 1000);
-const CONCURRENCY = 8;
-const cpu = (): number => {
-  const u = process.cpuUsage();
-  return u.user + u.system;
+const IN_FLIGHT = 32;
+
+const NO_ACTIONS: ActionClient = {
+  invoke: () => Promise.reject(new Error('no actions in this benchmark')),
+  status: () => Promise.reject(new Error('no actions in this benchmark')),
 };
 
-const rig = await startCoapGateway({ security: 'required', edhocMaxSessions: 256, registrationsPerMinutePerAddress: 1_000_000, maxExchanges: 100_000 }, {}, { onboarding: { defaultPolicy: 'open', maxPending: N + 10 } });
-const pins = rig.coap.edhocIdentity().map((c) => c.fingerprint);
-let deviceCpu = 0;
-const timed = <T>(f: () => T): T => {
-  const t0 = cpu();
+function scenario(security: 'edhoc' | 'oscore'): Scenario {
+  return parseScenario(`
+name: enrol-${security}
+seed: 1
+durationS: 100
+tickMs: 250
+settleS: 0
+security: ${security}
+edhoc: { suites: [0, 2], method: 3 }
+devices:
+  - kind: coap-sleepy-sensor
+    count: ${N}
+    idPrefix: s
+    wakeIntervalS: 30
+    wakeJitterS: 2
+    options: { ackTimeoutMs: 2000, devicesPerRadio: 250 }
+    readings: { temp: { generator: random-walk, start: 20, stepMax: 0.2 } }
+`, { kinds: DEVICE_KINDS });
+}
+
+interface Figures {
+  powerOnS: number;
+  gatewayCpuMsPerPowerOn: number;
+  gatewayCpuMsPerWake: number;
+  completed: number;
+  errors: number;
+  bytesPerEnrolment: number;
+  bytesPerWake: number;
+}
+
+async function measure(security: 'edhoc' | 'oscore'): Promise<Figures> {
+  const runner = new FleetRunner({ scenario: scenario(security), kinds: DEVICE_KINDS, actions: NO_ACTIONS, maxConcurrentWakes: IN_FLIGHT });
+  const needs = await runner.prepare();
+  const gw = await startGatewayProcess('full', {
+    coap: { enabled: true, host: '127.0.0.1', port: 0, security: 'required', registrationsPerMinutePerAddress: 1_000_000, edhocMaxSessions: 1024 },
+  });
   try {
-    return f();
+    if (needs.coap && security === 'oscore') await importManifest(gw.httpUrl, gw.password, needs.coap.manifest);
+    runner.connect({ host: '127.0.0.1', coapPort: gw.coapPort });
+    await new Promise((r) => setTimeout(r, 500));
+    let cpu0 = gw.cpuS();
+    let t = performance.now();
+    await runner.start();
+    const powerOnS = (performance.now() - t) / 1000;
+    const powerOnCpu = gw.cpuS() - cpu0;
+    const wakes0 = runner.devices.reduce((n, d) => n + d.wakes, 0);
+    const bytes0 = airBytes(runner);
+    cpu0 = gw.cpuS();
+    t = performance.now();
+    const outcome = await runner.run(100_000, 0);
+    const wakes = runner.devices.reduce((n, d) => n + d.wakes, 0) - wakes0;
+    const wakeCpu = gw.cpuS() - cpu0;
+    const wakeBytes = airBytes(runner) - bytes0;
+    const report = buildReport(runner, outcome).kinds['coap-sleepy-sensor']!;
+    await runner.stop();
+    const e = report.enrolment;
+    return {
+      powerOnS,
+      gatewayCpuMsPerPowerOn: (powerOnCpu * 1000) / N,
+      gatewayCpuMsPerWake: (wakeCpu * 1000) / wakes,
+      completed: e?.enrolments ?? N,
+      errors: runner.devices.reduce((n, d) => n + d.errors, 0),
+      bytesPerEnrolment: e ? e.perEnrolment.bytesUp + e.perEnrolment.bytesDown : 0,
+      bytesPerWake: wakeBytes / wakes,
+    };
   } finally {
-    deviceCpu += cpu() - t0;
+    await gw.stop();
   }
-};
-const bytes = { enrolment: 0, wake: 0, datagrams: 0 };
-const devices: EdhocTestDevice[] = [];
-
-async function enrolOne(k: number): Promise<void> {
-  const [suite, method] = k % 2 === 0 ? [2, 3] : [0, 0];
-  const ep = `bench-${k}`;
-  const d = await new EdhocTestDevice(rig.gateway, timed(() => deviceAuth(suite!, method!, ep)), pins, method, [suite!]).open();
-  const initiator = d.newInitiator();
-  const m1 = timed(() => initiator.start());
-  if (!m1.ok) throw m1.error;
-  const r1 = await d.post(encodeCidPayload(true, m1.value));
-  const step = timed(() => initiator.handleMessage2(r1.res.payload));
-  if (!step.ok) throw step.error;
-  timed(() => d.useSession(step.value.session));
-  const ctx = d.oscore!;
-  // The combined request: register as the first OSCORE request.
-  const reg = { code: '0.02', uriPath: ['rd'], uriQuery: [`ep=${ep}`, 'lt=600', 'b=UQ'], contentFormat: 40, payload: Buffer.from('</temp>;rt="roost.p"') };
-  const { message } = protectRequest(ctx, requestContent(reg), d.seq++);
-  const outer = outerFields(message);
-  const combined = encodeMessage({ type: 'CON', mid: d.nextMid(), token: Buffer.from([k & 0xff, k >> 8, 1, 2]), ...outer, edhoc: true, payload: Buffer.from(encodeCombinedPayload(step.value.message3, outer.payload)) });
-  const ans = parseMessage(await d.rawBytes(combined));
-  if (ans.code !== '2.01' && ans.oscore === undefined) throw new Error(`combined request answered ${ans.code}`);
-  bytes.enrolment += r1.sent.length + r1.received.length + combined.length + d.lastReceived.length;
-  devices.push(d);
 }
 
-const t0 = cpu();
-const w0 = Date.now();
-let next = 0;
-await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-  while (next < N) await enrolOne(next++);
-}));
-const enrolCpu = cpu() - t0 - deviceCpu;
-const enrolWall = Date.now() - w0;
-if (rig.coap.status().counters['registrations'] !== N) throw new Error(`registered ${rig.coap.status().counters['registrations']} of ${N}`);
-
-const t1 = cpu();
-for (const d of devices) {
-  const r = await d.request({ code: '0.02', uriPath: ['t', d.auth.credential.subject!], contentFormat: 60, payload: encodeCbor({ temp: 21.5 }) });
-  if (r.res.code !== '2.04') throw new Error(`wake answered ${r.res.code}`);
-  bytes.wake += r.sent.length + r.received.length;
+/** UDP payload bytes the devices sent and received so far. */
+function airBytes(runner: FleetRunner): number {
+  return runner.devices.reduce((n, d) => {
+    const t = d.traffic();
+    return n + t.bytesUp + t.bytesDown;
+  }, 0);
 }
-const oscoreCpu = (cpu() - t1) / N;
-const st = rig.coap.status();
-console.log(`EDHOC enrolment over CoAP/UDP, ${N} devices (half suite 2 method 3, half suite 0 method 0), combined request, ${CONCURRENCY} at a time`);
-console.log(`  completed ${st.counters['edhocCompleted']}, failed ${st.counters['edhocFailed']}, enrolled ${st.gauges?.['edhocEnrolledDevices']}, wall ${enrolWall} ms`);
-console.log(`  gateway CPU per enrolment (process minus devices' EDHOC): ${(enrolCpu / N / 1000).toFixed(2)} ms`);
-console.log(`  one OSCORE request (telemetry, device + gateway in process): ${(oscoreCpu / 1000).toFixed(3)} ms -> enrolment = ${Math.round(enrolCpu / N / oscoreCpu)}x`);
-console.log(`  bytes per enrolment (UDP payloads, 2 round trips incl. registration): ${(bytes.enrolment / N).toFixed(0)}; per wake (1 round trip): ${(bytes.wake / N).toFixed(0)}`);
-for (const d of devices) d.close();
-await rig.stop();
+
+async function importManifest(httpUrl: string, password: string, manifest: unknown): Promise<void> {
+  const tok = await fetch(`${httpUrl}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+  const { token } = (await tok.json()) as { token: string };
+  const res = await fetch(`${httpUrl}/devices/manifest`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(manifest) });
+  if (!res.ok) throw new Error(`manifest import answered ${res.status}: ${await res.text()}`);
+}
+
+export async function run(): Promise<void> {
+  const base = await measure('oscore');
+  const edhoc = await measure('edhoc');
+  console.log(`${N} sleepy CoAP sensors (firmware-sim) against a gateway process, ${IN_FLIGHT} in flight; EDHOC: suites 0 and 2 in turn, method 3, combined request`);
+  const rows: Array<[string, keyof Figures, number]> = [
+    ['power-on of all devices (s)', 'powerOnS', 2],
+    ['gateway CPU per power-on (ms)', 'gatewayCpuMsPerPowerOn', 3],
+    ['gateway CPU per wake, one OSCORE request (ms)', 'gatewayCpuMsPerWake', 3],
+    ['device errors', 'errors', 0],
+    ['bytes per wake after power-on (UDP payloads)', 'bytesPerWake', 1],
+  ];
+  console.log(`${'figure'.padEnd(48)} ${'OSCORE keys (baseline)'.padStart(22)} ${'EDHOC enrolment'.padStart(16)}`);
+  for (const [label, key, digits] of rows) console.log(`${label.padEnd(48)} ${base[key].toFixed(digits).padStart(22)} ${edhoc[key].toFixed(digits).padStart(16)}`);
+  console.log(`EDHOC: ${edhoc.completed} enrolments, ${edhoc.bytesPerEnrolment.toFixed(1)} bytes each (message_1, message_2, message_3 in the registration)`);
+  console.log(`gateway CPU per enrolment = ${(edhoc.gatewayCpuMsPerPowerOn / edhoc.gatewayCpuMsPerWake).toFixed(1)} OSCORE wakes; enrolled power-on / pre-shared-key power-on = ${(edhoc.gatewayCpuMsPerPowerOn / base.gatewayCpuMsPerPowerOn).toFixed(2)}x`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

@@ -1,10 +1,10 @@
 /**
  * CPU cost of the EDHOC Responder per handshake (message_1 in, message_2 out, message_3 in,
- * session out) for suite 0 (method 0: X25519 + Ed25519) and suite 2 (method 3: P-256 static DH,
+ * session out) for suite 0 (method 0: X25519 + Ed25519; method 3: X25519 static DH) and suite 2 (method 3: P-256 static DH,
  * RFC 9529 §3's shape), beside one OSCORE-sized AES-CCM-16-64-128 encrypt + decrypt through
  * node:crypto, in the same process. Prints median CPU microseconds per operation and the ratio.
  *
- * Run: `node --import tsx bench/edhoc/handshake.ts` (BENCH_EDHOC_N handshakes per round, default
+ * Run: `make bench edhoc-handshake` (BENCH_EDHOC_N handshakes per round, default
  * 200; BENCH_EDHOC_ROUNDS rounds, default 5). Only the Responder's calls are timed; the Initiator's
  * messages are made beforehand.
  */
@@ -112,11 +112,17 @@ function benchCcm(): number {
   return median(perRound);
 }
 
-const ccm = benchCcm();
-const rows: [string, number][] = [
-  ['suite 0, method 0 (X25519, Ed25519)', benchHandshake(0, 0, { i: 'signature', r: 'signature' })],
-  ['suite 2, method 3 (P-256 static DH)', benchHandshake(2, 3, { i: 'static-dh', r: 'static-dh' })],
-];
-console.log(`EDHOC Responder CPU per handshake (median of ${ROUNDS} rounds x ${N}), vs one OSCORE-sized AES-CCM encrypt+decrypt`);
-console.log(`  AES-CCM-16-64-128, 64-byte payload, encrypt+decrypt: ${ccm.toFixed(2)} us`);
-for (const [name, us] of rows) console.log(`  ${name}: ${(us / 1000).toFixed(2)} ms = ${Math.round(us / ccm)}x the AES-CCM pair`);
+export function run(): Promise<void> {
+  const ccm = benchCcm();
+  const rows: [string, number][] = [
+    ['suite 0, method 0 (X25519, Ed25519)', benchHandshake(0, 0, { i: 'signature', r: 'signature' })],
+    ['suite 0, method 3 (X25519 static DH)', benchHandshake(0, 3, { i: 'static-dh', r: 'static-dh' })],
+    ['suite 2, method 3 (P-256 static DH)', benchHandshake(2, 3, { i: 'static-dh', r: 'static-dh' })],
+  ];
+  console.log(`EDHOC Responder CPU per handshake (median of ${ROUNDS} rounds x ${N}), vs one OSCORE-sized AES-CCM encrypt+decrypt`);
+  console.log(`  AES-CCM-16-64-128, 64-byte payload, encrypt+decrypt: ${ccm.toFixed(2)} us`);
+  for (const [name, us] of rows) console.log(`  ${name}: ${(us / 1000).toFixed(2)} ms = ${Math.round(us / ccm)}x the AES-CCM pair`);
+  return Promise.resolve();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
