@@ -51,6 +51,11 @@ export function mountBindings(main, ctx) {
     if (el) fill(el, h('span', { class: `state state-${status.state}`, 'data-state': status.state }, status.state), status.detail ? ` ${status.detail}` : '');
   };
 
+  /** Each card's state from /healthz; a binding /healthz does not name is off. */
+  const showStates = (health) => {
+    for (const name of states.keys()) showState(name, { state: health.bindings[name] ?? 'off' });
+  };
+
   const card = (name, schema, config, report) => {
     let section = config.bindings?.[name];
     const state = h('span', { class: 'binding-state' });
@@ -116,7 +121,7 @@ export function mountBindings(main, ctx) {
   const refreshStates = async () => {
     try {
       const health = await getJson('/healthz');
-      for (const [name, state] of Object.entries(health.bindings)) showState(name, { state });
+      showStates(health);
       note.className = 'muted';
       note.textContent = `Read ${new Date().toLocaleTimeString(undefined, { hour12: false })}`;
     } catch (err) {
@@ -136,7 +141,7 @@ export function mountBindings(main, ctx) {
         ? h('p', { class: 'muted small' }, 'Hardware detection is off (detect.enabled).')
         : [h('h2', {}, 'Adapters not used by a binding'), adapterList(unassigned) ?? h('p', { class: 'muted small' }, 'None.')]);
       fill(cards, names.map((n) => card(n, schemas.bindings[n], config, report)));
-      for (const [name, state] of Object.entries(health.bindings)) showState(name, { state });
+      showStates(health);
       void refreshStates();
     } catch (err) {
       note.className = 'error';

@@ -53,6 +53,7 @@ describe('Bindings page in headless Chromium', { timeout: 180_000 }, () => {
     const widget = page.locator('#detected li[data-decision="unknown"]');
     assert.match(await widget.textContent() ?? '', /Widget.*1234:5678.*usb-Acme_Widget_0001-if00/s);
     assert.equal(await page.isChecked(`${zigbee} input[data-role="enabled"]`), false);
+    await page.waitForSelector(`${zigbee} .binding-state [data-state="off"]`);
     // Fields by kind, defaults as placeholders.
     assert.equal(await page.getAttribute(`${zigbee} input[name="port"]`, 'placeholder'), '/dev/ttyACM0');
     assert.equal(await page.locator(`${zigbee} select[name="adapter"] option`).count(), 6);

@@ -6,42 +6,25 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
-import { ApiClient } from '../../helpers/api-client.js';
-import { launchChromium, logIn as logInAs, type Chromium } from '../../helpers/chromium.js';
-import { startTestGateway, TEST_ADMIN_PASSWORD, type TestGateway } from '../../helpers/gateway.js';
+import { logIn, pageErrors, startUiRig, type UiRig } from '../../helpers/chromium.js';
+import { TEST_ADMIN_PASSWORD } from '../../helpers/gateway.js';
 
 const SECRET = '7a7b7c7d000102030405060708090a0b';
 
 describe('Devices page in headless Chromium', { timeout: 60_000 }, () => {
-  let gw: TestGateway;
-  let browser: BrowserContext;
-  let chrome: Chromium | undefined;
-
+  let rig: UiRig;
   before(async () => {
-    gw = await startTestGateway({ onboarding: { defaultPolicy: 'approve' } });
-    const admin = await ApiClient.login(gw.httpUrl!);
-    assert.equal((await admin.send('POST', '/users', { username: 'watcher', password: 'viewer-pass-1', role: 'viewer' })).status, 201);
-    chrome = await launchChromium();
-    browser = chrome.browser;
+    rig = await startUiRig({ onboarding: { defaultPolicy: 'approve' } });
   });
-
-  after(async () => {
-    await chrome?.close();
-    await gw?.stop();
-  });
-
-  const logIn = (page: Page, username: string, password: string): Promise<void> => logInAs(page, gw.httpUrl!, username, password);
+  after(() => rig?.stop());
 
   it('an admin approves one pending device with an OSCORE secret and rejects another; both leave the pending list', async () => {
-    const ob = gw.hub.onboarding;
+    const ob = rig.gw.hub.onboarding;
     ob.requestAdmission('coap', { deviceId: 'node-7', seenAs: 'coap registration from 192.0.2.7:5683', claims: { ep: 'node-7' } });
     ob.requestAdmission('serial', { deviceId: 'tty-3', seenAs: 'serial hello on /dev/ttyUSB0' });
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) errors.push(m.text()); });
-    await logIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    const page = await rig.newPage();
+    const errors = pageErrors(page);
+    await logIn(page, rig.url, 'admin', TEST_ADMIN_PASSWORD);
     await page.click('#nav a[data-route="devices"]');
     const node = '#pending-body tr[data-id="urn:roost:coap:node-7"]';
     await page.waitForSelector(node);
@@ -73,10 +56,7 @@ describe('Devices page in headless Chromium', { timeout: 60_000 }, () => {
   });
 
   it('a viewer gets no device list', async () => {
-    const page = await browser.newPage();
-    await logIn(page, 'watcher', 'viewer-pass-1');
-    await page.goto(`${gw.httpUrl}/#/devices`);
-    await page.waitForSelector('#devices-note');
+    const page = await rig.viewerOn('#/devices', '#devices-note');
     assert.match(await page.textContent('#devices-note') ?? '', /Role viewer does not see devices/);
     assert.equal(await page.$('#pending-body'), null);
     await page.close();
