@@ -62,8 +62,8 @@ export class RuleEngine {
   }
 
   start(): void {
-    for (const r of this.deps.store.list()) this.load(r);
     this.sub = this.deps.hub.subscribe((m) => this.onMessage(m), { types: MESSAGE_TYPES });
+    for (const r of this.deps.store.list()) this.load(r);
     this.timer = setInterval(() => this.tick(), this.deps.options.checkIntervalMs);
     this.timer.unref();
   }
@@ -82,7 +82,8 @@ export class RuleEngine {
   /** (Re)starts a rule after it was created or changed: its trigger starts afresh. */
   load(rule: Rule): void {
     this.running.delete(rule.id);
-    if (!rule.enabled) return;
+    // Not started (rules.enabled false, or stopped): the rule is kept in the store only.
+    if (!rule.enabled || !this.sub) return;
     const now = this.deps.now();
     const hub = this.deps.hub;
     const trigger = makeTrigger(rule.trigger, {
