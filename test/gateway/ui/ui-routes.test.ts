@@ -105,6 +105,18 @@ describe('web UI allow-list', () => {
     }
   });
 
+  it('serves every module the served modules import, and every file index.html names', () => {
+    const assets = loadAssets(resolveUiDir()!, 1024 * 1024, () => {});
+    const named = new Set<string>();
+    for (const [name, a] of assets) {
+      const text = a.body.toString('utf8');
+      const refs = name.endsWith('.js') ? text.matchAll(/^(?:import|export)\b[^;]*?from '\.\/([^']+)'/gm) : name === 'index.html' ? text.matchAll(/(?:src|href)="\/ui\/([^"]+)"/g) : [];
+      for (const m of refs) named.add(m[1]!);
+    }
+    assert.ok(named.has('app.js') && named.has('bindings-view.js') && named.has('schema-form.js'), [...named].join(' '));
+    assert.deepEqual([...named].filter((n) => !assets.has(n)), []);
+  });
+
   it('finds static/ beside the module in a checkout and ui/ beside a bundle', () => {
     const root = tempDir('roost-ui-layout-');
     try {
