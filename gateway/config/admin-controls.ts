@@ -23,6 +23,8 @@ export interface EdhocCredentialView {
   kid: string;
   /** Hex SHA-256 of the raw public key. */
   fingerprint: string;
+  /** The credential itself (CRED_R, a CWT Claims Set), hex: for a device that must hold it (ID_CRED_R by kid). */
+  ccs: string;
 }
 
 export interface AdminControls {

@@ -19,7 +19,7 @@ export async function identityRoutes(app: FastifyInstance, deps: RouteDeps): Pro
     return {
       tls: tls ? { sha256: tls.sha256, subject: tls.subject, subjectAltName: tls.subjectAltName, validFrom: tls.validFrom, validTo: tls.validTo, source: tls.source } : null,
       ed25519: admin?.deviceIdentity?.() ?? null,
-      edhoc: (admin?.edhocCredentials?.() ?? []).map((c) => ({ key: c.key, suites: c.suites, kid: c.kid, fingerprint: c.fingerprint })),
+      edhoc: (admin?.edhocCredentials?.() ?? []).map((c) => ({ key: c.key, suites: c.suites, kid: c.kid, fingerprint: c.fingerprint, ccs: c.ccs })),
     };
   });
 
