@@ -144,5 +144,7 @@ describe('rules against a simulated fleet', { timeout: 240_000 }, () => {
     for (const n of notes('hot')) got.set(n['thingId'] as string, (got.get(n['thingId'] as string) ?? 0) + 1);
     assert.deepEqual(got, expected);
     assert.ok(notes('hot').every((n) => (n['value'] as number) > HOT && n['kind'] === 'above'));
+    // And nothing else was notified.
+    assert.deepEqual([...new Set(watcher.received.map((r) => r.topic))].sort(), ['gateway/notifications/hot', 'gateway/notifications/room-1-down']);
   });
 });
