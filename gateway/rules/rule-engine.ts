@@ -116,15 +116,16 @@ export class RuleEngine {
     for (const r of this.running.values()) this.step(r, () => r.trigger.onMessage(m, now));
   }
 
+  /** Runs on the bus's and the timer's path: nothing it meets may escape to them. */
   private step(r: Running, evaluate: () => Firing[]): void {
-    let firings: Firing[];
+    let stage = 'trigger';
     try {
-      firings = evaluate();
+      const firings = evaluate();
+      stage = 'firing';
+      for (const f of firings) this.fire(r, f);
     } catch (err) {
-      this.failed(r.rule, `trigger: ${(err as Error).message}`);
-      return;
+      this.failed(r.rule, `${stage}: ${(err as Error).message}`);
     }
-    for (const f of firings) this.fire(r, f);
   }
 
   private fire(r: Running, f: Firing): void {
