@@ -15,6 +15,7 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<{ run: Bench }>>> = {
   'zigbee-fleet': () => import('./zigbee/zigbee-fleet.bench.js'),
   'durability-soak': () => import('./durability/soak.js'),
   'mqtt-fanout': () => import('./mqtt/fanout.bench.js'),
+  'uplink': () => import('./uplink/uplink.bench.js'),
   'edhoc-enrolment': () => import('./edhoc/enrolment.bench.js'),
   'edhoc-handshake': () => import('./edhoc/handshake.js'),
 };
