@@ -17,6 +17,7 @@ import { jsonDeeperThan } from './json-depth.js';
 import { AUTHED_ROUTES, DEVICE_ROUTES } from './routes/index.js';
 import type { AdminControls, RouteDeps } from './route-deps.js';
 import type { GatewayTls } from '../tls/gateway-tls.js';
+import { httpsRedirect } from '../tls/https-redirect.js';
 import type { Principal } from '../auth/users.js';
 import type { Users } from '../auth/users.js';
 import { loginMetrics } from '../auth/login-throttle.js';
@@ -156,25 +157,16 @@ export function buildApp(deps: ApiDeps, serverFactory?: (handler: Handler) => Ht
   return app;
 }
 
+/** The port a server listens on, or null before it listens. */
+function portOf(server: HttpServer | HttpsServer | null): number | null {
+  const addr = server?.address();
+  return addr && typeof addr === 'object' ? addr.port : null;
+}
+
 function urlOf(server: HttpServer | HttpsServer, scheme: string, host: string): string {
   const addr = server.address();
   const port = addr && typeof addr === 'object' ? addr.port : 0;
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-}
-
-/** Plain HTTP's answer when http.redirectToHttps: a 308 to the same path on the HTTPS port (/healthz stays plain for probes). */
-function redirector(app: FastifyInstance, https: () => HttpsServer | null): Handler {
-  return (req, res) => {
-    const server = https();
-    const addr = server?.address();
-    if (!server || !addr || typeof addr !== 'object' || (req.url ?? '').split('?')[0] === '/healthz') {
-      app.routing(req, res);
-      return;
-    }
-    const host = (req.headers.host ?? 'localhost').replace(/:\d+$/, '');
-    res.writeHead(308, { location: `https://${host}:${addr.port}${req.url ?? '/'}`, 'content-length': '0' });
-    res.end();
-  };
 }
 
 /**
@@ -191,7 +183,7 @@ export async function startApi(deps: ApiDeps): Promise<ApiHandle> {
       tls.onChange((m) => https?.setSecureContext({ ...m }));
     }
     if (!plainOn) return https as unknown as HttpServer;
-    return createHttpServer(config.http.redirectToHttps && tls ? redirector(app, () => https) : handler);
+    return createHttpServer(config.http.redirectToHttps && tls ? httpsRedirect((req, res) => app.routing(req, res), () => portOf(https)) : handler);
   });
   const host = config.http.host;
   await app.listen({ host, port: plainOn ? config.http.port : (tls?.current() ? config.tls.httpsPort : 0) });
