@@ -51,8 +51,11 @@ lint: setup
 
 check: typecheck lint
 
-# Appliance image (docs/image.md). Its Debian tools are installed here, not by `setup`.
-IMAGE_APT_PACKAGES := mmdebstrap squashfs-tools mtools dosfstools fdisk systemd-boot-efi qemu-system-x86 ovmf e2fsprogs zstd
+# Appliance image (docs/image.md). Its Debian tools are installed here, not by `setup`; the second
+# line is for ARCH=arm64 (qemu-user binfmt for the root's maintainer scripts, a cross compiler for
+# native addons without a prebuilt binary, qemu-system-aarch64 with AAVMF for the boot test).
+IMAGE_APT_PACKAGES := mmdebstrap squashfs-tools mtools dosfstools fdisk kmod qemu-system-x86 ovmf e2fsprogs zstd \
+  qemu-user-static binfmt-support g++-aarch64-linux-gnu qemu-system-arm qemu-efi-aarch64
 
 image-setup: setup dist/.image-apt-stamp
 

@@ -11,15 +11,34 @@ cp -a "$stage/app" "$stage/node" "$root/usr/lib/roost/"
 cp -a "$stage/update-keys" "$root/usr/share/roost/"
 cp "$stage/config.yaml" "$root/usr/share/roost/config.yaml"
 cp -a "$stage/doc/." "$root/usr/share/doc/roost/"
-chmod 0755 "$root/usr/bin/roost" "$root/usr/lib/roost/roost-data.sh" "$root/usr/lib/roost/roost-update-media.sh"
+chmod 0755 "$root/usr/bin/roost" "$root/usr/lib/roost/"*.sh
 
 chroot "$root" systemd-sysusers
-systemctl --root="$root" enable roost.service roost-firstboot.service roost-boot-check.service \
+systemctl --root="$root" enable roost.service roost-firstboot.service roost-boot-check.service roost-boot-report.service \
   systemd-networkd.service systemd-timesyncd.service
 # No one answers prompts on an appliance; the machine id is transient (read-only root).
 systemctl --root="$root" mask systemd-firstboot.service
+# Units the appliance has no use for, each a little work at every boot: LVM scrubbing, dpkg and utmp
+# writes on a read-only root, pstore archives and binfmt, kernel-command-line network config
+# (networkd's own files configure it), and the wait for network-online (nothing here needs it:
+# the gateway listens on all addresses and takes interfaces as they come).
+systemctl --root="$root" mask e2scrub_reap.service e2scrub_all.timer dpkg-db-backup.timer \
+  systemd-update-utmp.service systemd-update-utmp-runlevel.service systemd-journal-flush.service \
+  systemd-pstore.service systemd-binfmt.service proc-sys-fs-binfmt_misc.automount \
+  sys-kernel-debug.mount sys-kernel-tracing.mount systemd-network-generator.service \
+  systemd-networkd-wait-online.service
 : > "$root/etc/machine-id"
 ln -sf /usr/share/zoneinfo/Etc/UTC "$root/etc/localtime"
 rm -f "$root/etc/resolv.conf"
 # Nothing below is needed at run time, and the root never changes after the build.
 rm -rf "$root/var/cache/apt/"* "$root/var/lib/apt/lists/"* "$root/var/log/"*
+# Kernel modules for hardware and features a gateway does not have (image/rootfs/kernel-modules.drop).
+# depmod from the build machine (-b): it reads either architecture's modules.
+kernel_dir=$(ls -d "$root"/usr/lib/modules/*)
+grep -v '^#' "$(dirname "$0")/../kernel-modules.drop" | while read -r glob; do
+  [ -n "$glob" ] && for d in "$kernel_dir"/kernel/$glob; do rm -rf "$d"; done
+done
+depmod -b "$root" "$(basename "$kernel_dir")"
+# /usr never changes after this: no ldconfig, hwdb, sysusers or catalog rebuild at boot
+# (ConditionNeedsUpdate compares these stamps with /usr's time).
+touch "$root/etc/.updated" "$root/var/.updated"

@@ -10,13 +10,15 @@ export interface ArchSpec {
   /** npm package with Node's official binary for this architecture. */
   nodePackage: string;
   kernelPackage: string;
-  /** systemd-boot binary, and where the firmware looks for it on a removable/fixed disk. */
+  /** systemd-boot binary in the root filesystem (Debian systemd-boot-efi), and where the firmware looks for it on the ESP. */
   efiBinary: string;
   efiBootPath: string;
   /** Kernel consoles for the boot entries (the last one is /dev/console). */
   consoles: string;
   /** Directory name of this architecture's prebuilt native modules (prebuildify). */
   prebuildDir: string;
+  /** npm's (and Node's process.arch) name of the CPU. */
+  npmCpu: string;
 }
 
 export const ARCH_SPECS: Readonly<Record<Arch, ArchSpec>> = {
@@ -29,6 +31,7 @@ export const ARCH_SPECS: Readonly<Record<Arch, ArchSpec>> = {
     efiBootPath: '/EFI/BOOT/BOOTX64.EFI',
     consoles: 'console=tty0 console=ttyS0,115200',
     prebuildDir: 'linux-x64',
+    npmCpu: 'x64',
   },
   arm64: {
     debianArch: 'arm64',
@@ -38,6 +41,7 @@ export const ARCH_SPECS: Readonly<Record<Arch, ArchSpec>> = {
     efiBootPath: '/EFI/BOOT/BOOTAA64.EFI',
     consoles: 'console=tty0 console=ttyAMA0,115200',
     prebuildDir: 'linux-arm64',
+    npmCpu: 'arm64',
   },
 };
 
@@ -65,7 +69,8 @@ export function defaultBuildOptions(env: NodeJS.ProcessEnv = process.env): Image
   const arch = (env['ROOST_IMAGE_ARCH'] ?? 'amd64') as Arch;
   const spec = ARCH_SPECS[arch];
   if (!spec) throw new Error(`ROOST_IMAGE_ARCH must be one of ${Object.keys(ARCH_SPECS).join(', ')}`);
-  const outDir = env['ROOST_IMAGE_OUT'] ?? 'dist/image';
+  // One folder per architecture (its root, stage and cache are its own): both can build at once.
+  const outDir = env['ROOST_IMAGE_OUT'] ?? (arch === 'amd64' ? 'dist/image' : `dist/image-${arch}`);
   const suite = 'bookworm';
   const mirror = env['ROOST_IMAGE_MIRROR'];
   const extra = env['ROOST_IMAGE_EXTRA_SOURCES']?.split('\n').map((l) => l.trim()).filter(Boolean);
@@ -75,9 +80,11 @@ export function defaultBuildOptions(env: NodeJS.ProcessEnv = process.env): Image
     // The builder's apt sources, or MIRROR=URI: the repository names no mirror host.
     mirrors: imageSources({ suite, debianArch: spec.debianArch, ...(mirror ? { mirror } : {}), ...(extra ? { extra } : {}) }),
     packages: [
-      'systemd-sysv', 'udev', env['ROOST_IMAGE_KERNEL'] ?? spec.kernelPackage, 'initramfs-tools', 'zstd', 'kmod',
+      // usr-is-merged says the root is merged (mmdebstrap merges it); else apt picks usrmerge, and perl with it.
+      'usr-is-merged', 'systemd-sysv', 'udev', env['ROOST_IMAGE_KERNEL'] ?? spec.kernelPackage, 'initramfs-tools', 'zstd', 'kmod',
       'libstdc++6', 'ca-certificates', 'iproute2', 'systemd-timesyncd',
       'fdisk', 'e2fsprogs', 'mtools', // data partition on first boot; boot entries on the ESP
+      'systemd-boot-efi', // the boot loader for this architecture's ESP, taken out of the root at build time
     ],
     nodeVersion: env['ROOST_NODE_VERSION'] ?? process.versions.node,
     outDir,
@@ -86,6 +93,7 @@ export function defaultBuildOptions(env: NodeJS.ProcessEnv = process.env): Image
     espSizeMiB: 128,
     slotSizeMiB: 512,
     dataSizeMiB: 64,
-    extraCmdline: spec.consoles,
+    // quiet: under emulation the kernel's and systemd's console messages cost seconds per boot.
+    extraCmdline: `${spec.consoles} quiet`,
   };
 }

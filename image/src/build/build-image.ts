@@ -3,7 +3,7 @@
  * outDir (dist/image by default): roost-<arch>.img (the disk), roost-<arch>-<version>.roostupd
  * (the same release as a signed update file), licences.{json,txt}, build-info.json.
  */
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { commit as gitCommit, version as pkgVersion } from '../version.js';
 import { formatKey, generateKeyPair, readSecretKeyFile, type KeyPair } from '../update/signing.js';
@@ -14,7 +14,10 @@ import { bundledPackages, debianPackages, licencesText, npmLicences, npmNoticesT
 import { fetchNodeBinary, type NodeBinary } from './node-binary.js';
 import { buildRootDir, extractKernel, squashRoot } from './rootfs.js';
 import { runTool } from './run-tool.js';
-import { licenseOf, readPkg, stageApp, type PackageRef } from './stage-app.js';
+import { formatSizeReport, sizeReport, type SizeReport } from './size-report.js';
+import { checkBinfmt, CROSS_TARGETS, crossBuildAddon, fetchPlatformPackages, missingPlatformPackages } from './native-addons.js';
+import { externalClosure, licenseOf, readPkg, stageApp, type PackageRef, type StageTarget } from './stage-app.js';
+import { NATIVE_PACKAGES } from '../bundle/bundle-options.js';
 
 const projectRoot = resolve(new URL('../../..', import.meta.url).pathname);
 
@@ -27,8 +30,10 @@ interface BuildState {
   key?: KeyPair;
   node?: NodeBinary;
   external?: PackageRef[];
+  target?: StageTarget;
   boot?: { kernel: string; initrd: string; kernelVersion: string };
   sizes: Record<string, number>;
+  rootfsSizes?: SizeReport;
   timingsMs: Record<string, number>;
 }
 
@@ -40,6 +45,32 @@ async function bundle(_s: BuildState): Promise<void> {
 
 async function nodeBinary(s: BuildState): Promise<void> {
   s.node = await fetchNodeBinary(resolve(s.o.cacheDir), ARCH_SPECS[s.o.arch].nodePackage, s.o.nodeVersion);
+}
+
+/**
+ * What the staged packages run on. For the builder's own CPU, npm already built everything; for
+ * another, the platform packages npm skipped are fetched and addons without a prebuilt binary
+ * are cross-compiled (native-addons.ts).
+ */
+async function nativeAddons(s: BuildState): Promise<void> {
+  const spec = ARCH_SPECS[s.o.arch];
+  const t: StageTarget = { prebuildDir: spec.prebuildDir, cpu: spec.npmCpu };
+  if (spec.npmCpu !== process.arch) {
+    const cross = CROSS_TARGETS[spec.npmCpu];
+    if (!cross) throw new Error(`no cross toolchain known for ${spec.npmCpu}`);
+    checkBinfmt(cross.qemu);
+    const closure = externalClosure(projectRoot, undefined, spec.npmCpu);
+    const cacheDir = resolve(s.o.cacheDir);
+    t.extraPackages = await fetchPlatformPackages(projectRoot, cacheDir, missingPlatformPackages(projectRoot, closure, spec.npmCpu));
+    const builds: Record<string, string> = {};
+    for (const pkg of closure) {
+      const dir = join(projectRoot, pkg.dir);
+      if (existsSync(join(dir, 'prebuilds', spec.prebuildDir)) || !existsSync(join(dir, 'build', 'Release'))) continue;
+      builds[pkg.name] = await crossBuildAddon({ projectRoot, pkg, target: cross, cacheDir, nodeVersion: s.o.nodeVersion });
+    }
+    t.addonBuilds = builds;
+  }
+  s.target = t;
 }
 
 /** The signing key: ROOST_UPDATE_KEY, else a development key kept in outDir/keys (never for shipping). */
@@ -61,7 +92,7 @@ async function signingKey(s: BuildState): Promise<void> {
 async function stage(s: BuildState): Promise<void> {
   const dir = p(s, 'stage');
   rmSync(dir, { recursive: true, force: true });
-  const r = stageApp(projectRoot, join(projectRoot, 'dist/roost.js'), join(dir, 'app'), ARCH_SPECS[s.o.arch].prebuildDir);
+  const r = stageApp(projectRoot, join(projectRoot, 'dist/roost.js'), join(dir, 'app'), s.target!);
   s.external = r.packages;
   cpSync(s.node!.dir, join(dir, 'node'), { recursive: true });
   mkdirSync(join(dir, 'update-keys'), { recursive: true });
@@ -69,9 +100,23 @@ async function stage(s: BuildState): Promise<void> {
   cpSync(join(projectRoot, 'image/config/config.yaml'), join(dir, 'config.yaml'));
   mkdirSync(join(dir, 'doc'), { recursive: true });
   if (existsSync(join(projectRoot, 'docs/image.md'))) cpSync(join(projectRoot, 'docs/image.md'), join(dir, 'doc/image.md'));
-  // The staged bundle must run from its own folder, with its own node_modules only.
-  const v = await runTool(join(dir, 'node/bin/node'), [join(dir, 'app/roost.js'), '--version'], { capture: true, cwd: '/' });
-  if (!v.includes(s.commit)) throw new Error(`staged roost --version printed ${v.trim()}, expected commit ${s.commit}`);
+}
+
+/**
+ * The installed gateway runs in its root, with its own node_modules only: `roost --version`, every
+ * native addon loads, SQLite answers. Through chroot, so an arm64 root is checked under qemu-user.
+ */
+async function check(s: BuildState): Promise<void> {
+  const app = '/usr/lib/roost/app/roost.js';
+  const node = '/usr/lib/roost/node/bin/node';
+  const v = await runTool('chroot', [p(s, 'rootfs'), node, app, '--version'], { capture: true, cwd: '/' });
+  if (!v.includes(s.commit)) throw new Error(`roost --version in the root printed ${v.trim()}, expected commit ${s.commit}`);
+  const script = `const r = require('node:module').createRequire(${JSON.stringify(app)});
+    for (const p of ${JSON.stringify(NATIVE_PACKAGES)}) r(p);
+    const D = r('better-sqlite3'); console.log(process.arch, new D(':memory:').prepare('select 41 + 1 as x').get().x);`;
+  const out = (await runTool('chroot', [p(s, 'rootfs'), node, '-e', script], { capture: true, cwd: '/' })).trim();
+  if (out !== `${ARCH_SPECS[s.o.arch].npmCpu} 42`) throw new Error(`native addons in the root: expected '${ARCH_SPECS[s.o.arch].npmCpu} 42', got '${out}'`);
+  console.log(`image: ${v.trim()} runs in the root; native addons load (${out})`);
 }
 
 async function rootfs(s: BuildState): Promise<void> {
@@ -99,6 +144,23 @@ async function licences(s: BuildState): Promise<void> {
 
 async function kernel(s: BuildState): Promise<void> {
   s.boot = extractKernel(p(s, 'rootfs'), p(s, 'boot'));
+  s.sizes['kernelBytes'] = statSync(s.boot.kernel).size;
+  s.sizes['initrdBytes'] = statSync(s.boot.initrd).size;
+}
+
+async function sizes(s: BuildState): Promise<void> {
+  s.rootfsSizes = sizeReport(p(s, 'rootfs'));
+  s.sizes['rootfsUnpackedBytes'] = s.rootfsSizes.totalBytes;
+  console.log(formatSizeReport(s.rootfsSizes));
+}
+
+/** What a vendor downloads: the disk image, zstd-compressed (its empty space costs nothing). */
+async function compress(s: BuildState): Promise<void> {
+  const img = p(s, `roost-${s.o.arch}.img`);
+  await runTool('zstd', ['-q', '-f', '-T0', '-10', img, '-o', `${img}.zst`]);
+  s.sizes['compressedImageBytes'] = statSync(`${img}.zst`).size;
+  const mb = (k: string): string => `${((s.sizes[k] ?? 0) / 1e6).toFixed(1)} MB`;
+  console.log(`image: ${img}.zst ${mb('compressedImageBytes')} (root squashfs ${mb('rootSquashfsBytes')}, kernel ${mb('kernelBytes')}, initrd ${mb('initrdBytes')})`);
 }
 
 async function squash(s: BuildState): Promise<void> {
@@ -106,7 +168,7 @@ async function squash(s: BuildState): Promise<void> {
 }
 
 async function esp(s: BuildState): Promise<void> {
-  await buildEsp(s.o, p(s, 'esp.img'), { kernel: s.boot!.kernel, initrd: s.boot!.initrd, release: s.release, cmdline: s.o.extraCmdline });
+  await buildEsp(s.o, p(s, 'esp.img'), { rootDir: p(s, 'rootfs'), kernel: s.boot!.kernel, initrd: s.boot!.initrd, release: s.release, cmdline: s.o.extraCmdline });
 }
 
 async function disk(s: BuildState): Promise<void> {
@@ -123,8 +185,8 @@ async function update(s: BuildState): Promise<void> {
 }
 
 const BUILD_STEPS: ReadonlyArray<[string, (s: BuildState) => Promise<void>]> = [
-  ['bundle', bundle], ['node', nodeBinary], ['key', signingKey], ['stage', stage], ['rootfs', rootfs],
-  ['licences', licences], ['kernel', kernel], ['squashfs', squash], ['esp', esp], ['disk', disk], ['update', update],
+  ['bundle', bundle], ['node', nodeBinary], ['native', nativeAddons], ['key', signingKey], ['stage', stage], ['rootfs', rootfs], ['check', check],
+  ['licences', licences], ['kernel', kernel], ['sizes', sizes], ['squashfs', squash], ['esp', esp], ['disk', disk], ['compress', compress], ['update', update],
 ];
 
 async function buildImage(o: ImageBuildOptions = defaultBuildOptions()): Promise<BuildState> {
@@ -139,7 +201,7 @@ async function buildImage(o: ImageBuildOptions = defaultBuildOptions()): Promise
     s.timingsMs[name] = Date.now() - t0;
     console.log(`image: ${name} done in ${(s.timingsMs[name] / 1000).toFixed(1)} s`);
   }
-  writeFileSync(p(s, 'build-info.json'), `${JSON.stringify({ arch: o.arch, release: s.release, keyId: s.key?.keyId, sizes: s.sizes, timingsMs: s.timingsMs }, null, 2)}\n`);
+  writeFileSync(p(s, 'build-info.json'), `${JSON.stringify({ arch: o.arch, release: s.release, keyId: s.key?.keyId, sizes: s.sizes, rootfsSizes: s.rootfsSizes, timingsMs: s.timingsMs }, null, 2)}\n`);
   return s;
 }
 

@@ -3,6 +3,7 @@
  * filled through mtools, a GPT written by sfdisk into a sparse file, partitions placed with dd.
  */
 import { readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { entryFileName, ENTRIES_DIR, LOADER_CONF, renderEntry, renderLoaderConf } from '../slots/boot-entries.js';
 import { MtoolsEsp } from '../slots/esp.js';
 import { ARCH_SPECS, type ImageBuildOptions } from './build-config.js';
@@ -10,6 +11,8 @@ import { diskLayout, MIB, sfdiskScript, type DiskLayout } from './disk-layout.js
 import { runTool } from './run-tool.js';
 
 export interface EspContents {
+  /** The built root filesystem folder: systemd-boot comes from it, for the image's architecture. */
+  rootDir: string;
   kernel: string;
   initrd: string;
   release: string;
@@ -22,7 +25,7 @@ export async function buildEsp(o: ImageBuildOptions, file: string, c: EspContent
   await runTool('mkfs.vfat', ['-C', '-F', '32', '-n', 'ROOST-ESP', file, String(o.espSizeMiB * 1024)], { capture: true });
   const esp = new MtoolsEsp(file);
   const spec = ARCH_SPECS[o.arch];
-  await esp.write(spec.efiBootPath, readFileSync(spec.efiBinary));
+  await esp.write(spec.efiBootPath, readFileSync(join(c.rootDir, spec.efiBinary)));
   await esp.write(LOADER_CONF, renderLoaderConf());
   await esp.write('/roost/a/vmlinuz', readFileSync(c.kernel));
   await esp.write('/roost/a/initrd.img', readFileSync(c.initrd));

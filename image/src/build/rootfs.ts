@@ -3,8 +3,9 @@
  * the staged gateway (image/rootfs/hooks/*.sh), then squashed read-only. The kernel and initrd
  * are taken out of /boot for the ESP.
  */
-import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { ImageBuildOptions } from './build-config.js';
 import { ARCH_SPECS } from './build-config.js';
 import { runTool } from './run-tool.js';
@@ -39,7 +40,7 @@ export async function buildRootDir(o: ImageBuildOptions, rootDir: string, hooksD
   await runTool('mmdebstrap', mmdebstrapArgs(o, rootDir, hooksDir, overlayDir, stageDir));
 }
 
-/** Copies /boot/vmlinuz-* and /boot/initrd.img-* (exactly one kernel) to outDir. */
+/** Copies /boot/vmlinuz-* (uncompressed if gzip) and /boot/initrd.img-* (exactly one kernel) to outDir. */
 export function extractKernel(rootDir: string, outDir: string): { kernel: string; initrd: string; kernelVersion: string } {
   const boot = join(rootDir, 'boot');
   const kernels = readdirSync(boot).filter((n) => n.startsWith('vmlinuz-'));
@@ -48,14 +49,16 @@ export function extractKernel(rootDir: string, outDir: string): { kernel: string
   mkdirSync(outDir, { recursive: true });
   const kernel = join(outDir, 'vmlinuz');
   const initrd = join(outDir, 'initrd.img');
-  cpSync(join(boot, `vmlinuz-${kernelVersion}`), kernel);
+  const image = readFileSync(join(boot, `vmlinuz-${kernelVersion}`));
+  // Debian's arm64 kernel is a gzip-compressed Image; systemd-boot starts only the EFI stub inside.
+  writeFileSync(kernel, image[0] === 0x1f && image[1] === 0x8b ? gunzipSync(image) : image);
   cpSync(join(boot, `initrd.img-${kernelVersion}`), initrd);
   return { kernel, initrd, kernelVersion };
 }
 
 export async function squashRoot(rootDir: string, outFile: string): Promise<number> {
   rmSync(outFile, { force: true });
-  // The kernel and initrd live on the ESP; /boot stays as an empty folder.
-  await runTool('mksquashfs', [rootDir, outFile, '-comp', 'zstd', '-noappend', '-quiet', '-no-progress', '-wildcards', '-e', 'boot/*']);
+  // The kernel, initrd and boot loader live on the ESP; /boot stays as an empty folder.
+  await runTool('mksquashfs', [rootDir, outFile, '-comp', 'zstd', '-noappend', '-quiet', '-no-progress', '-wildcards', '-e', 'boot/*', 'usr/lib/systemd/boot']);
   return statSync(outFile).size;
 }

@@ -30,7 +30,27 @@ interface PkgJson {
   license?: string | { type?: string };
   dependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
+  /** npm's platform fields: a package for other CPUs is never staged. */
+  cpu?: string[];
 }
+
+/** What the staged packages run on, and the native builds for it that the builder had to make. */
+export interface StageTarget {
+  /** Folder name of this platform's prebuilt binaries (prebuildify): linux-x64, linux-arm64. */
+  prebuildDir: string;
+  /** npm's name of the CPU: x64, arm64. */
+  cpu: string;
+  /**
+   * Packages with a native addon but no prebuilt binary for this platform, built for it by the
+   * image build (native-addons.ts): name to the folder holding its .node files. Needed only when
+   * the target is not the builder's own platform, whose addons npm already built.
+   */
+  addonBuilds?: Readonly<Record<string, string>>;
+  /** Platform packages of this target that the builder does not have installed (fetched for it). */
+  extraPackages?: readonly PackageRef[];
+}
+
+export const HOST_TARGET: StageTarget = { prebuildDir: `linux-${process.arch}`, cpu: process.arch };
 
 export function readPkg(dir: string): PkgJson {
   return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PkgJson;
@@ -53,7 +73,7 @@ function resolvePackageDir(projectRoot: string, fromDir: string, name: string): 
 }
 
 /** The external packages and every package they need at run time (dependencies + installed optional ones). */
-export function externalClosure(projectRoot: string, roots: readonly string[] = [...NATIVE_PACKAGES, ...RUNTIME_FILE_PACKAGES, ...SEPARATE_LICENCE_PACKAGES]): PackageRef[] {
+export function externalClosure(projectRoot: string, roots: readonly string[] = [...NATIVE_PACKAGES, ...RUNTIME_FILE_PACKAGES, ...SEPARATE_LICENCE_PACKAGES], cpu: string = process.arch): PackageRef[] {
   const seen = new Map<string, PackageRef>();
   const visit = (fromDir: string, name: string, required: boolean): void => {
     if (INSTALL_ONLY_PACKAGES.includes(name)) return;
@@ -65,6 +85,7 @@ export function externalClosure(projectRoot: string, roots: readonly string[] = 
     const rel = relative(projectRoot, dir);
     if (seen.has(rel)) return;
     const pkg = readPkg(dir);
+    if (pkg.cpu && !pkg.cpu.includes(cpu)) return; // another CPU's platform package
     seen.set(rel, { name, dir: rel, version: pkg.version, license: licenseOf(pkg) });
     for (const dep of Object.keys(pkg.dependencies ?? {})) visit(dir, dep, true);
     for (const dep of Object.keys(pkg.optionalDependencies ?? {})) visit(dir, dep, false);
@@ -73,14 +94,18 @@ export function externalClosure(projectRoot: string, roots: readonly string[] = 
   return [...seen.values()].sort((a, b) => a.dir.localeCompare(b.dir));
 }
 
-/** Whether a file inside a package folder ships; `rel` is relative to the package folder. */
-export function keepFile(rel: string, prebuildDir: string): boolean {
+/**
+ * Whether a file inside a package folder ships; `rel` is relative to the package folder. The
+ * builder's own compile (build/Release) ships only when `keepBuild`: not when the package has a
+ * prebuilt binary for the target (node-gyp-build would load build/ first), nor for another CPU.
+ */
+export function keepFile(rel: string, prebuildDir: string, keepBuild = true): boolean {
   const parts = rel.split('/');
   const base = parts[parts.length - 1]!;
   if (parts.length === 1 && LICENCE_FILE_RE.test(base)) return true;
   if (parts.includes('node_modules')) return false; // nested packages are staged on their own
   if (parts.slice(0, -1).some((p) => DROP_DIRS.has(p))) return false;
-  if (parts[0] === 'build') return parts[1] === 'Release' && parts.length === 3 && base.endsWith('.node') && !base.startsWith('test_');
+  if (parts[0] === 'build') return keepBuild && parts[1] === 'Release' && parts.length === 3 && base.endsWith('.node') && !base.startsWith('test_');
   if (base.includes('.musl.')) return false; // the image is glibc
   if (parts[0] === 'prebuilds') return parts[1] === prebuildDir;
   return !DROP_FILE_RE.test(base);
@@ -100,30 +125,54 @@ export interface StageResult {
   files: number;
 }
 
+/** Where a package's native addon for the target comes from. */
+type AddonSource = 'prebuilt' | 'builder' | 'target-build' | 'none';
+
+function addonSource(pkgDir: string, name: string, t: StageTarget): AddonSource {
+  if (existsSync(join(pkgDir, 'prebuilds', t.prebuildDir))) return 'prebuilt';
+  if (!existsSync(join(pkgDir, 'build', 'Release'))) return 'none';
+  if (t.addonBuilds?.[name]) return 'target-build';
+  if (t.cpu === process.arch) return 'builder';
+  throw new Error(`${name} has a native addon built for ${process.arch} and no ${t.prebuildDir} build: build it for the target (native-addons.ts)`);
+}
+
 /**
- * Copies the bundle, the run-time folders beside it (ui/, scenarios/: runtime-files.ts) and the
- * pruned external packages into appDir (bundle at appDir/roost.js).
+ * Copies the bundle (roost.js and the chunks it imports), the run-time folders beside it (ui/,
+ * scenarios/: runtime-files.ts) and the pruned external packages for the target into appDir.
  */
-export function stageApp(projectRoot: string, bundleFile: string, appDir: string, prebuildDir: string): StageResult {
+export function stageApp(projectRoot: string, bundleFile: string, appDir: string, target: StageTarget = HOST_TARGET): StageResult {
   rmSync(appDir, { recursive: true, force: true });
   mkdirSync(appDir, { recursive: true });
-  cpSync(bundleFile, join(appDir, 'roost.js'));
-  if (existsSync(`${bundleFile}.map`)) cpSync(`${bundleFile}.map`, join(appDir, 'roost.js.map'));
+  for (const name of readdirSync(dirname(bundleFile))) {
+    if (/^roost(-[A-Z0-9]+)?\.js(\.map)?$/.test(name)) cpSync(join(dirname(bundleFile), name), join(appDir, name));
+  }
   for (const name of Object.keys(RUNTIME_DIRS)) {
     const dir = join(dirname(bundleFile), name);
     if (!existsSync(dir)) throw new Error(`${dir} is missing: the bundle opens it at run time (build the bundle with make build)`);
     cpSync(dir, join(appDir, name), { recursive: true });
   }
-  const packages = externalClosure(projectRoot);
+  const packages = [...externalClosure(projectRoot, undefined, target.cpu), ...(target.extraPackages ?? [])];
   let files = 0;
   for (const p of packages) {
     const src = join(projectRoot, p.dir);
+    const addon = addonSource(src, p.name, target);
+    // Installed packages keep their place in the tree; fetched ones go to the top level.
+    const to = p.dir.startsWith('node_modules/') ? p.dir : join('node_modules', p.name);
     for (const rel of walk(src)) {
-      if (!keepFile(rel, prebuildDir)) continue;
-      const dest = join(appDir, p.dir, rel);
+      if (!keepFile(rel, target.prebuildDir, addon === 'builder')) continue;
+      const dest = join(appDir, to, rel);
       mkdirSync(dirname(dest), { recursive: true });
       cpSync(join(src, rel), dest);
       files++;
+    }
+    if (addon === 'target-build') {
+      const built = target.addonBuilds![p.name]!;
+      const dest = join(appDir, to, 'build', 'Release');
+      mkdirSync(dest, { recursive: true });
+      for (const f of readdirSync(built).filter((n) => n.endsWith('.node') && !n.startsWith('test_'))) {
+        cpSync(join(built, f), join(dest, f));
+        files++;
+      }
     }
   }
   return { packages, files };

@@ -17,7 +17,7 @@ test('the staged bundle runs outside the source tree with only its own node_modu
   try {
     const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
     const { bundleFile } = await buildBundle({ projectRoot, outDir: join(dir, 'dist'), version, commit: 'test123' });
-    const staged = stageApp(projectRoot, bundleFile, join(dir, 'app'), 'linux-x64');
+    const staged = stageApp(projectRoot, bundleFile, join(dir, 'app'));
     assert.ok(staged.files > 50);
     const app = join(dir, 'app/roost.js');
     const out = execFileSync(process.execPath, [app, '--version'], { cwd: '/', encoding: 'utf8' });
@@ -33,7 +33,7 @@ test('the staged bundle runs outside the source tree with only its own node_modu
     for (const f of [scenario, join(dir, 'app/scenarios/data/boiler-temp.csv'), join(dir, 'app/ui/index.html')]) assert.ok(existsSync(f), f);
     // A bundle without them does not stage: the image would ship a demo that cannot start.
     rmSync(join(dir, 'dist/scenarios'), { recursive: true });
-    assert.throws(() => stageApp(projectRoot, bundleFile, join(dir, 'app2'), 'linux-x64'), /dist\/scenarios is missing/);
+    assert.throws(() => stageApp(projectRoot, bundleFile, join(dir, 'app2')), /dist\/scenarios is missing/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -38,3 +38,17 @@ test('the external closure holds the native packages and what they require at ru
   for (const n of ['node_modules/prebuild-install', 'node_modules/node-addon-api', 'node_modules/patch-package']) assert.ok(!names.includes(n), n);
   assert.throws(() => externalClosure(projectRoot, ['no-such-package-here']), /not installed/);
 });
+
+test('the builder\'s own compile (build/Release) ships only when asked: not where a prebuilt binary for the target exists', () => {
+  assert.equal(keepFile('build/Release/noble.node', 'linux-x64', true), true);
+  assert.equal(keepFile('build/Release/noble.node', 'linux-arm64', false), false);
+  assert.equal(keepFile('prebuilds/linux-arm64/noble.glibc.node', 'linux-arm64', false), true);
+});
+
+test('another CPU\'s platform packages are left out of the closure', () => {
+  const x64 = externalClosure(projectRoot, undefined, 'x64').map((p) => p.name);
+  const arm64 = externalClosure(projectRoot, undefined, 'arm64').map((p) => p.name);
+  assert.ok(x64.includes('@cbor-extract/cbor-extract-linux-x64'));
+  assert.ok(!arm64.includes('@cbor-extract/cbor-extract-linux-x64'));
+  assert.ok(arm64.includes('cbor-extract') && arm64.includes('better-sqlite3'));
+});
