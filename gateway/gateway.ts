@@ -223,7 +223,8 @@ async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; 
     mqtt = await startMqttBroker({
       hub: deps.hub,
       logger: deps.logger,
-      httpServer: http.httpServer,
+      // TLS-only MQTT (mqtt.plain false) means no MQTT over plain WebSocket either: WSS only.
+      httpServer: config.mqtt.plain ? http.httpServer : undefined,
       httpsServer: http.httpsServer,
       ...(admin.tls ? { tls: { port: config.mqtt.tlsPort, material: () => admin.tls!.current(), onChange: (l: (m: { cert: string; key: string }) => void) => admin.tls!.onChange(l) } } : {}),
       auth: new MqttAuth({

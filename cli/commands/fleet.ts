@@ -6,7 +6,8 @@
  * self-contained HTML page when FILE ends in .html, else JSON), checked against the gateway's
  * history when the password is known. Exit status 0 when the run completed and every action and
  * write was delivered exactly once (a superseded write: never). The CoAP devices speak OSCORE
- * unless the scenario says `security: none`: `--manifest FILE` writes their keys for the gateway.
+ * unless the scenario says `security: none`: `--manifest FILE` writes their keys for the gateway
+ * (with `security: edhoc`, the fingerprints of their public keys).
  */
 import { writeFileSync } from 'node:fs';
 import { fleetCredentials, fleetManifest } from '../../firmware-sim/fleet/credentials.js';
@@ -46,7 +47,8 @@ const SPEC = {
     '      --duration S           simulated seconds to run',
     '      --seed TEXT            seed of the random faults and readings',
     '  -q, --quiet                no live progress on stderr',
-    '  -m, --manifest FILE        write the OSCORE manifest of the fleet\'s CoAP devices to FILE (JSON, docs/security.md)',
+    '  -m, --manifest FILE        write the manifest of the fleet\'s CoAP devices (OSCORE keys, or EDHOC public key',
+    '                             fingerprints with security: edhoc) to FILE (JSON, docs/security.md)',
     '                             and exit: import it into the gateway (roost devices import, POST /devices/manifest)',
     '                             before the run; the keys follow from the scenario and --seed',
   ].join('\n'),
@@ -112,7 +114,7 @@ export const run = command(SPEC, async ({ values }) => {
   const scenario = applyOverrides(loadScenario(values.scenario!, DEVICE_KINDS), values);
   if (values.manifest !== undefined) {
     const manifest = fleetManifest(fleetCredentials(scenario, DEVICE_KINDS));
-    if (manifest.length === 0) throw new ConfigInvalidError('the scenario has no CoAP devices with OSCORE keys (security: none, or no CoAP kinds): no manifest to write');
+    if (manifest.length === 0) throw new ConfigInvalidError('the scenario has no CoAP devices with OSCORE or EDHOC keys (security: none, or no CoAP kinds): no manifest to write');
     writeFileSync(values.manifest, `${JSON.stringify(manifest, null, 1)}\n`, { mode: 0o600 });
     process.stderr.write(`${manifest.length} CoAP devices written to ${values.manifest}; import it into the gateway before the fleet runs\n`);
     return 0;

@@ -16,6 +16,9 @@ export interface VmOptions {
   /** Extra disk (update media), read-only. */
   media?: string;
   hostHttpPort: number;
+  /** Host ports forwarded to the gateway's HTTPS (tcp 8443) and CoAP (udp 5683), for secure-checks.ts. */
+  hostHttpsPort?: number;
+  hostCoapPort?: number;
   memoryMiB: number;
   cpus: number;
   firmware: string;
@@ -64,7 +67,7 @@ export class QemuVm {
       '-bios', o.firmware,
       '-drive', `file=${o.disk},format=raw,if=virtio,cache=writeback`,
       ...(o.media ? ['-drive', `file=${o.media},format=raw,if=virtio,readonly=on`] : []),
-      '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.hostHttpPort}-:8080`,
+      '-netdev', [`user,id=n0,hostfwd=tcp:127.0.0.1:${o.hostHttpPort}-:8080`, ...(o.hostHttpsPort ? [`hostfwd=tcp:127.0.0.1:${o.hostHttpsPort}-:8443`] : []), ...(o.hostCoapPort ? [`hostfwd=udp:127.0.0.1:${o.hostCoapPort}-:5683`] : [])].join(','),
       '-device', 'virtio-net-pci,netdev=n0',
       '-display', 'none',
       '-serial', `file:${consoleFile}`,
