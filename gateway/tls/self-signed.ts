@@ -4,11 +4,22 @@
  * names and addresses, so that a client can pin its SHA-256 fingerprint.
  */
 import { X509Certificate as NodeX509, webcrypto } from 'node:crypto';
-// @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata polyfill first.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+type X509 = typeof import('@peculiar/x509');
+let x509Lib: Promise<X509> | undefined;
+
+/**
+ * @peculiar/x509 (with tsyringe and its ASN.1 stack, ~400 KB) loads only when a certificate is
+ * made, on a first start: reading one takes node:crypto alone (issue 20, idle memory). It resolves
+ * its algorithms through tsyringe, which needs the Reflect metadata polyfill first.
+ */
+function loadX509(): Promise<X509> {
+  x509Lib ??= import('reflect-metadata').then(() => import('@peculiar/x509')).then((x509) => {
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    return x509;
+  });
+  return x509Lib;
+}
 
 export interface CertificateNames {
   dns: string[];
@@ -30,6 +41,7 @@ function serialNumber(): string {
 }
 
 export async function makeSelfSigned(commonName: string, names: CertificateNames, validityDays: number, now = new Date()): Promise<MadeCertificate> {
+  const x509 = await loadX509();
   const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const notBefore = new Date(now.getTime() - 60_000);
   const notAfter = new Date(now.getTime() + validityDays * 86_400_000);

@@ -8,7 +8,7 @@
  * same connection speaks Eclipse Hono's MQTT adapter topics as a gateway instead (hono-profile.ts).
  */
 import { readFileSync } from 'node:fs';
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Principal } from '../auth/users.js';
 import type { UplinkConfig } from '../config/config.js';
@@ -28,6 +28,8 @@ import { Backlog, type BacklogRow } from './backlog.js';
 import { HonoProfile, honoRowMessage } from './hono-profile.js';
 import { UplinkPump } from './uplink-pump.js';
 import { UplinkTopics } from './uplink-topics.js';
+
+let mqttLib: typeof import('mqtt').default | undefined;
 
 export interface UplinkDeps {
   hub: Hub;
@@ -154,9 +156,18 @@ export class Uplink {
       this.deps.logger.error('uplink enabled without uplink.url');
       return;
     }
+    // The MQTT client library loads with the first connection: a gateway without an uplink never
+    // pays for it (issue 20, idle memory; the bundle splits it into its own chunk).
+    if (!mqttLib) {
+      import('mqtt').then((m) => {
+        mqttLib = m.default;
+        this.connect();
+      }, (err: unknown) => this.linkFailed(err));
+      return;
+    }
     let client: MqttClient;
     try {
-      client = mqtt.connect(url, this.clientOptions());
+      client = mqttLib.connect(url, this.clientOptions());
     } catch (err) {
       this.linkFailed(err);
       return;
