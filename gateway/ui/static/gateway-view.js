@@ -4,6 +4,7 @@
 import { call, getJson } from './api.js';
 import { h, fill } from './dom.js';
 import { formatBytes, formatDuration, parseMetrics } from './format.js';
+import { tlsInstallForm } from './tls-install.js';
 
 export const REFRESH_MS = 5000;
 
@@ -38,25 +39,33 @@ const ABOUT = [
   ['update', 'Update', (i) => updateText(i.update)],
 ];
 
-export function mountGateway(main, _ctx) {
+export function mountGateway(main, ctx) {
   const about = h('tbody', { id: 'about' });
+  const tlsBox = h('div', { id: 'tls-box' });
   const bindings = h('tbody', { id: 'bindings' });
   const figures = h('tbody', { id: 'figures' });
   const status = h('p', { class: 'muted' }, 'Loading…');
   fill(main, h('div', { class: 'grid' },
     h('div', {},
-      h('section', { class: 'card' }, h('h1', {}, 'Gateway'), h('table', { class: 'list' }, about)),
+      h('section', { class: 'card' }, h('h1', {}, 'Gateway'), h('table', { class: 'list' }, about), tlsBox),
       h('section', { class: 'card' }, h('h1', {}, 'Bindings'), status, h('table', { class: 'list' }, bindings))),
     h('section', { class: 'card' }, h('h1', {}, 'Figures'), h('table', { class: 'list' }, figures))));
   let timer;
   let stopped = false;
   let identity;
+  const showAbout = async () => {
+    if (!identity) {
+      identity = await getJson('/gateway/identity');
+      // Admins install their own certificate where TLS is on.
+      if (ctx.role === 'admin' && identity.tls && !tlsBox.hasChildNodes()) fill(tlsBox, tlsInstallForm(() => { identity = undefined; void showAbout(); }));
+    }
+    const info = await getJson('/gateway/info');
+    fill(about, ABOUT.map(([key, label, text]) =>
+      h('tr', { 'data-item': key }, h('td', {}, label), h('td', { class: key.startsWith('tls') || key === 'ed25519' ? 'mono' : '' }, text(info, identity)))));
+  };
   const refresh = async () => {
     try {
-      identity ??= await getJson('/gateway/identity');
-      const info = await getJson('/gateway/info');
-      fill(about, ABOUT.map(([key, label, text]) =>
-        h('tr', { 'data-item': key }, h('td', {}, label), h('td', { class: key.startsWith('tls') || key === 'ed25519' ? 'mono' : '' }, text(info, identity)))));
+      await showAbout();
       const health = await getJson('/healthz');
       status.textContent = `Status ${health.status}, read ${new Date().toLocaleTimeString(undefined, { hour12: false })}`;
       fill(bindings, Object.entries(health.bindings).map(([name, state]) =>
