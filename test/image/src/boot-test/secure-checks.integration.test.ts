@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { CoapBinding } from '../../../../bindings/coap/coap-binding.js';
+import { checkCoap, checkHttps, presentedCertificate } from '../../../../image/src/boot-test/secure-checks.js';
+import { startTestGateway, TEST_ADMIN_PASSWORD, type TestGateway } from '../../../helpers/gateway.js';
+
+// The HTTPS and CoAP checks the image boot test runs, against a real gateway on this machine.
+let gw: TestGateway;
+before(async () => {
+  gw = await startTestGateway({ tls: { enabled: true, httpsPort: 0 }, http: { redirectToHttps: true }, mqtt: { enabled: false }, bindings: { coap: { enabled: true, host: '127.0.0.1', port: 0, security: 'required' } } });
+});
+after(async () => {
+  await gw.stop();
+});
+
+test('HTTPS: the presented certificate is pinned, a login trusts only it, /gateway/identity names it', async () => {
+  const r = await checkHttps(gw.httpsUrl!, 'admin', TEST_ADMIN_PASSWORD);
+  assert.equal(r.sha256, gw.admin.tls!.identity().sha256);
+  assert.equal((await checkHttps(gw.httpsUrl!, 'admin', TEST_ADMIN_PASSWORD, r.sha256)).sha256, r.sha256);
+});
+
+test('HTTPS: another fingerprint on the label, or a wrong password, fails the check', async () => {
+  const other = (await presentedCertificate(gw.httpsUrl!)).sha256.replace(/^../, '00');
+  await assert.rejects(checkHttps(gw.httpsUrl!, 'admin', TEST_ADMIN_PASSWORD, other), /the label says/);
+  await assert.rejects(checkHttps(gw.httpsUrl!, 'admin', 'not-the-password'), /auth\/token: HTTP 401/);
+});
+
+test('CoAP: libcoap finds the resource directory in /.well-known/core (plain, allowed under security required)', async () => {
+  const port = (gw.binding('coap') as CoapBinding).listening!.port;
+  assert.match(await checkCoap('127.0.0.1', port, 5), /<\/rd>/);
+  await assert.rejects(checkCoap('127.0.0.1', port === 65535 ? 65534 : port + 1, 1), /no resource directory|failed/);
+});
