@@ -4,7 +4,7 @@
  * made-up serial sensor on a socat pseudo-terminal pair: the thing appears, values and alarms
  * flow, an action and a property write invoked through the HTTP API reach the sensor as command
  * lines and complete; killing the agent (SIGKILL) marks the thing offline and its queue waits,
- * and a restarted agent takes what waited. Fails, never skips, when python3-paho-mqtt or socat is
+ * and a restarted agent takes what waited; over WebSocket too. Fails, never skips, when python3-paho-mqtt or socat is
  * missing (`make setup` installs them).
  */
 import assert from 'node:assert/strict';
@@ -45,7 +45,7 @@ describe('the Python agent example against a gateway', () => {
   const idOf = (r: Response): string => r.headers.get('location')!.split('/').pop()!;
 
   before(async () => {
-    rig = await startAgentRig({ 'serial-bridge': 'agent', op: 'operator' }, { http: { syncWaitMs: 100 } });
+    rig = await startAgentRig({ 'serial-bridge': 'agent', 'ws-bridge': 'agent', op: 'operator' }, { http: { syncWaitMs: 100 } });
     op = await rig.login('op');
     await pair.plug();
     sensorFd = openSync(pair.devicePath, constants.O_RDWR | constants.O_NOCTTY);
@@ -108,5 +108,26 @@ describe('the Python agent example against a gateway', () => {
     assert.equal(rig.gw.hub.getThing(THING).online, true);
     await waitFor('the command', () => commands.length === 3);
     assert.equal(commands[2], 'CAL -1');
+  });
+
+  it('over MQTT on WebSocket, with readings it makes up itself (--simulate)', async () => {
+    // Another agent user: a thing goes offline when the last session of its agent ends.
+    const sim = 'urn:roost:agent:ws-bridge:sim1';
+    const ws = spawn(PYTHON, [AGENT, '--url', `${rig.gw.httpUrl!.replace('http:', 'ws:')}/mqtt`, '--username', 'ws-bridge', '--device', 'sim1', '--simulate', '0.1'], {
+      env: { PATH: '/usr/bin:/bin', ROOST_AGENT_PASSWORD: AGENT_PASSWORD }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let log = '';
+    ws.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    try {
+      await waitFor('simulated readings', () => rig.gw.hub.directory.find(sim) !== undefined && typeof rig.gw.hub.readProperty(sim, 'temperature')?.value === 'number', 10_000);
+      assert.equal(rig.gw.hub.getThing(sim).online, true);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; the agent said: ${log}`);
+    } finally {
+      const exited = new Promise((r) => ws.once('exit', r));
+      ws.kill('SIGTERM');
+      await exited;
+    }
+    await waitFor('offline', () => !rig.gw.hub.getThing(sim).online);
   });
 });
