@@ -1,5 +1,5 @@
 /**
- * One qemu virtual machine for the boot test: UEFI firmware (OVMF), the image as a virtio disk,
+ * One qemu virtual machine for the boot test: UEFI firmware (OVMF, AAVMF), the image as a virtio disk,
  * user networking with the gateway's HTTP port forwarded to 127.0.0.1, the serial console in a
  * file, and the monitor on a unix socket (the only reliable way to stop it: the image has no
  * logind, so ACPI power-off is ignored). Always TCG: /dev/kvm is unusable here (FACTS.md).
@@ -26,13 +26,20 @@ export interface VmOptions {
   machine: string[];
 }
 
-export const AMD64_VM: Pick<VmOptions, 'memoryMiB' | 'cpus' | 'firmware' | 'qemu' | 'machine'> = {
-  memoryMiB: 1024,
-  cpus: 2,
-  firmware: '/usr/share/ovmf/OVMF.fd',
-  qemu: 'qemu-system-x86_64',
-  machine: ['-M', 'q35', '-accel', 'tcg', '-cpu', 'max'],
-};
+export type VmProfile = Pick<VmOptions, 'memoryMiB' | 'cpus' | 'firmware' | 'qemu' | 'machine'>;
+
+/** 1 GiB and two CPUs, like a small gateway. */
+const profile = (qemu: string, firmware: string, machine: string[]): VmProfile => ({ memoryMiB: 1024, cpus: 2, firmware, qemu, machine });
+
+export const AMD64_VM = profile('qemu-system-x86_64', '/usr/share/ovmf/OVMF.fd', ['-M', 'q35', '-accel', 'tcg', '-cpu', 'max']);
+
+/**
+ * Generic arm64 UEFI: qemu's virt board with AAVMF (Debian qemu-efi-aarch64). A Cortex-A72 model,
+ * not `max`: `max` emulates pointer authentication with the QARMA cipher, far slower under TCG.
+ */
+export const ARM64_VM = profile('qemu-system-aarch64', '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd', ['-M', 'virt', '-accel', 'tcg', '-cpu', 'cortex-a72']);
+
+export const VM_PROFILES: Readonly<Record<'amd64' | 'arm64', VmProfile>> = { amd64: AMD64_VM, arm64: ARM64_VM };
 
 /** A free TCP port on 127.0.0.1 (bound, read, released). */
 export function freePort(): Promise<number> {

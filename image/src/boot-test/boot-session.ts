@@ -1,0 +1,84 @@
+/**
+ * What the boot test's steps share: the disk and its VM, the credential read at first boot, the
+ * slot that runs, and each boot's measurement (power-on to /healthz answering, with the boot
+ * report the image prints: boot-report.ts).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Arch } from '../update/update-format.js';
+import { waitHealthy } from '../device/health.js';
+import { formatBreakdown, parseBootReport, type BootReport } from './boot-report.js';
+import { QemuVm, VM_PROFILES } from './qemu-vm.js';
+
+/** Generous: TCG on two cores that other work shares has taken over 4 minutes to boot. */
+export const LIMITS = { bootMs: 480_000, installMs: 600_000, healthMs: 480_000, reportMs: 120_000 };
+
+export interface BootMeasure {
+  name: string;
+  readyMs: number;
+  report: BootReport | null;
+}
+
+export interface TestState {
+  arch: Arch;
+  out: string;
+  work: string;
+  disk: string;
+  /** The bundle the image ships, run on this machine for the offline `roost image` commands. */
+  bundle: string;
+  port: number;
+  user: string;
+  password: string;
+  vm: QemuVm | null;
+  /** When the current VM was started (Date.now()). */
+  vmStartedAt: number;
+  running: 'a' | 'b';
+  /** Kernel command line of the last boot, from the console (for the offline commands). */
+  lastCmdline: string;
+  boots: BootMeasure[];
+  results: Record<string, unknown>;
+}
+
+export const baseUrl = (s: TestState): string => `http://127.0.0.1:${s.port}`;
+
+export function startVm(s: TestState, name: string, media?: string): QemuVm {
+  s.vm = QemuVm.start({ ...VM_PROFILES[s.arch], workDir: s.work, name, disk: s.disk, hostHttpPort: s.port, ...(media ? { media } : {}) });
+  s.vmStartedAt = Date.now();
+  return s.vm;
+}
+
+const BOOTED_RE = /roost-boot: slot=([ab]) cmdline=(.*)/g;
+
+export async function stopVm(s: TestState): Promise<void> {
+  const vm = s.vm;
+  if (!vm) return;
+  const lines = [...vm.console().matchAll(BOOTED_RE)];
+  if (lines.length > 0) s.lastCmdline = lines[lines.length - 1]![2]!.trim();
+  await vm.stop();
+  s.vm = null;
+}
+
+/** Waits for the next boot's slot line after `from` (printed early in userspace); the slot and where the line ends. */
+export async function bootedSlot(vm: QemuVm, from = 0, timeoutMs = LIMITS.bootMs): Promise<{ slot: 'a' | 'b'; end: number }> {
+  const m = await vm.waitForConsole(/roost-boot: slot=([ab]) /, timeoutMs, from);
+  return { slot: m.match[1] as 'a' | 'b', end: m.end };
+}
+
+/**
+ * Polls /healthz from `since` (the power-on of this boot, or the moment a reboot was asked for)
+ * until it answers, then waits for the boot report on the console; records and prints both.
+ */
+export async function measureReady(s: TestState, name: string, since: number, consoleFrom = 0): Promise<BootMeasure> {
+  const vm = s.vm!;
+  const h = await waitHealthy(`${baseUrl(s)}/healthz`, { timeoutMs: LIMITS.healthMs, intervalMs: 250, requestTimeoutMs: 1000 });
+  if (!h.healthy) throw new Error(`${name}: /healthz did not answer within ${LIMITS.healthMs / 1000} s: ${h.lastError}`);
+  const readyMs = Date.now() - since;
+  await vm.waitForConsole(/roost-boot-report\| roost-boot-report: end/, LIMITS.reportMs, consoleFrom).catch(() => undefined);
+  const report = parseBootReport(vm.console(), consoleFrom);
+  const m: BootMeasure = { name, readyMs, report };
+  s.boots.push(m);
+  const info = join(s.out, 'build-info.json');
+  const sizes = existsSync(info) ? (JSON.parse(readFileSync(info, 'utf8')) as { sizes?: { kernelBytes?: number; initrdBytes?: number } }).sizes : undefined;
+  console.log(`image-test: ${name}:\n${formatBreakdown(readyMs / 1000, report, sizes).map((l) => `  ${l}`).join('\n')}`);
+  return m;
+}
