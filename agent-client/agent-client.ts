@@ -72,11 +72,17 @@ export class AgentClient {
   private readonly runs = new Map<string, Promise<Result>>();
   private itemHandler: ItemHandler | null = null;
   private readonly errorHandlers: Array<(e: AgentError) => void> = [];
+  private readonly connectionErrorHandlers: Array<(err: Error) => void> = [];
   private readonly root: string;
 
   private constructor(private readonly mqtt: MqttClient, private readonly opts: AgentClientOptions) {
     this.root = `agents/${opts.username}`;
     mqtt.on('message', (topic, payload) => this.onMessage(topic, payload));
+    // A connection error after the first connection (a refused login on reconnection, a broken
+    // socket) must not be an unhandled 'error' event: mqtt.js keeps reconnecting by itself.
+    mqtt.on('error', (err) => {
+      for (const h of this.connectionErrorHandlers) h(err);
+    });
     // After a reconnection: subscribe (mqtt.js does), then register again to reopen the windows.
     mqtt.on('connect', () => {
       void this.subscribe().then(() => this.announceAll()).catch(() => undefined);
@@ -139,6 +145,11 @@ export class AgentClient {
   /** Called with every refusal the gateway reports for this agent's messages. */
   onError(handler: (e: AgentError) => void): void {
     this.errorHandlers.push(handler);
+  }
+
+  /** Called with connection errors after connect() (mqtt.js reconnects every reconnectPeriodMs meanwhile). */
+  onConnectionError(handler: (err: Error) => void): void {
+    this.connectionErrorHandlers.push(handler);
   }
 
   /** Disconnects cleanly: the agent's things go offline and their queues wait. */

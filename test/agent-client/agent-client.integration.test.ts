@@ -30,7 +30,7 @@ describe('agent-client against a test gateway', () => {
   };
 
   before(async () => {
-    rig = await startAgentRig({ 'ts-agent': 'agent', op: 'operator' }, { queue: { resultTimeoutMs: 300 }, http: { syncWaitMs: 100 } });
+    rig = await startAgentRig({ 'ts-agent': 'agent', 'gone-agent': 'agent', op: 'operator' }, { queue: { resultTimeoutMs: 300 }, http: { syncWaitMs: 100 }, mqtt: { authCheckIntervalMs: 100 } });
     op = await rig.login('op');
     agent = await AgentClient.connect({ url: rig.gw.mqttUrl!, username: 'ts-agent', password: AGENT_PASSWORD, reconnectPeriodMs: 100 });
     agent.onError((e) => errors.push(e));
@@ -84,6 +84,23 @@ describe('agent-client against a test gateway', () => {
     await waitFor('an error', () => errors.length > 0);
     assert.equal(errors[0]!.code, 'ROOST_ERR_VALUE_INVALID');
     await assert.rejects(agent.registerThing('bad/name', TD), /device name/);
+  });
+
+  it('a refused login fails connect()', async () => {
+    await assert.rejects(AgentClient.connect({ url: rig.gw.mqttUrl!, username: 'ts-agent', password: 'not-the-password', reconnectPeriodMs: 0 }), /Not authorized|Bad username or password/);
+  });
+
+  it('an agent whose user is removed is cut off; the refused reconnections reach onConnectionError', async () => {
+    const gone = await AgentClient.connect({ url: rig.gw.mqttUrl!, username: 'gone-agent', password: AGENT_PASSWORD, reconnectPeriodMs: 100 });
+    const refused: Error[] = [];
+    gone.onConnectionError((err) => refused.push(err));
+    await gone.registerThing('g1', TD);
+    assert.equal(rig.gw.hub.getThing('urn:roost:agent:gone-agent:g1').online, true);
+    assert.equal((await rig.api('/users/gone-agent', { method: 'DELETE' })).status, 204);
+    await waitFor('offline', () => !rig.gw.hub.getThing('urn:roost:agent:gone-agent:g1').online);
+    await waitFor('a refused reconnection', () => refused.length > 0);
+    assert.match(refused[0]!.message, /Not authorized|Bad username or password/);
+    await gone.close();
   });
 
   it('mends a lost connection: registers again and takes what waited', async () => {
