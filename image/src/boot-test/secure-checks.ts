@@ -32,8 +32,8 @@ export function presentedCertificate(httpsUrl: string, timeoutMs = 10_000): Prom
   });
 }
 
-/** One HTTPS request that trusts exactly `ca`; answers status and body. */
-function httpsJson(url: string, ca: string, method: string, body?: unknown, token?: string): Promise<{ status: number; json: unknown }> {
+/** One HTTPS request that trusts exactly `ca`; answers status and body (parsed JSON, or null). */
+export function httpsJson(url: string, ca: string, method: string, body?: unknown, token?: string): Promise<{ status: number; json: unknown }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
     const req = request(url, { method, ca, headers, timeout: 30_000 }, (res) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { CoapBinding } from '../../../../bindings/coap/coap-binding.js';
+import { checkGateway, SYSTEM_THING_ID } from '../../../../image/src/boot-test/gateway-checks.js';
 import { checkCoap, checkHttps, presentedCertificate } from '../../../../image/src/boot-test/secure-checks.js';
 import { startTestGateway, TEST_ADMIN_PASSWORD, type TestGateway } from '../../../helpers/gateway.js';
 
@@ -29,4 +30,16 @@ test('CoAP: libcoap finds the resource directory in /.well-known/core (plain, al
   const port = (gw.binding('coap') as CoapBinding).listening!.port;
   assert.match(await checkCoap('127.0.0.1', port, 5), /<\/rd>/);
   await assert.rejects(checkCoap('127.0.0.1', port === 65535 ? 65534 : port + 1, 1), /no resource directory|failed/);
+});
+
+test('the boot test\'s gateway check with secure targets: the directory over pinned HTTPS, then TLS identity and CoAP', async () => {
+  const port = (gw.binding('coap') as CoapBinding).listening!.port;
+  const r = await checkGateway(gw.httpUrl!, 'admin', TEST_ADMIN_PASSWORD, 10_000, { httpsUrl: gw.httpsUrl!, coap: { host: '127.0.0.1', port }, labelSha256: gw.admin.tls!.identity().sha256 });
+  assert.ok(r.thingIds.includes(SYSTEM_THING_ID));
+  assert.equal(r.tlsSha256, gw.admin.tls!.identity().sha256);
+  assert.match(r.coapCore!, /<\/rd>/);
+});
+
+test('without secure targets the check stops at the redirect instead of following it to this machine\'s port', async () => {
+  await assert.rejects(checkGateway(gw.httpUrl!, 'admin', TEST_ADMIN_PASSWORD, 10_000), /HTTP 308 to https:\/\/.*plain HTTP redirects to HTTPS/);
 });
