@@ -59,9 +59,10 @@ export const run = command(SPEC, async ({ values: args }) => {
   if (slotInstaller) opts.slotInstaller = slotInstaller;
   const gw = await startGateway(opts);
   const banner = firstStartBanner(gw);
-  process.stdout.write(banner);
   // The appliance's label reads this file: the first start's block, with the admin password (0600).
+  // Written before the block is printed, so whoever sees the block finds the file.
   const label = join(gw.dataDir, 'first-start.txt');
   if (gw.admin.adminPassword || !existsSync(label)) writeFileDurable(label, banner, 0o600);
+  process.stdout.write(banner);
   return runUntilSignal(gw);
 });

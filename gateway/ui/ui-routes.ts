@@ -48,10 +48,11 @@ interface Asset {
 
 /**
  * The static folder: `static/` beside this module in a source checkout, `ui/` beside the
- * running bundle (image/bundle.ts copies it to dist/ui). Undefined when neither exists.
+ * running bundle (image/bundle.ts copies it to dist/ui), one folder up when this module runs
+ * from one of the bundle's chunks (dist/chunks/). Undefined when none exists.
  */
 export function resolveUiDir(base: string | URL = import.meta.url): string | undefined {
-  for (const rel of ['./static/', './ui/']) {
+  for (const rel of ['./static/', './ui/', '../ui/']) {
     const dir = fileURLToPath(new URL(rel, base));
     if (existsSync(join(dir, 'index.html'))) return dir;
   }

@@ -5,7 +5,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { NATIVE_PACKAGES, RUNTIME_FILE_PACKAGES, SEPARATE_LICENCE_PACKAGES } from '../bundle/bundle-options.js';
+import { CHUNK_DIR, NATIVE_PACKAGES, RUNTIME_FILE_PACKAGES, SEPARATE_LICENCE_PACKAGES } from '../bundle/bundle-options.js';
 import { RUNTIME_DIRS } from '../bundle/runtime-files.js';
 
 /** Needed to build or install a package, never to run it. */
@@ -146,6 +146,8 @@ export function stageApp(projectRoot: string, bundleFile: string, appDir: string
   for (const name of readdirSync(dirname(bundleFile))) {
     if (/^roost(-[A-Z0-9]+)?\.js(\.map)?$/.test(name)) cpSync(join(dirname(bundleFile), name), join(appDir, name));
   }
+  const chunks = join(dirname(bundleFile), CHUNK_DIR);
+  if (existsSync(chunks)) cpSync(chunks, join(appDir, CHUNK_DIR), { recursive: true });
   for (const name of Object.keys(RUNTIME_DIRS)) {
     const dir = join(dirname(bundleFile), name);
     if (!existsSync(dir)) throw new Error(`${dir} is missing: the bundle opens it at run time (build the bundle with make build)`);

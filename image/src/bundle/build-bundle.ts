@@ -1,12 +1,12 @@
 /**
- * Builds the gateway bundle into a folder: roost.js (with its source map), meta.json (esbuild's
+ * Builds the gateway bundle into a folder: roost.js and its chunks/ (with source maps), meta.json (esbuild's
  * metafile, read by the licence manifest) and, beside the bundle, the run-time folders it opens
  * (runtime-files.ts). `make build` (image/bundle.ts) builds dist/; tests build a temporary folder.
  */
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { esbuildOptions } from './bundle-options.js';
+import { CHUNK_DIR, esbuildOptions } from './bundle-options.js';
 import { RUNTIME_DIRS, type RuntimeDir } from './runtime-files.js';
 
 export interface BuildBundleOptions {
@@ -27,6 +27,8 @@ export async function buildBundle(o: BuildBundleOptions): Promise<BuiltBundle> {
   mkdirSync(o.outDir, { recursive: true });
   const bundleFile = join(o.outDir, 'roost.js');
   const metaFile = join(o.outDir, 'meta.json');
+  // Chunk names carry a content hash: those of an earlier build would pile up.
+  rmSync(join(o.outDir, CHUNK_DIR), { recursive: true, force: true });
   const result = await build(esbuildOptions({
     entry: join(o.projectRoot, 'cli/main.ts'),
     outFile: bundleFile,

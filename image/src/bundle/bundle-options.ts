@@ -3,6 +3,7 @@
  * can; packages with native `.node` files, or that are found on disk at run time, stay external
  * and are shipped next to the bundle in node_modules/ (see stage-app.ts).
  */
+import { basename, dirname } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 
 /** Packages with native addons: never bundled, shipped with their built `.node` files. */
@@ -30,6 +31,14 @@ export const SEPARATE_LICENCE_PACKAGES: readonly string[] = [
   'zigbee-herdsman',
 ];
 
+/**
+ * The folder beside the bundle holding its chunks: the modules that the entry loads with
+ * `import()` (each binding, each CLI command, the uplink's MQTT client, certificate making) are
+ * split out and loaded only when used, so a gateway carries in memory only what it runs (issue 20:
+ * the source of a loaded module stays in V8's heap).
+ */
+export const CHUNK_DIR = 'chunks';
+
 export interface BundleOptions {
   entry: string;
   outFile: string;
@@ -53,7 +62,10 @@ const ESM_REQUIRE_BANNER = [
 export function esbuildOptions(o: BundleOptions): BuildOptions & { metafile: true; external: string[]; define: Record<string, string> } {
   return {
     entryPoints: [o.entry],
-    outfile: o.outFile,
+    outdir: dirname(o.outFile),
+    entryNames: basename(o.outFile, '.js'),
+    chunkNames: `${CHUNK_DIR}/[name]-[hash]`,
+    splitting: true,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -61,6 +73,11 @@ export function esbuildOptions(o: BundleOptions): BuildOptions & { metafile: tru
     sourcemap: 'linked',
     metafile: true,
     legalComments: 'none',
+    // No comments or indentation (the stack traces' names stay: identifiers are not minified; the
+    // source map has the lines). Comments held non-ASCII characters (°, §), and one such character
+    // makes V8 keep a whole module's source as two bytes per character.
+    minifyWhitespace: true,
+    minifySyntax: true,
     external: [...NATIVE_PACKAGES, ...RUNTIME_FILE_PACKAGES, ...SEPARATE_LICENCE_PACKAGES],
     banner: { js: ESM_REQUIRE_BANNER },
     define: {

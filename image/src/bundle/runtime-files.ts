@@ -5,6 +5,7 @@
  * (/usr/lib/roost/app/<name>, stage-app.ts). No probing: a missing file is named where it belongs.
  */
 import { fileURLToPath } from 'node:url';
+import { CHUNK_DIR } from './bundle-options.js';
 
 export const RUNTIME_DIRS = {
   /** The web UI's static files (gateway/ui/ui-routes.ts looks for ui/ beside the bundle itself). */
@@ -20,11 +21,13 @@ const FROM_ROOT = 'image/src/bundle/runtime-files.ts';
 
 /**
  * The path of `rel` in run-time folder `dir`. `moduleUrl` is where the running code is: this
- * module from the sources, the bundle file once bundled (tests pass a bundle's URL).
+ * module from the sources, the bundle file or one of its chunks once bundled (tests pass a bundle's URL).
  */
 export function runtimePath(dir: RuntimeDir, rel: string, moduleUrl: string | URL = import.meta.url): string {
   const url = new URL(moduleUrl);
   const fromSources = url.pathname.endsWith('.ts');
   const up = '../'.repeat(FROM_ROOT.split('/').length - 1);
-  return fileURLToPath(new URL(fromSources ? `${up}${RUNTIME_DIRS[dir]}/${rel}` : `./${dir}/${rel}`, url));
+  // Bundled code runs from the entry file or from one of its chunks (one folder down).
+  const beside = url.pathname.split('/').at(-2) === CHUNK_DIR ? '../' : './';
+  return fileURLToPath(new URL(fromSources ? `${up}${RUNTIME_DIRS[dir]}/${rel}` : `${beside}${dir}/${rel}`, url));
 }

@@ -126,6 +126,7 @@ describe('web UI allow-list', () => {
       writeFileSync(join(root, 'dist/ui/index.html'), '');
       assert.equal(resolveUiDir(pathToFileURL(join(root, 'gateway/ui/ui-routes.ts'))), join(root, 'gateway/ui/static/'));
       assert.equal(resolveUiDir(pathToFileURL(join(root, 'dist/roost.js'))), join(root, 'dist/ui/'));
+      assert.equal(resolveUiDir(pathToFileURL(join(root, 'dist/chunks/chunk-ABC123.js'))), join(root, 'dist/ui/'));
       assert.equal(resolveUiDir(pathToFileURL(join(root, 'elsewhere/roost.js'))), undefined);
       assert.match(resolveUiDir() ?? '', /gateway\/ui\/static\/$/);
     } finally {

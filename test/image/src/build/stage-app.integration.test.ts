@@ -22,6 +22,9 @@ test('the staged bundle runs outside the source tree with only its own node_modu
     const app = join(dir, 'app/roost.js');
     const out = execFileSync(process.execPath, [app, '--version'], { cwd: '/', encoding: 'utf8' });
     assert.equal(out.trim(), `roost ${version} (test123)`);
+    // The commands and bindings are chunks the entry imports when used: they are staged beside it.
+    assert.match(execFileSync(process.execPath, [app, 'start', '--help'], { cwd: '/', encoding: 'utf8' }), /roost start/);
+    assert.ok(existsSync(join(dir, 'app/chunks')));
     // Every native addon loads from the staged folder (its .node file for this platform is there).
     const script = `const r = require('node:module').createRequire(${JSON.stringify(app)});
       for (const p of ${JSON.stringify(NATIVE_PACKAGES)}) r(p);

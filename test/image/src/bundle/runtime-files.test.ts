@@ -12,4 +12,5 @@ test('run-time files: in the source tree from the sources, beside the bundle onc
   for (const [name, from] of Object.entries(RUNTIME_DIRS)) assert.ok(existsSync(join(root, from)), `${name}: ${from}`);
   assert.equal(runtimePath('scenarios', 'demo.yaml', 'file:///usr/lib/roost/app/roost.js'), '/usr/lib/roost/app/scenarios/demo.yaml');
   assert.equal(runtimePath('ui', 'index.html', 'file:///work/dist/roost.js'), '/work/dist/ui/index.html');
+  assert.equal(runtimePath('scenarios', 'demo.yaml', 'file:///usr/lib/roost/app/chunks/demo-ABC123.js'), '/usr/lib/roost/app/scenarios/demo.yaml');
 });
