@@ -108,11 +108,13 @@ export async function startUiRig(config: Record<string, unknown> = {}, opts: Tes
   };
 }
 
-/** Clicks Save on a binding's card of the Bindings page; answers what the page then says (the gateway's answer or error). */
-export async function saveBinding(page: Page, name: string, timeoutMs = WAIT_MS): Promise<string> {
-  const card = `section[data-binding="${name}"]`;
+/** Clicks Save on a config form's card (Bindings, Settings); answers what the page then says (the gateway's answer or error). */
+export async function saveForm(page: Page, card: string, timeoutMs = WAIT_MS): Promise<string> {
   await page.click(`${card} button[data-role="save"]`);
   const result = page.locator(`${card} [data-role="result"]`);
   await result.filter({ hasNotText: 'Saving…' }).filter({ hasText: /./ }).waitFor({ timeout: timeoutMs });
   return (await result.textContent()) ?? '';
 }
+
+/** saveForm on a binding's card of the Bindings page. */
+export const saveBinding = (page: Page, name: string, timeoutMs = WAIT_MS): Promise<string> => saveForm(page, `section[data-binding="${name}"]`, timeoutMs);

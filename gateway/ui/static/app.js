@@ -7,6 +7,7 @@ import { mountFirmware } from './firmware-view.js';
 import { mountGateway } from './gateway-view.js';
 import { mountLogin } from './login-view.js';
 import { mountRules } from './rules-view.js';
+import { mountSettings } from './settings-view.js';
 import { mountThing } from './thing-view.js';
 import { mountThings } from './things-view.js';
 import { mountUsers } from './users-view.js';
@@ -20,6 +21,7 @@ const VIEWS = {
   rules: mountRules,
   firmware: mountFirmware,
   gateway: mountGateway,
+  settings: mountSettings,
 };
 
 /** Roles that may write properties and invoke actions (docs/api.md, Log in). */

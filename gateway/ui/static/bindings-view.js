@@ -2,9 +2,9 @@
 // and its options as a form generated from the binding's JSON Schema (GET /config/schema). Save
 // sends what changed as a merge patch (PATCH /config) and says what was applied now and what
 // waits for a restart. States are read again every REFRESH_MS; forms are left as typed.
-import { call, getJson } from './api.js';
+import { getJson } from './api.js';
+import { patchText, saveHandler } from './config-save.js';
 import { h, fill } from './dom.js';
-import { diffPatch } from './schema.js';
 import { schemaForm } from './schema-form.js';
 import { mountPermitJoin } from './permit-join.js';
 
@@ -21,14 +21,10 @@ function adapterList(adapters) {
     h('li', { 'data-adapter': a.id, 'data-decision': a.decision }, h('span', { class: 'tag' }, a.decision), ' ', adapterText(a), h('div', { class: 'muted small' }, a.reason))));
 }
 
-/** What PATCH /config answered, as a sentence. */
+/** What PATCH /config answered, with the binding's state after it. */
 function resultText(r, name) {
-  const parts = [];
-  if (r.applied.length) parts.push(`Applied now: ${r.applied.join(', ')}.`);
-  if (r.restartRequired.length) parts.push(`Waits for a restart: ${r.restartRequired.join(', ')}.`);
   const s = r.bindings?.[name];
-  if (s) parts.push(`${name} is ${s.state}${s.detail ? ` (${s.detail})` : ''}.`);
-  return parts.join(' ') || 'Saved.';
+  return [patchText(r), s && `${name} is ${s.state}${s.detail ? ` (${s.detail})` : ''}.`].filter(Boolean).join(' ');
 }
 
 export function mountBindings(main, ctx) {
@@ -57,7 +53,7 @@ export function mountBindings(main, ctx) {
   };
 
   const card = (name, schema, config, report) => {
-    let section = config.bindings?.[name];
+    const section = config.bindings?.[name];
     const state = h('span', { class: 'binding-state' });
     states.set(name, state);
     const el = h('section', { class: 'card', 'data-binding': name });
@@ -73,39 +69,17 @@ export function mountBindings(main, ctx) {
     const form = schemaForm(schema, before, { skip: ['enabled'] });
     const result = h('p', { class: 'result', 'data-role': 'result', role: 'status' });
     const save = h('button', { type: 'submit', 'data-role': 'save' }, 'Save');
-    const onsubmit = async (e) => {
-      e.preventDefault();
-      let patch;
-      try {
-        patch = diffPatch(section ?? {}, { ...form.read(), enabled: enabled.checked });
-      } catch (err) {
-        result.className = 'result error';
-        result.textContent = err.message;
-        return;
-      }
-      if (!patch) {
-        result.className = 'result muted';
-        result.textContent = 'Nothing changed.';
-        return;
-      }
-      save.disabled = true;
-      result.className = 'result muted';
-      result.textContent = 'Saving…';
-      try {
-        const r = await (await call('PATCH', '/config', { body: { bindings: { [name]: patch } } })).json();
-        result.className = 'result ok';
-        result.textContent = resultText(r, name);
+    const onsubmit = saveHandler({
+      saved: section, result, button: save,
+      edited: () => ({ ...form.read(), enabled: enabled.checked }),
+      wrap: (patch) => ({ bindings: { [name]: patch } }),
+      describe: (r) => resultText(r, name),
+      onSaved: (r) => {
         if (r.bindings?.[name]) showState(name, r.bindings[name]);
-        // Later saves compare with what is saved now.
-        section = r.config.bindings?.[name];
         form.clearSecrets();
-      } catch (err) {
-        result.className = 'result error';
-        result.textContent = err.text ?? err.message;
-      } finally {
-        save.disabled = false;
-      }
-    };
+        return r.config.bindings?.[name];
+      },
+    });
     const extra = EXTRAS[name]?.(ctx);
     if (extra) cleanups.push(extra.stop);
     fill(el,
