@@ -80,8 +80,7 @@ export function defaultBuildOptions(env: NodeJS.ProcessEnv = process.env): Image
     // The builder's apt sources, or MIRROR=URI: the repository names no mirror host.
     mirrors: imageSources({ suite, debianArch: spec.debianArch, ...(mirror ? { mirror } : {}), ...(extra ? { extra } : {}) }),
     packages: [
-      // usr-is-merged says the root is merged (mmdebstrap merges it); else apt picks usrmerge, and perl with it.
-      'usr-is-merged', 'systemd-sysv', 'udev', env['ROOST_IMAGE_KERNEL'] ?? spec.kernelPackage, 'initramfs-tools', 'zstd', 'kmod',
+      'systemd-sysv', 'udev', env['ROOST_IMAGE_KERNEL'] ?? spec.kernelPackage, 'initramfs-tools', 'zstd', 'kmod',
       'libstdc++6', 'ca-certificates', 'iproute2', 'systemd-timesyncd',
       'fdisk', 'e2fsprogs', 'mtools', // data partition on first boot; boot entries on the ESP
       'systemd-boot-efi', // the boot loader for this architecture's ESP, taken out of the root at build time
