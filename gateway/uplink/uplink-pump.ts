@@ -33,6 +33,8 @@ export class UplinkPump {
   private replayInFlight = 0;
   private pumping = false;
   private again = false;
+  /** Rows may have been committed since the live stream last found none (set by kick, not by acks). */
+  private fresh = false;
   private persistTimer: NodeJS.Timeout | null = null;
   /** Bumped at each start: acknowledgements of an earlier link are ignored. */
   private generation = 0;
@@ -72,6 +74,12 @@ export class UplinkPump {
 
   /** New rows may be committed. */
   kick(): void {
+    this.fresh = true;
+    this.drive();
+  }
+
+  /** Sends what the window has room for (after a commit, or when an acknowledgement frees a place). */
+  private drive(): void {
     if (!this.active) return;
     if (this.pumping) {
       this.again = true;
@@ -124,8 +132,11 @@ export class UplinkPump {
   }
 
   private loadLive(): void {
+    // An acknowledgement brings no new rows: the history is read again only after a commit.
+    if (!this.fresh) return;
     for (;;) {
       const rows = this.deps.backlog.read(this.liveRead, PAGE);
+      if (rows.length < PAGE) this.fresh = false;
       if (rows.length === 0) return;
       this.liveRead = (rows.at(-1) as BacklogRow).seq;
       // A thing still replaying gets its live rows through the replay, in order.
@@ -157,7 +168,7 @@ export class UplinkPump {
       this.inFlight.delete(row.seq);
       if (stream === 'replay') this.replayInFlight--;
       this.sent[stream]++;
-      this.kick();
+      this.drive();
     }, (err: unknown) => {
       if (gen !== this.generation) return;
       this.inFlight.delete(row.seq);

@@ -60,6 +60,8 @@ export class Uplink {
   private retryTimer: NodeJS.Timeout | null = null;
   private trimTimer: NodeJS.Timeout | null = null;
   private sub: Subscription | null = null;
+  private commitWaiting = false;
+  private commitAgain = false;
   /** Home Assistant discovery upstream (uplink.homeAssistantDiscovery), sent again at each connect. */
   private readonly ha: HaDiscoveryPublisher | null;
   /** The Hono gateway profile (uplink.profile hono), or null for the roost topic tree. */
@@ -280,8 +282,7 @@ export class Uplink {
 
   private onBus(m: BusMessage): void {
     if (m.type === 'property' || m.type === 'event') {
-      // The row is in history once committed; the pump reads it from there.
-      void this.deps.hub.historyStore.committed().then(() => this.pump.kick(), () => this.pump.kick());
+      this.afterCommit();
       return;
     }
     if (this.hono) {
@@ -315,6 +316,27 @@ export class Uplink {
       default:
         return;
     }
+  }
+
+  /**
+   * The row is in history once committed; the pump reads it from there. One wait at a time: rows
+   * that came during it are waited for again when it ends (a burst costs two waits, not one each).
+   */
+  private afterCommit(): void {
+    if (this.commitWaiting) {
+      this.commitAgain = true;
+      return;
+    }
+    this.commitWaiting = true;
+    const done = (): void => {
+      this.commitWaiting = false;
+      this.pump.kick();
+      if (this.commitAgain) {
+        this.commitAgain = false;
+        this.afterCommit();
+      }
+    };
+    this.deps.hub.historyStore.committed().then(done, done);
   }
 
   /** A request from upstream: checked as a local client with the uplink's role would be, then queued. */
