@@ -71,12 +71,20 @@ class CoapSleepySensorDevice implements FleetDevice {
 
   private async wakeOnce(): Promise<void> {
     this.sensor ??= this.makeSensor();
+    const e0 = this.edhoc ? { ...this.edhoc.stats } : null;
     try {
       const rep = await this.sensor.wake();
       this.datagramsDown += rep.datagramsDown;
       this.bytesDown += rep.bytesDown;
       this.plainDatagramsDown += rep.plainDatagramsDown;
       this.plainBytesDown += rep.plainBytesDown;
+    } catch (err) {
+      // A wake that failed (a refused enrolment) gives no report: what EDHOC received still counts.
+      if (e0 && this.edhoc) {
+        this.datagramsDown += this.edhoc.stats.datagramsDown - e0.datagramsDown;
+        this.bytesDown += this.edhoc.stats.bytesDown - e0.bytesDown;
+      }
+      throw err;
     } finally {
       this.radio.flush(this.ctx.deviceId, { host: this.ctx.gateway.host, port: this.ctx.gateway.coapPort });
     }
@@ -89,6 +97,9 @@ class CoapSleepySensorDevice implements FleetDevice {
 
   async wake(readings: Record<string, number>): Promise<WakeResult> {
     this.next = readings;
+    // Not registered yet (its power-on failed: a key pending approval, no gateway): a wake that
+    // registers sends no readings, so register first, as after a reboot.
+    if (this.sensor && !this.sensor.registered) await this.wakeOnce();
     await this.wakeOnce();
     return { acknowledged: true };
   }

@@ -4,15 +4,19 @@
  * fingerprints (onboarding policy `manifest`), every device enrols with EDHOC (suites 0 and 2 in
  * turn), its readings then flow over OSCORE into history, devices that reboot (the fault) enrol
  * again and keep reporting, and the report carries the enrolment's round trips, bytes and charge.
+ * Without the manifest (policy approve) the devices are pending under their keys' fingerprints
+ * until an admin approves them; they then enrol at their next wake.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CoapBinding } from '../../../bindings/coap/coap-binding.js';
 import { fleetCredentials } from '../../../firmware-sim/fleet/credentials.js';
 import { DEVICE_KINDS } from '../../../firmware-sim/fleet/device-kinds.js';
+import { FleetRunner } from '../../../firmware-sim/fleet/fleet-runner.js';
 import { runSession } from '../../../firmware-sim/fleet/fleet-session.js';
-import { summarize } from '../../../firmware-sim/fleet/report.js';
+import { buildReport, summarize } from '../../../firmware-sim/fleet/report.js';
 import { parseScenario } from '../../../firmware-sim/fleet/scenario.js';
+import { verifyRun } from '../../../firmware-sim/fleet/verify.js';
 import { fleetGateway, hubHistory } from './fleet-gateway.js';
 
 const SCENARIO = `
@@ -83,5 +87,44 @@ describe('a fleet enrolled by EDHOC', () => {
     assert.ok(e.perWake && e.enrolmentInWakes! > 1, JSON.stringify(e));
     assert.ok(sensors.readingsAcknowledged > 60 && sensors.readingsStored === sensors.readingsAcknowledged, JSON.stringify(sensors));
     assert.equal(r.actions.deliveredOnce, 2);
+  });
+
+  it('without a manifest: pending by key fingerprint until approved, then enrolled at the next wake', async () => {
+    const scenario = parseScenario(`
+name: approve
+durationS: 60
+speed: 0
+security: edhoc
+edhoc: { suites: [2, 0] }
+devices:
+  - { kind: coap-sleepy-sensor, count: 4, idPrefix: p, wakeIntervalS: 10, readings: { temp: { generator: constant, value: 5 } } }
+`, { kinds: DEVICE_KINDS });
+    const runner = new FleetRunner({ scenario, kinds: DEVICE_KINDS, recordReadings: true });
+    const needs = await runner.prepare();
+    const fingerprints = new Set(needs.coap!.manifest.map((e) => (e as { publicKeySha256: string }).publicKeySha256));
+    // The gateway requires OSCORE but holds no manifest: every key is new to it.
+    const fg = fleetGateway({ onboarding: { policy: { coap: 'approve' } }, bindings: { coap: { security: 'required' } } });
+    const { coap: _manifest, ...withoutManifest } = needs;
+    const c = await fg.connect(withoutManifest);
+    try {
+      runner.connect(c.gateway, c.actions);
+      await runner.start();
+      const pending = fg.gw!.hub.onboarding.list('pending');
+      assert.deepEqual(pending.map((p) => p.deviceId).sort(), ['p-0', 'p-1', 'p-2', 'p-3']);
+      for (const p of pending) {
+        assert.ok(fingerprints.has(p.claims?.['publicKeySha256'] as string), 'listed under the key the device holds');
+        fg.gw!.hub.onboarding.approve('coap', p.deviceId);
+      }
+      const outcome = await runner.run();
+      const r = buildReport(runner, outcome).kinds['coap-sleepy-sensor']!;
+      assert.equal(r.enrolment!.failures, 4, 'one refused enrolment each, before approval');
+      assert.equal(r.enrolment!.enrolments, 8);
+      assert.ok(r.readingsAcknowledged >= 16, JSON.stringify(r));
+      const v = await verifyRun(runner, hubHistory(fg.gw!));
+      assert.ok(v.ok, v.problems.join('\n'));
+    } finally {
+      await fg.gw!.stop();
+      await runner.stop();
+    }
   });
 });
