@@ -7,6 +7,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { request } from 'node:https';
+import { Readable } from 'node:stream';
 import { connect } from 'node:tls';
 import { runTool } from '../build/run-tool.js';
 
@@ -67,6 +68,30 @@ export async function checkHttps(httpsUrl: string, user: string, password: strin
   const named = (id.json as { tls?: { sha256?: unknown } } | null)?.tls?.sha256;
   if (id.status !== 200 || named !== cert.sha256) throw new Error(`GET /gateway/identity: HTTP ${id.status}, names ${String(named)}, the port presents ${cert.sha256}`);
   return { sha256: cert.sha256 };
+}
+
+/**
+ * A fetch over HTTPS that trusts exactly `ca` (Node's fetch takes no CA): for callers written
+ * against fetch (admin-client.ts) once the image answers plain HTTP with a redirect. Bodies may
+ * be a string, bytes or a web stream; a redirect is answered, never followed.
+ */
+export function pinnedFetch(ca: string): typeof fetch {
+  return (input, init = {}) => new Promise<Response>((resolve, reject) => {
+    const url = input instanceof Request ? input.url : String(input);
+    const headers = Object.fromEntries(new Headers(init.headers).entries());
+    const req = request(url, { method: init.method ?? 'GET', ca, headers }, (res) => {
+      const out = new Headers();
+      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
+      const empty = res.statusCode === 204 || res.statusCode === 304;
+      resolve(new Response(empty ? null : Readable.toWeb(res) as ReadableStream<Uint8Array>, { status: res.statusCode ?? 0, headers: out }));
+    });
+    req.on('error', reject);
+    const body = init.body;
+    if (body === undefined || body === null) req.end();
+    else if (typeof body === 'string' || body instanceof Uint8Array) req.end(body);
+    else if (body instanceof ReadableStream) Readable.fromWeb(body as import('node:stream/web').ReadableStream).pipe(req);
+    else reject(new Error('pinnedFetch: body must be a string, bytes or a stream'));
+  });
 }
 
 /** CoAP: GET /.well-known/core answers with the resource directory's link (rt="core.rd"). */
