@@ -83,7 +83,7 @@ export function firstBoot(o: FirstBootOptions): FirstBootResult {
       `Roost gateway ${identity.deviceId}`,
       `admin user:     ${o.adminUser}`,
       `admin password: ${password}`,
-      'Log in at http://<device>:8080/auth/token and change this password.',
+      'Log in at https://<device>:8443/ (http://<device>:8080/ redirects there) and change this password.',
       '',
     ].join('\n');
     writeFileDurable(join(secrets, 'admin-credential.txt'), label, 0o600);
