@@ -3,8 +3,9 @@
 # the boot has finished, its timing between markers the boot test parses: the phases, when the
 # gateway's process started, the slowest units and the gateway's critical chain.
 cmdline=$(cat /proc/cmdline)
-slot=$(echo "$cmdline" | sed -n 's/.*roost\.slot=\([ab]\).*/\1/p')
-echo "roost-boot: slot=$slot cmdline=$cmdline"
+# printf, not echo: dash's echo turns the backslashes of systemd-boot's initrd=\roost\a\... into control characters.
+slot=$(printf '%s\n' "$cmdline" | sed -n 's/.*roost\.slot=\([ab]\).*/\1/p')
+printf 'roost-boot: slot=%s cmdline=%s\n' "$slot" "$cmdline"
 n=0
 until t=$(systemd-analyze time 2>/dev/null); do
   n=$((n + 1))
@@ -13,7 +14,7 @@ until t=$(systemd-analyze time 2>/dev/null); do
 done
 {
   echo "roost-boot-report: begin"
-  echo "$t" | sed -n 's/^Startup finished in /startup: /p'
+  printf '%s\n' "$t" | sed -n 's/^Startup finished in /startup: /p'
   echo "gateway-started-us: $(systemctl show -P ExecMainStartTimestampMonotonic roost.service)"
   echo "blame:"
   systemd-analyze blame --no-pager 2>/dev/null | head -n 15
