@@ -70,12 +70,12 @@ export class AvailabilityTracker {
 
   /**
    * The wake interval a thing keeps (ms): the median of its last gaps once they form a schedule;
-   * before the first gap the configured sleepyIntervalMs; 0 (not judged) otherwise.
+   * before it has shown one (fewer than minGaps gaps) the configured sleepyIntervalMs; 0 (not
+   * judged) when its wakes have no rhythm.
    */
   intervalOf(thingId: string): number {
     const s = this.schedules.get(thingId);
-    if (!s || s.gaps.length === 0) return this.deps.options.sleepyIntervalMs;
-    if (s.gaps.length < this.rules.minGaps) return 0;
+    if (!s || s.gaps.length < this.rules.minGaps) return this.deps.options.sleepyIntervalMs;
     const sorted = [...s.gaps].sort((a, b) => a - b);
     if ((sorted.at(-1) as number) > this.rules.maxSpread * (sorted[0] as number)) return 0;
     return sorted[Math.floor(sorted.length / 2)] as number;
