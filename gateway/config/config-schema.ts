@@ -60,7 +60,7 @@ export const configSchema = {
       description: 'Online/offline per thing (docs/mqtt.md "Availability").',
       properties: {
         missedWakes: { type: 'integer', minimum: 1, default: 3, description: 'A sleepy device that missed this many wakes of its schedule is offline.' },
-        sleepyIntervalMs: { type: 'integer', minimum: 0, default: 0, description: 'Wake interval assumed for a sleepy device until two wakes were seen; 0: none (online until the binding says otherwise).' },
+        sleepyIntervalMs: { type: 'integer', minimum: 0, default: 0, description: 'Wake interval assumed for a sleepy device until it has shown a schedule (docs/mqtt.md "Availability"); 0: none (online until the binding says otherwise).' },
         checkIntervalMs: { type: 'integer', minimum: 10, default: 1000, description: 'How often sleepy devices are checked against their schedule.' },
       },
     },
