@@ -1,11 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { airtimeMs, energyFigures, radioChargeMah, radioTime, sleepChargeMah } from '../../../firmware-sim/fleet/energy.js';
+import { airtimeMs, energyFigures, exchangeCost, radioChargeMah, radioTime, sleepChargeMah } from '../../../firmware-sim/fleet/energy.js';
 import type { EnergySpec } from '../../../firmware-sim/fleet/scenario.js';
 
 const E: EnergySpec = { batteryMah: 2400, sleepCurrentUa: 5, txCurrentMa: 15, rxCurrentMa: 12, bitrateKbps: 250, frameOverheadBytes: 31, wakeOverheadMs: 3, rxWindowMs: 20, connectedDutyCycle: 0.05 };
 
 describe('energy model', () => {
+  it('an exchange inside a wake (EDHOC enrolment): air time plus a listening window per answer, no start-up', () => {
+    // message_1 up (70 bytes) and message_2 down (150 bytes), one round trip.
+    const c = exchangeCost({ datagramsUp: 1, bytesUp: 70, datagramsDown: 1, bytesDown: 150 }, 1, E);
+    const txMs = ((70 + 31) * 8) / 250;
+    const rxMs = ((150 + 31) * 8) / 250 + 20;
+    assert.ok(Math.abs(c.radioOnMs - (txMs + rxMs)) < 1e-9, `${c.radioOnMs}`);
+    assert.ok(Math.abs(c.chargeMah - (txMs * 15 + rxMs * 12) / 3_600_000) < 1e-15);
+    // A second round trip adds its air time and one more window.
+    assert.ok(Math.abs(exchangeCost({ datagramsUp: 2, bytesUp: 140, datagramsDown: 2, bytesDown: 300 }, 2, E).radioOnMs - 2 * c.radioOnMs) < 1e-9);
+  });
+
   it('air time is bits over bitrate', () => {
     assert.equal(airtimeMs(125, E), 4); // 1000 bits at 250 bit/ms
   });
