@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { version as pkgVersion } from '../version.js';
 import { runTool } from '../build/run-tool.js';
 import { createUser, downloadBackup, login, loginRefused, uploadRestore, uploadUpdate, userNames } from './admin-client.js';
-import { baseUrl, bootedSlot, LIMITS, measureReady, startVm, stopVm, type TestState } from './boot-session.js';
-import { checkGateway } from './gateway-checks.js';
+import { adminApi, bootedSlot, checkBox, LIMITS, measureReady, startVm, stopVm, type TestState } from './boot-session.js';
 import { partitionOffsets } from './offline-disk.js';
 import type { QemuVm } from './qemu-vm.js';
 import { makeUpdate } from './test-updates.js';
@@ -41,15 +40,15 @@ async function wipeData(disk: string): Promise<void> {
 }
 
 export async function backupWipeRestore(s: TestState): Promise<void> {
-  const base = baseUrl(s);
   let vm = startVm(s, 'boot5');
   await bootedSlot(vm);
-  await checkGateway(base, s.user, s.password, LIMITS.healthMs);
-  const token = await login(base, s.user, s.password);
+  await checkBox(s);
+  let api = await adminApi(s);
+  const token = await login(api, s.user, s.password);
   const addedPassword = randomBytes(12).toString('base64url');
-  await createUser(base, token, ADDED_USER, addedPassword, 'viewer');
+  await createUser(api, token, ADDED_USER, addedPassword, 'viewer');
   const passphrase = randomBytes(12).toString('base64url');
-  const archive = await downloadBackup(base, token, passphrase);
+  const archive = await downloadBackup(api, token, passphrase);
   await stopVm(s);
 
   await wipeData(s.disk);
@@ -58,19 +57,21 @@ export async function backupWipeRestore(s: TestState): Promise<void> {
   const cred = await vm.waitForConsole(/roost first boot: admin user '([^']+)' password '([^']+)'/, LIMITS.bootMs, fmt.end);
   const fresh = { user: cred.match[1]!, password: cred.match[2]! };
   if (fresh.password === s.password) throw new Error('the wiped box printed the old admin password');
-  await checkGateway(base, fresh.user, fresh.password, LIMITS.healthMs);
-  if (!(await loginRefused(base, s.user, s.password))) throw new Error('the old admin password still works on the wiped box');
-  const freshToken = await login(base, fresh.user, fresh.password);
-  if ((await userNames(base, freshToken)).includes(ADDED_USER)) throw new Error(`user ${ADDED_USER} is on the wiped box`);
-  const staged = await uploadRestore(base, freshToken, archive, passphrase);
+  await checkBox(s, fresh.user, fresh.password);
+  api = await adminApi(s);
+  if (!(await loginRefused(api, s.user, s.password))) throw new Error('the old admin password still works on the wiped box');
+  const freshToken = await login(api, fresh.user, fresh.password);
+  if ((await userNames(api, freshToken)).includes(ADDED_USER)) throw new Error(`user ${ADDED_USER} is on the wiped box`);
+  const staged = await uploadRestore(api, freshToken, archive, passphrase);
   if (staged.state !== 'staged') throw new Error(`POST /restore: ${JSON.stringify(staged)}`);
 
   await rebootVm(s, vm, 'reboot after POST /restore');
-  // The restore brought back the users of the backup: the old admin credential, the added user.
-  await checkGateway(base, s.user, s.password, LIMITS.healthMs);
-  const names = await userNames(base, await login(base, s.user, s.password));
+  // The restore brought back the users of the backup (the old admin credential, the added user) and the TLS key.
+  await checkBox(s);
+  api = await adminApi(s);
+  const names = await userNames(api, await login(api, s.user, s.password));
   if (!names.includes(ADDED_USER)) throw new Error(`after the restore the users are ${names.join(', ')}; ${ADDED_USER} is missing`);
-  await login(base, ADDED_USER, addedPassword);
+  await login(api, ADDED_USER, addedPassword);
   s.results['backupWipeRestore'] = { archiveBytes: archive.length, restoredFiles: staged.files, users: names };
   // The VM stays up: the network update starts from this running box.
 }
@@ -83,15 +84,15 @@ export function nextPatch(version: string): string {
 }
 
 export async function networkUpdate(s: TestState): Promise<void> {
-  const base = baseUrl(s);
   const vm = s.vm ?? startVm(s, 'boot8');
-  await checkGateway(base, s.user, s.password, LIMITS.healthMs);
+  await checkBox(s);
   const target = s.running === 'a' ? 'b' : 'a';
   const file = join(s.work, 'network.roostupd');
   const release = makeUpdate(s, file, `${nextPatch(pkgVersion())}-boottest.3`, join(s.out, 'root.squashfs'));
   const from = vm.console().length;
   const t0 = Date.now();
-  const status = await uploadUpdate(base, await login(base, s.user, s.password), file);
+  const api = await adminApi(s);
+  const status = await uploadUpdate(api, await login(api, s.user, s.password), file);
   if (status.state !== 'installed' || status.slot !== target || !status.rebooting) {
     throw new Error(`POST /update: expected installed into slot ${target} and rebooting, got ${JSON.stringify(status)}`);
   }
@@ -100,7 +101,7 @@ export async function networkUpdate(s: TestState): Promise<void> {
   if (trial.slot !== target) throw new Error(`slot ${trial.slot} booted after POST /update; expected ${target}`);
   await vm.waitForConsole(new RegExp(`roost image: trial boot of slot ${target}`), LIMITS.bootMs, trial.end);
   const good = await vm.waitForConsole(new RegExp(`roost image: slot ${target} marked good after (\\d+) ms`), LIMITS.healthMs, trial.end);
-  const check = await checkGateway(base, s.user, s.password, LIMITS.healthMs);
+  const check = await checkBox(s);
   await stopVm(s);
   s.running = target;
   s.results['networkUpdate'] = { release, slot: target, uploadAndInstallMs: uploadMs, markedGoodAfterMs: Number(good.match[1]), updateToMarkedGoodMs: Date.now() - t0, things: check.thingIds };

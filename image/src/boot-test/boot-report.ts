@@ -54,7 +54,8 @@ export function parseBootReport(consoleText: string, from = 0): BootReport | nul
   if (end < 0) return null;
   const begin = text.lastIndexOf(`${PREFIX}roost-boot-report: begin`, end);
   if (begin < 0) return null;
-  const lines = text.slice(begin, end).split('\n').filter((l) => l.startsWith(PREFIX)).map((l) => l.slice(PREFIX.length).replace(/\r$/, ''));
+  // journal+console output reaches the console behind the journal's own prefix ("[  370.88] unit[pid]: ").
+  const lines = text.slice(begin, end).split('\n').filter((l) => l.includes(PREFIX)).map((l) => l.slice(l.indexOf(PREFIX) + PREFIX.length).replace(/\r$/, ''));
   const r: BootReport = { startup: null, blame: [], criticalChain: [], gatewayStartedS: null };
   let section: 'blame' | 'criticalChain' | null = null;
   for (const l of lines) {

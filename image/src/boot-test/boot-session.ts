@@ -7,8 +7,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Arch } from '../update/update-format.js';
 import { waitHealthy } from '../device/health.js';
+import type { Api } from './admin-client.js';
 import { formatBreakdown, parseBootReport, type BootReport } from './boot-report.js';
+import { checkGateway, type GatewayCheck } from './gateway-checks.js';
 import { QemuVm, VM_PROFILES } from './qemu-vm.js';
+import { pinnedFetch, presentedCertificate } from './secure-checks.js';
 
 /** Generous: TCG on two cores that other work shares has taken over 4 minutes to boot. */
 export const LIMITS = { bootMs: 480_000, installMs: 600_000, healthMs: 480_000, reportMs: 120_000 };
@@ -26,7 +29,10 @@ export interface TestState {
   disk: string;
   /** The bundle the image ships, run on this machine for the offline `roost image` commands. */
   bundle: string;
+  /** Host ports forwarded to the gateway's HTTP (8080), HTTPS (8443) and CoAP (5683/udp). */
   port: number;
+  httpsPort: number;
+  coapPort: number;
   user: string;
   password: string;
   vm: QemuVm | null;
@@ -40,9 +46,27 @@ export interface TestState {
 }
 
 export const baseUrl = (s: TestState): string => `http://127.0.0.1:${s.port}`;
+export const httpsUrl = (s: TestState): string => `https://127.0.0.1:${s.httpsPort}`;
+
+/** The API checks of gateway-checks.ts, over HTTPS with the presented certificate pinned, and CoAP. */
+export function checkBox(s: TestState, user = s.user, password = s.password): Promise<GatewayCheck> {
+  return checkGateway(baseUrl(s), user, password, LIMITS.healthMs, { httpsUrl: httpsUrl(s), coap: { host: '127.0.0.1', port: s.coapPort } });
+}
+
+/**
+ * The admin API as the box serves it now: HTTPS trusting exactly the certificate it presents (the
+ * box makes a new one when its data is wiped, and a restore brings the old one back).
+ */
+export async function adminApi(s: TestState): Promise<Api> {
+  const cert = await presentedCertificate(httpsUrl(s));
+  return { base: httpsUrl(s), fetch: pinnedFetch(cert.pem) };
+}
 
 export function startVm(s: TestState, name: string, media?: string): QemuVm {
-  s.vm = QemuVm.start({ ...VM_PROFILES[s.arch], workDir: s.work, name, disk: s.disk, hostHttpPort: s.port, ...(media ? { media } : {}) });
+  s.vm = QemuVm.start({
+    ...VM_PROFILES[s.arch], workDir: s.work, name, disk: s.disk,
+    hostHttpPort: s.port, hostHttpsPort: s.httpsPort, hostCoapPort: s.coapPort, ...(media ? { media } : {}),
+  });
   s.vmStartedAt = Date.now();
   return s.vm;
 }

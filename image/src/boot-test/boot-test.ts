@@ -19,11 +19,10 @@ import { ARCH_SPECS, defaultBuildOptions } from '../build/build-config.js';
 import { runTool } from '../build/run-tool.js';
 import type { Arch } from '../update/update-format.js';
 import { backupWipeRestore, networkUpdate } from './admin-steps.js';
-import { baseUrl as base, bootedSlot, LIMITS, measureReady, startVm, stopVm, type TestState } from './boot-session.js';
-import { checkGateway } from './gateway-checks.js';
+import { bootedSlot, checkBox, LIMITS, measureReady, startVm, stopVm, type TestState } from './boot-session.js';
 import { makeMedia, makeUpdate } from './test-updates.js';
 import { partitionOffsets, readExt4File, roostImageOffline } from './offline-disk.js';
-import { freePort } from './qemu-vm.js';
+import { freePort, freeUdpPort } from './qemu-vm.js';
 
 const projectRoot = resolve(new URL('../../..', import.meta.url).pathname);
 const DISK_BYTES = 2 * 1024 ** 3;
@@ -49,7 +48,7 @@ async function firstBoot(s: TestState): Promise<void> {
   s.user = cred.match[1]!;
   s.password = cred.match[2]!;
   const readyMs = (await ready).readyMs;
-  const check = await checkGateway(base(s), s.user, s.password, LIMITS.healthMs);
+  const check = await checkBox(s);
   await vm.waitForConsole(/slot a \(.*\) is good; nothing to mark/, LIMITS.bootMs);
   await stopVm(s);
   // The second path: the label file on the data partition, root only, with the same credential.
@@ -72,7 +71,7 @@ async function updateToB(s: TestState): Promise<void> {
   if (trial.slot !== 'b') throw new Error(`slot ${trial.slot} booted after the install into b`);
   await vm.waitForConsole(/roost image: trial boot of slot b/, LIMITS.bootMs, trial.end);
   const good = await vm.waitForConsole(/roost image: slot b marked good after (\d+) ms/, LIMITS.healthMs, trial.end);
-  const check = await checkGateway(base(s), s.user, s.password, LIMITS.healthMs);
+  const check = await checkBox(s);
   await vm.waitForConsole(/roost image: not installing: slot b already runs/, LIMITS.bootMs, good.end);
   await stopVm(s);
   s.running = 'b';
@@ -105,7 +104,7 @@ async function rollbackToA(s: TestState): Promise<void> {
   if (boot.slot !== 'a') throw new Error(`slot ${boot.slot} booted after the rollback`);
   await vm.waitForConsole(/slot a \(.*\) is good; nothing to mark/, LIMITS.bootMs, boot.end);
   const readyMs = (await ready).readyMs;
-  const check = await checkGateway(base(s), s.user, s.password, LIMITS.healthMs);
+  const check = await checkBox(s);
   await stopVm(s);
   s.running = 'a';
   s.results['rollbackToA'] = { release: after.slots.a.entry?.release, bootToReadyMs: readyMs, things: check.thingIds };
@@ -129,7 +128,7 @@ async function failedUpdateFallsBack(s: TestState): Promise<void> {
   if (back.slot !== s.running) throw new Error(`slot ${back.slot} booted after the failed trial; expected ${s.running}`);
   const fallbackMs = Date.now() - t0;
   await vm.waitForConsole(new RegExp(`roost image: slot ${target} \\(.*\\) failed its trial boot; running slot ${s.running}`), LIMITS.bootMs, back.end);
-  const check = await checkGateway(base(s), s.user, s.password, LIMITS.healthMs);
+  const check = await checkBox(s);
   await vm.waitForConsole(new RegExp(`roost image: not installing: .* failed its trial boot in slot ${target} before`), LIMITS.bootMs, back.end);
   await stopVm(s);
   s.results['failedUpdateFallsBack'] = { release, slot: target, installToFallbackBootMs: fallbackMs, things: check.thingIds };
@@ -160,7 +159,7 @@ async function main(): Promise<number> {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const s: TestState = {
-    arch: o.arch, out, work, disk: join(work, 'disk.img'), bundle, port: await freePort(), user: '', password: '',
+    arch: o.arch, out, work, disk: join(work, 'disk.img'), bundle, port: await freePort(), httpsPort: await freePort(), coapPort: await freeUdpPort(), user: '', password: '',
     vm: null, vmStartedAt: 0, running: 'a', lastCmdline: '', boots: [], results: {},
   };
   const timings: Record<string, number> = {};

@@ -21,7 +21,7 @@ const CONSOLE = [
   'roost-boot-report| blame:',
   'some other console line in between',
   'roost-boot-report|           5.101s roost-data.service',
-  'roost-boot-report|           1.2s systemd-udev-trigger.service',
+  '[  370.882228] roost-boot-report.sh[522]: roost-boot-report|           1.2s systemd-udev-trigger.service',
   'roost-boot-report| critical-chain:',
   'roost-boot-report| roost.service +8.1s',
   'roost-boot-report| `-roost-firstboot.service @3.2s +4.8s',

@@ -19,6 +19,6 @@ done
   echo "blame:"
   systemd-analyze blame --no-pager 2>/dev/null | head -n 15
   echo "critical-chain:"
-  systemd-analyze critical-chain --no-pager roost.service 2>/dev/null | sed -n '3,$p'
+  SYSTEMD_UTF8=0 systemd-analyze critical-chain --no-pager roost.service 2>/dev/null | sed -n '3,$p'
   echo "roost-boot-report: end"
 } | sed 's/^/roost-boot-report| /'
