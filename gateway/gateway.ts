@@ -102,7 +102,9 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
   const logger = opts.logger ?? createLogger(config.log.level);
   // A restore staged by POST /restore replaces the data before the database opens (docs/backup.md).
   if (await applyPendingRestore(dataDir)) logger.warn({ dataDir }, 'restored the data dir from a backup');
-  const db = openDatabase({ dataDir, synchronous: config.store.synchronous });
+  const db = openDatabase({
+    dataDir, synchronous: config.store.synchronous, walAutocheckpointPages: config.store.walAutocheckpointPages, journalSizeLimitBytes: config.store.journalSizeLimitBytes,
+  });
   const hubOpts = { db, config, logger, endpoints: configuredEndpoints(config), ...(opts.now ? { now: opts.now } : {}) };
   const hub = new Hub(hubOpts);
   const host = new BindingHost({

@@ -24,7 +24,7 @@ export interface MaintenanceDeps {
   /** The running system binding, if any, for the diskLow event. */
   systemBinding: () => unknown;
   slotInstaller?: SlotInstaller;
-  /** Free bytes of the data partition (tests); statfs otherwise. */
+  /** Free bytes of the data partition for update uploads (tests); statfs otherwise. */
   freeBytes?: (dir: string) => Promise<number>;
 }
 
@@ -41,7 +41,6 @@ export class Maintenance {
         const sys = deps.systemBinding();
         if (sys instanceof SystemBinding) sys.reportDiskLow(e);
       },
-      ...(deps.freeBytes ? { freeBytes: deps.freeBytes } : {}),
       log: logger.child({ module: 'disk' }),
     });
     this.backups = null;

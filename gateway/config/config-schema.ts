@@ -123,6 +123,8 @@ export const configSchema = {
         historyMaxRowsPerThing: { type: 'integer', minimum: 1, default: 100000 },
         retentionIntervalS: { type: 'integer', minimum: 1, default: 300 },
         maxHistoryQueryRows: { type: 'integer', minimum: 1, default: 10000 },
+        walAutocheckpointPages: { type: 'integer', minimum: 1, default: 500, description: 'SQLite checkpoints the WAL into the database after this many pages (wal_autocheckpoint).' },
+        journalSizeLimitBytes: { type: 'integer', minimum: 0, default: 2097152, description: 'After a checkpoint the WAL file is cut back to this size (journal_size_limit): with walAutocheckpointPages it bounds the WAL on a small data partition.' },
       },
     },
     backup: {
@@ -153,7 +155,7 @@ export const configSchema = {
         lowFreeBytes: { type: 'integer', minimum: 0, default: 67108864, description: 'Below this, history is pruned and diskLow fires.' },
         resumeFreeBytes: { type: 'integer', minimum: 0, default: 100663296, description: 'Pruning goes on until this much is free.' },
         pruneBatchRows: { type: 'integer', minimum: 1, default: 5000 },
-        reserveBytes: { type: 'integer', minimum: 0, default: 1048576, description: 'A file kept in the data dir and given up when a prune itself meets a full disk.' },
+        reserveBytes: { type: 'integer', minimum: 0, default: 4194304, description: 'A file kept in the data dir and given up when a prune itself meets a full disk; keep it above the WAL\'s bound (store.walAutocheckpointPages pages, store.journalSizeLimitBytes) so a checkpoint fits in it.' },
       },
     },
     queue: {

@@ -35,6 +35,8 @@ export interface RoostConfig {
     historyMaxRowsPerThing: number;
     retentionIntervalS: number;
     maxHistoryQueryRows: number;
+    walAutocheckpointPages: number;
+    journalSizeLimitBytes: number;
   };
   queue: {
     maxItemsPerThing: number;

@@ -7,8 +7,8 @@
  * prune that itself meets a full disk (SQLITE_FULL) is counted and tried again next time, never
  * thrown: SQLite rolls the statement back, the database stays whole.
  */
-import { rmSync } from 'node:fs';
-import { rm, statfs, writeFile } from 'node:fs/promises';
+import { rmSync, statfsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MetricSample } from '../metrics/metric-sample.js';
 import type { Db } from '../store/database.js';
@@ -30,7 +30,7 @@ export interface DiskWatcherOptions {
 }
 
 export const DEFAULT_DISK_OPTIONS: DiskWatcherOptions = {
-  intervalMs: 30_000, lowFreeBytes: 64 * 1024 * 1024, resumeFreeBytes: 96 * 1024 * 1024, pruneBatchRows: 5000, reserveBytes: 1024 * 1024,
+  intervalMs: 30_000, lowFreeBytes: 64 * 1024 * 1024, resumeFreeBytes: 96 * 1024 * 1024, pruneBatchRows: 5000, reserveBytes: 4 * 1024 * 1024,
 };
 
 /** What the watcher tells the gateway when the disk runs low (an event on the system thing). */
@@ -43,13 +43,13 @@ export interface DiskWatcherDeps {
   /** Writes buffered history first, so that what is pruned is on disk and ordered. */
   flush?: () => void;
   onLow?: (e: DiskLowEvent) => void;
-  /** Free bytes of the file system (tests pass their own). */
-  freeBytes?: (dir: string) => Promise<number>;
+  /** Free bytes of the file system (tests pass their own); synchronous, so that nothing else takes the room between a prune and its measure. */
+  freeBytes?: (dir: string) => number;
   log?: { warn(obj: object, msg: string): void };
 }
 
-async function statfsFree(dir: string): Promise<number> {
-  const s = await statfs(dir);
+function statfsFree(dir: string): number {
+  const s = statfsSync(dir);
   return s.bavail * s.bsize;
 }
 
@@ -86,9 +86,26 @@ export class DiskWatcher {
     return this.running ?? Promise.resolve();
   }
 
+  private fsFree(): number {
+    return (this.deps.freeBytes ?? statfsFree)(this.deps.dataDir);
+  }
+
+  /**
+   * Moves the WAL into the database and cuts the file to nothing: the WAL's room is the first thing
+   * a low disk gets back, and free pages count only once their frames are checkpointed (a write
+   * goes to the WAL, which cannot grow on a full disk). A checkpoint that fails is tried next time.
+   */
+  private checkpoint(): void {
+    try {
+      this.deps.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      this.pruneFailures++;
+    }
+  }
+
   /** Free bytes as the database sees them: the file system's plus SQLite's free pages. */
-  private async available(): Promise<number> {
-    const fs = await (this.deps.freeBytes ?? statfsFree)(this.deps.dataDir);
+  private available(): number {
+    const fs = this.fsFree();
     const pages = this.deps.db.pragma('freelist_count', { simple: true }) as number;
     const pageSize = this.deps.db.pragma('page_size', { simple: true }) as number;
     return fs + pages * pageSize;
@@ -103,12 +120,15 @@ export class DiskWatcher {
   private async run(): Promise<void> {
     const o = this.deps.options;
     try {
-      this.freeBytes = await this.available();
+      // Measured before any checkpoint: the WAL's room counts as used, or a batch of history that
+      // is retried on a full disk would take it back every time and nothing would be pruned.
+      this.freeBytes = this.available();
       if (this.freeBytes >= o.lowFreeBytes) {
         this.low = false;
         await this.keepReserve();
         return;
       }
+      this.checkpoint();
       const wasLow = this.low;
       this.low = true;
       let pruned = 0;
@@ -128,14 +148,16 @@ export class DiskWatcher {
             this.deps.log?.warn({ err }, 'pruning history on a full disk failed; trying again later');
             break;
           }
-          // The disk is full to the last byte: give up the reserve so the DELETE has room. Synchronously,
-          // so that no retried history batch takes the room first.
+          // The disk is full to the last byte: give up the reserve, let a checkpoint use it to move the
+          // WAL into the database and cut the WAL back, then the DELETE has room. Synchronously, so that
+          // no retried history batch takes the room first.
           rmSync(this.reservePath(), { force: true });
           this.reserved = false;
+          this.checkpoint();
           continue;
         }
         pruned += n;
-        this.freeBytes = await this.available();
+        this.freeBytes = this.available();
         if (n < o.pruneBatchRows) {
           historyLeft = false;
           break;
@@ -155,8 +177,10 @@ export class DiskWatcher {
 
   private pruneBatch(): number {
     const n = this.deleteOldest.run(this.deps.options.pruneBatchRows).changes;
-    // Give the WAL's pages back too: a checkpoint moves the deletes into the main file.
-    this.deps.db.pragma('wal_checkpoint(TRUNCATE)');
+    // A database made with auto_vacuum = INCREMENTAL (store/database.ts) gives the freed pages back to
+    // the file system; then a checkpoint moves it all into the main file and cuts the WAL.
+    this.deps.db.pragma('incremental_vacuum');
+    this.checkpoint();
     return n;
   }
 
@@ -164,10 +188,11 @@ export class DiskWatcher {
     return join(this.deps.dataDir, '.disk-reserve');
   }
 
-  /** Makes the reserve file again when there is room for it. */
+  /** Makes the reserve file again when the file system itself (free pages aside) has room for it. */
   private async keepReserve(): Promise<void> {
     const bytes = this.deps.options.reserveBytes;
     if (this.reserved || bytes <= 0) return;
+    if (this.fsFree() < this.deps.options.lowFreeBytes + bytes) return;
     try {
       await writeFile(this.reservePath(), Buffer.alloc(bytes), { mode: 0o600, flush: true });
       this.reserved = true;

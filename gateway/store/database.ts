@@ -15,7 +15,15 @@ export interface OpenOptions {
   synchronous: 'full' | 'normal';
   /** Defaults to roost.db under dataDir; ':memory:' for unit tests. */
   file?: string;
+  /**
+   * The WAL's bounds, so that it cannot fill the disk: a checkpoint after this many pages (SQLite's
+   * wal_autocheckpoint) and the size the file is cut back to after one (journal_size_limit).
+   */
+  walAutocheckpointPages?: number;
+  journalSizeLimitBytes?: number;
 }
+
+export const DEFAULT_WAL_LIMITS = { walAutocheckpointPages: 500, journalSizeLimitBytes: 2 * 1024 * 1024 } as const;
 
 export function openDatabase(opts: OpenOptions): Db {
   let file = opts.file;
@@ -30,6 +38,8 @@ export function openDatabase(opts: OpenOptions): Db {
   if (file !== ':memory:') closeSync(openSync(file, 'a', 0o600));
   if (file !== ':memory:') chmodSync(file, 0o600);
   const db = new Database(file);
+  // A new file hands pages freed by pruning back to the file system (gateway/disk): only settable before the first table.
+  if (created) db.pragma('auto_vacuum = INCREMENTAL');
   db.pragma('journal_mode = WAL');
   if (file !== ':memory:') for (const f of [`${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
   // A new file's directory entry must reach the disk too, or a power cut can lose the whole file.
@@ -37,6 +47,8 @@ export function openDatabase(opts: OpenOptions): Db {
   db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  db.pragma(`wal_autocheckpoint = ${opts.walAutocheckpointPages ?? DEFAULT_WAL_LIMITS.walAutocheckpointPages}`);
+  db.pragma(`journal_size_limit = ${opts.journalSizeLimitBytes ?? DEFAULT_WAL_LIMITS.journalSizeLimitBytes}`);
   migrate(db, MIGRATIONS);
   return db;
 }

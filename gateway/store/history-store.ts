@@ -46,6 +46,7 @@ export class HistoryStore {
   batches = 0;
   /** Transactions that failed (disk full, I/O error); their rows wait for the next try. */
   writeFailures = 0;
+  private failing = false;
 
   private readonly opts: HistoryStoreOptions;
   private pending: PendingHistory[] = [];
@@ -155,7 +156,8 @@ export class HistoryStore {
   }
 
   private schedule(): void {
-    if (this.pending.length >= this.opts.batchMaxRows) {
+    // After a failed write (a full disk) the retry timer paces the next try: a batch retried at every append is quadratic.
+    if (this.pending.length >= this.opts.batchMaxRows && !this.failing) {
       this.flush();
       return;
     }
@@ -187,6 +189,7 @@ export class HistoryStore {
     } catch (err) {
       // The transaction rolled back: keep what it held (newer writes win), fail its acknowledgements.
       this.writeFailures++;
+      this.failing = true;
       this.pending = rows.concat(this.pending);
       for (const [k, v] of twins) if (!this.twinPending.has(k)) this.twinPending.set(k, v);
       for (const [k, v] of states) if (!this.statePending.has(k)) this.statePending.set(k, v);
@@ -194,6 +197,7 @@ export class HistoryStore {
       waiters?.reject(err instanceof Error ? err : new Error(String(err)));
       return;
     }
+    this.failing = false;
     this.rowsWritten += rows.length;
     this.batches++;
     if (lossy) waiters?.reject(new Error('history rows were dropped before they could be written'));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { migrate, openDatabase } from '../../../gateway/store/database.js';
@@ -21,6 +22,24 @@ describe('database and migrations', () => {
     const again = openDatabase({ dataDir: dir, synchronous: 'normal' });
     assert.equal(again.prepare("SELECT value FROM meta WHERE key = 'k'").pluck().get(), 'v');
     again.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('bounds the WAL: checkpoints after walAutocheckpointPages and cuts the file back to journalSizeLimitBytes', () => {
+    const dir = tempDir();
+    const db = openDatabase({ dataDir: dir, synchronous: 'normal', walAutocheckpointPages: 64, journalSizeLimitBytes: 256 * 1024 });
+    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 64);
+    assert.equal(db.pragma('journal_size_limit', { simple: true }), 256 * 1024);
+    const put = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+    const value = 'x'.repeat(8000);
+    let largest = 0;
+    // 16 MB through the WAL in 2000 commits: unbounded, the file would keep growing.
+    for (let i = 0; i < 2000; i++) {
+      put.run(`k${i % 500}`, value + i);
+      if (i % 50 === 0) largest = Math.max(largest, statSync(join(dir, 'roost.db-wal')).size);
+    }
+    assert.ok(largest < 1024 * 1024, `WAL reached ${largest} bytes`);
+    db.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
