@@ -6,6 +6,7 @@ import { mountDevices } from './devices-view.js';
 import { mountFirmware } from './firmware-view.js';
 import { mountGateway } from './gateway-view.js';
 import { mountLogin } from './login-view.js';
+import { mountMaintenance } from './maintenance-view.js';
 import { mountRules } from './rules-view.js';
 import { mountSettings } from './settings-view.js';
 import { mountThing } from './thing-view.js';
@@ -22,6 +23,7 @@ const VIEWS = {
   firmware: mountFirmware,
   gateway: mountGateway,
   settings: mountSettings,
+  maintenance: mountMaintenance,
 };
 
 /** Roles that may write properties and invoke actions (docs/api.md, Log in). */
