@@ -15,6 +15,8 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<{ run: Bench }>>> = {
   'zigbee-fleet': () => import('./zigbee/zigbee-fleet.bench.js'),
   'durability-soak': () => import('./durability/soak.js'),
   'mqtt-fanout': () => import('./mqtt/fanout.bench.js'),
+  'cold-start': () => import('./footprint/cold-start.bench.js'),
+  'idle-rss': () => import('./footprint/idle-rss.bench.js'),
   'uplink': () => import('./uplink/uplink.bench.js'),
   'edhoc-enrolment': () => import('./edhoc/enrolment.bench.js'),
   'edhoc-handshake': () => import('./edhoc/handshake.js'),
