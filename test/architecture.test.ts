@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const TOP = ['protocols', 'bindings', 'gateway', 'firmware-sim', 'image', 'cli'] as const;
+const TOP = ['protocols', 'bindings', 'gateway', 'firmware-sim', 'image', 'cli', 'agent-client'] as const;
 type Top = (typeof TOP)[number];
 
 /** What each top folder may import (besides itself). */
@@ -22,6 +22,8 @@ const ALLOWED: Record<Top, readonly Top[]> = {
   'firmware-sim': ['protocols'],
   image: ['protocols'],
   cli: ['protocols', 'bindings', 'gateway', 'firmware-sim', 'image'],
+  // A peer of the gateway for agent authors: only the wire contract (docs/agents.md) and `mqtt`.
+  'agent-client': [],
 };
 
 interface Edge { from: string; to: string; typeOnly: boolean }
