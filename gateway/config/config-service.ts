@@ -17,7 +17,8 @@ import { writeFileDurable } from './durable-file.js';
 export const CHANGES_FILE = 'config-changes.json';
 
 /** Keys never sent back by GET /config: written, never read (auth.adminPassword, uplink.password, keys, PSKs). */
-export const SECRET_KEY = /password|secret|psk|networkKey|token|^key$/i;
+/** Keys whose values are secrets: write-only in GET /config and the UI (a token, not a token's lifetime such as tokenTtlS). */
+export const SECRET_KEY = /password|secret|psk|networkKey|token$|^key$/i;
 
 type Json = Record<string, unknown>;
 
