@@ -28,7 +28,7 @@ export interface BackupManifest {
 
 /** Names in the data dir a backup leaves out: the live database (taken by online backup) and the backup machinery's own files. */
 export function excludedFromBackup(name: string): boolean {
-  return /^roost\.db(-wal|-shm|-journal)?$/.test(name) || name === 'backups' || name.startsWith('.backup-') || name.startsWith('restore-') || name === '.disk-reserve';
+  return /^roost\.db(-wal|-shm|-journal)?$/.test(name) || name === 'backups' || name.startsWith('.backup-') || name.startsWith('restore-') || name === '.disk-reserve' || name === 'update-upload';
 }
 
 export interface CreateBackupOptions {

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createBackup } from '../../../gateway/backup/backup-create.js';
+import { createBackup, excludedFromBackup } from '../../../gateway/backup/backup-create.js';
 import { applyPendingRestore, oscoreMargin, PENDING_DIR, RESTORED_CONFIG, stageRestore } from '../../../gateway/backup/backup-restore.js';
 import { HEADER_BYTES, SEGMENT_BYTES } from '../../../gateway/backup/backup-crypto.js';
 import { openDatabase, type Db } from '../../../gateway/store/database.js';
@@ -48,6 +48,13 @@ function seed(db: Db, rows: number): void {
   db.prepare("INSERT INTO devices (binding, device_id, state, credentials, source, created_at, updated_at) VALUES ('coap', 's1', 'approved', ?, 'manifest', ?, ?)").run(JSON.stringify({ oscore: { masterSecret: '00'.repeat(16), senderId: '01', recipientId: '02' } }), now, now);
   db.prepare("INSERT INTO binding_state (binding, key, value) VALUES ('coap', 'oscore:seq:s1', '640'), ('coap', 's1', '{\"ep\":\"s1\"}')").run();
 }
+
+describe('what a backup leaves out', () => {
+  it('the live database, the backup machinery, the disk reserve and an update being uploaded; nothing else', () => {
+    for (const n of ['roost.db', 'roost.db-wal', 'roost.db-shm', 'backups', '.backup-1', 'restore-pending', '.disk-reserve', 'update-upload']) assert.ok(excludedFromBackup(n), n);
+    for (const n of ['zigbee', 'tls', 'firmware', 'roost.db.old', 'config-changes.json']) assert.equal(excludedFromBackup(n), false, n);
+  });
+});
 
 describe('backup archive: create and restore', () => {
   let root: string;
