@@ -46,6 +46,8 @@ export interface StartOptions {
   quietAdminPassword?: boolean;
   /** The appliance's A/B slots for POST /update (cli/ injects image/'s installer on the image). */
   slotInstaller?: SlotInstaller;
+  /** The running release, for GET /gateway/info (the composition root reads image/src/version.ts). */
+  version?: string;
   /** Free bytes of the data partition, for the disk watcher and update uploads (tests); statfs otherwise. */
   freeBytes?: (dir: string) => Promise<number>;
 }
@@ -114,6 +116,7 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
   });
   let api: ApiHandle | null = null;
   const admin = await openGatewayAdmin({ config, base, dataDir, logger, host });
+  if (opts.version) admin.controls.version = opts.version;
   // The CoAP binding's EDHOC credentials, for GET /gateway/identity and the first-start block (docs/protocols/edhoc.md).
   admin.controls.edhocCredentials = () => (host.get('coap') as { edhocIdentity?: () => readonly EdhocCredentialView[] } | undefined)?.edhocIdentity?.() ?? [];
   const availability = new AvailabilityTracker({

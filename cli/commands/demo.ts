@@ -26,6 +26,7 @@ import { mergePatch } from '../../gateway/hub/directory.js';
 import { parseManifest } from '../../gateway/onboarding/manifest.js';
 import { applyOverrides, finish, signalAbort } from './fleet.js';
 import { runtimePath } from '../../image/src/bundle/runtime-files.js';
+import { version } from '../../image/src/version.js';
 import { command } from '../command.js';
 
 /** The demo fleet: in the source tree, or beside the bundle (image/src/bundle/runtime-files.ts). */
@@ -185,7 +186,7 @@ export const run = command(SPEC, async ({ values }) => {
     const zigbeeDir = join(dataDir, DEMO_ZIGBEE_DIR);
     if (needs.zigbee) rmSync(zigbeeDir, { recursive: true, force: true });
     const modules = demoBindingModules(needs, zigbeeDir);
-    const started = await startGateway({ config: demoConfig(password, file, needs), dataDir, ...(modules ? { bindingModules: modules } : {}) });
+    const started = await startGateway({ config: demoConfig(password, file, needs), dataDir, version: version(), ...(modules ? { bindingModules: modules } : {}) });
     gw = started;
     admitFleet(started, needs);
     const coap = started.binding('coap') as (ReturnType<Gateway['binding']> & { listening?: { address: string; port: number } | null }) | undefined;

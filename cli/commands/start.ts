@@ -11,6 +11,7 @@ import { startGateway, type Gateway, type StartOptions } from '../../gateway/gat
 import { command } from '../command.js';
 import { firstStartBanner } from '../first-start-banner.js';
 import { applianceSlotInstaller } from '../image-slot-installer.js';
+import { version } from '../../image/src/version.js';
 
 /** A stop that takes longer than this is cut short (the queue is safe: every change is committed). */
 export const STOP_TIMEOUT_MS = 2000;
@@ -54,6 +55,7 @@ function runUntilSignal(gw: Gateway, onStop?: () => Promise<void>): Promise<numb
 export const run = command(SPEC, async ({ values: args }) => {
   const opts: StartOptions = { config: withStartDefaults(args.config ? readConfigFile(args.config) : {}), quietAdminPassword: true };
   if (args.data) opts.dataDir = args.data;
+  opts.version = version();
   // On the appliance, POST /update installs into the inactive slot as the USB path does (docs/image.md).
   const slotInstaller = applianceSlotInstaller();
   if (slotInstaller) opts.slotInstaller = slotInstaller;

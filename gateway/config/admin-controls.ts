@@ -36,4 +36,6 @@ export interface AdminControls {
   edhocCredentials?: () => readonly EdhocCredentialView[];
   /** Process start, for uptime. */
   startedAt: number;
+  /** The running release (cli/ reads it from image/src/version.ts), for GET /gateway/info. */
+  version?: string;
 }

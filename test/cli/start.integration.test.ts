@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
@@ -49,6 +49,14 @@ describe('roost start', () => {
     // The first-start block names the port CoAP bound, not the configured 0.
     const coapLine = JSON.parse(r.out().split('\n').find((l) => l.includes('coap binding listening')) as string) as { address: { port: number } };
     assert.match(r.out(), new RegExp(`CoAP\\s+coap://127\\.0\\.0\\.1:${coapLine.address.port}/ \\(security: none\\)`));
+    // GET /gateway/info names the release roost start runs (package.json's version from the sources).
+    const http = started['http'] as string;
+    const login = await fetch(`${http}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'cli-test-password' }) });
+    const { token } = (await login.json()) as { token: string };
+    const info = (await (await fetch(`${http}/gateway/info`, { headers: { authorization: `Bearer ${token}` } })).json()) as { version: string; update: { state: string } | null };
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    assert.equal(info.version, pkg.version);
+    assert.equal(info.update?.state, 'idle');
     await new Promise((res) => setTimeout(res, 500));
     const t0 = Date.now();
     r.p.kill('SIGTERM');

@@ -9,8 +9,6 @@ import type { FastifyInstance } from 'fastify';
 import { RouteNotFoundError } from '../../../protocols/errors.js';
 import { mustAdmin, type RouteDeps } from '../route-deps.js';
 
-const VERSION = process.env['npm_package_version'] ?? process.env['ROOST_VERSION'] ?? '0.1.0';
-
 export async function identityRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const admin = deps.admin;
   app.get('/gateway/identity', async (req) => {
@@ -54,12 +52,13 @@ export async function identityRoutes(app: FastifyInstance, deps: RouteDeps): Pro
     }
     const mem = process.memoryUsage();
     return {
-      version: VERSION,
+      version: admin?.version ?? null,
       uptimeS: Math.round((Date.now() - (admin?.startedAt ?? Date.now())) / 1000),
       disk,
       memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
       tlsSha256: admin?.tls?.identity().sha256 ?? null,
-      update: { state: 'idle' },
+      // What POST /update is doing (GET /update has the details); null where updates are not available.
+      update: deps.update ? (({ state, release, error }) => ({ state, release, error }))(deps.update.status()) : null,
     };
   });
 }

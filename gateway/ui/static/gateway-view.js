@@ -25,11 +25,11 @@ const FIGURES = [
 ];
 
 const disk = (d) => (d ? `${formatBytes(d.freeBytes)} free of ${formatBytes(d.totalBytes)}` : 'unknown');
-const updateText = (u) => [u?.state ?? 'unknown', u?.version && `version ${u.version}`, u?.error].filter(Boolean).join(', ');
+const updateText = (u) => (u ? [u.state, u.release && `release ${u.release}`, u.error?.message].filter(Boolean).join(', ') : 'not available');
 
 /** [key, label, text from (info, identity)] of the About table (docs/api.md, Gateway). */
 const ABOUT = [
-  ['version', 'Version', (i) => i.version],
+  ['version', 'Version', (i) => i.version ?? 'unknown'],
   ['uptime', 'Uptime', (i) => formatDuration(i.uptimeS)],
   ['disk', 'Data disk', (i) => disk(i.disk)],
   ['memory', 'Memory', (i) => `${formatBytes(i.memory?.rssBytes)} resident, ${formatBytes(i.memory?.heapUsedBytes)} heap`],
