@@ -66,7 +66,7 @@ export const configSchema = {
     },
     uplink: {
       type: 'object', additionalProperties: false, default: {},
-      description: 'One connection to an upstream MQTT broker with store-and-forward (docs/uplink.md). PATCH /config will manage this section; today it is read from the config file at start.',
+      description: 'One connection to an upstream MQTT broker with store-and-forward (docs/uplink.md). PATCH /config saves changes of this section; they take effect at the next start.',
       properties: {
         enabled: { type: 'boolean', default: false },
         url: { type: 'string', description: 'mqtt://host:port or mqtts://host:port of the upstream broker.' },

@@ -81,11 +81,12 @@ describe('GET/PATCH /config', () => {
     const again = await call('PATCH', '/config', admin, { bindings: { coap: { maxRetransmit: 2 } } });
     assert.equal((again.body['bindings'] as Record<string, { state: string }>)['coap']!.state, 'running');
     assert.notEqual(gw.binding('coap'), first, 'a new instance with the new options');
-    const later = await call('PATCH', '/config', admin, { http: { syncWaitMs: 10 }, log: { level: 'debug' } });
+    const later = await call('PATCH', '/config', admin, { http: { syncWaitMs: 10 }, log: { level: 'debug' }, uplink: { prefix: 'site-7' } });
     assert.deepEqual(later.body['applied'], ['log']);
-    assert.deepEqual(later.body['restartRequired'], ['http']);
+    assert.deepEqual(later.body['restartRequired'], ['http', 'uplink']);
     const get = await call('GET', '/config', admin);
-    assert.equal(get.headers.get('roost-restart-required'), 'http');
+    assert.equal(get.headers.get('roost-restart-required'), 'http, uplink');
+    assert.equal((get.body['uplink'] as { prefix: string }).prefix, 'site-7');
     assert.equal((get.body['http'] as { syncWaitMs: number }).syncWaitMs, 10);
     const off = await call('PATCH', '/config', admin, { bindings: { coap: { enabled: false } } });
     assert.equal((off.body['bindings'] as Record<string, { state: string; detail: string }>)['coap']!.state, 'stopped');
