@@ -151,7 +151,7 @@ const STEPS_BY_ARCH: Readonly<Record<Arch, readonly Step[]>> = { amd64: BOOT_TES
 async function main(): Promise<number> {
   const o = defaultBuildOptions();
   const out = resolve(projectRoot, o.outDir);
-  const bundle = join(projectRoot, 'dist/roost.js');
+  const bundle = join(out, 'bundle', 'roost.js');
   for (const f of [join(out, `roost-${o.arch}.img`), bundle]) {
     if (!existsSync(f)) throw new Error(`${f} is missing: run make image first`);
   }

@@ -28,7 +28,7 @@ export async function readExt4File(disk: string, offset: number, path: string): 
 }
 
 export interface OfflineDevice {
-  /** The bundle that ships in the image (dist/roost.js). */
+  /** The bundle that ships in the image (<out>/bundle/roost.js). */
   bundle: string;
   disk: string;
   espOffset: number;

@@ -18,6 +18,7 @@ import { formatSizeReport, sizeReport, type SizeReport } from './size-report.js'
 import { checkBinfmt, CROSS_TARGETS, crossBuildAddon, fetchPlatformPackages, missingPlatformPackages } from './native-addons.js';
 import { externalClosure, licenseOf, readPkg, stageApp, type PackageRef, type StageTarget } from './stage-app.js';
 import { NATIVE_PACKAGES } from '../bundle/bundle-options.js';
+import { buildBundle } from '../bundle/build-bundle.js';
 
 const projectRoot = resolve(new URL('../../..', import.meta.url).pathname);
 
@@ -39,8 +40,13 @@ interface BuildState {
 
 const p = (s: BuildState, ...parts: string[]): string => join(s.out, ...parts);
 
-async function bundle(_s: BuildState): Promise<void> {
-  await runTool(process.execPath, ['--import', 'tsx', 'image/bundle.ts'], { cwd: projectRoot });
+/**
+ * The bundle, in this build's own folder (<out>/bundle): dist/ is shared with `make build` and
+ * other builds, and one of them rebuilding it between this step and the stage step once staged a
+ * roost.js whose chunks were another build's.
+ */
+async function bundle(s: BuildState): Promise<void> {
+  await buildBundle({ projectRoot, outDir: p(s, 'bundle'), version: s.version, commit: s.commit });
 }
 
 async function nodeBinary(s: BuildState): Promise<void> {
@@ -92,7 +98,7 @@ async function signingKey(s: BuildState): Promise<void> {
 async function stage(s: BuildState): Promise<void> {
   const dir = p(s, 'stage');
   rmSync(dir, { recursive: true, force: true });
-  const r = stageApp(projectRoot, join(projectRoot, 'dist/roost.js'), join(dir, 'app'), s.target!);
+  const r = stageApp(projectRoot, p(s, 'bundle', 'roost.js'), join(dir, 'app'), s.target!);
   s.external = r.packages;
   cpSync(s.node!.dir, join(dir, 'node'), { recursive: true });
   mkdirSync(join(dir, 'update-keys'), { recursive: true });
@@ -124,7 +130,7 @@ async function rootfs(s: BuildState): Promise<void> {
 }
 
 async function licences(s: BuildState): Promise<void> {
-  const meta = JSON.parse(readFileSync(join(projectRoot, 'dist/meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
+  const meta = JSON.parse(readFileSync(p(s, 'bundle', 'meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
   const own = readPkg(projectRoot);
   const bundled: PackageRef[] = [{ name: own.name, dir: '.', version: own.version, license: licenseOf(own) }, ...bundledPackages(projectRoot, Object.keys(meta.inputs))];
   const m: LicenceManifest = {
