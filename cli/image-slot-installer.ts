@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { SlotInstaller } from '../gateway/update/slot-installer.js';
+import { updateHandoff } from './image-update-handoff.js';
 import { deviceLayout } from '../image/src/device/device-layout.js';
 import { bootedSlot, DEFAULT_LAYOUT_PATHS, installUpdate, readBootState, type DeviceLayout } from '../image/src/slots/slot-manager.js';
 import { readTrustedKeys } from '../image/src/update/signing.js';
@@ -42,12 +43,27 @@ export function imageSlotInstaller(o: ImageSlotInstallerOptions): SlotInstaller 
   };
 }
 
-/** The installer of the box this runs on, or undefined when it is not a Roost A/B image (no roost.slot= on the kernel command line). */
+/** Where roost-update-spool.path watches (the image's data dir is /var/lib/roost/gateway, roost.service). */
+const SPOOL_DIR = '/var/lib/roost/gateway/update-spool';
+/** A slot install writes a root filesystem to flash: generous. */
+const HANDOFF_TIMEOUT_MS = 30 * 60_000;
+
+/**
+ * The installer of the box this runs on, or undefined when it is not a Roost A/B image (no
+ * roost.slot= on the kernel command line). As root it installs itself; as the image's unprivileged
+ * gateway it hands the checked file to roost-update-spool.service (image-update-handoff.ts).
+ */
 export function applianceSlotInstaller(env: NodeJS.ProcessEnv = process.env): SlotInstaller | undefined {
   try {
     bootedSlot(readFileSync(env['ROOST_IMAGE_CMDLINE'] ?? DEFAULT_LAYOUT_PATHS.cmdlinePath, 'utf8'));
   } catch {
     return undefined;
   }
-  return imageSlotInstaller({ layout: deviceLayout(env), version: version(), reboot: systemctlReboot });
+  const layout = deviceLayout(env);
+  const direct = imageSlotInstaller({ layout, version: version(), reboot: systemctlReboot });
+  if (process.getuid?.() === 0) return direct;
+  return updateHandoff({
+    arch: layout.arch, running: () => direct.running(),
+    spoolDir: env['ROOST_UPDATE_SPOOL'] ?? SPOOL_DIR, resultDir: env['ROOST_UPDATE_RESULTS'] ?? '/run/roost-update', timeoutMs: HANDOFF_TIMEOUT_MS,
+  });
 }
