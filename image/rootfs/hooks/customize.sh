@@ -14,7 +14,7 @@ cp -a "$stage/doc/." "$root/usr/share/doc/roost/"
 chmod 0755 "$root/usr/bin/roost" "$root/usr/lib/roost/"*.sh
 
 chroot "$root" systemd-sysusers
-systemctl --root="$root" enable roost.service roost-firstboot.service roost-boot-check.service roost-boot-report.service roost-update-spool.path \
+systemctl --root="$root" enable roost.service roost-firstboot.service roost-boot-check.service roost-boot-report.service roost-update-spool.path roost-hostname.service \
   systemd-networkd.service systemd-timesyncd.service
 # No one answers prompts on an appliance; the machine id is transient (read-only root).
 systemctl --root="$root" mask systemd-firstboot.service

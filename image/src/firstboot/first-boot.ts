@@ -6,6 +6,7 @@
  * Data partition layout (mounted at /var/lib/roost):
  *   config.yaml                 the gateway's config (a copy of /usr/share/roost/config.yaml)
  *   identity.json               device id and its Ed25519 public key (readable by everyone)
+ *   hostname                    this box's host name, roost-<6 hex of the key> (roost-hostname.service)
  *   gateway/                    the gateway's data dir (SQLite, its keys), owned by user roost
  *   secrets/                    root only: device.key, gateway.env, admin-credential.txt
  */
@@ -54,6 +55,11 @@ export function lookupUser(passwd: string, name: string): { uid: number; gid: nu
   return null;
 }
 
+/** `roost-` and the first 6 hex digits of the device key: stable for the box, unlike on others. */
+export function boxHostname(publicKeyHex: string): string {
+  return `roost-${publicKeyHex.slice(0, 6).toLowerCase()}`;
+}
+
 export function firstBoot(o: FirstBootOptions): FirstBootResult {
   const created: string[] = [];
   const at = (...p: string[]): string => join(o.dataDir, ...p);
@@ -75,7 +81,14 @@ export function firstBoot(o: FirstBootOptions): FirstBootResult {
     writeFileDurable(at('identity.json'), `${JSON.stringify(identity, null, 2)}\n`, 0o644);
     created.push('identity.json', 'secrets/device.key');
   }
-  const identity = JSON.parse(readFileSync(at('identity.json'), 'utf8')) as { deviceId: string };
+  const identity = JSON.parse(readFileSync(at('identity.json'), 'utf8')) as { deviceId: string; publicKey: string };
+
+  // A host name of its own (roost-hostname.service sets it at every boot): two boxes on one LAN
+  // must not both be roost.local in DNS-SD, nor share the names in their TLS certificates.
+  if (!existsSync(at('hostname'))) {
+    writeFileDurable(at('hostname'), `${boxHostname(identity.publicKey)}\n`, 0o644);
+    created.push('hostname');
+  }
 
   if (!existsSync(join(secrets, 'gateway.env'))) {
     const password = generatePassword(o.adminPasswordChars);

@@ -21,7 +21,7 @@ test('first boot makes identity, secrets, config and the admin credential, and a
   const t = setup();
   const r = t.run();
   assert.match(r.deviceId, /^urn:roost:device:[0-9a-f-]{36}$/);
-  assert.deepEqual(r.created.sort(), ['config.yaml', 'identity.json', 'secrets/admin-credential.txt', 'secrets/device.key', 'secrets/gateway.env']);
+  assert.deepEqual(r.created.sort(), ['config.yaml', 'hostname', 'identity.json', 'secrets/admin-credential.txt', 'secrets/device.key', 'secrets/gateway.env']);
   const env = readFileSync(join(t.data, 'secrets/gateway.env'), 'utf8');
   const password = /^ROOST_ADMIN_PASSWORD=(\S{20})\n$/.exec(env)?.[1];
   assert.ok(password, env);
@@ -35,7 +35,16 @@ test('first boot makes identity, secrets, config and the admin credential, and a
   const identity = JSON.parse(readFileSync(join(t.data, 'identity.json'), 'utf8')) as { deviceId: string; publicKey: string };
   assert.equal(identity.deviceId, r.deviceId);
   assert.match(identity.publicKey, /^[0-9a-f]{64}$/);
+  // Its own host name, from its key: two boxes on one LAN are not both roost.local.
+  assert.equal(readFileSync(join(t.data, 'hostname'), 'utf8'), `roost-${identity.publicKey.slice(0, 6)}\n`);
+  assert.notEqual(readFileSync(join(setupAndRun(), 'hostname'), 'utf8'), readFileSync(join(t.data, 'hostname'), 'utf8'));
 });
+
+function setupAndRun(): string {
+  const t = setup();
+  t.run();
+  return t.data;
+}
 
 test('later boots keep everything and announce nothing; a lost file is made again', () => {
   const t = setup();
