@@ -27,6 +27,16 @@ export interface SimDeviceOptions {
   now?: () => number;
 }
 
+/** What a joined device keeps of its network (its NIB and keys): enough to find it again. */
+export interface NetworkMembership {
+  panId: number;
+  extendedPanId: Buffer;
+  channel: number;
+  networkKey: Buffer;
+  /** The Trust Center's (coordinator's) IEEE address, `0x` + 16 hex digits. */
+  trustCenter: string;
+}
+
 export interface SimDeviceCounters {
   zclIn: number;
   zclOut: number;
@@ -43,6 +53,8 @@ export class SimDevice {
   /** Network address, set when it joins. */
   nwkAddr = 0xfffe;
   joined = false;
+  /** The network it joined, kept across a replaced coordinator (null before a join, after a leave). */
+  membership: NetworkMembership | null = null;
   /** A powered-off device hears nothing and sends nothing (its parent gets no MAC ack). */
   powered = true;
   readonly counters: SimDeviceCounters = { zclIn: 0, zclOut: 0, bytesIn: 0, bytesOut: 0, commands: {} };

@@ -25,6 +25,12 @@ export interface ZigbeeSim {
   addDevice(profile: DeviceProfile | string, ieee?: string): SimDevice;
   /** Joins devices once the host has permitted joining; resolves when each join was announced. */
   join(devices: SimDevice | SimDevice[], opts?: { force?: boolean }): void;
+  /**
+   * Attaches devices that are already members of the network this stick carries (e.g. moved
+   * from another sim whose stick was replaced): they report through this coordinator without
+   * joining again. Throws NotAMemberError for a device of another network.
+   */
+  attach(devices: SimDevice | SimDevice[]): void;
   /** Waits until the host opens joining (permit join), up to timeoutMs. */
   waitForPermitJoin(timeoutMs: number): Promise<void>;
   openPty(path: string): Promise<PtyLink>;
@@ -52,6 +58,12 @@ export async function startZigbeeSim(opts: ZigbeeSimOptions = {}): Promise<Zigbe
     },
     join(list, joinOpts = {}) {
       for (const d of Array.isArray(list) ? list : [list]) emulator.join(d, joinOpts);
+    },
+    attach(list) {
+      for (const d of Array.isArray(list) ? list : [list]) {
+        emulator.attach(d);
+        if (!devices.includes(d)) devices.push(d);
+      }
     },
     async waitForPermitJoin(timeoutMs) {
       const deadline = Date.now() + timeoutMs;

@@ -26,6 +26,10 @@ export interface ZnpEmulatorOptions {
 export interface ZnpEmulatorCounters {
   framesIn: number;
   framesOut: number;
+  /** Devices that joined through this coordinator (each a Trust Center device indication). */
+  joins: number;
+  /** Devices attached as members of the network this stick carries (no join, no announce). */
+  attaches: number;
   /** Requests the emulator does not implement (answered with an MT RPC error). */
   unknownRequests: number;
   droppedBytes: number;
@@ -38,6 +42,11 @@ export interface HostLink {
   close(): void;
 }
 
+/** A device cannot be attached: it is not a member of the network this stick carries. */
+export class NotAMemberError extends Error {
+  readonly code = 'ZIGBEE_SIM_NOT_A_MEMBER';
+}
+
 const MAC_TRANSACTION_EXPIRED = 0xf0;
 const MAC_NO_ACK = 0xe9;
 const NWK_NO_ROUTE = 0xcd;
@@ -45,12 +54,14 @@ const NWK_NO_ROUTE = 0xcd;
 const RPC_ERR_INVALID_COMMAND = 0x02;
 
 export class ZnpEmulator extends EventEmitter {
-  readonly ieee: string;
+  /** The chip's factory IEEE address; NV's EXTADDR, when set, overrides it from the next reset. */
+  readonly factoryIeee: string;
+  private activeIeee: string;
   readonly nv = new ZnpNv();
   devState: number = DevState.HOLD;
   readonly endpoints = new Map<number, SimpleDescriptor>();
   readonly groups = new Set<string>();
-  readonly counters: ZnpEmulatorCounters = { framesIn: 0, framesOut: 0, unknownRequests: 0, droppedBytes: 0, badFcs: 0 };
+  readonly counters: ZnpEmulatorCounters = { framesIn: 0, framesOut: 0, joins: 0, attaches: 0, unknownRequests: 0, droppedBytes: 0, badFcs: 0 };
   /** Requests seen, by `subsystem:name` (to check coverage). */
   readonly requestsSeen = new Map<string, number>();
   private readonly devicesByNwk = new Map<number, SimDevice>();
@@ -62,9 +73,15 @@ export class ZnpEmulator extends EventEmitter {
 
   constructor(opts: ZnpEmulatorOptions = {}) {
     super();
-    this.ieee = opts.ieee ?? '0x00124b0000c0ffee';
+    this.factoryIeee = (opts.ieee ?? '0x00124b0000c0ffee').toLowerCase();
+    this.activeIeee = this.factoryIeee;
     this.callbackDelayMs = opts.callbackDelayMs ?? 1;
     this.indirectTimeoutMs = opts.indirectTimeoutMs ?? 250;
+  }
+
+  /** The IEEE address the stick runs with (what SYS_GET_EXTADDR answers). */
+  get ieee(): string {
+    return this.activeIeee;
   }
 
   /** Attaches a host (one at a time, like a UART); a new host replaces the old one. */
@@ -132,6 +149,8 @@ export class ZnpEmulator extends EventEmitter {
   /** SYS_RESET_REQ: the stick reboots (state kept in NV unless STARTUP_OPTION says clear). */
   reset(): void {
     this.devState = DevState.HOLD;
+    // Z-Stack reads ZCD_NV_EXTADDR at boot; a host's restore writes the old stick's address there.
+    this.activeIeee = this.nv.extAddr() ?? this.factoryIeee;
     if (this.nv.onReset()) {
       for (const d of this.devicesByNwk.values()) d.joined = false;
       this.devicesByNwk.clear();
@@ -181,12 +200,42 @@ export class ZnpEmulator extends EventEmitter {
       dev.nwkAddr = this.freeNwkAddr();
       dev.joined = true;
     }
-    this.devicesByNwk.set(dev.nwkAddr, dev);
-    dev.onUplink = (u) => this.deliverUplink(dev, u.srcEndpoint, u.dstEndpoint, u.cluster, u.data);
+    const network = this.nv.network();
+    if (network) dev.membership = { ...network, trustCenter: this.ieee };
+    this.nv.tables.addChild(dev.ieee, dev.nwkAddr);
+    this.counters.joins++;
+    this.link(dev);
     // Sleepy devices poll fast while pairing (BDB §8.2), long enough for interview and configure.
     dev.stayAwake(opts.pairingAwakeMs ?? 60000);
     this.send(MtSubsystem.ZDO, 'tcDeviceInd', { nwkaddr: dev.nwkAddr, extaddr: dev.ieee, parentaddr: 0 });
     this.later(() => this.announce(dev), 2);
+  }
+
+  /**
+   * A device that is already a member of the network this stick now carries (it kept its PAN id,
+   * extended PAN id, channel, network key, Trust Center address and short address, as a real
+   * device does when the coordinator stick is replaced and the network restored onto the new one)
+   * talks through this coordinator again: no join, no announce, no interview. Refused unless the
+   * stick runs that network and lists the device as its child (a restore writes the address
+   * manager table back); a real parent would otherwise answer its polls with a leave.
+   */
+  attach(dev: SimDevice): void {
+    if (this.devState !== DevState.ZB_COORD) throw new NotAMemberError('the coordinator has not started a network');
+    const m = dev.membership;
+    const n = this.nv.network();
+    if (!dev.joined || !m || !n) throw new NotAMemberError(`${dev.ieee} is not a member of any network`);
+    const same = m.panId === n.panId && m.extendedPanId.equals(n.extendedPanId) && m.channel === n.channel
+      && m.networkKey.equals(n.networkKey) && m.trustCenter === this.ieee;
+    if (!same) throw new NotAMemberError(`${dev.ieee} belongs to another network (PAN 0x${m.panId.toString(16)}, channel ${m.channel}, Trust Center ${m.trustCenter})`);
+    const child = this.nv.tables.child(dev.ieee);
+    if (!child || child.nwkAddr !== dev.nwkAddr) throw new NotAMemberError(`${dev.ieee} is not a child in this coordinator's address manager table`);
+    this.counters.attaches++;
+    this.link(dev);
+  }
+
+  private link(dev: SimDevice): void {
+    this.devicesByNwk.set(dev.nwkAddr, dev);
+    dev.onUplink = (u) => this.deliverUplink(dev, u.srcEndpoint, u.dstEndpoint, u.cluster, u.data);
   }
 
   /** ZDO Device_annce (Zigbee §2.4.3.1.11): what a device sends after joining or powering up. */
@@ -203,7 +252,9 @@ export class ZnpEmulator extends EventEmitter {
   leave(dev: SimDevice): void {
     if (!dev.joined) return;
     this.devicesByNwk.delete(dev.nwkAddr);
+    this.nv.tables.removeChild(dev.ieee);
     dev.joined = false;
+    dev.membership = null;
     dev.onUplink = null;
     this.later(() => this.send(MtSubsystem.ZDO, 'leaveInd', { srcaddr: dev.nwkAddr, extaddr: dev.ieee, request: 0, removechildren: 0, rejoin: 0 }));
   }

@@ -69,9 +69,17 @@ const HANDLERS: Record<string, Handler> = {
   [`${SYS}:osalNvWriteExt`]: nvWrite,
   [`${SYS}:osalNvDelete`]: (emu, v) => (emu.nv.items.delete(num(v, 'id')) ? OK : { status: NV_ITEM_UNINIT }),
   [`${SYS}:osalNvLength`]: (emu, v) => ({ length: emu.nv.get(num(v, 'id'))?.length ?? 0 }),
-  // Extended (table) NV items: the emulator keeps no address manager or key tables.
-  [`${SYS}:nvLength`]: () => ({ len: 0 }),
-  [`${SYS}:nvRead`]: () => ({ status: NV_OPER_FAILED, len: 0, value: new Uint8Array() }),
+  // Extended (table) NV items, SWRA198 §3.8.1.19-24: address manager, key tables, frame counters.
+  [`${SYS}:nvLength`]: (emu, v) => ({ len: emu.nv.tables.get(num(v, 'sysid'), num(v, 'itemid'), num(v, 'subid'))?.length ?? 0 }),
+  [`${SYS}:nvRead`]: (emu, v) => {
+    const entry = emu.nv.tables.get(num(v, 'sysid'), num(v, 'itemid'), num(v, 'subid'));
+    const offset = num(v, 'offset');
+    if (!entry || offset > entry.length) return { status: NV_OPER_FAILED, len: 0, value: new Uint8Array() };
+    const chunk = entry.subarray(offset, offset + Math.min(num(v, 'len'), NV_CHUNK_BYTES));
+    return { status: 0, len: chunk.length, value: chunk };
+  },
+  [`${SYS}:nvCreate`]: (emu, v) => (emu.nv.tables.create(num(v, 'sysid'), num(v, 'itemid'), num(v, 'subid'), num(v, 'len')) ? OK : { status: NV_OPER_FAILED }),
+  [`${SYS}:nvWrite`]: (emu, v) => (emu.nv.tables.write(num(v, 'sysid'), num(v, 'itemid'), num(v, 'subid'), num(v, 'offset'), bytes(v, 'value')) ? OK : { status: NV_OPER_FAILED }),
   [`${SYS}:stackTune`]: (_emu, v) => ({ value: num(v, 'value') }),
   // AF
   [`${MtSubsystem.AF}:register`]: (emu, v) => {

@@ -5,7 +5,11 @@
  * (8051-style) layout, which the host detects from the 21-byte NWKKEY item.
  */
 
+import { APS_LINK_KEY_TABLE, ZnpNvTables } from './znp-nv-tables.js';
+
 export const NvId = {
+  /** The stick's own IEEE address; when set it overrides the factory one at the next reset. */
+  EXTADDR: 0x0001,
   STARTUP_OPTION: 0x0003,
   NIB: 0x0021,
   EXTENDED_PAN_ID: 0x002d,
@@ -31,6 +35,8 @@ export interface NetworkState {
 
 export class ZnpNv {
   readonly items = new Map<number, Buffer>();
+  /** Extended (sysId, itemId, subId) tables: address manager, link keys, frame counters. */
+  readonly tables = new ZnpNvTables();
 
   constructor() {
     this.defaults();
@@ -40,6 +46,14 @@ export class ZnpNv {
   private defaults(): void {
     this.items.set(NvId.NWKKEY, Buffer.alloc(21));
     this.items.set(NvId.STARTUP_OPTION, Buffer.from([0]));
+    this.items.set(APS_LINK_KEY_TABLE, ZnpNvTables.securityManagerItem());
+  }
+
+  /** The IEEE address stored in NV (`0x` + 16 hex digits), or null when unset (all 0x00 or 0xff). */
+  extAddr(): string | null {
+    const b = this.items.get(NvId.EXTADDR);
+    if (!b || b.length !== 8 || b.every((x) => x === 0xff) || b.every((x) => x === 0)) return null;
+    return `0x${Buffer.from(b).reverse().toString('hex')}`;
   }
 
   get(id: number): Buffer | undefined {
@@ -52,6 +66,7 @@ export class ZnpNv {
     if ((opt & STARTUP_CLEAR_STATE) === 0) return false;
     for (const id of [NvId.NIB, NvId.NWK_ACTIVE_KEY_INFO, NvId.NWK_ALTERN_KEY_INFO, NvId.HAS_CONFIGURED_ZSTACK3]) this.items.delete(id);
     this.items.set(NvId.NWKKEY, Buffer.alloc(21));
+    this.tables.clearNetwork();
     return true;
   }
 

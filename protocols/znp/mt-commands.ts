@@ -40,8 +40,10 @@ export const MT_COMMANDS: readonly MtCommandDef[] = [
   { subsystem: SYS, id: 0x13, name: 'osalNvLength', type: S, req: [['id', 'u16']], rsp: [['length', 'u16']] },
   { subsystem: SYS, id: 0x1c, name: 'osalNvReadExt', type: S, req: [['id', 'u16'], ['offset', 'u16']], rsp: [['status', 'u8'], ['len', 'u8'], ['value', 'bytes']] },
   { subsystem: SYS, id: 0x1d, name: 'osalNvWriteExt', type: S, req: [['id', 'u16'], ['offset', 'u16'], ['len', 'u16'], ['value', 'bytes']], rsp: STATUS },
+  { subsystem: SYS, id: 0x30, name: 'nvCreate', type: S, req: [['sysid', 'u8'], ['itemid', 'u16'], ['subid', 'u16'], ['len', 'u32']], rsp: STATUS },
   { subsystem: SYS, id: 0x32, name: 'nvLength', type: S, req: [['sysid', 'u8'], ['itemid', 'u16'], ['subid', 'u16']], rsp: [['len', 'u8']] },
   { subsystem: SYS, id: 0x33, name: 'nvRead', type: S, req: [['sysid', 'u8'], ['itemid', 'u16'], ['subid', 'u16'], ['offset', 'u16'], ['len', 'u8']], rsp: [['status', 'u8'], ['len', 'u8'], ['value', 'bytes']] },
+  { subsystem: SYS, id: 0x34, name: 'nvWrite', type: S, req: [['sysid', 'u8'], ['itemid', 'u16'], ['subid', 'u16'], ['offset', 'u16'], ['len', 'u8'], ['value', 'bytes']], rsp: STATUS },
   { subsystem: SYS, id: 0x80, name: 'resetInd', type: A, req: [['reason', 'u8'], ['transportrev', 'u8'], ['productid', 'u8'], ['majorrel', 'u8'], ['minorrel', 'u8'], ['hwrev', 'u8']] },
   // AF (SWRA198 §3.2)
   { subsystem: AF, id: 0x00, name: 'register', type: S, req: [['endpoint', 'u8'], ['appprofid', 'u16'], ['appdeviceid', 'u16'], ['appdevver', 'u8'], ['latencyreq', 'u8'], ['appnuminclusters', 'u8'], ['appinclusterlist', 'list16'], ['appnumoutclusters', 'u8'], ['appoutclusterlist', 'list16']], rsp: STATUS },

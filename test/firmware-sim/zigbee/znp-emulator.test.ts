@@ -10,15 +10,16 @@ import { encodeMtFrame, MtSubsystem, MtType, type MtFrame } from '../../../proto
 import { MtFramer } from '../../../protocols/znp/mt-framer.js';
 import type { MtValues } from '../../../protocols/znp/mt-params.js';
 import { decodeZclFrame, encodeZclFrame } from '../../../protocols/znp/zcl-frame.js';
-import { ZnpEmulator } from '../../../firmware-sim/zigbee/znp-emulator.js';
+import { NotAMemberError, ZnpEmulator } from '../../../firmware-sim/zigbee/znp-emulator.js';
 import { SimDevice } from '../../../firmware-sim/zigbee/sim-device.js';
 import { DOOR_SENSOR, SMART_PLUG } from '../../../firmware-sim/zigbee/profiles.js';
 import { NvId } from '../../../firmware-sim/zigbee/znp-nv.js';
+import { ExNvId, SYSID_ZSTACK } from '../../../firmware-sim/zigbee/znp-nv-tables.js';
 
 const { SYS, AF, ZDO, APP_CNF } = MtSubsystem;
 
-function host() {
-  const emu = new ZnpEmulator({ indirectTimeoutMs: 20 });
+function host(ieee?: string) {
+  const emu = new ZnpEmulator({ indirectTimeoutMs: 20, ...(ieee ? { ieee } : {}) });
   const framer = new MtFramer();
   const got: Array<{ frame: MtFrame; name: string; values: MtValues }> = [];
   const link = emu.connect((b) => {
@@ -49,8 +50,8 @@ function host() {
   return { emu, link, got, req, wait };
 }
 
-async function formed() {
-  const h = host();
+async function formed(ieee?: string) {
+  const h = host(ieee);
   const write = (id: number, value: Buffer) => {
     h.req(SYS, 'osalNvItemInit', { id, len: value.length, initlen: value.length, initvalue: value });
     assert.equal(h.req(SYS, 'osalNvWriteExt', { id, offset: 0, len: value.length, value }).status, 0);
@@ -150,4 +151,60 @@ test('a frame for a sleeping device expires at its parent (MAC_TRANSACTION_EXPIR
   const left = await h.wait('leaveInd');
   assert.equal(left['extaddr'], '0x0011223344556688');
   h.emu.close();
+});
+
+test('extended NV tables: a factory stick carries them; nvRead, nvWrite and nvCreate', () => {
+  const h = host();
+  const at = (subid: number) => ({ sysid: SYSID_ZSTACK, itemid: ExNvId.ADDRMGR, subid });
+  assert.equal(h.req(SYS, 'nvLength', at(0))['len'], 11);
+  assert.equal(h.req(SYS, 'nvLength', at(128))['len'], 0, 'the table ends after its last entry');
+  assert.deepEqual([...(h.req(SYS, 'nvRead', { ...at(0), offset: 0, len: 11 })['value'] as Uint8Array)], [0, ...Array<number>(10).fill(0xff)]);
+  const entry = Uint8Array.of(1, 0x34, 0x12, 8, 7, 6, 5, 4, 3, 2, 1);
+  assert.equal(h.req(SYS, 'nvWrite', { ...at(3), offset: 0, len: 11, value: entry }).status, 0);
+  assert.deepEqual(h.emu.nv.tables.child('0x0102030405060708'), { nwkAddr: 0x1234 });
+  assert.equal(h.req(SYS, 'nvWrite', { ...at(3), offset: 5, len: 11, value: entry }).status, 0x0a, 'past the end');
+  assert.equal(h.req(SYS, 'nvCreate', { ...at(200), len: 4 }).status, 0);
+  assert.equal(h.req(SYS, 'nvCreate', { ...at(200), len: 4 }).status, 0x0a, 'exists already');
+  assert.equal(h.req(SYS, 'osalNvLength', { id: 0x004c })['length'], 2 + 16 * 5, 'security manager item');
+  assert.equal(h.emu.counters.unknownRequests, 0);
+  h.emu.close();
+});
+
+test('a replacement stick: EXTADDR and the child table restored from a backup let a member device attach without joining', async () => {
+  const old = await formed('0x00124b00000000a1');
+  const plug = new SimDevice(SMART_PLUG, { ieee: '0x0011223344556677', awakeWindowMs: 100 });
+  old.emu.permitJoin(60);
+  old.emu.join(plug);
+  assert.deepEqual(old.emu.nv.tables.child(plug.ieee), { nwkAddr: plug.nwkAddr });
+  assert.equal(plug.membership?.trustCenter, '0x00124b00000000a1');
+  old.emu.close();
+
+  // Same network parameters, another stick: the device's Trust Center address does not match.
+  const fresh = await formed('0x00124b00000000b2');
+  assert.throws(() => fresh.emu.attach(plug), NotAMemberError);
+  // What a host's restore writes: the old stick's IEEE address (EXTADDR, little-endian), applied at reset...
+  const ext = Buffer.from('00124b00000000a1', 'hex').reverse();
+  fresh.req(SYS, 'osalNvItemInit', { id: NvId.EXTADDR, len: 8, initlen: 8, initvalue: ext });
+  fresh.req(SYS, 'resetReq', { type: 1 });
+  assert.equal(fresh.req(SYS, 'getExtAddr')['extaddress'], '0x00124b00000000a1');
+  assert.equal(fresh.emu.factoryIeee, '0x00124b00000000b2');
+  const seen = fresh.got.length;
+  fresh.req(ZDO, 'startupFromApp', { startdelay: 0 });
+  for (let i = 0; i < 200 && !fresh.got.slice(seen).some((g) => g.name === 'stateChangeInd' && g.values['state'] === 9); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(fresh.emu.devState, 9, 'the stick runs the network again after the reset');
+  assert.throws(() => fresh.emu.attach(plug), /not a child/);
+  // ...and the address manager table with its children.
+  const entry = Buffer.alloc(11);
+  entry[0] = 0x01;
+  entry.writeUInt16LE(plug.nwkAddr, 1);
+  Buffer.from(plug.ieee.slice(2), 'hex').reverse().copy(entry, 3);
+  assert.equal(fresh.req(SYS, 'nvWrite', { sysid: SYSID_ZSTACK, itemid: ExNvId.ADDRMGR, subid: 0, offset: 0, len: 11, value: entry }).status, 0);
+  fresh.emu.attach(plug);
+  assert.equal(fresh.emu.counters.attaches, 1);
+  assert.equal(fresh.emu.counters.joins, 0);
+  plug.set(1, 0x0b04, 0x050b, 7);
+  const msg = await fresh.wait('incomingMsg', (v) => v['clusterid'] === 0x0b04);
+  assert.equal(msg['srcaddr'], plug.nwkAddr);
+  assert.ok(!fresh.got.some((g) => g.name === 'tcDeviceInd' || g.name === 'endDeviceAnnceInd'), 'no join, no announce');
+  fresh.emu.close();
 });
