@@ -232,6 +232,11 @@ export interface Binding {
   deliver(item: QueuedItem): Promise<DeliveryOutcome>;
   /** Optional live read for always-on devices; sleepy devices are answered from the twin. */
   readProperty?(thingId: string, name: string): Promise<unknown>;
+  /**
+   * Optional: writes what the binding keeps outside its store and SQLite (e.g. herdsman's
+   * coordinator backup) into the data dir now, so that a backup archive taken next holds it.
+   */
+  beforeBackup?(): Promise<void>;
 }
 
 /** What a binding module exports: a factory and its options schema (JSON Schema). */

@@ -47,7 +47,7 @@ export class Maintenance {
     if (parseSchedule(config.backup.schedule).kind !== 'off') {
       const passphrase = schedulePassphrase(config.backup);
       if (passphrase === null) logger.error('backup.schedule is set but there is no passphrase (backup.passphraseFile or ROOST_BACKUP_PASSPHRASE): no scheduled backups');
-      else this.backups = new BackupScheduler({ dataDir: deps.dataDir, db: deps.db, config: config.backup, passphrase, now: deps.hub.now, log: logger.child({ module: 'backup' }) });
+      else this.backups = new BackupScheduler({ dataDir: deps.dataDir, db: deps.db, config: config.backup, passphrase, now: deps.hub.now, log: logger.child({ module: 'backup' }), prepare: () => deps.hub.prepareBackup() });
     }
     this.update = new UpdateService({
       dataDir: deps.dataDir, installer: deps.slotInstaller ?? null, options: config.update, now: deps.hub.now, log: logger.child({ module: 'update' }),

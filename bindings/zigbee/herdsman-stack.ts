@@ -123,6 +123,10 @@ export class HerdsmanStack extends EventEmitter<ZigbeeStackEvents> implements Zi
     return this.controller.permitJoin(seconds);
   }
 
+  async backup(): Promise<void> {
+    await this.controller.backup();
+  }
+
   devices(): ZigbeeDeviceInfo[] {
     return this.controller.getDevices().filter((d) => d.type !== 'Coordinator').map(info);
   }

@@ -90,6 +90,11 @@ export class ZigbeeBinding implements Binding {
     this.state = 'stopped';
   }
 
+  /** herdsman writes its coordinator backup only at stop and daily: a backup archive taken now must hold today's children. */
+  async beforeBackup(): Promise<void> {
+    await this.stack?.backup();
+  }
+
   status(): BindingStatus {
     return {
       state: this.state,

@@ -71,6 +71,8 @@ export interface ZigbeeStack extends EventEmitter<ZigbeeStackEvents> {
   stop(): Promise<void>;
   coordinatorIeee(): string;
   permitJoin(seconds: number): Promise<void>;
+  /** Writes the coordinator backup (network key, PAN ids, channel, children) to its file now. */
+  backup(): Promise<void>;
   devices(): ZigbeeDeviceInfo[];
   device(ieee: string): ZigbeeDeviceInfo | undefined;
   /** The model definition of an interviewed device (generated for unknown models). */

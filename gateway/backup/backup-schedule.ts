@@ -66,6 +66,8 @@ export interface BackupSchedulerDeps {
   passphrase: string;
   now?: () => number;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** Bindings write what lives outside SQLite before each archive (Hub.prepareBackup). */
+  prepare?: () => Promise<unknown>;
 }
 
 export class BackupScheduler {
@@ -122,6 +124,7 @@ export class BackupScheduler {
     const file = join(this.dir, archiveName(at));
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await this.deps.prepare?.();
       const bytes = await writeFileDurably(file, createBackup({ dataDir: this.deps.dataDir, db: this.deps.db, passphrase: this.deps.passphrase, now: at }));
       this.runs++;
       this.lastSuccessAt = at;

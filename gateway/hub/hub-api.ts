@@ -114,4 +114,6 @@ export interface HubApi {
   valueCounters(): HubValueCounters;
   gauges(): HubGauges;
   bindingStatuses(): Record<string, BindingStatus>;
+  /** Asks each running binding to write what a backup needs (Binding.beforeBackup); answers those that failed. */
+  prepareBackup(): Promise<string[]>;
 }

@@ -378,6 +378,19 @@ export class Hub implements HubApi {
     return { things: census.things, thingsOnline: census.online, actionsActive: this.queue.activeCount, busSubscribers: this.bus.subscriberCount };
   }
 
+  async prepareBackup(): Promise<string[]> {
+    const failed: string[] = [];
+    for (const [name, b] of this.bindings) {
+      if (!b.beforeBackup) continue;
+      // A binding that cannot is logged and named: the archive is still made from what is on disk.
+      await b.beforeBackup().catch((err: unknown) => {
+        failed.push(name);
+        this.logger.warn({ err, binding: name }, 'binding could not prepare the backup');
+      });
+    }
+    return failed;
+  }
+
   bindingStatuses(): Record<string, BindingStatus> {
     const out: Record<string, BindingStatus> = Object.fromEntries(this.statusOverride);
     for (const [name, b] of this.bindings) {

@@ -30,6 +30,8 @@ export async function backupRoutes(app: FastifyInstance, deps: RouteDeps): Promi
     mustAdmin(deps, req);
     const { passphrase } = req.body as { passphrase: string };
     checkPassphrase(passphrase);
+    // Bindings write what lives outside SQLite first (the Zigbee coordinator's backup, docs/backup.md).
+    await deps.hub.prepareBackup();
     const name = `roost-${new Date().toISOString().replace(/[:.]/g, '-')}.roostbak`;
     return reply
       .header('content-type', ARCHIVE_TYPE)

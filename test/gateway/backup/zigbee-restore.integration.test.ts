@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createBackup } from '../../../gateway/backup/backup-create.js';
 import { restorePending, stageRestore } from '../../../gateway/backup/backup-restore.js';
-import { openDatabase } from '../../../gateway/store/database.js';
 import { Users } from '../../../gateway/auth/users.js';
 import { startTestGateway, tempDir, type TestGateway } from '../../helpers/gateway.js';
 import { startZigbeeSim, type ZigbeeSim } from '../../../firmware-sim/zigbee/zigbee-sim.js';
@@ -107,22 +106,20 @@ test('box A: stick 1 forms the network, three models join and report, a command 
   assert.ok(network1);
 });
 
-test('the archive of box A restores into a fresh data dir', async () => {
-  // Stopping A makes herdsman write its coordinator backup (as at every stop), with the children.
-  await (gwA as TestGateway).stop();
+test('the archive of box A, taken while it runs, restores into a fresh data dir', async () => {
+  // herdsman writes its coordinator backup at formation (no children yet), at stop and daily; the
+  // backup asks the Zigbee binding for a fresh one first (Binding.beforeBackup), as POST /backup does.
+  const a = gwA as TestGateway;
+  assert.deepEqual(await a.hub.prepareBackup(), []);
+  const coordinatorBackup = JSON.parse(readFileSync(join(dirA, 'zigbee', 'coordinator_backup.json'), 'utf8')) as { devices: Array<{ ieee_address: string }> };
+  assert.deepEqual(coordinatorBackup.devices.map((d) => `0x${d.ieee_address}`).sort(), [th, plug, door].map((d) => d.ieee).sort());
+  const parts: Buffer[] = [];
+  for await (const c of createBackup({ dataDir: dirA, db: a.store.db, passphrase: PASS, kdf: KDF })) parts.push(c);
+  // Then box A dies.
+  await a.stop();
   gwA = undefined;
   await (sim1 as ZigbeeSim).close();
   sim1 = undefined;
-  const coordinatorBackup = JSON.parse(readFileSync(join(dirA, 'zigbee', 'coordinator_backup.json'), 'utf8')) as { devices: Array<{ ieee_address: string }> };
-  assert.deepEqual(coordinatorBackup.devices.map((d) => `0x${d.ieee_address}`).sort(), [th, plug, door].map((d) => d.ieee).sort());
-
-  const db = openDatabase({ dataDir: dirA, synchronous: 'normal' });
-  const parts: Buffer[] = [];
-  try {
-    for await (const c of createBackup({ dataDir: dirA, db, passphrase: PASS, kdf: KDF })) parts.push(c);
-  } finally {
-    db.close();
-  }
   await stageRestore((async function* () { yield Buffer.concat(parts); })(), { dataDir: dirB, passphrase: PASS });
   assert.equal(restorePending(dirB), true);
 });
