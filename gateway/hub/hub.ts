@@ -11,6 +11,7 @@ import { HistoryStore } from '../store/history-store.js';
 import { QueueStore } from '../store/queue-store.js';
 import { ThingStore } from '../store/thing-store.js';
 import type { HubEndpoints } from '../td/consumer-td.js';
+import { directoryTd as buildDirectoryTd } from '../td/directory-td.js';
 import { ActionQueue, type QueueTarget } from './action-queue.js';
 import { DeviceStore } from '../onboarding/device-store.js';
 import { Onboarding } from '../onboarding/onboarding.js';
@@ -223,33 +224,7 @@ export class Hub implements HubApi {
   }
 
   directoryTd(): ThingDescription {
-    const base = this.directory.getEndpoints().httpBase;
-    return {
-      '@context': ['https://www.w3.org/2019/wot/td/v1', 'https://www.w3.org/2022/wot/td/v1.1', { discovery: 'https://www.w3.org/2022/wot/discovery#' }],
-      '@type': 'discovery:ThingDirectory',
-      id: `urn:roost:directory`,
-      title: 'Roost Thing Description Directory',
-      securityDefinitions: { bearer_sc: { scheme: 'bearer', format: 'jwt', alg: 'HS256', authorization: `${base}/auth/token` } },
-      security: ['bearer_sc'],
-      base,
-      properties: {
-        things: {
-          description: 'Retrieve all Thing Descriptions',
-          uriVariables: { offset: { type: 'number', minimum: 0 }, limit: { type: 'number', minimum: 1 } },
-          type: 'array',
-          items: { type: 'object' },
-          readOnly: true,
-          forms: [{ href: '/things{?offset,limit}', 'htv:methodName': 'GET', response: { contentType: 'application/ld+json' } }],
-        },
-      },
-      actions: {
-        createThing: { input: { type: 'object' }, forms: [{ href: '/things', 'htv:methodName': 'POST', contentType: 'application/td+json' }] },
-        retrieveThing: { uriVariables: { id: { type: 'string' } }, safe: true, idempotent: true, forms: [{ href: '/things/{id}', 'htv:methodName': 'GET', response: { contentType: 'application/td+json' } }] },
-        updateThing: { uriVariables: { id: { type: 'string' } }, input: { type: 'object' }, forms: [{ href: '/things/{id}', 'htv:methodName': 'PUT', contentType: 'application/td+json' }] },
-        partiallyUpdateThing: { uriVariables: { id: { type: 'string' } }, input: { type: 'object' }, forms: [{ href: '/things/{id}', 'htv:methodName': 'PATCH', contentType: 'application/merge-patch+json' }] },
-        deleteThing: { uriVariables: { id: { type: 'string' } }, forms: [{ href: '/things/{id}', 'htv:methodName': 'DELETE' }] },
-      },
-    };
+    return buildDirectoryTd(this.directory.getEndpoints().httpBase);
   }
 
   // --- HubApi: twin and queue
