@@ -12,8 +12,12 @@ import { build } from 'esbuild';
 import { buildBundle } from '../../image/src/bundle/build-bundle.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** Under the repository (dist/ is ignored by git) so that the bundles' externals resolve from node_modules. */
-const OUT = join(ROOT, 'dist');
+/**
+ * Under the repository (dist/ is ignored by git) so that the bundles' externals resolve from
+ * node_modules, in a folder of its own: `make build`'s dist/roost.js (which bin/roost.js runs) is
+ * left alone.
+ */
+const OUT = join(ROOT, 'dist', 'bench-footprint');
 const LISTENING = /Server listening at (https?:\/\/[^"\s]+)/;
 const POLL_MS = 5;
 
@@ -23,8 +27,8 @@ export interface Bundles { gateway: string; fastify: string }
 export async function buildBundles(): Promise<Bundles> {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const { bundleFile } = await buildBundle({ projectRoot: ROOT, outDir: OUT, version: pkg.version, commit: 'bench' });
-  const fastify = join(OUT, 'bench', 'fastify-hello.js');
-  mkdirSync(join(OUT, 'bench'), { recursive: true });
+  const fastify = join(OUT, 'baseline', 'fastify-hello.js');
+  mkdirSync(join(OUT, 'baseline'), { recursive: true });
   await build({
     entryPoints: [fileURLToPath(new URL('./fastify-hello.ts', import.meta.url))], outfile: fastify,
     bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
