@@ -11,19 +11,11 @@ import type { BusMessage } from '../../../gateway/hub/types.js';
 import { startTestGateway, tempDir, type TestGateway } from '../../helpers/gateway.js';
 import { startZigbeeSim, type ZigbeeSim } from '../../../firmware-sim/zigbee/zigbee-sim.js';
 import type { SimDevice } from '../../../firmware-sim/zigbee/sim-device.js';
+import { until } from '../../helpers/until.js';
 
 const COORD = 'urn:roost:zigbee:coordinator';
 const thingOf = (d: SimDevice) => `urn:roost:zigbee:${d.ieee.slice(2)}`;
 
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 10000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 let sim: ZigbeeSim;
 let gw: TestGateway;

@@ -18,6 +18,7 @@ import { startTestGateway, tempDir, type TestGateway } from '../../helpers/gatew
 import { startZigbeeSim, type ZigbeeSim } from '../../../firmware-sim/zigbee/zigbee-sim.js';
 import { NotAMemberError } from '../../../firmware-sim/zigbee/znp-emulator.js';
 import type { SimDevice } from '../../../firmware-sim/zigbee/sim-device.js';
+import { until } from '../../helpers/until.js';
 
 const COORD = 'urn:roost:zigbee:coordinator';
 const STICK_1 = '0x00124b0001e0a001';
@@ -26,15 +27,6 @@ const PASS = 'replacement stick passphrase';
 const KDF = { log2N: 10, r: 8, p: 1 };
 const thingOf = (d: SimDevice) => `urn:roost:zigbee:${d.ieee.slice(2)}`;
 
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 10000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function zigbeeConfig(url: string): Record<string, unknown> {
   return {

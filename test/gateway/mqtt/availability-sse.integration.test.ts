@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestDeviceBinding } from '../../helpers/fake-device-binding.js';
 import { TEST_ADMIN_PASSWORD, startTestGateway, type TestGateway } from '../../helpers/gateway.js';
+import { until } from '../../helpers/until.js';
 
 const LAMP = 'urn:roost:ssea:lamp';
 
@@ -42,13 +43,6 @@ function collect(res: Response): { messages: SseMsg[]; stop(): void } {
   return { messages, stop: () => void reader.cancel().catch(() => undefined) };
 }
 
-async function until(what: string, fn: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 describe('availability over SSE', () => {
   let gw: TestGateway;

@@ -10,17 +10,11 @@ import { TestDeviceBinding } from '../../helpers/fake-device-binding.js';
 import { TEST_ADMIN_PASSWORD, startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { GATEWAY_AVAILABILITY_TOPIC, availabilityTopic } from '../../../gateway/mqtt/availability-publisher.js';
 import { connect, type Rig } from './mqtt-rig.js';
+import { until } from '../../helpers/until.js';
 
 const LAMP = 'urn:roost:avail:lamp';
 const SENSOR = 'urn:roost:avail:sensor';
 
-async function until(what: string, fn: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 describe('availability on MQTT', () => {
   let gw: TestGateway;

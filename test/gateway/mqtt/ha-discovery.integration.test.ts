@@ -11,6 +11,7 @@ import type { ThingDescription } from '../../../gateway/binding.js';
 import { deviceTd, TestDeviceBinding } from '../../helpers/fake-device-binding.js';
 import { TEST_ADMIN_PASSWORD, startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { addUser, connect, type Rig } from './mqtt-rig.js';
+import { until } from '../../helpers/until.js';
 
 const PLUG = 'urn:roost:ha:plug';
 const NODE = 'urn_roost_ha_plug';
@@ -21,13 +22,6 @@ function plugTd(): ThingDescription {
   return td;
 }
 
-async function until(what: string, fn: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 describe('Home Assistant discovery on the local broker', () => {
   let gw: TestGateway;

@@ -18,19 +18,13 @@ import { Prng } from '../../../firmware-sim/fleet/prng.js';
 import { GatewayChild } from '../../durability/gateway-child.js';
 import { SleepyDevice, type DeviceTiming } from '../../durability/sleepy-device.js';
 import { startMosquitto } from './mosquitto-broker.js';
+import { until } from '../../helpers/until.js';
 
 const EP = 'k9-sensor';
 const THING = `urn:roost:coap:${EP}`;
 const BASE = 'roost/gw5';
 const FAST: DeviceTiming = { wakeMinMs: 80, wakeMaxMs: 150, listenMs: 0, updateShare: 0, nonShare: 0, resultLoss: 0 };
 
-async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 15000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 it('kill -9 during an outage keeps the backlog; a command for a sleeping device goes out at its next wake', async () => {
   const broker = await startMosquitto({ gateway: 'gw-secret', app: 'app-secret' });
@@ -67,18 +61,18 @@ it('kill -9 during an outage keeps the backlog; a command for a sleeping device 
   await gw.start();
   const d = await SleepyDevice.create(EP, false, { port: () => gw.coapPort, ackTimeoutMs: 300, maxRetransmit: 3, separateTimeoutMs: 5000 }, new Prng('uplink-k9'), FAST, () => 0);
   device = d;
-  await until('registration', () => d.register());
+  await until('registration', () => d.register(), 15000);
   d.start();
-  await until('readings upstream', () => readings.length > 5);
+  await until('readings upstream', () => readings.length > 5, 15000);
 
   await broker.stop();
   const ackedBefore = d.acked.length;
-  await until('readings acknowledged during the outage', () => d.acked.length > ackedBefore + 30);
+  await until('readings acknowledged during the outage', () => d.acked.length > ackedBefore + 30, 15000);
   await gw.kill9();
   const ackedAtKill = d.acked.length;
   await sleep(300);
   await gw.start();
-  await until('readings after the restart', () => d.acked.length > ackedAtKill + 10);
+  await until('readings after the restart', () => d.acked.length > ackedAtKill + 10, 15000);
   await broker.start();
   const acked = (): number[] => d.acked.map((a) => a.value);
   await until('every acknowledged reading upstream', () => { const up = new Set(readings); return acked().every((v) => up.has(v)); }, 20000);
@@ -91,7 +85,7 @@ it('kill -9 during an outage keeps the backlog; a command for a sleeping device 
   await until('a wake with the long timing', () => d.counters.wakes > wakes + 1, 10000);
   const sentAt = Date.now();
   await app.publishAsync(`${BASE}/things/${THING}/action/blink`, JSON.stringify({ seq: 42 }), { qos: 1 });
-  await until('queued upstream', () => states.includes('queued'));
+  await until('queued upstream', () => states.includes('queued'), 15000);
   assert.equal(d.executed.filter((x) => x.issue === 42).length, 0, 'not delivered while asleep');
   await until('delivered at the next wake', () => d.executed.some((x) => x.issue === 42), 5000);
   const delivery = d.executed.find((x) => x.issue === 42);

@@ -15,16 +15,10 @@ import mqtt from 'mqtt';
 import { TestDeviceBinding } from '../../helpers/fake-device-binding.js';
 import { startTestGateway } from '../../helpers/gateway.js';
 import { startMosquitto } from './mosquitto-broker.js';
+import { until } from '../../helpers/until.js';
 
 const LAMP = 'urn:roost:tls:lamp';
 
-async function until(what: string, fn: () => boolean, timeoutMs = 10000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** A CA and a server certificate for 127.0.0.1 in dir. */
 function makeCerts(dir: string): { ca: string; cert: string; key: string } {
