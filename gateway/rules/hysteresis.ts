@@ -1,17 +1,17 @@
 /**
  * A level crossing with hysteresis, pure. `above` fires when the value rises over the level and
  * stays quiet (disarmed) until the value falls to level - band or lower; `below` mirrors it. The
- * first value seen counts: one already past the level fires.
+ * first value seen counts: one already past the level fires. A gate restored after a restart starts
+ * disarmed if it was (rule-store.ts keeps that), so a value still past the level does not fire again.
  */
 export type Direction = 'above' | 'below';
 
 export class HysteresisGate {
-  private armed = true;
-
   constructor(
     readonly direction: Direction,
     readonly level: number,
     readonly band: number,
+    private armed = true,
   ) {}
 
   /** True when this value crosses the level while armed (the trigger fires). */

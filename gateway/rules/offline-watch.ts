@@ -6,6 +6,9 @@
  * - neither: the hub marks it offline (availability.missedWakes, or its binding says so).
  * Being down fires once (`offline`); the next sign of life fires once (`online`, unless backOnline
  * is false) and re-arms. Time is passed in, so the watch is pure apart from the hub's view of things.
+ * The things that are down (and when each was last heard from) are the state that must survive a
+ * restart: `down()` gives it, `restoreDown()` takes it back, so a thing that went offline before a
+ * restart is not reported offline twice and its return is still reported.
  */
 import type { Firing, OfflineTrigger } from './rule-types.js';
 
@@ -22,6 +25,7 @@ const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 
 export class OfflineWatch {
   private readonly things = new Map<string, Watch>();
+  private changed = false;
 
   constructor(
     private readonly spec: Omit<OfflineTrigger, 'type' | 'thingId'>,
@@ -34,7 +38,29 @@ export class OfflineWatch {
   }
 
   forget(thingId: string): void {
+    if (this.things.get(thingId)?.down) this.changed = true;
     this.things.delete(thingId);
+  }
+
+  /** The things reported down, each with when it was last heard from (ms). */
+  down(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [thingId, w] of this.things) if (w.down) out[thingId] = w.lastActivity;
+    return out;
+  }
+
+  /** Takes back what down() gave before a restart: those things stay down until heard from. */
+  restoreDown(down: Readonly<Record<string, number>>): void {
+    for (const [thingId, lastActivity] of Object.entries(down)) {
+      if (Number.isFinite(lastActivity)) this.things.set(thingId, { lastActivity, offlineSince: null, down: true });
+    }
+  }
+
+  /** True once after the set of things down changed (the engine then stores it). */
+  takeChanged(): boolean {
+    const c = this.changed;
+    this.changed = false;
+    return c;
   }
 
   /** A value, an event or the hub's `online: true`: a sign of life. */
@@ -49,6 +75,7 @@ export class OfflineWatch {
     w.offlineSince = null;
     if (!w.down) return [];
     w.down = false;
+    this.changed = true;
     if (this.spec.backOnline === false) return [];
     return [{ kind: 'online', thingId, value: { silentS }, reason: `${thingId} is back online after ${silentS} s` }];
   }
@@ -71,6 +98,7 @@ export class OfflineWatch {
       const why = this.downBecause(thingId, t, w, now);
       if (why === null) continue;
       w.down = true;
+      this.changed = true;
       out.push({ kind: 'offline', thingId, value: { lastSeen: w.lastActivity, silentS: seconds(now - w.lastActivity) }, reason: `${thingId} ${why}` });
     }
     return out;

@@ -15,7 +15,7 @@ import { failedCondition } from './conditions.js';
 import { RateLimit } from './rate-limit.js';
 import type { RuleStore } from './rule-store.js';
 import type { Firing, Notification, Rule } from './rule-types.js';
-import { makeTrigger, type TriggerState } from './triggers.js';
+import { makeTrigger, type SavedTrigger, type TriggerState } from './triggers.js';
 import { postWebhook } from './webhook.js';
 
 export interface RuleEngineDeps {
@@ -63,7 +63,8 @@ export class RuleEngine {
 
   start(): void {
     this.sub = this.deps.hub.subscribe((m) => this.onMessage(m), { types: MESSAGE_TYPES });
-    for (const r of this.deps.store.list()) this.load(r);
+    // After a restart each rule resumes where its trigger was (thresholds disarmed, things down).
+    for (const r of this.deps.store.list()) this.run(r, this.deps.store.triggerState(r.id));
     this.timer = setInterval(() => this.tick(), this.deps.options.checkIntervalMs);
     this.timer.unref();
   }
@@ -81,6 +82,11 @@ export class RuleEngine {
 
   /** (Re)starts a rule after it was created or changed: its trigger starts afresh. */
   load(rule: Rule): void {
+    this.deps.store.clearTriggerState(rule.id);
+    this.run(rule, undefined);
+  }
+
+  private run(rule: Rule, saved: SavedTrigger | undefined): void {
     this.running.delete(rule.id);
     // Not started (rules.enabled false, or stopped): the rule is kept in the store only.
     if (!rule.enabled || !this.sub) return;
@@ -97,7 +103,7 @@ export class RuleEngine {
           return undefined;
         }
       },
-    }, now);
+    }, now, saved);
     const perMinute = Math.min(rule.maxFiresPerMinute ?? this.deps.options.maxFiresPerMinute, this.deps.options.maxFiresPerMinute);
     this.running.set(rule.id, { rule, trigger, limit: new RateLimit(perMinute, now) });
   }
@@ -123,6 +129,8 @@ export class RuleEngine {
       const firings = evaluate();
       stage = 'firing';
       for (const f of firings) this.fire(r, f);
+      stage = 'trigger state';
+      if (r.trigger.takeChanged()) this.deps.store.saveTriggerState(r.rule.id, r.trigger.saved());
     } catch (err) {
       this.failed(r.rule, `${stage}: ${(err as Error).message}`);
     }

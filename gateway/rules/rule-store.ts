@@ -1,10 +1,15 @@
 /**
  * Rules in SQLite (`rules`, migration 6): the definition as JSON next to what the rule did last
  * (when it fired and why, its last error, counters), written as it happens so the API shows it
- * and it survives a restart.
+ * and it survives a restart. A running rule's trigger state (thresholds disarmed, things reported
+ * offline) is kept beside it in `meta` under `rule_trigger:<id>`, written when it changes, so a
+ * restart neither repeats a notification nor forgets to send the matching "back" one.
  */
 import type { Db } from '../store/database.js';
 import type { Firing, Rule, RuleView } from './rule-types.js';
+import type { SavedTrigger } from './triggers.js';
+
+const triggerKey = (id: string): string => `rule_trigger:${id}`;
 
 interface Row {
   id: string; name: string; enabled: number; definition: string; created_by: string; role: string; created_at: number; updated_at: number;
@@ -52,6 +57,9 @@ export class RuleStore {
       fired: db.prepare('UPDATE rules SET last_fired_at = ?, last_firing = ?, fires = fires + 1 WHERE id = ?'),
       failed: db.prepare('UPDATE rules SET last_error = ?, last_error_at = ?, errors = errors + 1 WHERE id = ?'),
       suppressed: db.prepare('UPDATE rules SET suppressed = suppressed + 1 WHERE id = ?'),
+      triggerGet: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+      triggerSet: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      triggerClear: db.prepare('DELETE FROM meta WHERE key = ?'),
     };
   }
 
@@ -65,6 +73,7 @@ export class RuleStore {
   }
 
   remove(id: string): boolean {
+    this.clearTriggerState(id);
     return this.s.remove.run(id).changes > 0;
   }
 
@@ -91,5 +100,26 @@ export class RuleStore {
 
   recordSuppressed(id: string): void {
     this.s.suppressed.run(id);
+  }
+
+  /** The trigger state kept for a rule, or undefined (none kept, or unreadable: it then starts afresh). */
+  triggerState(id: string): SavedTrigger | undefined {
+    const json = this.s.triggerGet.get(triggerKey(id)) as string | undefined;
+    if (json === undefined) return undefined;
+    try {
+      const v = JSON.parse(json) as unknown;
+      return typeof v === 'object' && v !== null ? (v as SavedTrigger) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  saveTriggerState(id: string, state: SavedTrigger | undefined): void {
+    if (state === undefined) this.clearTriggerState(id);
+    else this.s.triggerSet.run(triggerKey(id), JSON.stringify(state));
+  }
+
+  clearTriggerState(id: string): void {
+    this.s.triggerClear.run(triggerKey(id));
   }
 }

@@ -112,4 +112,31 @@ describe('offline trigger', () => {
     t.onMessage({ type: 'thing', thingId: S, change: 'removed' }, 7000);
     assert.deepEqual(t.onMessage(wake(), 8000), [], 'a forgotten thing starts afresh');
   });
+
+  it('a thing reported down stays down across a restart: no second offline, and its return is reported', () => {
+    const { deps, state } = world(false);
+    const t = makeTrigger({ type: 'offline', thingId: S }, deps, 0);
+    t.onMessage(wake(), 1000);
+    state.online = false;
+    assert.deepEqual(t.onTick(2000).map((f) => f.kind), ['offline']);
+    assert.equal(t.takeChanged(), true);
+    assert.equal(t.takeChanged(), false);
+    const saved = JSON.parse(JSON.stringify(t.saved())) as { down: Record<string, number> };
+    assert.deepEqual(saved, { down: { [S]: 1000 } });
+
+    const again = makeTrigger({ type: 'offline', thingId: S }, deps, 50_000, saved);
+    assert.deepEqual(again.onTick(51_000), [], 'already reported before the restart');
+    state.online = true;
+    const back = again.onMessage(online(true), 61_000);
+    assert.deepEqual(back.map((f) => [f.kind, f.value]), [['online', { silentS: 60 }]]);
+    assert.equal(again.takeChanged(), true);
+    assert.deepEqual(again.saved(), { down: {} });
+  });
+
+  it('OfflineWatch.restoreDown ignores entries that are not times', () => {
+    const { deps } = world();
+    const w = new OfflineWatch({}, deps);
+    w.restoreDown({ [S]: Number.NaN, 'urn:x': 5 });
+    assert.deepEqual(w.down(), { 'urn:x': 5 });
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * The rules table keeps what a rule did across a restart (a closed and reopened database file):
- * its last firing and why, its last error, the counters, and whether its last run failed.
+ * its last firing and why, its last error, the counters, and whether its last run failed; and its
+ * trigger's state.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -47,6 +48,33 @@ describe('RuleStore', () => {
       assert.equal(store.remove('r1'), true);
       assert.equal(store.remove('r1'), false);
       assert.deepEqual(store.list(), []);
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a trigger state across reopening; clears it on request and with the rule; unreadable means none', () => {
+    const dir = tempDir();
+    try {
+      let db = openDatabase({ dataDir: dir, synchronous: 'normal' });
+      let store = new RuleStore(db);
+      store.insert(RULE);
+      assert.equal(store.triggerState('r1'), undefined);
+      store.saveTriggerState('r1', { disarmed: ['urn:a'] });
+      store.saveTriggerState('r1', { disarmed: ['urn:a', 'urn:b'] });
+      db.close();
+
+      db = openDatabase({ dataDir: dir, synchronous: 'normal' });
+      store = new RuleStore(db);
+      assert.deepEqual(store.triggerState('r1'), { disarmed: ['urn:a', 'urn:b'] });
+      store.saveTriggerState('r1', undefined);
+      assert.equal(store.triggerState('r1'), undefined);
+      store.saveTriggerState('r1', { down: { 'urn:a': 5 } });
+      store.remove('r1');
+      assert.equal(store.triggerState('r1'), undefined, 'deleted with its rule');
+      db.prepare("INSERT INTO meta (key, value) VALUES ('rule_trigger:r2', '{not json')").run();
+      assert.equal(store.triggerState('r2'), undefined);
       db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 /**
  * Rules in a whole gateway across a restart: a rule made over HTTP fires (an MQTT notification on
  * the gateway's broker), is still there after the gateway restarts on the same data dir with its
- * status, and fires again; with rules.enabled false it is kept but does not run.
+ * status, and fires again; with rules.enabled false it is kept but does not run. A threshold
+ * already crossed stays disarmed across the restart.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -53,6 +54,44 @@ describe('rules across a gateway restart', { timeout: 60_000 }, () => {
       const metrics = (await admin.get<string>('/metrics')).body;
       assert.match(metrics, /^roost_rules 1$/m);
       assert.match(metrics, /^roost_rules_running 0$/m);
+    } finally {
+      await (gw as TestGateway | null)?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a threshold crossed before a restart does not fire again for a value still above; a changed rule starts afresh', async () => {
+    const dataDir = tempDir();
+    const dev = new TestDeviceBinding('testdev', [{ deviceId: 'sensor', sleepy: false }]);
+    const SENSOR = dev.thingId('sensor');
+    let gw: TestGateway | null = null;
+    const start = async () => {
+      gw = await startTestGateway({}, { dataDir, extraBindings: [dev] });
+      return { g: gw, admin: await ApiClient.login(gw.httpUrl!) };
+    };
+    type Hot = { status: { fires: number; lastFiring: { value: number } | null } };
+    /** Reports temperatures in order and waits until the rule has fired `fires` times in all. */
+    const reportUntil = async (admin: ApiClient, temps: number[], fires: number): Promise<Hot['status']> => {
+      for (const temperature of temps) dev.ctx?.reportProperties(SENSOR, { temperature });
+      let status: Hot['status'] | undefined;
+      await waitFor(`${fires} firings`, async () => ((status = (await admin.get<Hot>('/rules/hot')).body.status).fires >= fires));
+      return status!;
+    };
+    try {
+      let { g, admin } = await start();
+      const rule = { id: 'hot', name: 'Hot', trigger: { type: 'threshold', thingId: SENSOR, property: 'temperature', above: 30, hysteresis: 2 }, actions: [{ type: 'event' }] };
+      assert.equal((await admin.send('POST', '/rules', rule)).status, 201);
+      assert.deepEqual([(await reportUntil(admin, [25, 31], 1)).lastFiring?.value], [31]);
+      await g.stop();
+
+      ({ g, admin } = await start());
+      // 32 is still above: quiet. 27 re-arms, 33 fires: the second firing is 33's, not 32's.
+      const s = await reportUntil(admin, [32, 27, 33], 2);
+      assert.deepEqual([s.fires, s.lastFiring?.value], [2, 33]);
+      // A changed rule starts afresh: 34 (above, already disarmed before the change) fires at once.
+      assert.equal((await admin.send('PATCH', '/rules/hot', { name: 'Hotter' })).status, 200);
+      const p = await reportUntil(admin, [34], 3);
+      assert.deepEqual([p.fires, p.lastFiring?.value], [3, 34]);
     } finally {
       await (gw as TestGateway | null)?.stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
  * over and not again until the value came back past the hysteresis band (both directions), the
  * battery trigger re-arms 5 points up by default, a trigger without a thing keeps state per thing,
  * events fire per event (never on the gateway's own ruleFired), schedules fire on the injected clock
- * and never catch up.
+ * and never catch up; a threshold's disarmed gates survive a restart through saved().
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -69,6 +69,29 @@ describe('threshold and battery triggers', () => {
     assert.equal(s.onMessage(prop('urn:a', 'temp', 2), 0).length, 1);
   });
 
+  it('its disarmed gates are saved when they change and restored after a restart: no second firing', () => {
+    const t = { type: 'threshold' as const, property: 'temp', above: 30, hysteresis: 2 };
+    const s = makeTrigger(t, deps, 0);
+    assert.equal(s.onMessage(prop('urn:a', 'temp', 25), 0).length, 0);
+    assert.equal(s.takeChanged(), false);
+    assert.equal(s.onMessage(prop('urn:a', 'temp', 31), 0).length, 1);
+    assert.equal(s.onMessage(prop('urn:b', 'temp', 35), 0).length, 1);
+    assert.equal(s.takeChanged(), true);
+    assert.equal(s.takeChanged(), false);
+    const saved = JSON.parse(JSON.stringify(s.saved())) as { disarmed: string[] };
+    assert.deepEqual(saved.disarmed.sort(), ['urn:a', 'urn:b']);
+
+    const again = makeTrigger(t, deps, 0, saved);
+    assert.equal(again.onMessage(prop('urn:a', 'temp', 32), 0).length, 0, 'still above after the restart: quiet');
+    assert.equal(again.onMessage(prop('urn:a', 'temp', 27), 0).length, 0);
+    assert.equal(again.takeChanged(), true, 're-armed: saved again');
+    assert.equal(again.onMessage(prop('urn:a', 'temp', 31), 0).length, 1);
+    assert.equal(again.onMessage(prop('urn:c', 'temp', 31), 0).length, 1, 'a thing not in the saved state starts armed');
+    // A rule naming one thing takes back only that thing's gate.
+    const one = makeTrigger({ ...t, thingId: 'urn:b' }, deps, 0, saved);
+    assert.deepEqual(one.saved(), { disarmed: ['urn:b'] });
+  });
+
   it('battery: `battery` below the level, re-armed 5 points above unless told otherwise', () => {
     assert.deepEqual(feed({ type: 'battery', below: 20 }, 'urn:s', 'battery', [50, 19, 18, 22, 24, 19, 25, 19]), [false, true, false, false, false, false, false, true]);
     assert.deepEqual(feed({ type: 'battery', below: 20, hysteresis: 0, property: 'soc' }, 'urn:s', 'soc', [19, 20, 19]), [true, false, true]);
@@ -83,6 +106,7 @@ describe('event trigger', () => {
     assert.deepEqual(out.map((f) => [f.thingId, f.value]), [['urn:a', 'pressed'], ['urn:b', 'double']]);
     const loop = makeTrigger({ type: 'event', event: 'ruleFired' }, deps, 0);
     assert.deepEqual(loop.onMessage(ev(SYS, 'ruleFired', {}), 0), []);
+    assert.deepEqual([s.saved(), s.takeChanged()], [undefined, false]);
   });
 });
 
