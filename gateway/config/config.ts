@@ -3,13 +3,13 @@
  * for everything. Errors name the key and what was expected.
  */
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { ConfigInvalidError } from '../../protocols/errors.js';
 import type { BackupScheduleConfig } from '../backup/backup-schedule.js';
 import type { DiskWatcherOptions } from '../disk/disk-watcher.js';
 import type { UpdateOptions } from '../update/update-service.js';
-import { configSchema } from './config-schema.js';
+import validateConfig from './config-schema-validate.js';
 
 export interface RoostConfig {
   dataDir: string;
@@ -96,9 +96,6 @@ export interface UplinkConfig {
 }
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
-
-const ajv = new Ajv({ useDefaults: true, allErrors: true, strict: false });
-const validateConfig = ajv.compile(configSchema);
 
 /** Formats ajv errors as `key: expected` lines, e.g. `/http/port: must be integer`. */
 export function describeErrors(errors: ErrorObject[] | null | undefined, prefix = ''): string {

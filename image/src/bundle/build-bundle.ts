@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { CHUNK_DIR, esbuildOptions } from './bundle-options.js';
 import { RUNTIME_DIRS, type RuntimeDir } from './runtime-files.js';
+import { standaloneValidatorsPlugin } from './standalone-validators.js';
 
 export interface BuildBundleOptions {
   projectRoot: string;
@@ -29,14 +30,18 @@ export async function buildBundle(o: BuildBundleOptions): Promise<BuiltBundle> {
   const metaFile = join(o.outDir, 'meta.json');
   // Chunk names carry a content hash: those of an earlier build would pile up.
   rmSync(join(o.outDir, CHUNK_DIR), { recursive: true, force: true });
-  const result = await build(esbuildOptions({
-    entry: join(o.projectRoot, 'cli/main.ts'),
-    outFile: bundleFile,
-    metaFile,
-    version: o.version,
-    commit: o.commit,
-    target: o.target ?? 'node20',
-  }));
+  const result = await build({
+    ...esbuildOptions({
+      entry: join(o.projectRoot, 'cli/main.ts'),
+      outFile: bundleFile,
+      metaFile,
+      version: o.version,
+      commit: o.commit,
+      target: o.target ?? 'node20',
+    }),
+    // JSON Schema validators as code generated here, not compiled at each start (issue 20).
+    plugins: [standaloneValidatorsPlugin(o.projectRoot)],
+  });
   writeFileSync(metaFile, JSON.stringify(result.metafile));
   for (const [name, from] of Object.entries(RUNTIME_DIRS) as Array<[RuntimeDir, string]>) {
     const dest = join(o.outDir, name);

@@ -18,7 +18,9 @@ export const NATIVE_PACKAGES: readonly string[] = [
 
 /** Packages whose files are opened by path at run time (require.resolve), not imported. */
 export const RUNTIME_FILE_PACKAGES: readonly string[] = [
-  'wot-thing-description-types', // gateway/td/td-validator.ts reads its TD 1.1 JSON Schema
+  // gateway/td/td-validator-compile.ts reads its TD 1.1 JSON Schema (under tsx, and while building:
+  // the bundle holds the validator generated from it, standalone-validators.ts).
+  'wot-thing-description-types',
 ];
 
 /**
