@@ -25,10 +25,38 @@ export interface GatewayProcess {
   peakRssMiB(): number;
   /** CPU seconds the gateway process used so far (user + system). */
   cpuS(): number;
+  /**
+   * Memory of the gateway after a full garbage collection in it (MiB): RSS and V8 heap used. RSS
+   * read without a collection moves with the garbage the last seconds left behind.
+   */
+  memoryAfterGc(): Promise<{ rssMiB: number; heapUsedMiB: number }>;
+  /** Writes a V8 heap snapshot of the gateway to `path` (for profiling: chrome devtools, Memory tab). */
+  heapSnapshot(path: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 const PASSWORD = 'bench-fleet-password';
+
+/**
+ * Loaded into the gateway before cli/main.ts (node --import of a data: URL, so the gateway's own
+ * code knows nothing of it): over the IPC channel it answers `gc` with its memory after a full
+ * collection and `snapshot` by writing a heap snapshot. The channel is unref'd, so it never keeps
+ * the gateway alive.
+ */
+const PROBE = `
+import { writeHeapSnapshot } from 'node:v8';
+process.channel?.unref();
+process.on('message', (m) => {
+  if (m?.op === 'gc') {
+    globalThis.gc();
+    const u = process.memoryUsage();
+    process.send({ op: 'gc', rss: u.rss, heapUsed: u.heapUsed });
+  } else if (m?.op === 'snapshot') {
+    writeHeapSnapshot(m.path);
+    process.send({ op: 'snapshot' });
+  }
+});
+`;
 
 /**
  * `synchronous`: SQLite durability of the gateway's store (the appliance default is full);
@@ -55,7 +83,11 @@ export async function startGatewayProcess(synchronous: 'full' | 'normal' = 'full
       ...bindings,
     },
   }));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN, 'start', '--config', cfg, '--data', join(dir, 'data')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--expose-gc', '--import', `data:text/javascript,${encodeURIComponent(PROBE)}`, '--import', 'tsx', MAIN, 'start', '--config', cfg, '--data', join(dir, 'data')],
+    { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
+  );
   const { coapPort, httpUrl, mqttUrl } = await new Promise<{ coapPort: number; httpUrl: string; mqttUrl: string | undefined }>((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error('gateway did not start in 30 s')), 30000);
@@ -75,6 +107,17 @@ export async function startGatewayProcess(synchronous: 'full' | 'normal' = 'full
   });
   child.stdout!.resume();
   const pid = child.pid!;
+  const ask = <T>(msg: { op: string; path?: string }): Promise<T> => new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not answer ${msg.op} in 120 s`)), 120_000);
+    const onMessage = (m: { op: string }): void => {
+      if (m.op !== msg.op) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(m as T);
+    };
+    child.on('message', onMessage);
+    child.send(msg);
+  });
   return {
     coapPort,
     httpUrl,
@@ -85,6 +128,13 @@ export async function startGatewayProcess(synchronous: 'full' | 'normal' = 'full
     cpuS: () => {
       const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
       return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime (proc(5) fields 14, 15)
+    },
+    async memoryAfterGc() {
+      const m = await ask<{ rss: number; heapUsed: number }>({ op: 'gc' });
+      return { rssMiB: m.rss / 2 ** 20, heapUsedMiB: m.heapUsed / 2 ** 20 };
+    },
+    async heapSnapshot(path: string) {
+      await ask({ op: 'snapshot', path });
     },
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
