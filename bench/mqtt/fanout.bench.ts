@@ -6,16 +6,20 @@
  * lost. Target (issue 20): Roost >= 0.9x mosquitto, and no loss where mosquitto loses none.
  * Every client is a process of its own (the Node mqtt client was often the bottleneck, FACTS.md).
  */
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { startGatewayProcess } from '../fleet/gateway-process.js';
+import { fileURLToPath } from 'node:url';
 import { startMosquitto } from '../../test/gateway/uplink/mosquitto-broker.js';
+import type { GatewayCaseReady } from './gateway-case.js';
 
 const MESSAGES = Number(process.env['BENCH_MQTT_MESSAGES'] ?? 50000);
 const ROUNDS = Number(process.env['BENCH_MQTT_ROUNDS'] ?? 3);
 const TOPIC = 'bench/fanout';
 const USER = 'bench';
 const PASSWORD = 'bench-mqtt-password';
+/** Node arguments of the gateway process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (one profile per round). */
+const NODE_ARGS = (process.env['BENCH_MQTT_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+const GATEWAY_SCRIPT = fileURLToPath(new URL('./gateway-case.ts', import.meta.url));
 
 interface Broker {
   label: string;
@@ -30,8 +34,17 @@ interface Result {
   lost: number;
 }
 
+interface Subscriber {
+  /** Lines printed so far. */
+  readonly count: number;
+  /** Forgets what came so far (the readiness probes). */
+  reset(): void;
+  done: (timeoutMs: number) => Promise<{ count: number; firstAt: number; lastAt: number }>;
+  kill(): void;
+}
+
 /** One subscriber process: counts the lines it prints (one per message) and the time of the first and last. */
-function subscriber(b: Broker): { done: (timeoutMs: number) => Promise<{ count: number; firstAt: number; lastAt: number }>; kill(): void } {
+function subscriber(b: Broker): Subscriber {
   const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(b.port), '-u', b.user, '-P', b.password, '-t', TOPIC, '-q', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
   let count = 0;
   let firstAt = 0;
@@ -46,6 +59,14 @@ function subscriber(b: Broker): { done: (timeoutMs: number) => Promise<{ count: 
     lastAt = now;
   });
   return {
+    get count() {
+      return count;
+    },
+    reset: () => {
+      count = 0;
+      firstAt = 0;
+      lastAt = 0;
+    },
     done: async (timeoutMs) => {
       // Finished when no message came for a while (QoS 0: nothing says "the last one").
       const end = performance.now() + timeoutMs;
@@ -60,11 +81,27 @@ function subscriber(b: Broker): { done: (timeoutMs: number) => Promise<{ count: 
   };
 }
 
+/**
+ * mosquitto_sub says nothing once subscribed (without -d, whose log doubles the output), and on a
+ * loaded machine a fixed wait was not always enough (a late subscriber missed the first messages,
+ * counted as lost): a probe message is published until every subscriber printed one.
+ */
+async function subscribed(b: Broker, subs: Subscriber[]): Promise<void> {
+  for (let tries = 0; subs.some((s) => s.count === 0); tries++) {
+    if (tries === 50) throw new Error(`${b.label}: subscribers not ready after 50 probes`);
+    const probe = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(b.port), '-u', b.user, '-P', b.password, '-t', TOPIC, '-q', '0', '-m', 'probe'], { stdio: 'ignore' });
+    await once(probe, 'exit');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  // Probes still on their way arrive before the run starts.
+  await new Promise((r) => setTimeout(r, 500));
+  for (const s of subs) s.reset();
+}
+
 async function fanout(b: Broker, subscribers: number): Promise<Result> {
   const subs = Array.from({ length: subscribers }, () => subscriber(b));
   try {
-    // mosquitto_sub says nothing once subscribed (without -d, whose log doubles the output): give them a moment.
-    await new Promise((r) => setTimeout(r, 1000));
+    await subscribed(b, subs);
     const pub = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(b.port), '-u', b.user, '-P', b.password, '-t', TOPIC, '-q', '0', '-l'], { stdio: ['pipe', 'ignore', 'ignore'] });
     const line = `m${'x'.repeat(60)}\n`;
     const chunk = line.repeat(1000);
@@ -84,9 +121,17 @@ async function fanout(b: Broker, subscribers: number): Promise<Result> {
 }
 
 async function roostBroker(): Promise<Broker> {
-  const gw = await startGatewayProcess('full');
-  if (!gw.mqttUrl) throw new Error('the gateway serves no MQTT');
-  return { label: 'Roost (aedes)', port: Number(new URL(gw.mqttUrl).port), user: 'admin', password: gw.password, close: () => gw.stop() };
+  const child = fork(GATEWAY_SCRIPT, [], { execArgv: [...NODE_ARGS, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const [ready] = (await once(child, 'message')) as [GatewayCaseReady];
+  return {
+    label: 'Roost (aedes)', port: Number(new URL(ready.mqttUrl).port), user: 'admin', password: ready.password,
+    close: async () => {
+      const exited = once(child, 'exit');
+      child.send('stop');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10000))]);
+      if (child.exitCode === null) child.kill();
+    },
+  };
 }
 
 async function mosquittoBroker(): Promise<Broker> {

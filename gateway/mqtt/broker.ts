@@ -23,6 +23,7 @@ import { DuplicateGuard } from './duplicate-guard.js';
 import { mqttMetricSource, newCounters, type MqttCounters } from './mqtt-metrics.js';
 import { guardConnection } from './packet-limit.js';
 import { PendingPublisher } from './pending-publisher.js';
+import { Publish0Encoder, replaceDeliver0 } from './qos0-delivery.js';
 import { AvailabilityPublisher, GATEWAY_AVAILABILITY_TOPIC } from './availability-publisher.js';
 import { GATEWAY_THING_ID, HA_DISCOVERY_PREFIX } from './ha-discovery.js';
 import { HaDiscoveryPublisher } from './ha-discovery-publisher.js';
@@ -50,6 +51,11 @@ export interface MqttOptions {
   busBuffer: number;
   /** A subscriber whose socket does not drain for this long is disconnected (ms). */
   drainTimeoutMs: number;
+  /**
+   * Bytes of QoS 0 packets that may wait for one slow subscriber before its deliveries hold the
+   * publisher (qos0-delivery.ts); nothing is dropped. At least 16 KiB (the stream's high-water mark).
+   */
+  maxQueuedBytesPerClient: number;
   /** A connection that sends no CONNECT for this long is closed (ms). */
   connectTimeoutMs: number;
   /** Deepest nesting of arrays and objects in a request payload; deeper is refused (ROOST_ERR_BAD_REQUEST). */
@@ -68,6 +74,7 @@ export const DEFAULT_MQTT_OPTIONS: MqttOptions = {
   maxPendingReplies: 10000,
   busBuffer: 10000,
   drainTimeoutMs: 10000,
+  maxQueuedBytesPerClient: 1024 * 1024,
   connectTimeoutMs: 10000,
   maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
   homeAssistantDiscovery: true,
@@ -155,6 +162,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
     done(null, null);
   };
 
+  const encoder = new Publish0Encoder();
   const duplicates = new DuplicateGuard({ maxEntries: 10_000, windowMs: 5 * 60_000, now: Date.now });
   broker.authorizePublish = (client, packet, done) => {
     const s = client ? sessions.get(client) : undefined;
@@ -221,7 +229,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
     });
     const address = req?.socket.remoteAddress ?? (conn as Partial<import('node:net').Socket>).remoteAddress;
     if (address !== undefined) sources.set(guarded, address);
-    broker.handle(guarded, req);
+    replaceDeliver0(broker.handle(guarded, req), encoder, Math.max(16384, o.maxQueuedBytesPerClient));
   };
 
   const onSocket = (socket: import('node:net').Socket): void => {

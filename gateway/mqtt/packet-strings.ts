@@ -39,6 +39,7 @@ export function stringBytes(type: number, bodyLength: number, head: Uint8Array):
 
 /** True when every topic name or filter in `body` (the bytes stringBytes() asked for) is well formed. */
 export function packetStringsValid(type: number, body: Uint8Array): boolean {
+  if (type === PUBLISH && body.length >= 2 && asciiTopic(body)) return true;
   const strings: Uint8Array[] = [];
   // §3.8.3 / §3.10.3: packet identifier, then (length, filter[, requested QoS]) pairs.
   let at = type === PUBLISH ? 0 : 2;
@@ -51,4 +52,18 @@ export function packetStringsValid(type: number, body: Uint8Array): boolean {
     at += 2 + len + trailer;
   } while (type !== PUBLISH && at < body.length);
   return strings.every(wellFormedMqttString);
+}
+
+/**
+ * A PUBLISH topic (2-byte length, then the bytes) that is all ASCII without U+0000 is well formed:
+ * the common case, checked without a decoder or a string (this runs for every PUBLISH).
+ */
+function asciiTopic(body: Uint8Array): boolean {
+  const end = 2 + ((body[0] as number) << 8 | (body[1] as number));
+  if (end > body.length) return false;
+  for (let i = 2; i < end; i++) {
+    const b = body[i] as number;
+    if (b === 0 || b > 0x7f) return false;
+  }
+  return true;
 }

@@ -55,6 +55,8 @@ export type ThingTopic =
   | { kind: 'event' | 'property' | 'property-set' | 'action'; thingId: string; name: string };
 
 export function parseThingTopic(topic: string): ThingTopic | null {
+  // Every PUBLISH passes here (ACL, request routing): topics outside the tree go without a split.
+  if (!topic.startsWith(`${THINGS_ROOT}/`)) return null;
   const levels = topic.split('/');
   if (levels[0] !== THINGS_ROOT || levels.length < 3) return null;
   const [, rawId, kind, rawName, suffix] = levels as [string, string, string, string | undefined, string | undefined];
@@ -76,11 +78,10 @@ export function parseThingTopic(topic: string): ThingTopic | null {
 
 /** True when an MQTT topic filter can match some topic under `prefix/` (or `prefix` itself). */
 export function filterWithin(filter: string, prefix: readonly string[]): boolean {
-  const levels = filter.split('/');
-  for (let i = 0; i < prefix.length; i++) {
-    if (levels[i] !== prefix[i]) return false;
-  }
-  return true;
+  // The same as comparing the first levels of filter.split('/') (prefix levels hold no '/'), without
+  // an array per call: this runs several times for every PUBLISH.
+  const p = prefix.length === 1 ? (prefix[0] as string) : prefix.join('/');
+  return filter.startsWith(p) && (filter.length === p.length || filter.charCodeAt(p.length) === 0x2f);
 }
 
 /** A topic name a client may publish or subscribe to at all (MQTT 3.1.1 §4.7.3: non-empty, no NUL). */

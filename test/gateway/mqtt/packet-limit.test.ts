@@ -57,6 +57,20 @@ describe('MQTT packet size guard', () => {
     assert.deepEqual(Buffer.concat(got), PUBLISH);
   });
 
+  it('hands over every packet a peer sent before it closed, though the broker reads them later', async () => {
+    // A peer that writes its packets and DISCONNECT, then closes (mosquitto_pub -l at the end of its input).
+    const inner = new PassThrough();
+    const outer = guardConnection(inner, 1024, () => assert.fail('nothing refused'));
+    const stream = Buffer.concat([...Array.from({ length: 5000 }, () => PUBLISH), DISCONNECT]);
+    inner.end(stream);
+    await new Promise((r) => inner.once('close', r));
+    assert.ok(outer.readableLength > 0, 'packets still wait for the broker when the socket closes');
+    const got: Buffer[] = [];
+    for await (const c of outer) got.push(c as Buffer);
+    assert.deepEqual(Buffer.concat(got), stream);
+    assert.equal(outer.destroyed, true);
+  });
+
   it('sends packets written while a write is in flight as one corked batch, in order', async () => {
     const writes: Buffer[][] = [];
     let release: (() => void) | null = null;

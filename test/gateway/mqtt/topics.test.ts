@@ -44,6 +44,12 @@ describe('MQTT topics', () => {
     assert.equal(filterWithin('replies/bob/#', ['replies', 'bob']), true);
     assert.equal(filterWithin('replies/+/#', ['replies', 'bob']), false);
     assert.equal(filterWithin('replies/#', ['replies', 'bob']), false);
+    assert.equal(filterWithin('thingsX/a', ['things']), false);
+    assert.equal(filterWithin('replies/bobby/x', ['replies', 'bob']), false);
+    assert.equal(filterWithin('replies/bob', ['replies', 'bob']), true);
+    assert.equal(filterWithin('replies', ['replies', 'bob']), false);
+    assert.equal(filterWithin('', ['things']), false);
+    assert.equal(filterWithin('things/', ['things']), true);
   });
 
   it('accepts only plain topic names', () => {
