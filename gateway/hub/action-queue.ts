@@ -179,11 +179,17 @@ export class ActionQueue {
     }
   }
 
-  /** Resolves once the item is final or delivered, or with its current view at timeout. */
+  /**
+   * Resolves once the item is final, or delivered to a thing that is no longer awake (its result
+   * can only come at a later wake), or with its current view at timeout. While the thing is awake
+   * (an always-on device, an agent, a sleepy one inside its window) its result is due soon, so
+   * `delivered` keeps the caller waiting for it: HTTP then answers 200 with the result.
+   */
   waitFor(id: string, timeoutMs: number): Promise<ActionView> {
+    const settled = (v: ActionView): boolean => isFinal(v.state) || (v.state === 'delivered' && !this.isAwake(v.thingId));
     const current = this.get(id);
-    if (isFinal(current.state) || current.state === 'delivered' || timeoutMs <= 0) return Promise.resolve(current);
-    return this.ledger.waiters.wait(id, timeoutMs, () => this.get(id));
+    if (settled(current) || timeoutMs <= 0) return Promise.resolve(current);
+    return this.ledger.waiters.wait(id, timeoutMs, () => this.get(id), settled);
   }
 
   isAwake(thingId: string): boolean {

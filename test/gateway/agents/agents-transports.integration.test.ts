@@ -1,7 +1,8 @@
 /**
  * An agent over each of the broker's other listeners (WebSocket at /mqtt on HTTP and HTTPS, MQTT
  * over TLS) gets the same agent semantics as over plain TCP: its thing registers, values flow, an
- * item reaches it and its answer completes the action, and its going marks the thing offline.
+ * item reaches it and its answer completes the action (the HTTP invocation answers 200 with it),
+ * and its going marks the thing offline.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +13,8 @@ describe('agents over MQTT on WebSocket and TLS', () => {
   let rig: AgentRig;
   let op: string;
   before(async () => {
-    rig = await startAgentRig({ bridge1: 'agent', op: 'operator' }, { tls: { enabled: true, httpsPort: 0 }, mqtt: { tlsPort: 0 } });
+    // A long synchronous wait: the invocation's answer must be the agent's result, however slow the machine.
+    rig = await startAgentRig({ bridge1: 'agent', op: 'operator' }, { tls: { enabled: true, httpsPort: 0 }, mqtt: { tlsPort: 0 }, http: { syncWaitMs: 15_000 } });
     op = await rig.login('op');
   });
   after(() => rig.stop());
@@ -44,7 +46,9 @@ describe('agents over MQTT on WebSocket and TLS', () => {
       assert.equal(items[0]!.input, 7);
       await agent.publishAsync(`agents/bridge1/things/${device}/results`, JSON.stringify({ id: items[0]!.id, state: 'completed', output: name }), { qos: 1 });
       await waitFor('completed', () => rig.gw.hub.getAction(items[0]!.id).state === 'completed');
-      assert.ok([200, 202].includes((await invoked).status));
+      // The HTTP invocation waited past `delivered` for the always-on agent's result: 200 with it.
+      const answer = await invoked;
+      assert.deepEqual([answer.status, await answer.json()], [200, name]);
 
       agent.stream.destroy(); // a broken connection, not a clean goodbye
       await waitFor('offline', () => !rig.gw.hub.getThing(thing).online);

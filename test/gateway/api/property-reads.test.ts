@@ -40,7 +40,7 @@ describe('property reads', () => {
   const plain = new TestDeviceBinding('plain', [{ deviceId: 'lamp', sleepy: false, td: lampTd() }]);
 
   before(async () => {
-    rig = await injectRig([live, plain], { http: { readTimeoutMs: 100 } });
+    rig = await injectRig([live, plain], { http: { readTimeoutMs: 400 } });
   });
   after(async () => rig.close());
 
@@ -82,6 +82,9 @@ describe('property reads', () => {
     let release: (v: unknown) => void = () => undefined;
     live.answer = () => new Promise((resolve) => { release = resolve; });
     const all = Promise.all([1, 2, 3].map(() => rig.request({ url: path(LAMP, 'interval') })));
+    // Released once the device was asked and the other two requests had time to join its read
+    // (well inside readTimeoutMs, even on a loaded machine).
+    for (let i = 0; i < 200 && live.reads.length === 0; i++) await new Promise((r) => setTimeout(r, 1));
     await new Promise((r) => setTimeout(r, 20));
     release(45);
     assert.deepEqual((await all).map((r) => r.json()), [45, 45, 45]);

@@ -281,6 +281,26 @@ describe('ActionQueue', () => {
     close(r);
   });
 
+  it('waitFor: past delivered while the device is awake (its result is due), not once it sleeps', async () => {
+    const later = <T>(p: Promise<T>) => Promise.race([p, new Promise((r) => setTimeout(() => r('still waiting'), 50))]);
+    const r = rig();
+    r.target.answer = () => Promise.resolve({ state: 'delivered' });
+    const a = r.queue.enqueue({ thingId: T, kind: 'action', name: 'a', input: 1 });
+    r.queue.awake(T, 1000);
+    await until(() => r.queue.get(a.id).state === 'delivered');
+    const waiting = r.queue.waitFor(a.id, 5000);
+    assert.equal(await later(waiting), 'still waiting', 'awake: the result is due');
+    r.queue.complete(a.id, { state: 'completed', output: 'done' });
+    const v = await waiting;
+    assert.deepEqual([v.state, v.output], ['completed', 'done']);
+
+    const b = r.queue.enqueue({ thingId: T, kind: 'action', name: 'b', input: 2 });
+    await until(() => r.queue.get(b.id).state === 'delivered');
+    r.clock.t += 1001; // the window closed: the result comes at a later wake
+    assert.equal(((await later(r.queue.waitFor(b.id, 5000))) as ActionView).state, 'delivered');
+    close(r);
+  });
+
   it('persists every transition with its time', () => {
     const r = rig();
     const a = r.queue.enqueue({ thingId: T, kind: 'action', name: 'a', input: { x: 1 } });

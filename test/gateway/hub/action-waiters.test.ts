@@ -27,4 +27,21 @@ describe('ActionWaiters', () => {
     assert.equal((await late).state, 'cancelled');
     w.wake('y', v('y', 'completed')); // nobody waits any more: no effect
   });
+
+  it('a view the waiter does not take as settled keeps it waiting; close answers it anyway', async () => {
+    const w = new ActionWaiters();
+    const final = (x: ActionView) => x.state === 'completed';
+    const a = w.wait('a', 5000, () => v('a', 'queued'), final);
+    w.wake('a', v('a', 'delivered'));
+    const raced = await Promise.race([a, new Promise((r) => setTimeout(() => r('still waiting'), 30))]);
+    assert.equal(raced, 'still waiting');
+    w.wake('a', v('a', 'completed'));
+    assert.equal((await a).state, 'completed');
+    const b = w.wait('b', 20, () => v('b', 'delivered'), final);
+    w.wake('b', v('b', 'delivered'));
+    assert.equal((await b).state, 'delivered', 'at timeout the current view, settled or not');
+    const c = w.wait('c', 60_000, () => v('c', 'delivered'), final);
+    w.wakeAll((id) => v(id, 'delivered'));
+    assert.equal((await c).state, 'delivered');
+  });
 });
