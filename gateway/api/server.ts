@@ -14,6 +14,7 @@ import { BadRequestError, RouteNotFoundError, UnauthenticatedError } from '../..
 import { httpError, onClientError, sendProblem } from './http-errors.js';
 import { httpReadOptions } from './http-options.js';
 import { jsonDeeperThan } from './json-depth.js';
+import { lazySchemaCompilers, type LazySchemaCompilers } from './lazy-schema-compilers.js';
 import { AUTHED_ROUTES, DEVICE_ROUTES } from './routes/index.js';
 import type { AdminControls, RouteDeps } from './route-deps.js';
 import type { GatewayTls } from '../tls/gateway-tls.js';
@@ -56,18 +57,29 @@ const JSON_TYPES = ['application/json', 'application/td+json', 'application/merg
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** Route schemas of each app built here, compiled at each route's first request (lazy-schema-compilers.ts). */
+const schemaCompilers = new WeakMap<FastifyInstance, LazySchemaCompilers>();
+
+/** Compiles the route schemas of a ready app that no request has compiled yet (tests: a bad schema fails here). */
+export function compilePendingSchemas(app: FastifyInstance): number {
+  return schemaCompilers.get(app)?.compilePending() ?? 0;
+}
+
 export function buildApp(deps: ApiDeps, serverFactory?: (handler: Handler) => HttpServer): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ module: 'http' });
+  const compilers = lazySchemaCompilers();
   // removeAdditional off: an unknown query parameter or body field is a 400, not silently dropped.
   const app = Fastify({
     loggerInstance, bodyLimit: deps.config.http.maxBodyBytes, logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false } },
+    schemaController: { compilersFactory: compilers.compilersFactory },
     routerOptions: { maxParamLength: MAX_PATH_SEGMENT },
     // A malformed percent-escape or an over-long segment, caught by the router before any route.
     frameworkErrors: (err, _req, reply) => sendProblem(reply, httpError(err)),
     clientErrorHandler: onClientError,
     ...(serverFactory ? { serverFactory } : {}),
   });
+  schemaCompilers.set(app, compilers);
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     const e = httpError(err);
     if (e.httpStatus >= 500) deps.logger.error({ err }, 'request failed');
