@@ -21,9 +21,16 @@ export interface OpenOptions {
    */
   walAutocheckpointPages?: number;
   journalSizeLimitBytes?: number;
+  /**
+   * SQLite's page cache for this connection (cache_size), filled only as pages are used. A history
+   * commit touches one leaf page per series written: with SQLite's default 2 MB those pages fall
+   * out between commits and are read again (docs/durability.md "History write rate").
+   */
+  cacheBytes?: number;
 }
 
 export const DEFAULT_WAL_LIMITS = { walAutocheckpointPages: 500, journalSizeLimitBytes: 2 * 1024 * 1024 } as const;
+export const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024;
 
 export function openDatabase(opts: OpenOptions): Db {
   let file = opts.file;
@@ -47,6 +54,8 @@ export function openDatabase(opts: OpenOptions): Db {
   db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // A negative cache_size is in KiB rather than pages.
+  db.pragma(`cache_size = ${-Math.ceil((opts.cacheBytes ?? DEFAULT_CACHE_BYTES) / 1024)}`);
   db.pragma(`wal_autocheckpoint = ${opts.walAutocheckpointPages ?? DEFAULT_WAL_LIMITS.walAutocheckpointPages}`);
   db.pragma(`journal_size_limit = ${opts.journalSizeLimitBytes ?? DEFAULT_WAL_LIMITS.journalSizeLimitBytes}`);
   migrate(db, MIGRATIONS);

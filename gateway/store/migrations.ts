@@ -205,4 +205,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 7,
+    // History write rate (issue 20, docs/durability.md "History write rate"): every commit adds one
+    // row per reading to each B-tree of the table, and in the index on (thing_id, ts) as in the
+    // primary key that is one more leaf page per series and commit, a third of the write cost.
+    // The primary key (thing_id, name, ts, seq) serves the queries by thing and by thing and
+    // name; history_seq stays for the uplink and for pruning oldest-first.
+    name: 'history without its (thing_id, ts) index',
+    sql: `
+      DROP INDEX history_thing_ts;
+    `,
+  },
 ];

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { migrate, openDatabase } from '../../../gateway/store/database.js';
+import { HistoryStore } from '../../../gateway/store/history-store.js';
 import { MIGRATIONS } from '../../../gateway/store/migrations.js';
 import { InternalError } from '../../../protocols/errors.js';
 import { tempDir } from '../../helpers/gateway.js';
@@ -14,6 +15,7 @@ describe('database and migrations', () => {
     const db = openDatabase({ dataDir: dir, synchronous: 'full' });
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(db.pragma('synchronous', { simple: true }), 2);
+    assert.equal(db.pragma('cache_size', { simple: true }), -16384, 'a 16 MiB page cache');
     assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.at(-1)?.version);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     for (const t of ['actions', 'history', 'meta', 'things', 'twin', 'users']) assert.ok(tables.includes(t), t);
@@ -68,5 +70,35 @@ describe('database and migrations', () => {
     db.pragma('user_version = 99');
     assert.throws(() => migrate(db, MIGRATIONS), InternalError);
     db.close();
+  });
+
+  it('migration 7 drops the (thing_id, ts) index of a database made by version 6 and keeps its history readable', () => {
+    const dir = tempDir();
+    const file = join(dir, 'roost.db');
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    assert.equal(migrate(old, MIGRATIONS.filter((m) => m.version <= 6)), 6);
+    const put = old.prepare('INSERT INTO history (thing_id, name, ts, seq, kind, value) VALUES (?, ?, ?, ?, ?, ?)');
+    old.transaction(() => {
+      for (let i = 0; i < 300; i++) put.run(`urn:roost:t:${i % 3}`, i % 2 ? 'temp' : 'hum', 1000 + i, 5000 + i, i % 5 === 0 ? 1 : 0, JSON.stringify(i));
+    })();
+    old.close();
+    const db = openDatabase({ dataDir: dir, synchronous: 'full' });
+    assert.equal(db.pragma('user_version', { simple: true }), 7);
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'history'").pluck().all();
+    assert.deepEqual(indexes, ['history_seq']);
+    assert.equal(db.prepare('SELECT COUNT(*) FROM history').pluck().get(), 300);
+    assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+    const h = new HistoryStore(db, { batchMaxRows: 100, batchMaxMs: 10, bufferMaxRows: 1000, maxQueryRows: 500 });
+    // Rows of thing 1 are i = 1, 4, 7, ...: by name and across names, as before the migration.
+    assert.deepEqual(h.query({ thingId: 'urn:roost:t:1', name: 'temp', limit: 3 }).map((r) => r.value), [1, 7, 13]);
+    assert.deepEqual(h.query({ thingId: 'urn:roost:t:1', limit: 4 }).map((r) => [r.name, r.value]), [['temp', 1], ['hum', 4], ['temp', 7], ['hum', 10]]);
+    assert.deepEqual(h.query({ thingId: 'urn:roost:t:1', kind: 'event', from: 1100, order: 'desc', limit: 2 }).map((r) => r.value), [295, 280]);
+    h.append('urn:roost:t:1', 'temp', 'property', 2000, 42);
+    h.flush();
+    assert.equal(h.query({ thingId: 'urn:roost:t:1', order: 'desc', limit: 1 })[0]?.value, 42);
+    h.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

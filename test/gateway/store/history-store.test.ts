@@ -118,6 +118,26 @@ describe('HistoryStore', () => {
     done();
   });
 
+  it('merges the names of a thing by time, then by write order, in either order and within the limit', () => {
+    const { h, done } = open();
+    // Three series written interleaved, with ties on the millisecond across names.
+    const written: Array<[string, number, number]> = [];
+    for (let i = 0; i < 30; i++) {
+      const name = ['a', 'b', 'c'][i % 3] as string;
+      const ts = 1000 + Math.floor(i / 2);
+      h.append('t', name, 'property', ts, i);
+      written.push([name, ts, i]);
+    }
+    h.append('u', 'a', 'property', 1003, 'other thing');
+    const asc = h.query({ thingId: 't', from: 1002, to: 1010, limit: 7 });
+    assert.deepEqual(asc.map((r) => [r.name, r.ts, r.value]), written.filter(([, ts]) => ts >= 1002 && ts < 1010).slice(0, 7));
+    const desc = h.query({ thingId: 't', order: 'desc', limit: 5 });
+    assert.deepEqual(desc.map((r) => r.value), [29, 28, 27, 26, 25]);
+    assert.equal(h.query({ thingId: 't', kind: 'event' }).length, 0);
+    assert.equal(h.query({ thingId: 'nobody' }).length, 0);
+    done();
+  });
+
   it('keeps rows with the same millisecond apart', () => {
     const { h, done } = open();
     h.append('t', 'p', 'property', 5, 1);
@@ -135,6 +155,18 @@ describe('HistoryStore', () => {
     assert.equal(deleted, 20 + 12);
     assert.equal(count(db), 8);
     assert.deepEqual(h.query({ thingId: 'busy' }).map((r) => r.value), [12, 13, 14, 15, 16, 17, 18, 19]);
+    done();
+  });
+
+  it('counts the rows per thing across its names, and leaves a thing within its limit alone', () => {
+    const { h, db, done } = open();
+    const now = 1_000_000;
+    for (let i = 0; i < 12; i++) h.append('multi', i % 2 ? 'temp' : 'hum', 'property', now - 100 + i, i);
+    for (let i = 0; i < 4; i++) h.append('quiet', 'temp', 'property', now - 200 + i, i);
+    assert.equal(h.enforceRetention(now, 60_000, 5), 7);
+    assert.equal(count(db), 5 + 4);
+    assert.deepEqual(h.query({ thingId: 'multi' }).map((r) => r.value), [7, 8, 9, 10, 11]);
+    assert.equal(h.query({ thingId: 'quiet' }).length, 4);
     done();
   });
 
