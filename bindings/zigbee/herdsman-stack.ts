@@ -10,6 +10,7 @@ import * as zhc from 'zigbee-herdsman-converters';
 import type { Logger } from 'pino';
 import { AffordanceNotFoundError, DeviceNotFoundError } from '../../protocols/errors.js';
 import type { ExposeLike } from './exposes-td.js';
+import { converterDefinitions } from './converter-definitions.js';
 import type { ZigbeeDeviceInfo, ZigbeeModelInfo, ZigbeeStack, ZigbeeStackEvents, ZigbeeStackOptions } from './zigbee-stack.js';
 
 type Device = ReturnType<Controller['getDevices']>[number];
@@ -48,6 +49,8 @@ function routeLogs(logger: Logger): void {
 export class HerdsmanStack extends EventEmitter<ZigbeeStackEvents> implements ZigbeeStack {
   private readonly controller: Controller;
   private readonly definitions = new Map<string, Definition | null>();
+  /** Definitions by the converters' lookup, without the rest of their vendor files. */
+  private readonly models = converterDefinitions<Definition>();
   /** Last converted state per device: the converters read it (meta.state). */
   private readonly states = new Map<string, KeyValue>();
 
@@ -95,6 +98,7 @@ export class HerdsmanStack extends EventEmitter<ZigbeeStackEvents> implements Zi
       await this.controller.stop();
     } finally {
       this.clearTimers();
+      this.models.close();
     }
   }
 
@@ -188,7 +192,7 @@ export class HerdsmanStack extends EventEmitter<ZigbeeStackEvents> implements Zi
 
   private async definition(d: Device): Promise<Definition | undefined> {
     if (!this.definitions.has(d.ieeeAddr)) {
-      const def = (await zhc.findByDevice(d as never, true)) as unknown as Definition | undefined;
+      const def = await this.models.find(d);
       this.definitions.set(d.ieeeAddr, def ?? null);
     }
     return this.definitions.get(d.ieeeAddr) ?? undefined;

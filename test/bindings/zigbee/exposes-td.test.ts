@@ -16,15 +16,22 @@ const IEEE = '0x00124b0012345678';
 
 interface Def { vendor: string; model: string; description: string; exposes: ExposeLike[] | ((d: unknown, o: object) => ExposeLike[]) }
 
+interface RawDef { zigbeeModel?: string[]; fingerprint?: Array<{ modelID?: string }> }
+
+/** Every vendor file's definitions, raw (as the file exports them) with where they are. */
+function rawDefinitions(): Array<{ file: string; i: number; raw: RawDef }> {
+  const dir = join(dirname(require.resolve('zigbee-herdsman-converters')), 'devices');
+  const out: Array<{ file: string; i: number; raw: RawDef }> = [];
+  for (const file of readdirSync(dir).filter((n) => n.endsWith('.js') && n !== 'index.js')) {
+    const mod = require(join(dir, file)) as { definitions?: RawDef[] };
+    (mod.definitions ?? []).forEach((raw, i) => out.push({ file, i, raw }));
+  }
+  return out;
+}
+
 function allDefinitions(): Def[] {
   const zhc = require('zigbee-herdsman-converters') as { prepareDefinition: (d: unknown) => Def };
-  const dir = join(dirname(require.resolve('zigbee-herdsman-converters')), 'devices');
-  const defs: Def[] = [];
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.js'))) {
-    const mod = require(join(dir, f)) as { definitions?: unknown[] };
-    for (const d of mod.definitions ?? []) defs.push(zhc.prepareDefinition(d));
-  }
-  return defs;
+  return rawDefinitions().map((d) => zhc.prepareDefinition(d.raw));
 }
 
 test('every converters definition maps to a valid TD 1.1', () => {
@@ -45,6 +52,25 @@ test('every converters definition maps to a valid TD 1.1', () => {
   assert.ok(properties > defs.length, 'properties mapped');
   assert.ok(actions > 100, 'write-only exposes became actions');
   assert.ok(events > 500, 'remotes got an action event');
+});
+
+// Here, where every definition is loaded anyway: the binding finds vendor files through this index
+// (bindings/zigbee/model-definitions.ts), so a model it missed would be identified as unknown.
+test('the converters\' models index names the vendor file and position of every zigbeeModel and fingerprint', () => {
+  const index = require(join(dirname(require.resolve('zigbee-herdsman-converters')), 'models-index.json')) as Record<string, Array<[string, number]>>;
+  const defs = rawDefinitions();
+  assert.ok(defs.length > 4000);
+  const missing: string[] = [];
+  let ids = 0;
+  for (const { file, i, raw } of defs) {
+    for (const id of [...(raw.zigbeeModel ?? []), ...(raw.fingerprint ?? []).map((f) => f.modelID ?? null)]) {
+      ids++;
+      // An empty or absent model id is filed under "null" (a device reporting none is looked up there).
+      if (!index[id ? id.toLowerCase() : 'null']?.some(([f, n]) => f === file && n === i)) missing.push(`${file}#${i} ${String(id)}`);
+    }
+  }
+  assert.deepEqual(missing, []);
+  assert.ok(ids > 7000, `${ids} model ids checked`);
 });
 
 test('mapping rules: observable, writable, write-only action, action event, flattened light, composite', () => {

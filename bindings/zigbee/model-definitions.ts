@@ -1,0 +1,179 @@
+/**
+ * Model definitions for devices, found by the converters' own lookup and kept without the rest of
+ * their vendor files.
+ *
+ * zigbee-herdsman-converters 26.x identifies a device (`findByDevice`) through an index built with
+ * the package (`dist/models-index.json`: every zigbeeModel and fingerprint modelID, lower-cased, to
+ * a vendor file and a position in it), and loads only the vendor files the device's model id names
+ * there; a model id it does not know loads none (its definition is generated from the clusters).
+ * What stays is each such vendor file whole: every definition in it (tuya.js: some 10 MB of heap
+ * for one Tuya device). This class calls that same lookup, so identification is the library's
+ * own, then releases the vendor modules it loaded, keeping only the definitions found: one per
+ * identity (the device fields the lookup reads), shared by every device that has it.
+ *
+ * Releasing a CommonJS module means forgetting it everywhere Node keeps it: `require.cache`, its
+ * parent's `children`, and the `parent` of the modules it was first to require (the converters'
+ * `lib/` files, which stay loaded: every vendor shares them).
+ */
+import { sep } from 'node:path';
+
+/** The fields of a herdsman Device that the converters' lookup reads (findDefinition, isFingerprintMatch). */
+export interface IdentifiedDevice {
+  ieeeAddr: string;
+  modelID?: string | undefined;
+  manufacturerName?: string | undefined;
+  type?: string | undefined;
+  applicationVersion?: number | undefined;
+  manufacturerID?: number | undefined;
+  dateCode?: string | undefined;
+  hardwareVersion?: number | undefined;
+  powerSource?: string | undefined;
+  softwareBuildID?: string | undefined;
+  stackVersion?: number | undefined;
+  zclVersion?: number | undefined;
+  endpoints: ReadonlyArray<{ ID: number; deviceID?: number | undefined; profileID?: number | undefined; inputClusters: readonly number[]; outputClusters: readonly number[] }>;
+}
+
+/** What this class reads of a definition: whether it was generated, and fingerprints on IEEE address. */
+export interface DefinitionLike {
+  generated?: boolean;
+}
+
+interface RawDefinition {
+  fingerprint?: Array<{ ieeeAddr?: unknown }>;
+  whiteLabel?: Array<{ fingerprint?: Array<{ ieeeAddr?: unknown }> }>;
+}
+
+/** The converters' index: lower-cased model id (or `null`) -> [vendor file, index in its `definitions`]. */
+export type ModelsIndex = Readonly<Record<string, ReadonlyArray<readonly [string, number]>>>;
+
+/** The part of Node's CommonJS module that releasing touches. */
+export interface CachedModule {
+  id: string;
+  exports: unknown;
+  parent?: CachedModule | null | undefined;
+  children: CachedModule[];
+}
+
+export interface ModelDefinitionsOptions<D extends DefinitionLike> {
+  /** The converters' `findByDevice(device, generateForUnknown)`. */
+  findByDevice: (device: IdentifiedDevice) => Promise<D | undefined>;
+  /** The converters' `dist/devices` directory (absolute). */
+  devicesDir: string;
+  index: ModelsIndex;
+  /** Node's `require.cache`. */
+  moduleCache: Record<string, CachedModule | undefined>;
+  /**
+   * Vendor files are released this long after the last lookup, not at once: the devices of one
+   * pairing or start-up burst then share one instance of each file. A file released and loaded
+   * again for a new model is a second instance, and each instance whose functions a kept
+   * definition uses keeps its whole source in the heap (sonoff.js: 1.26 MB).
+   */
+  releaseDelayMs: number;
+}
+
+export interface ModelDefinitionsCounters {
+  /** Lookups by the converters (a vendor file loaded and released each time it had one). */
+  lookups: number;
+  /** Devices given a definition found before for the same identity. */
+  shared: number;
+  /** Vendor modules released. */
+  released: number;
+}
+
+export class ModelDefinitions<D extends DefinitionLike> {
+  readonly counters: ModelDefinitionsCounters = { lookups: 0, shared: 0, released: 0 };
+  private readonly byIdentity = new Map<string, D | undefined>();
+  /** One lookup at a time: a lookup's vendor modules are released before the next one loads. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly prefix: string;
+  private releaseTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: ModelDefinitionsOptions<D>) {
+    this.prefix = opts.devicesDir.endsWith(sep) ? opts.devicesDir : opts.devicesDir + sep;
+  }
+
+  /** The converters' definition for this device (generated for an unknown model), or undefined. */
+  find(device: IdentifiedDevice): Promise<D | undefined> {
+    const next = this.queue.then(() => this.lookup(device));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Releases the vendor files now (stop). */
+  close(): void {
+    clearTimeout(this.releaseTimer);
+    this.releaseTimer = undefined;
+    this.release();
+  }
+
+  private async lookup(device: IdentifiedDevice): Promise<D | undefined> {
+    const key = identity(device);
+    if (this.byIdentity.has(key)) {
+      this.counters.shared++;
+      return this.byIdentity.get(key);
+    }
+    this.counters.lookups++;
+    try {
+      const def = await this.opts.findByDevice(device);
+      // A generated definition is built from this device's own clusters; a fingerprint on the IEEE
+      // address makes the answer depend on the address, which the identity leaves out.
+      if (def?.generated !== true && !this.candidatesUseIeee(device.modelID)) this.byIdentity.set(key, def);
+      return def;
+    } finally {
+      this.releaseLater();
+    }
+  }
+
+  private releaseLater(): void {
+    clearTimeout(this.releaseTimer);
+    this.releaseTimer = undefined;
+    if (this.opts.releaseDelayMs <= 0) return this.release();
+    this.releaseTimer = setTimeout(() => {
+      this.releaseTimer = undefined;
+      this.release();
+    }, this.opts.releaseDelayMs);
+    this.releaseTimer.unref();
+  }
+
+  /** Whether a definition the index offers for this model id matches on IEEE addresses (unknown: yes). */
+  private candidatesUseIeee(modelId: string | undefined): boolean {
+    const rows = this.opts.index[modelId ? modelId.toLowerCase() : 'null'];
+    if (!rows) return true;
+    return rows.some(([file, i]) => {
+      const mod = this.opts.moduleCache[this.prefix + file];
+      const def = (mod?.exports as { definitions?: RawDefinition[] } | undefined)?.definitions?.[i];
+      if (!def) return true;
+      const prints = [...(def.fingerprint ?? []), ...(def.whiteLabel ?? []).flatMap((w) => w.fingerprint ?? [])];
+      return prints.some((f) => f.ieeeAddr !== undefined);
+    });
+  }
+
+  /** Forgets every vendor module loaded, so that only the definitions kept stay in memory. */
+  private release(): void {
+    const cache = this.opts.moduleCache;
+    const vendor = (m: CachedModule | null | undefined) => m?.id.startsWith(this.prefix) === true;
+    const gone = Object.keys(cache).filter((k) => k.startsWith(this.prefix));
+    if (gone.length === 0) return;
+    for (const m of Object.values(cache)) {
+      if (!m || vendor(m)) continue;
+      if (vendor(m.parent)) m.parent = undefined;
+      if (m.children.some(vendor)) m.children = m.children.filter((c) => !vendor(c));
+    }
+    for (const k of gone) delete cache[k];
+    this.counters.released += gone.length;
+  }
+}
+
+/**
+ * Everything the converters' lookup compares, bar the IEEE address: devices equal in these get
+ * the same definition (a model's fingerprints pick by firmware, clusters, manufacturer...).
+ */
+function identity(d: IdentifiedDevice): string {
+  const sorted = (a: readonly number[]) => [...a].sort((x, y) => x - y);
+  return JSON.stringify([
+    d.modelID, d.manufacturerName, d.type, d.applicationVersion, d.manufacturerID, d.dateCode, d.hardwareVersion,
+    d.powerSource, d.softwareBuildID, d.stackVersion, d.zclVersion,
+    d.endpoints.map((e) => [e.ID, e.deviceID, e.profileID, sorted(e.inputClusters), sorted(e.outputClusters)]),
+  ]);
+}
