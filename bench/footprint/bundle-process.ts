@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { buildBundle } from '../../image/src/bundle/build-bundle.js';
+import { NATIVE_PACKAGES } from '../../image/src/bundle/bundle-options.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /**
@@ -21,20 +22,30 @@ const OUT = join(ROOT, 'dist', 'bench-footprint');
 const LISTENING = /Server listening at (https?:\/\/[^"\s]+)/;
 const POLL_MS = 5;
 
-export interface Bundles { gateway: string; fastify: string }
+export interface Bundles {
+  gateway: string;
+  fastify: string;
+  /** The gateway's third-party stack alone (stack-hello.ts): the floor. */
+  stack: string;
+}
 
-/** Builds both bundles once per benchmark run. */
+/** A baseline of this folder bundled like the gateway (ESM, node20, native addons external). */
+async function buildBaseline(name: string): Promise<string> {
+  const outfile = join(OUT, 'baseline', `${name}.js`);
+  await build({
+    entryPoints: [fileURLToPath(new URL(`./${name}.ts`, import.meta.url))], outfile,
+    bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning', external: [...NATIVE_PACKAGES],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  return outfile;
+}
+
+/** Builds the bundles once per benchmark run. */
 export async function buildBundles(): Promise<Bundles> {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const { bundleFile } = await buildBundle({ projectRoot: ROOT, outDir: OUT, version: pkg.version, commit: 'bench' });
-  const fastify = join(OUT, 'baseline', 'fastify-hello.js');
   mkdirSync(join(OUT, 'baseline'), { recursive: true });
-  await build({
-    entryPoints: [fileURLToPath(new URL('./fastify-hello.ts', import.meta.url))], outfile: fastify,
-    bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
-  return { gateway: bundleFile, fastify };
+  return { gateway: bundleFile, fastify: await buildBaseline('fastify-hello'), stack: await buildBaseline('stack-hello') };
 }
 
 export interface Started {

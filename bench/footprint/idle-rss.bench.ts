@@ -37,6 +37,8 @@ export async function run(): Promise<void> {
       ['bare Node (http server)', await idleRss({ args: ['-e', BARE_NODE] })],
       ['fastify hello-world bundle', await idleRss({ args: [bundles.fastify] })],
       ['fastify hello-world bundle, appliance flags', await idleRss({ args: [...flags, bundles.fastify] })],
+      // The floor: the gateway's third-party stack started and nothing of its own (stack-hello.ts).
+      ['fastify + sqlite + aedes + udp bundle, appliance flags', await idleRss({ args: [...flags, bundles.stack] })],
     ];
     const gateway = async (set: (typeof BINDING_SETS)[number], nodeFlags: string[]): Promise<number> => {
       const sub = join(dir, set.name.replace(/\W+/g, '-'));
@@ -49,7 +51,7 @@ export async function run(): Promise<void> {
     const fastify = rows[2]![1];
     console.log(`idle RSS after ${IDLE_MS / 1000} s, median of ${RUNS} processes (MiB; ratio to the fastify hello-world with the same flags)`);
     console.log(`appliance flags (image/rootfs/overlay/usr/bin/roost): ${flags.join(' ') || 'none'}`);
-    for (const [label, mib] of rows) console.log(`${label.padEnd(52)} ${mib.toFixed(1).padStart(7)} ${(mib / fastify).toFixed(2).padStart(6)}x`);
+    for (const [label, mib] of rows) console.log(`${label.padEnd(56)} ${mib.toFixed(1).padStart(7)} ${(mib / fastify).toFixed(2).padStart(6)}x`);
     console.log('target (issue 20): system + CoAP + serial + BLE <= 80 MiB');
   } finally {
     pty.kill();
