@@ -11,7 +11,9 @@
  * `set:{property}` writes the property) and put in the same queue as local requests (checked with
  * the uplink's role): a command for a sleeping device waits for its next wake instead of being
  * lost. A request-response command is answered on its res topic once its item is final
- * (HONO_STATUS); a refused one at once with the error's HTTP status.
+ * (HONO_STATUS); a refused one at once with the error's HTTP status. Waiting commands and answers
+ * the link did not take are kept in the database (hono-pending.ts) and taken up again after a
+ * restart: an item that finished meanwhile is answered at once.
  */
 import type { Logger } from 'pino';
 import type { Principal } from '../auth/users.js';
@@ -23,6 +25,8 @@ import { mayPublish } from '../mqtt/acl.js';
 import type { MqttCounters } from '../mqtt/mqtt-metrics.js';
 import { actionTopic, propertyTopic } from '../mqtt/topics.js';
 import type { BacklogRow } from './backlog.js';
+import type { Db } from '../store/database.js';
+import { HonoPendingStore, type HonoRequest, type HonoUnsent } from './hono-pending.js';
 import {
   HONO_COMMAND_FILTER, TTD_CONNECTED, TTD_DISCONNECTED, honoEventTopic, honoResponseTopic, honoTelemetryTopic, honoTtdTopic,
   parseHonoCommand, type HonoCommand,
@@ -52,7 +56,9 @@ export function honoRowMessage(row: BacklogRow, telemetryQos: 0 | 1): HonoMessag
 }
 
 export interface HonoProfileDeps {
-  hub: Pick<HubApi, 'invokeAction' | 'writeProperty' | 'getThing' | 'listThings'>;
+  hub: Pick<HubApi, 'invokeAction' | 'writeProperty' | 'getThing' | 'listThings' | 'getAction'>;
+  /** Where waiting commands and unsent answers survive a restart (hono-pending.ts). */
+  db: Db;
   principal: Principal;
   logger: Logger;
   /** Request-response commands waiting for their item to finish; beyond, the oldest is answered no more (counted). */
@@ -63,7 +69,8 @@ export interface HonoProfileDeps {
   publish(topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;
 }
 
-interface Pending { thingId: string; reqId: string }
+/** A request-response command or answer, under its key in the store (the item id, or `refused:...`). */
+interface Pending extends HonoRequest { key: string }
 
 const PAGE = 100;
 
@@ -74,9 +81,37 @@ export class HonoProfile {
   /** Thing id -> end of the awake window last announced (ttd). */
   private readonly announced = new Map<string, number>();
   /** Responses that could not go out (the link was down), sent at the next connect. */
-  private unsent: Array<{ p: Pending; status: number; body: unknown }> = [];
+  private unsent: Array<{ p: Pending } & HonoUnsent> = [];
+  private refusals = 0;
+  private readonly store: HonoPendingStore;
 
-  constructor(private readonly d: HonoProfileDeps) {}
+  constructor(private readonly d: HonoProfileDeps) {
+    this.store = new HonoPendingStore(d.db);
+    const { rows, unreadable } = this.store.load();
+    d.requestCounters.repliesDropped += unreadable;
+    for (const r of rows) {
+      const p = { key: r.key, ...r.request };
+      if (r.unsent) this.unsent.push({ p, ...r.unsent });
+      else this.pending.set(r.key, p);
+    }
+  }
+
+  /** Commands whose item finished unseen (while the gateway was down, or before the uplink listened) are answered now. */
+  private resume(): void {
+    for (const [id, p] of [...this.pending]) {
+      let view: ActionView;
+      try {
+        view = this.d.hub.getAction(id);
+      } catch {
+        // Pruned by retention meanwhile: its outcome is unknown, so no answer is made up.
+        this.pending.delete(id);
+        this.store.remove(p.key);
+        this.d.requestCounters.repliesDropped++;
+        continue;
+      }
+      this.settled(view);
+    }
+  }
 
   /** At each connect: ttd -1 or 0 for every always-on thing (a sleepy one is announced at its next wake). */
   async connected(): Promise<void> {
@@ -84,6 +119,7 @@ export class HonoProfile {
     const unsent = this.unsent;
     this.unsent = [];
     for (const r of unsent) this.respond(r.p, r.status, r.body);
+    this.resume();
     for (let offset = 0; ; offset += PAGE) {
       const { items } = this.d.hub.listThings({ offset, limit: PAGE });
       for (const t of items) if (!t.sleepy) await this.ttd(t.id, t.online ? TTD_CONNECTED : TTD_DISCONNECTED);
@@ -146,10 +182,14 @@ export class HonoProfile {
     this.d.requestCounters.requestsAccepted++;
     if (c.reqId === null) return; // one-way: no response
     if (this.pending.size >= this.d.maxPending) {
-      this.pending.delete(this.pending.keys().next().value as string);
+      const oldest = this.pending.keys().next().value as string;
+      this.pending.delete(oldest);
+      this.store.remove(oldest);
       this.d.requestCounters.repliesDropped++;
     }
-    this.pending.set(view.id, { thingId: c.thingId, reqId: c.reqId });
+    const p = { key: view.id, thingId: c.thingId, reqId: c.reqId };
+    this.pending.set(view.id, p);
+    this.store.save(p.key, { thingId: p.thingId, reqId: p.reqId }, this.d.now());
     this.settled(view);
   }
 
@@ -169,20 +209,23 @@ export class HonoProfile {
 
   private refuse(c: HonoCommand, err: RoostError): void {
     this.d.logger.debug({ thingId: c.thingId, command: c.name, code: err.code }, 'hono command refused');
-    if (c.reqId !== null) this.respond({ thingId: c.thingId, reqId: c.reqId }, err.httpStatus, { error: { code: err.code, message: err.message } });
+    if (c.reqId !== null) this.respond({ key: `refused:${this.d.now()}:${++this.refusals}`, thingId: c.thingId, reqId: c.reqId }, err.httpStatus, { error: { code: err.code, message: err.message } });
   }
 
+  /** Publishes an answer; kept (in memory and in the store) for the next connect if the link does not take it. */
   private respond(p: Pending, status: number, body: unknown): void {
     const json = body !== null;
     this.d.publish(honoResponseTopic(p.thingId, p.reqId, status, json), Buffer.from(json ? JSON.stringify(body) : ''), 1)
-      .catch((err: unknown) => {
+      .then(() => this.store.remove(p.key), (err: unknown) => {
         if (this.unsent.length >= this.d.maxPending) {
-          this.unsent.shift();
+          this.store.remove(this.unsent.shift()!.p.key);
           this.d.requestCounters.repliesDropped++;
         }
         this.unsent.push({ p, status, body });
+        this.store.save(p.key, { thingId: p.thingId, reqId: p.reqId }, this.d.now(), { status, body });
         this.d.logger.debug({ err, reqId: p.reqId }, 'hono command response kept for the next connect');
-      });
+      })
+      .catch((err: unknown) => this.d.logger.warn({ err, reqId: p.reqId }, 'hono command state not stored'));
   }
 
   private async ttd(thingId: string, ttdS: number): Promise<void> {

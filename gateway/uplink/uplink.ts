@@ -84,7 +84,7 @@ export class Uplink {
       publish: (topic, payload) => this.publish(this.topics.up(topic), payload, 1, false),
     });
     this.hono = deps.config.profile === 'hono' ? new HonoProfile({
-      hub: deps.hub, principal: this.principal, logger: deps.logger, maxPending: 10_000, now: this.now,
+      hub: deps.hub, db: deps.db, principal: this.principal, logger: deps.logger, maxPending: 10_000, now: this.now,
       counters: this.counters, requestCounters: this.requestCounters,
       publish: (topic, payload, qos) => this.publish(topic, payload, qos, false),
     }) : null;
@@ -378,8 +378,7 @@ export class Uplink {
     const c = this.counters;
     const r = this.requestCounters;
     const g = (name: string, help: string, value: number): MetricSample => ({ name, help, type: 'gauge', value });
-    const k = (name: string, help: string, value: number, labels?: Record<string, string>): MetricSample =>
-      ({ name, help, type: 'counter', value, ...(labels ? { labels } : {}) });
+    const k = (name: string, help: string, value: number, labels?: Record<string, string>): MetricSample => ({ name, help, type: 'counter', value, ...(labels ? { labels } : {}) });
     return [
       g('roost_uplink_connected', 'Whether the uplink is connected (1) or not (0).', this.connected ? 1 : 0),
       g('roost_uplink_backlog_messages', 'Property values and events not yet acknowledged upstream.', s.messages),
@@ -395,6 +394,7 @@ export class Uplink {
       k('roost_uplink_downstream_total', 'Messages from upstream, by result.', r.requestsFailed - r.aclDeniedPublish, { result: 'refused' }),
       k('roost_uplink_downstream_total', 'Messages from upstream, by result.', c.downstreamDenied + r.aclDeniedPublish, { result: 'denied' }),
       k('roost_uplink_downstream_total', 'Messages from upstream, by result.', c.downstreamMalformed, { result: 'malformed' }),
+      k('roost_uplink_replies_dropped_total', 'Answers to upstream requests given up (over the limit, or the item pruned first).', r.repliesDropped),
     ];
   }
 }

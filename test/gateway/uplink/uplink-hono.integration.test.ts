@@ -5,14 +5,16 @@
  * topics the adapter would use. Telemetry at the configured QoS 0, events at QoS 1, ttd -1/0 for
  * an always-on thing, request-response and one-way commands mapped to actions and property writes,
  * refusals with their status, and a command for a sleeping device delivered at its next wake,
- * announced by a ttd notification, and answered on its res topic.
+ * announced by a ttd notification, and answered on its res topic; such a command, and an answer
+ * the link did not take, answered after gateway restarts.
  */
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import { TestDeviceBinding } from '../../helpers/fake-device-binding.js';
-import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
+import { startTestGateway, tempDir, type TestGateway } from '../../helpers/gateway.js';
 import { startMosquitto, type Mosquitto } from './mosquitto-broker.js';
 import { metrics, until } from './uplink-rig.js';
 
@@ -115,5 +117,57 @@ describe('uplink profile hono through mosquitto', () => {
     dev.ctx?.awake(SENSOR, 4500);
     await sleep(200);
     assert.equal(got.filter((m) => m.topic.startsWith(`event//${SENSOR}${TTD_BAG}`)).length, 1);
+  });
+});
+
+describe('uplink profile hono: request-response commands across gateway restarts', () => {
+  it('a command waiting for a sleeping device, and an answer the link did not take, are answered after a restart', async () => {
+    const broker = await startMosquitto({ gateway: 'gateway-secret', app: 'app-secret' });
+    // A persistent session: answers published while the application is away wait for it at the broker.
+    const app = await mqtt.connectAsync(broker.url, { username: 'app', password: 'app-secret', clientId: 'hono-app-restart', clean: false, reconnectPeriod: 100 });
+    const got: Msg[] = [];
+    app.on('message', (topic, payload, packet) => got.push({ topic, payload: payload.toString(), qos: packet.qos }));
+    await app.subscribeAsync(['command//+/res/#', 'event/#'], { qos: 1 });
+    const answered = (reqId: string) => got.some((m) => m.topic === `command//${SENSOR}/res/${reqId}/200${JSON_BAG}`);
+    const dataDir = tempDir();
+    const dev = new TestDeviceBinding('hono', [{ deviceId: 'lamp', sleepy: false }, { deviceId: 'sensor', sleepy: true }]);
+    const start = async () => {
+      const gw = await startTestGateway({
+        uplink: { enabled: true, url: broker.url, username: 'gateway', password: 'gateway-secret', gatewayId: 'gw-h', profile: 'hono', reconnectMinMs: 100, reconnectMaxMs: 400 },
+      }, { dataDir, extraBindings: [dev] });
+      return gw;
+    };
+    const queued = (gw: TestGateway) => gw.hub.listActions(SENSOR, { limit: 10 }).filter((a) => a.state === 'queued').length;
+    let gw: TestGateway | null = null;
+    try {
+      gw = await start();
+      await until('connected (ttd -1)', () => got.some((m) => m.topic === `event//${LAMP}${TTD_BAG}-1`));
+      await app.publishAsync(`command//${SENSOR}/req/r9/blink`, JSON.stringify({ times: 1 }), { qos: 1 });
+      await until('r9 queued', () => queued(gw!) === 1);
+      await gw.stop();
+
+      gw = await start();
+      dev.ctx?.awake(SENSOR, 5000);
+      await until('r9 answered after the restart', () => answered('r9'));
+      dev.ctx?.asleep(SENSOR);
+
+      await app.publishAsync(`command//${SENSOR}/req/r10/blink`, JSON.stringify({ times: 2 }), { qos: 1 });
+      await until('r10 queued', () => queued(gw!) === 1);
+      await broker.stop();
+      dev.ctx?.awake(SENSOR, 5000);
+      await until('r10 completed with the link down', () => gw!.hub.listActions(SENSOR, { limit: 10 }).some((a) => a.state === 'completed' && (a.input as { times: number }).times === 2));
+      await sleep(200);
+      await gw.stop();
+
+      gw = await start();
+      await broker.start();
+      await until('r10 answered after the restart and the reconnect', () => answered('r10'));
+      assert.equal(got.filter((m) => m.topic.includes('/res/r9/')).length, 1, 'r9 answered once');
+    } finally {
+      await (gw as TestGateway | null)?.stop();
+      await app.endAsync(true);
+      await broker.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
