@@ -27,6 +27,13 @@ import { freePort, freeUdpPort } from './qemu-vm.js';
 const projectRoot = resolve(new URL('../../..', import.meta.url).pathname);
 const DISK_BYTES = 2 * 1024 ** 3;
 
+/**
+ * The boot check's word that slot a is good: with no boot entry on trial or failed, its shell
+ * condition (roost-boot-check-needed.sh) says so without starting Node ("nothing to check");
+ * `roost image mark-good` says "nothing to mark" when it runs.
+ */
+const SLOT_A_GOOD = /roost image: slot a (?:\(.*\) )?is good; nothing to (?:check|mark)/;
+
 /** A fresh copy of the image on a bigger disk than the image (first boot grows the data partition). */
 function freshDisk(s: TestState): void {
   copyFileSync(join(s.out, `roost-${s.arch}.img`), s.disk);
@@ -49,7 +56,7 @@ async function firstBoot(s: TestState): Promise<void> {
   s.password = cred.match[2]!;
   const readyMs = (await ready).readyMs;
   const check = await checkBox(s);
-  await vm.waitForConsole(/slot a \(.*\) is good; nothing to mark/, LIMITS.bootMs);
+  await vm.waitForConsole(SLOT_A_GOOD, LIMITS.bootMs);
   await stopVm(s);
   // The second path: the label file on the data partition, root only, with the same credential.
   const parts = await partitionOffsets(s.disk);
@@ -102,7 +109,7 @@ async function rollbackToA(s: TestState): Promise<void> {
   ready.catch(() => undefined);
   const boot = await bootedSlot(vm);
   if (boot.slot !== 'a') throw new Error(`slot ${boot.slot} booted after the rollback`);
-  await vm.waitForConsole(/slot a \(.*\) is good; nothing to mark/, LIMITS.bootMs, boot.end);
+  await vm.waitForConsole(SLOT_A_GOOD, LIMITS.bootMs, boot.end);
   const readyMs = (await ready).readyMs;
   const check = await checkBox(s);
   await stopVm(s);
