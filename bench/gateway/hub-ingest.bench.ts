@@ -12,7 +12,10 @@
  * are printed: the machine is shared and fsync latency swings. "CPU/row" is this process's user +
  * system time per row, the figure least disturbed by other load. Then one more hub run under the
  * V8 profiler (node:inspector, BENCH_HUB_PROFILE=0 leaves it out) prints where a reading's time
- * goes: self time per part of the path, per reading.
+ * goes: time per part of the path, per reading.
+ *
+ * BENCH_HUB_BATCH_ROWS sets store.historyBatchMaxRows for the hub and the raw loop (default: the
+ * configured default), to see what the batch size is worth; that is not the benchmark.
  */
 import { rmSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -28,6 +31,7 @@ const PROFILE = process.env['BENCH_HUB_PROFILE'] !== '0';
 const TARGET = 60_000;
 const SENSORS = 200;
 const REPORTS_PER_TURN = 500;
+const BATCH_ROWS = process.env['BENCH_HUB_BATCH_ROWS'] ? { historyBatchMaxRows: Number(process.env['BENCH_HUB_BATCH_ROWS']) } : {};
 
 interface Measure { rate: number; cpuUs: number }
 interface HubMeasure extends Measure { rssMb: number; written: number; batchRows: number }
@@ -40,7 +44,7 @@ function cpuMs(): number {
 /** `around` runs just before the readings start and just after the last is written (the profiler). */
 async function hubRate(durationMs: number, around?: { start(): Promise<void>; stop(): Promise<void> }): Promise<HubMeasure> {
   const dev = new TestDeviceBinding('bench', Array.from({ length: SENSORS }, (_, i) => ({ deviceId: `s${i}`, sleepy: true })));
-  const gw = await startTestGateway({ store: { synchronous: 'full' }, bindings: { system: { enabled: false } } }, { extraBindings: [dev] });
+  const gw = await startTestGateway({ store: { synchronous: 'full', ...BATCH_ROWS }, bindings: { system: { enabled: false } } }, { extraBindings: [dev] });
   let received = 0;
   gw.hub.subscribe(() => void received++);
   const ctx = dev.ctx;

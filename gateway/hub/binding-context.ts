@@ -36,7 +36,8 @@ export function bindingContext(hub: Hub, name: string, dataDir: string): Binding
     reportProperties(thingId: string, values: Record<string, unknown>, ts?: number): void {
       own(thingId);
       const at = ts ?? hub.now();
-      for (const [prop, value] of Object.entries(values)) hub.recordProperty(thingId, prop, value, at, name);
+      // for..in rather than Object.entries: no array per report and per value (issue 20).
+      for (const prop in values) if (Object.hasOwn(values, prop)) hub.recordProperty(thingId, prop, values[prop], at, name);
     },
     emitEvent(thingId: string, event: string, data: unknown, ts?: number): void {
       own(thingId);

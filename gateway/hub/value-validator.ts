@@ -1,7 +1,8 @@
 /**
  * Checks property values and action inputs against the data schemas in a thing's TD.
  * TD data schemas are JSON Schema with extra annotations (readOnly, observable, unit...), which
- * ajv ignores with strict mode off. Compiled validators are cached per TD object.
+ * ajv ignores with strict mode off. Compiled validators are cached per TD object and data schema,
+ * and shared between TDs whose schemas are the same.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { ThingDescription } from '../binding.js';
@@ -38,21 +39,55 @@ function toJsonSchema(ds: unknown): Record<string, unknown> {
   return out;
 }
 
+export interface ValueValidatorOptions {
+  /**
+   * Distinct data schemas whose compiled validator is shared by every TD that has them (a fleet
+   * of one model has one TD shape); beyond it a schema is compiled for its TD alone.
+   */
+  maxSharedSchemas?: number;
+}
+
 export class ValueValidator {
   private readonly ajv = new Ajv({ strict: false, allErrors: true });
-  private readonly cache = new WeakMap<object, Map<string, ValidateFunction>>();
+  /**
+   * Per TD object (a registration or a change makes a new one), per data schema of it: the lookup
+   * on every value, with no key string built.
+   */
+  private readonly cache = new WeakMap<object, Map<unknown, ValidateFunction>>();
+  /**
+   * Per schema text: compiling takes milliseconds, and ajv keeps what it compiled, so 1000
+   * devices of one model must not mean 1000 compiles (issue 20: a fifth of a bench run).
+   */
+  private readonly shared = new Map<string, ValidateFunction>();
+  private readonly maxShared: number;
+  /** Validators compiled since start (one per distinct schema while within maxSharedSchemas). */
+  compiles = 0;
 
-  private compiled(td: ThingDescription, key: string, schema: unknown): ValidateFunction {
+  constructor(opts: ValueValidatorOptions = {}) {
+    this.maxShared = opts.maxSharedSchemas ?? 10_000;
+  }
+
+  private compiled(td: ThingDescription, schema: unknown): ValidateFunction {
     let perTd = this.cache.get(td);
     if (!perTd) {
       perTd = new Map();
       this.cache.set(td, perTd);
     }
-    let fn = perTd.get(key);
+    let fn = perTd.get(schema);
     if (!fn) {
-      fn = this.ajv.compile(toJsonSchema(schema));
-      perTd.set(key, fn);
+      fn = this.compile(toJsonSchema(schema));
+      perTd.set(schema, fn);
     }
+    return fn;
+  }
+
+  private compile(schema: Record<string, unknown>): ValidateFunction {
+    const text = JSON.stringify(schema);
+    let fn = this.shared.get(text);
+    if (fn) return fn;
+    this.compiles++;
+    fn = this.ajv.compile(schema);
+    if (this.shared.size < this.maxShared) this.shared.set(text, fn);
     return fn;
   }
 
@@ -78,7 +113,7 @@ export class ValueValidator {
   checkWrite(td: ThingDescription, name: string, value: unknown): void {
     const p = this.property(td, name);
     if (p['readOnly'] === true) throw new MethodNotAllowedError(`property ${name} is read-only`, { property: name });
-    const fn = this.compiled(td, `p:${name}`, p);
+    const fn = this.compiled(td, p);
     if (!fn(value)) throw new ValueInvalidError(`property ${name}: ${describeErrors(fn.errors, 'value')}`, { property: name });
   }
 
@@ -89,7 +124,7 @@ export class ValueValidator {
   propertyMismatch(td: ThingDescription, name: string, value: unknown): string | null {
     const p = (td['properties'] as Record<string, Affordance> | undefined)?.[name];
     if (!p) return `the TD has no property ${name}`;
-    const fn = this.compiled(td, `p:${name}`, p);
+    const fn = this.compiled(td, p);
     return fn(value) ? null : describeErrors(fn.errors, 'value');
   }
 
@@ -100,7 +135,7 @@ export class ValueValidator {
       if (input !== undefined && input !== null) throw new ValueInvalidError(`action ${name} takes no input`, { action: name });
       return;
     }
-    const fn = this.compiled(td, `a:${name}`, a['input']);
+    const fn = this.compiled(td, a['input']);
     if (!fn(input)) throw new ValueInvalidError(`action ${name}: ${describeErrors(fn.errors, 'input')}`, { action: name });
   }
 }

@@ -18,7 +18,9 @@ export interface HistoryStoreOptions {
 }
 
 interface PendingHistory { thingId: string; name: string; ts: number; seq: number; kind: number; value: string }
-interface PendingTwin { thingId: string; name: string; value: string; ts: number; source: string }
+interface PendingTwin { value: string; ts: number; source: string }
+/** Twin writes waiting for the batch, per thing and property: no key string built per reading. */
+type PendingTwins = Map<string, Map<string, PendingTwin>>;
 /** A binding-state write; value null deletes the key. */
 interface PendingState { binding: string; key: string; value: string | null }
 
@@ -56,7 +58,7 @@ export class HistoryStore {
 
   private readonly opts: HistoryStoreOptions;
   private pending: PendingHistory[] = [];
-  private twinPending = new Map<string, PendingTwin>();
+  private twinPending: PendingTwins = new Map();
   private statePending = new Map<string, PendingState>();
   private waiters: Waiters | null = null;
   /** Set when rows were dropped from the batch being filled: its acknowledgements must fail. */
@@ -93,9 +95,9 @@ export class HistoryStore {
         SELECT (SELECT min(name) FROM history WHERE thing_id = @thing)
         UNION ALL SELECT (SELECT min(name) FROM history WHERE thing_id = @thing AND name > names.name) FROM names WHERE names.name IS NOT NULL)
       SELECT name FROM names WHERE name IS NOT NULL`).pluck();
-    this.writeBatch = db.transaction((rows: PendingHistory[], twins: PendingTwin[], states: PendingState[]) => {
+    this.writeBatch = db.transaction((rows: PendingHistory[], twins: PendingTwins, states: PendingState[]) => {
       for (const r of rows) this.insertHistory.run(r.thingId, r.name, r.ts, r.seq, r.kind, r.value);
-      for (const t of twins) this.upsertTwin.run(t.thingId, t.name, t.value, t.ts, t.source);
+      for (const [thingId, names] of twins) for (const [name, t] of names) this.upsertTwin.run(thingId, name, t.value, t.ts, t.source);
       for (const st of states) {
         if (st.value === null) this.deleteState.run(st.binding, st.key);
         else this.upsertState.run(st.binding, st.key, st.value);
@@ -125,7 +127,12 @@ export class HistoryStore {
   /** Buffers the twin's new value (only the latest per property is written). */
   setTwin(thingId: string, name: string, v: TwinValue): void {
     if (this.closed) return;
-    this.twinPending.set(`${thingId}\u0000${name}`, { thingId, name, value: JSON.stringify(v.value ?? null), ts: v.ts, source: v.source });
+    let names = this.twinPending.get(thingId);
+    if (!names) {
+      names = new Map();
+      this.twinPending.set(thingId, names);
+    }
+    names.set(name, { value: JSON.stringify(v.value ?? null), ts: v.ts, source: v.source });
     this.schedule();
   }
 
@@ -198,13 +205,17 @@ export class HistoryStore {
     this.statePending = new Map();
     this.lossy = false;
     try {
-      this.writeBatch(rows, [...twins.values()], [...states.values()]);
+      this.writeBatch(rows, twins, [...states.values()]);
     } catch (err) {
       // The transaction rolled back: keep what it held (newer writes win), fail its acknowledgements.
       this.writeFailures++;
       this.failing = true;
       this.pending = rows.concat(this.pending);
-      for (const [k, v] of twins) if (!this.twinPending.has(k)) this.twinPending.set(k, v);
+      for (const [thingId, names] of twins) {
+        const newer = this.twinPending.get(thingId);
+        if (!newer) this.twinPending.set(thingId, names);
+        else for (const [name, v] of names) if (!newer.has(name)) newer.set(name, v);
+      }
       for (const [k, v] of states) if (!this.statePending.has(k)) this.statePending.set(k, v);
       if (!this.closed) this.timer ??= setTimeout(() => this.flush(), Math.max(this.opts.batchMaxMs, 1000));
       waiters?.reject(err instanceof Error ? err : new Error(String(err)));

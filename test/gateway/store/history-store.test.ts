@@ -63,13 +63,18 @@ describe('HistoryStore', () => {
     const { h, db, done } = open({ batchMaxMs: 5 });
     db.exec('CREATE TRIGGER refuse BEFORE INSERT ON history BEGIN SELECT RAISE(ABORT, \'disk says no\'); END');
     h.append('t', 'p', 'property', 1, 'kept');
+    h.setTwin('t', 'p', { value: 'kept', ts: 1, source: 'dev' });
+    h.setTwin('t', 'q', { value: 'old', ts: 1, source: 'dev' });
     await assert.rejects(h.committed(), /disk says no/);
     assert.equal(h.writeFailures, 1);
     assert.equal(h.buffered, 1, 'the row waits for the next try');
     db.exec('DROP TRIGGER refuse');
     h.append('t', 'p', 'property', 2, 'new');
+    // A twin write after the failure wins over the one that waits for the retry; the other stays.
+    h.setTwin('t', 'q', { value: 'newer', ts: 2, source: 'dev' });
     await h.committed();
     assert.deepEqual(h.query({ thingId: 't' }).map((r) => r.value), ['kept', 'new']);
+    assert.deepEqual(h.loadTwin().map((r) => [r.name, r.value.value]).sort(), [['p', 'kept'], ['q', 'newer']]);
     done();
   });
 

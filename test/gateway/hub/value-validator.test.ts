@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ThingDescription } from '../../../gateway/binding.js';
+import { ValueValidator } from '../../../gateway/hub/value-validator.js';
+import { ValueInvalidError } from '../../../protocols/errors.js';
+
+/** A TD as each device of one model registers it: a new object every time, the same schemas. */
+function sensorTd(max = 100): ThingDescription {
+  return {
+    title: 'sensor',
+    properties: {
+      temperature: { type: 'number', readOnly: true, unit: 'cel', forms: [{ href: 'x' }] },
+      level: { type: 'integer', minimum: 0, maximum: max, forms: [{ href: 'y' }] },
+    },
+    actions: { blink: { input: { type: 'object', properties: { times: { type: 'integer', minimum: 1 } }, required: ['times'] }, forms: [{ href: 'z' }] } },
+  };
+}
+
+describe('ValueValidator', () => {
+  it('compiles a data schema once for every TD that has it, and checks each value against its own TD', () => {
+    const v = new ValueValidator();
+    const fleet = Array.from({ length: 50 }, () => sensorTd());
+    for (const td of fleet) {
+      assert.equal(v.propertyMismatch(td, 'temperature', 21.5), null);
+      assert.match(v.propertyMismatch(td, 'temperature', 'warm') ?? '', /number/);
+      assert.equal(v.propertyMismatch(td, 'level', 100), null);
+      v.checkInput(td, 'blink', { times: 2 });
+    }
+    assert.equal(v.compiles, 3, 'temperature, level and the blink input: one validator each for 50 TDs');
+    // A model with another range is another schema: its own validator, and the first one still holds.
+    const other = sensorTd(10);
+    assert.match(v.propertyMismatch(other, 'level', 50) ?? '', /10/);
+    assert.equal(v.propertyMismatch(fleet[0] as ThingDescription, 'level', 50), null);
+    assert.equal(v.compiles, 4);
+    assert.throws(() => v.checkInput(other, 'blink', { times: 0 }), ValueInvalidError);
+    assert.equal(v.propertyMismatch(other, 'missing', 1), 'the TD has no property missing');
+  });
+
+  it('beyond maxSharedSchemas compiles for the TD alone, and still validates', () => {
+    const v = new ValueValidator({ maxSharedSchemas: 1 });
+    for (let max = 1; max <= 3; max++) for (let i = 0; i < 2; i++) assert.match(v.propertyMismatch(sensorTd(max), 'level', 9) ?? '', new RegExp(`${max}`));
+    // The first schema is shared (one compile for both TDs); the two after it are compiled per TD.
+    assert.equal(v.compiles, 1 + 2 + 2);
+  });
+});
