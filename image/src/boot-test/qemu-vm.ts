@@ -5,7 +5,7 @@
  * logind, so ACPI power-off is ignored). Always TCG: /dev/kvm is unusable here (FACTS.md).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync, rmSync } from 'node:fs';
+import { openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
@@ -115,9 +115,18 @@ export class QemuVm {
       g.lastIndex = from;
       const match = g.exec(text);
       if (match) return { match, end: match.index + match[0].length };
-      if (Date.now() > deadline) throw new Error(`${this.o.name}: no ${re} on the console within ${timeoutMs / 1000} s`);
+      if (Date.now() > deadline) throw new Error(`${this.o.name}: no ${re} on the console within ${timeoutMs / 1000} s (${this.silence()})`);
       if (this.child.exitCode !== null) throw new Error(`${this.o.name}: qemu exited (${this.child.exitCode}) before ${re}`);
       await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /** How long the console has been silent: tells a hung boot from a slow one when a wait runs out. */
+  private silence(): string {
+    try {
+      return `console last written ${((Date.now() - statSync(this.consoleFile).mtimeMs) / 1000).toFixed(0)} s ago`;
+    } catch {
+      return 'no console file';
     }
   }
 
