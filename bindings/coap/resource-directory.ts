@@ -19,14 +19,50 @@ export interface Registration {
   expiresAt: number;
   /** expiresAt as last written to the binding's store (lifetime refreshes are written lazily). */
   savedExpiresAt: number;
-  affordances: Map<string, Affordance>;
+  /** Shared with every registration whose links name the same affordances (RegistrationTable.put). */
+  affordances: ReadonlyMap<string, Affordance>;
   /** Tokens of our observations of the device's resources (always-on devices). */
   observations: Buffer[];
+}
+
+/**
+ * One affordance table per distinct set of links, counted by its users: the devices of a fleet
+ * register the same links, and a table per device was ~0.5 KiB of the gateway's heap each
+ * (issue 20, heap snapshots at 1,000 and 10,000 devices).
+ */
+class AffordanceTables {
+  private readonly tables = new Map<string, { table: ReadonlyMap<string, Affordance>; users: number }>();
+
+  acquire(table: ReadonlyMap<string, Affordance>): ReadonlyMap<string, Affordance> {
+    const key = JSON.stringify([...table.values()]);
+    const shared = this.tables.get(key);
+    if (shared) {
+      shared.users++;
+      return shared.table;
+    }
+    this.tables.set(key, { table, users: 1 });
+    return table;
+  }
+
+  release(table: ReadonlyMap<string, Affordance>): void {
+    const key = JSON.stringify([...table.values()]);
+    const shared = this.tables.get(key);
+    if (shared && --shared.users === 0) this.tables.delete(key);
+  }
+
+  get size(): number {
+    return this.tables.size;
+  }
+
+  clear(): void {
+    this.tables.clear();
+  }
 }
 
 export class RegistrationTable {
   private readonly byEp = new Map<string, Registration>();
   private readonly byId = new Map<string, Registration>();
+  private readonly tables = new AffordanceTables();
   private nextId = 1;
 
   get size(): number {
@@ -60,14 +96,27 @@ export class RegistrationTable {
     const n = parseInt(r.id, 36);
     if (Number.isSafeInteger(n) && n >= this.nextId) this.nextId = n + 1;
     const old = this.byEp.get(r.ep);
-    if (old) this.byId.delete(old.id);
+    if (old) {
+      this.byId.delete(old.id);
+      this.tables.release(old.affordances);
+    }
+    r.affordances = this.tables.acquire(r.affordances);
+    // Only what a registration needs of the sender (a socket's rinfo also carries family and size).
+    r.remote = { address: r.remote.address, port: r.remote.port };
     this.byEp.set(r.ep, r);
     this.byId.set(r.id, r);
   }
 
   delete(r: Registration): void {
+    const stored = this.byEp.get(r.ep);
+    if (stored) this.tables.release(stored.affordances);
     this.byEp.delete(r.ep);
     this.byId.delete(r.id);
+  }
+
+  /** Distinct affordance tables in use (for tests: devices with the same links share one). */
+  get affordanceTables(): number {
+    return this.tables.size;
   }
 
   /** Registrations whose lifetime ran out (RFC 9176 §5.3: the RD then removes them). */
@@ -84,6 +133,7 @@ export class RegistrationTable {
   clear(): void {
     this.byEp.clear();
     this.byId.clear();
+    this.tables.clear();
   }
 }
 
