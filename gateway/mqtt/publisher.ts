@@ -33,8 +33,8 @@ function json(v: unknown): Buffer {
 }
 
 export class Publisher {
-  /** Retained property topics per thing, to clear them when the thing goes. */
-  private readonly retained = new Map<string, Set<string>>();
+  /** Retained property topics per thing and property name, to clear them when the thing goes (and not to escape names again per value). */
+  private readonly retained = new Map<string, Map<string, string>>();
   private sub: Subscription | null = null;
   private ready: Promise<void> = Promise.resolve();
   private inFlight = 0;
@@ -62,15 +62,31 @@ export class Publisher {
    */
   private dispatch(msg: BusMessage): void | Promise<void> {
     this.inFlight++;
-    void this.onMessage(msg).finally(() => {
-      this.inFlight--;
-      const wake = this.wake;
-      if (wake && this.inFlight < this.deps.maxInFlight) {
-        this.wake = null;
-        wake();
-      }
-    });
+    // Values and events (nearly all the traffic) go out with one promise each; TD changes through onMessage.
+    if (msg.type === 'property' || msg.type === 'event') {
+      const topic = msg.type === 'property' ? this.propertyTopic(msg.thingId, msg.name) : eventTopic(msg.thingId, msg.name);
+      this.deps.publish(topic, json(msg.type === 'property' ? msg.value : msg.data), msg.type === 'property').then(this.settled, (err: unknown) => {
+        this.failed(err, topic);
+        this.settled();
+      });
+    } else {
+      void this.onMessage(msg).finally(this.settled);
+    }
     if (this.inFlight >= this.deps.maxInFlight) return new Promise<void>((resolve) => { this.wake = resolve; });
+  }
+
+  private readonly settled = (): void => {
+    this.inFlight--;
+    const wake = this.wake;
+    if (wake && this.inFlight < this.deps.maxInFlight) {
+      this.wake = null;
+      wake();
+    }
+  };
+
+  private failed(err: unknown, topic: string): void {
+    this.deps.counters.publishesDropped++;
+    this.deps.logger.debug({ err, topic }, 'mqtt publish failed');
   }
 
   /** Resolves once the start-up snapshot is out (tests, benchmarks). */
@@ -117,15 +133,20 @@ export class Publisher {
   }
 
   private async sendProperty(thingId: string, name: string, value: unknown): Promise<void> {
-    const topic = propertyTopic(thingId, name);
-    let set = this.retained.get(thingId);
-    if (!set) this.retained.set(thingId, (set = new Set()));
-    set.add(topic);
-    await this.send(topic, json(value), true);
+    await this.send(this.propertyTopic(thingId, name), json(value), true);
+  }
+
+  /** The topic of a property value, remembered as retained so that it is cleared with its thing. */
+  private propertyTopic(thingId: string, name: string): string {
+    let topics = this.retained.get(thingId);
+    if (!topics) this.retained.set(thingId, (topics = new Map()));
+    let topic = topics.get(name);
+    if (topic === undefined) topics.set(name, (topic = propertyTopic(thingId, name)));
+    return topic;
   }
 
   private async clear(thingId: string): Promise<void> {
-    const topics = [tdTopic(thingId), ...(this.retained.get(thingId) ?? [])];
+    const topics = [tdTopic(thingId), ...(this.retained.get(thingId)?.values() ?? [])];
     this.retained.delete(thingId);
     for (const t of topics) await this.send(t, EMPTY, true);
   }
@@ -134,8 +155,7 @@ export class Publisher {
     try {
       await this.deps.publish(topic, payload, retain);
     } catch (err) {
-      this.deps.counters.publishesDropped++;
-      this.deps.logger.debug({ err, topic }, 'mqtt publish failed');
+      this.failed(err, topic);
     }
   }
 }
