@@ -24,7 +24,7 @@ import { DEFAULT_MQTT_OPTIONS, startMqttBroker, type MqttBroker } from './mqtt/b
 import { createLogger } from './logger.js';
 import { AvailabilityTracker } from './mqtt/availability-tracker.js';
 import { createRules, type Rules } from './rules/index.js';
-import { Uplink } from './uplink/uplink.js';
+import type { Uplink } from './uplink/uplink.js';
 import { openDatabase, type Db } from './store/database.js';
 import { applyPendingRestore } from './backup/backup-restore.js';
 import { Maintenance } from './maintenance.js';
@@ -123,8 +123,9 @@ export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {
     hub, options: config.availability, awakeWindowMs: config.queue.awakeWindowMs, now: hub.now, logger: logger.child({ module: 'availability' }),
   });
   // PATCH /config will start, stop and reconfigure the uplink; today it comes from the config file.
-  const uplink = config.uplink.enabled
-    ? new Uplink({ hub, db, config: config.uplink, gatewayId: config.uplink.gatewayId ?? hostname(), logger: logger.child({ module: 'uplink' }), syncWaitMs: config.http.syncWaitMs })
+  // Loaded only when on: a gateway without an uplink carries none of its code (issue 20).
+  const uplink: Uplink | null = config.uplink.enabled
+    ? new (await import('./uplink/uplink.js')).Uplink({ hub, db, config: config.uplink, gatewayId: config.uplink.gatewayId ?? hostname(), logger: logger.child({ module: 'uplink' }), syncWaitMs: config.http.syncWaitMs })
     : null;
   const discovery = new Discovery({ config: () => config.discovery, listeners: () => gatewayListeners(config, api, host.get('coap')), logger: logger.child({ module: 'discovery' }) });
   const firmware = createFirmware({ hub, db, config, dataDir, logger: logger.child({ module: 'firmware' }), now: hub.now });
