@@ -5,6 +5,7 @@
  * worst case for the converters' memory short of loading every definition). Prints the gateway's
  * memory after forced garbage collections over the gateway without the Zigbee binding, measured
  * in the same run, and every converters definition loaded (in a bare process) for comparison.
+ * Each gateway runs with the appliance's Node flags and without source maps, as the bundle does.
  * ZIGBEE_BENCH_HEAP=1 also takes heap snapshots and prints what grew, by constructor.
  */
 import { spawn } from 'node:child_process';
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startZigbeeSim } from '../../firmware-sim/zigbee/zigbee-sim.js';
+import { applianceNodeFlags } from '../footprint/bundle-process.js';
 import { PROFILES, type DeviceProfile } from '../../firmware-sim/zigbee/profiles.js';
 import { heapBreakdown, heapGrowth } from './heap-by-constructor.js';
 import { vendorProfiles } from './vendor-profiles.js';
@@ -24,7 +26,10 @@ const HEAP = process.env['ZIGBEE_BENCH_HEAP'] === '1';
 type Line = Record<string, unknown> & { phase: string; rssMb: number; heapMb: number };
 
 async function child(args: string[], onLine: (l: Line) => void = () => undefined): Promise<Line[]> {
-  const p = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The appliance's Node flags (--max-semi-space-size=2): else the young generation's size, up to
+  // 2 x 16 MB and shrunk only when idle, moves RSS by more than the Zigbee binding costs.
+  const flags = [...applianceNodeFlags(), '--expose-gc', '--import', 'tsx'];
+  const p = spawn(process.execPath, [...flags, CHILD, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: Line[] = [];
   const rl = createInterface({ input: p.stdout });
   rl.on('line', (s) => {

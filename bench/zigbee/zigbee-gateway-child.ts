@@ -9,8 +9,13 @@
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { writeHeapSnapshot } from 'node:v8';
-import { startTestGateway } from '../../test/helpers/gateway.js';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+
+// tsx turns source maps on; the gateway's bundle runs without. With them on, Node keeps the map of
+// every module that names one (herdsman's and the converters' .js.map files) and parses those of
+// the frames in each logged stack trace: megabytes that the appliance does not carry.
+process.setSourceMapsEnabled(false);
+const { startTestGateway } = await import('../../test/helpers/gateway.js');
 
 const [mode = 'plain', url = '', countArg = '0', waitFor = 'configured', snapshotPrefix = ''] = process.argv.slice(2);
 const count = Number(countArg);
@@ -26,7 +31,9 @@ async function settledGc(): Promise<void> {
 async function say(o: Record<string, unknown>, snapshot?: string): Promise<void> {
   await settledGc();
   const m = process.memoryUsage();
-  console.log(JSON.stringify({ ...o, rssMb: m.rss / 1e6, heapMb: m.heapUsed / 1e6 }));
+  // RSS beyond the live heap: V8's reserved pages (young generation above all) and native memory.
+  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((sp) => [sp.space_name.replace(/_space$/, ''), +(sp.space_size / 1e6).toFixed(1)]));
+  console.log(JSON.stringify({ ...o, rssMb: m.rss / 1e6, heapMb: m.heapUsed / 1e6, heapTotalMb: m.heapTotal / 1e6, externalMb: m.external / 1e6, spaces }));
   if (snapshot && snapshotPrefix) writeHeapSnapshot(`${snapshotPrefix}-${snapshot}.heapsnapshot`);
 }
 

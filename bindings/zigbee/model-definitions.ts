@@ -64,10 +64,10 @@ export interface ModelDefinitionsOptions<D extends DefinitionLike> {
   /** Node's `require.cache`. */
   moduleCache: Record<string, CachedModule | undefined>;
   /**
-   * Vendor files are released this long after the last lookup, not at once: the devices of one
-   * pairing or start-up burst then share one instance of each file. A file released and loaded
-   * again for a new model is a second instance, and each instance whose functions a kept
-   * definition uses keeps its whole source in the heap (sonoff.js: 1.26 MB).
+   * Vendor files are released this long after the last lookup, or before a lookup that does not
+   * need them, not at once: consecutive lookups in one file share one instance of it. A file
+   * released and loaded again for a new model is a second instance, and each instance whose
+   * functions a kept definition uses keeps its whole source in the heap (sonoff.js: 1.26 MB).
    */
   releaseDelayMs: number;
 }
@@ -114,6 +114,8 @@ export class ModelDefinitions<D extends DefinitionLike> {
       return this.byIdentity.get(key);
     }
     this.counters.lookups++;
+    // Only the files this lookup will use stay: a burst of many vendors holds one at a time.
+    this.release(this.filesFor(device.modelID));
     try {
       const def = await this.opts.findByDevice(device);
       // A generated definition is built from this device's own clusters; a fingerprint on the IEEE
@@ -149,19 +151,25 @@ export class ModelDefinitions<D extends DefinitionLike> {
     });
   }
 
-  /** Forgets every vendor module loaded, so that only the definitions kept stay in memory. */
-  private release(): void {
+  /** The vendor files the index names for a model id (none known: none). */
+  private filesFor(modelId: string | undefined): Set<string> {
+    const rows = this.opts.index[modelId ? modelId.toLowerCase() : 'null'] ?? [];
+    return new Set(rows.map(([file]) => this.prefix + file));
+  }
+
+  /** Forgets the vendor modules loaded but those in `keep`, so that only the definitions kept stay in memory. */
+  private release(keep: ReadonlySet<string> = new Set()): void {
     const cache = this.opts.moduleCache;
-    const vendor = (m: CachedModule | null | undefined) => m?.id.startsWith(this.prefix) === true;
-    const gone = Object.keys(cache).filter((k) => k.startsWith(this.prefix));
-    if (gone.length === 0) return;
+    const gone = new Set(Object.keys(cache).filter((k) => k.startsWith(this.prefix) && !keep.has(k)));
+    if (gone.size === 0) return;
+    const released = (m: CachedModule | null | undefined) => m !== null && m !== undefined && gone.has(m.id);
     for (const m of Object.values(cache)) {
-      if (!m || vendor(m)) continue;
-      if (vendor(m.parent)) m.parent = undefined;
-      if (m.children.some(vendor)) m.children = m.children.filter((c) => !vendor(c));
+      if (!m || released(m)) continue;
+      if (released(m.parent)) m.parent = undefined;
+      if (m.children.some(released)) m.children = m.children.filter((c) => !released(c));
     }
     for (const k of gone) delete cache[k];
-    this.counters.released += gone.length;
+    this.counters.released += gone.size;
   }
 }
 

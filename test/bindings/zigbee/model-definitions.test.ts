@@ -155,7 +155,7 @@ test('a released vendor file is collected: only the definitions found stay', asy
   assert.equal(caught.deref(), undefined, 'the vendor module and its other definitions were collected');
 });
 
-test('vendor files stay loaded for the delay after the last lookup: a burst shares one instance of each', async () => {
+test('vendor files stay loaded for the delay after the last lookup, or until one needs other files', async () => {
   const models = converterDefinitions<Def>(200);
   await models.find(deviceOf(PROFILES['temperature-humidity-sensor'] as DeviceProfile));
   await models.find(deviceOf(PROFILES['button-remote'] as DeviceProfile));
@@ -163,7 +163,9 @@ test('vendor files stay loaded for the delay after the last lookup: a burst shar
   assert.equal(models.counters.released, 0);
   await until('vendor files released', () => vendorModulesLoaded().length === 0, 5000);
   assert.equal(models.counters.released, 1, 'both SONOFF models came from one load of sonoff.js');
+  await models.find(deviceOf(PROFILES['temperature-humidity-sensor'] as DeviceProfile, '0x00124b000000000d', { dateCode: 'x' }));
   await models.find(deviceOf(PROFILES['smart-plug'] as DeviceProfile));
+  assert.deepEqual(Object.keys(require.cache).filter((id) => id.startsWith(devicesDir)), [join(devicesDir, 'innr.js')], 'a lookup in another file released sonoff.js first');
   models.close();
   assert.deepEqual(vendorModulesLoaded(), [], 'close() releases at once');
 });
