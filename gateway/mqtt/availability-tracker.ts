@@ -40,11 +40,92 @@ export interface AvailabilityTrackerDeps {
   schedule?: Partial<ScheduleOptions>;
 }
 
-interface Schedule { lastWake: number; windowEnd: number; gaps: number[] }
+/**
+ * Wakes seen per sleepy thing in one Float64Array, a slot per thing (last wake, end of its awake
+ * window, gaps kept, where the next gap goes, then the gaps as a ring): ~70 bytes a thing where an
+ * object with an array of gaps per thing was ~250 (issue 20, gateway heap per device).
+ */
+class WakeTable {
+  private readonly slots = new Map<string, number>();
+  private readonly free: number[] = [];
+  private readonly width: number;
+  private data: Float64Array;
+  private used = 0;
+
+  constructor(private readonly gapsKept: number) {
+    this.width = 4 + gapsKept;
+    this.data = new Float64Array(this.width * 64);
+  }
+
+  slot(id: string): number | undefined {
+    return this.slots.get(id);
+  }
+
+  entries(): IterableIterator<[string, number]> {
+    return this.slots.entries();
+  }
+
+  add(id: string, lastWake: number, windowEnd: number): void {
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      slot = this.used++;
+      if (this.used * this.width > this.data.length) {
+        const bigger = new Float64Array(this.data.length * 2);
+        bigger.set(this.data);
+        this.data = bigger;
+      }
+    }
+    const o = slot * this.width;
+    this.data[o] = lastWake;
+    this.data[o + 1] = windowEnd;
+    this.data[o + 2] = 0;
+    this.data[o + 3] = 0;
+    this.slots.set(id, slot);
+  }
+
+  delete(id: string): void {
+    const slot = this.slots.get(id);
+    if (slot === undefined) return;
+    this.slots.delete(id);
+    this.free.push(slot);
+  }
+
+  lastWake(slot: number): number {
+    return this.data[slot * this.width]!;
+  }
+
+  windowEnd(slot: number): number {
+    return this.data[slot * this.width + 1]!;
+  }
+
+  setWindowEnd(slot: number, at: number): void {
+    this.data[slot * this.width + 1] = at;
+  }
+
+  /** A new wake at `at`: the gap since the last one is kept (the oldest of gapsKept goes). */
+  wake(slot: number, at: number, windowEnd: number): void {
+    const o = slot * this.width;
+    const d = this.data;
+    if (this.gapsKept > 0) {
+      const next = d[o + 3]!;
+      d[o + 4 + next] = at - d[o]!;
+      d[o + 3] = (next + 1) % this.gapsKept;
+      d[o + 2] = Math.min(d[o + 2]! + 1, this.gapsKept);
+    }
+    d[o] = at;
+    d[o + 1] = windowEnd;
+  }
+
+  /** The gaps kept, smallest first. */
+  sortedGaps(slot: number): number[] {
+    const o = slot * this.width + 4;
+    return Array.from(this.data.subarray(o, o + this.data[slot * this.width + 2]!)).sort((a, b) => a - b);
+  }
+}
 
 export class AvailabilityTracker {
-  /** Thing id -> wakes seen, for sleepy things only. */
-  private readonly schedules = new Map<string, Schedule>();
+  /** Wakes seen, for sleepy things only. */
+  private readonly wakes: WakeTable;
   private readonly rules: ScheduleOptions;
   private sub: Subscription | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -54,6 +135,7 @@ export class AvailabilityTracker {
 
   constructor(private readonly deps: AvailabilityTrackerDeps) {
     this.rules = { ...DEFAULT_SCHEDULE, ...deps.schedule };
+    this.wakes = new WakeTable(this.rules.gapsKept);
   }
 
   start(): void {
@@ -74,30 +156,30 @@ export class AvailabilityTracker {
    * judged) when its wakes have no rhythm.
    */
   intervalOf(thingId: string): number {
-    const s = this.schedules.get(thingId);
-    if (!s || s.gaps.length < this.rules.minGaps) return this.deps.options.sleepyIntervalMs;
-    const sorted = [...s.gaps].sort((a, b) => a - b);
+    const slot = this.wakes.slot(thingId);
+    const sorted = slot === undefined ? [] : this.wakes.sortedGaps(slot);
+    if (slot === undefined || sorted.length < this.rules.minGaps) return this.deps.options.sleepyIntervalMs;
     if ((sorted.at(-1) as number) > this.rules.maxSpread * (sorted[0] as number)) return 0;
     return sorted[Math.floor(sorted.length / 2)] as number;
   }
 
   /** Marks sleepy things that missed their wakes offline; called on a timer, public for tests. */
   check(now = this.deps.now()): void {
-    for (const [id, s] of this.schedules) {
+    for (const [id, slot] of this.wakes.entries()) {
       const interval = this.intervalOf(id);
       if (interval <= 0 || this.markedOffline.has(id)) continue;
-      if (now - s.windowEnd <= this.deps.options.missedWakes * interval) continue;
+      if (now - this.wakes.windowEnd(slot) <= this.deps.options.missedWakes * interval) continue;
       let online: boolean;
       try {
         online = this.deps.hub.getThing(id).online;
       } catch {
-        this.schedules.delete(id);
+        this.wakes.delete(id);
         continue;
       }
       this.markedOffline.add(id);
       if (!online) continue;
       this.offlineByTracker++;
-      this.deps.logger.info({ thingId: id, intervalMs: interval, lastWake: s.lastWake }, 'sleepy device missed its wakes: offline');
+      this.deps.logger.info({ thingId: id, intervalMs: interval, lastWake: this.wakes.lastWake(slot) }, 'sleepy device missed its wakes: offline');
       this.deps.hub.setOnline(id, false);
     }
   }
@@ -106,7 +188,7 @@ export class AvailabilityTracker {
     switch (m.type) {
       case 'thing':
         if (m.change === 'removed') {
-          this.schedules.delete(m.thingId);
+          this.wakes.delete(m.thingId);
           this.markedOffline.delete(m.thingId);
         }
         return;
@@ -136,17 +218,11 @@ export class AvailabilityTracker {
     if (!sleepy) return;
     const now = this.deps.now();
     const until = untilMs ?? now + this.deps.awakeWindowMs;
-    const s = this.schedules.get(thingId);
-    if (!s) this.schedules.set(thingId, { lastWake: now, windowEnd: until, gaps: [] });
-    else if (now > s.windowEnd) {
-      // After the window the binding opened: a new wake.
-      s.gaps.push(now - s.lastWake);
-      if (s.gaps.length > this.rules.gapsKept) s.gaps.shift();
-      s.lastWake = now;
-      s.windowEnd = until;
-    } else if (untilMs !== undefined) {
-      s.windowEnd = Math.max(s.windowEnd, until);
-    }
+    const slot = this.wakes.slot(thingId);
+    if (slot === undefined) this.wakes.add(thingId, now, until);
+    // After the window the binding opened: a new wake.
+    else if (now > this.wakes.windowEnd(slot)) this.wakes.wake(slot, now, until);
+    else if (untilMs !== undefined) this.wakes.setWindowEnd(slot, Math.max(this.wakes.windowEnd(slot), until));
     if (this.markedOffline.delete(thingId) && !online) this.deps.hub.setOnline(thingId, true);
   }
 }

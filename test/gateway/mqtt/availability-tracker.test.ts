@@ -84,6 +84,28 @@ describe('AvailabilityTracker', () => {
     tracker.stop();
   });
 
+  it('judges by the last five gaps: a device that moved to a new rhythm is judged by it', () => {
+    // Three gaps of 10 s, then six of 60 s: the 10 s gaps are no longer among the five kept.
+    for (const t of [0, 10_000, 20_000, 30_000, 90_000, 150_000, 210_000, 270_000, 330_000, 390_000]) {
+      now = t;
+      awake(500);
+    }
+    assert.equal(tracker.intervalOf(ID), 60_000);
+    tracker.check(390_500 + 3 * 60_000);
+    assert.deepEqual(hub.changes, [], 'within three wakes of 60 s');
+    tracker.stop();
+  });
+
+  it('forgets a removed thing: its wakes do not count when it comes back', () => {
+    for (let i = 0; i < 5; i++, now += 10_000) awake(500);
+    assert.equal(tracker.intervalOf(ID), 10_000);
+    hub.handler?.({ type: 'thing', thingId: ID, change: 'removed', ts: now } as BusMessage);
+    assert.equal(tracker.intervalOf(ID), 0, 'no schedule: the configured sleepyIntervalMs (0)');
+    for (let i = 0; i < 4; i++, now += 20_000) awake(500);
+    assert.equal(tracker.intervalOf(ID), 20_000);
+    tracker.stop();
+  });
+
   const unjudged: Array<[string, number[]]> = [
     ['a device reached on demand (irregular gaps)', [0, 60_000, 65_000, 400_000, 401_000, 900_000]],
     ['a device seen twice', [0, 60_000]],
