@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { AffordanceNotFoundError, DeviceNotFoundError } from '../../protocols/errors.js';
 import type { ExposeLike } from './exposes-td.js';
 import { converterDefinitions } from './converter-definitions.js';
+import type { ModelDefinitions } from './model-definitions.js';
 import type { ZigbeeDeviceInfo, ZigbeeModelInfo, ZigbeeStack, ZigbeeStackEvents, ZigbeeStackOptions } from './zigbee-stack.js';
 
 type Device = ReturnType<Controller['getDevices']>[number];
@@ -49,8 +50,8 @@ function routeLogs(logger: Logger): void {
 export class HerdsmanStack extends EventEmitter<ZigbeeStackEvents> implements ZigbeeStack {
   private readonly controller: Controller;
   private readonly definitions = new Map<string, Definition | null>();
-  /** Definitions by the converters' lookup, without the rest of their vendor files. */
-  private readonly models = converterDefinitions<Definition>();
+  /** Definitions by the converters' lookup, without the rest of their vendor files (made at the first lookup). */
+  private models: ModelDefinitions<Definition> | undefined;
   /** Last converted state per device: the converters read it (meta.state). */
   private readonly states = new Map<string, KeyValue>();
 
@@ -98,7 +99,7 @@ export class HerdsmanStack extends EventEmitter<ZigbeeStackEvents> implements Zi
       await this.controller.stop();
     } finally {
       this.clearTimers();
-      this.models.close();
+      this.models?.close();
     }
   }
 
@@ -192,6 +193,7 @@ export class HerdsmanStack extends EventEmitter<ZigbeeStackEvents> implements Zi
 
   private async definition(d: Device): Promise<Definition | undefined> {
     if (!this.definitions.has(d.ieeeAddr)) {
+      this.models ??= converterDefinitions<Definition>();
       const def = await this.models.find(d);
       this.definitions.set(d.ieeeAddr, def ?? null);
     }
