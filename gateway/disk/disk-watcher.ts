@@ -8,7 +8,7 @@
  * thrown: SQLite rolls the statement back, the database stays whole.
  */
 import { rmSync, statfsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MetricSample } from '../metrics/metric-sample.js';
 import type { Db } from '../store/database.js';
@@ -188,13 +188,22 @@ export class DiskWatcher {
     return join(this.deps.dataDir, '.disk-reserve');
   }
 
-  /** Makes the reserve file again when the file system itself (free pages aside) has room for it. */
+  /**
+   * Makes the reserve file again when the file system itself (free pages aside) has room for it. A
+   * reserve left by the last run, whole and allocated, is kept as it is: no rewrite and fsync of
+   * megabytes at every start. It is written from one small zeroed chunk, so no buffer of its size
+   * stays in the heap.
+   */
   private async keepReserve(): Promise<void> {
     const bytes = this.deps.options.reserveBytes;
     if (this.reserved || bytes <= 0) return;
+    if (await reserveInPlace(this.reservePath(), bytes)) {
+      this.reserved = true;
+      return;
+    }
     if (this.fsFree() < this.deps.options.lowFreeBytes + bytes) return;
     try {
-      await writeFile(this.reservePath(), Buffer.alloc(bytes), { mode: 0o600, flush: true });
+      await writeZeros(this.reservePath(), bytes);
       this.reserved = true;
     } catch {
       await rm(this.reservePath(), { force: true }).catch(() => undefined);
@@ -208,5 +217,29 @@ export class DiskWatcher {
       { name: 'roost_disk_history_pruned_rows_total', help: 'History rows deleted oldest-first to free the data partition', type: 'counter', value: this.prunedRows },
       { name: 'roost_disk_prune_failures_total', help: 'Prunes that met a full disk themselves', type: 'counter', value: this.pruneFailures },
     ];
+  }
+}
+
+const ZEROS = 64 * 1024;
+
+/** True when the file is there with exactly `bytes` bytes, all of them allocated (not sparse). */
+async function reserveInPlace(path: string, bytes: number): Promise<boolean> {
+  try {
+    const st = await stat(path);
+    return st.isFile() && st.size === bytes && st.blocks * 512 >= bytes;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes `bytes` zero bytes to a new file (mode 0600) and flushes it to the disk. */
+async function writeZeros(path: string, bytes: number): Promise<void> {
+  const zeros = Buffer.alloc(Math.min(ZEROS, bytes));
+  const f = await open(path, 'w', 0o600);
+  try {
+    for (let left = bytes; left > 0; left -= zeros.length) await f.write(zeros, 0, Math.min(zeros.length, left));
+    await f.sync();
+  } finally {
+    await f.close();
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, openSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DiskWatcher, type DiskLowEvent, type DiskWatcherOptions } from '../../../gateway/disk/disk-watcher.js';
@@ -29,6 +29,27 @@ describe('DiskWatcher', () => {
     assert.equal(h.count(), 50);
     assert.equal(w.low, false);
     assert.equal(statSync(join(h.dir, '.disk-reserve')).size, 4096);
+    h.db.close();
+    rmSync(h.dir, { recursive: true, force: true });
+  });
+
+  it('keeps a whole reserve from the last run as it is; rewrites a short or sparse one', async () => {
+    const h = withHistory(1);
+    const path = join(h.dir, '.disk-reserve');
+    const big = { ...OPTIONS, reserveBytes: 200_000 };
+    await new DiskWatcher({ dataDir: h.dir, db: h.db, options: big, freeBytes: () => 10_000_000 }).init();
+    const made = statSync(path);
+    assert.deepEqual([made.size, made.mode & 0o777, made.blocks * 512 >= 200_000], [200_000, 0o600, true]);
+    // A second start: the same file, not written again (its modification time stays).
+    await new Promise((r) => setTimeout(r, 20));
+    await new DiskWatcher({ dataDir: h.dir, db: h.db, options: big, freeBytes: () => 10_000_000 }).init();
+    assert.equal(statSync(path).mtimeMs, made.mtimeMs);
+    // A sparse file of the right size holds no room: it is written again.
+    rmSync(path);
+    truncateSync(openSync(path, 'w'), 200_000);
+    assert.ok(statSync(path).blocks * 512 < 200_000);
+    await new DiskWatcher({ dataDir: h.dir, db: h.db, options: big, freeBytes: () => 10_000_000 }).init();
+    assert.ok(statSync(path).blocks * 512 >= 200_000);
     h.db.close();
     rmSync(h.dir, { recursive: true, force: true });
   });
