@@ -1,6 +1,7 @@
 /**
  * The JSON Schema validators the bundle carries as code generated at build time (issue 20): ajv
- * compiled the TD 1.1 schema and the config schema at every start, ~360 ms of CPU on the appliance.
+ * compiled the TD 1.1 schema, the config schema and the rule schema at every start, ~360 ms of CPU
+ * on the appliance for the first two.
  * Each entry names a module whose default export is a validator compiled when it loads (what tsx
  * runs) and the compile function it calls; the esbuild plugin replaces that module, in the bundle
  * only, with ajv's standalone code for the same compile function's validator, plus its constants.
@@ -12,6 +13,7 @@ import standaloneModuleExport from 'ajv/dist/standalone/index.js';
 import type { Plugin } from 'esbuild';
 import type { CompiledValidator } from '../../../gateway/config/compiled-validator.js';
 import { compileConfigValidator } from '../../../gateway/config/config-validator-compile.js';
+import { compileRuleValidator } from '../../../gateway/rules/rule-validator-compile.js';
 import { compileTdValidator } from '../../../gateway/td/td-validator-compile.js';
 
 // CommonJS seen from ESM: the function is the module's `default` (the same cast as td's ajv-formats import).
@@ -27,6 +29,7 @@ export interface StandaloneValidator {
 export const STANDALONE_VALIDATORS: readonly StandaloneValidator[] = [
   { module: 'gateway/td/td-schema-validate.ts', compile: compileTdValidator },
   { module: 'gateway/config/config-schema-validate.ts', compile: compileConfigValidator },
+  { module: 'gateway/rules/rule-schema-validate.ts', compile: compileRuleValidator },
 ];
 
 /** The ES module standing in for v.module: ajv standalone code with `default` and `validate` exports, and v's constants. */

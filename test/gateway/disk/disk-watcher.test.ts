@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, openSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DiskWatcher, type DiskLowEvent, type DiskWatcherOptions } from '../../../gateway/disk/disk-watcher.js';
@@ -46,7 +46,8 @@ describe('DiskWatcher', () => {
     assert.equal(statSync(path).mtimeMs, made.mtimeMs);
     // A sparse file of the right size holds no room: it is written again.
     rmSync(path);
-    truncateSync(openSync(path, 'w'), 200_000);
+    closeSync(openSync(path, 'w'));
+    truncateSync(path, 200_000);
     assert.ok(statSync(path).blocks * 512 < 200_000);
     await new DiskWatcher({ dataDir: h.dir, db: h.db, options: big, freeBytes: () => 10_000_000 }).init();
     assert.ok(statSync(path).blocks * 512 >= 200_000);

@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ValidateFunction } from 'ajv';
 import { build } from 'esbuild';
 import validateConfigAtRunTime from '../../../../gateway/config/config-schema-validate.js';
+import validateRuleAtRunTime from '../../../../gateway/rules/rule-schema-validate.js';
 import validateTdAtRunTime, { TD_SCHEMA_VERSION } from '../../../../gateway/td/td-schema-validate.js';
 import { systemTd } from '../../../../gateway/system/system-binding.js';
 import { standaloneValidatorsPlugin, STANDALONE_VALIDATORS } from '../../../../image/src/bundle/standalone-validators.js';
@@ -13,7 +14,7 @@ import { standaloneValidatorsPlugin, STANDALONE_VALIDATORS } from '../../../../i
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 // Under the repository, so that the generated code's ajv and ajv-formats imports resolve.
 const dir = mkdtempSync(join(ROOT, 'dist', 'test-standalone-'));
-let bundled: { td: ValidateFunction; tdVersion: string; config: ValidateFunction };
+let bundled: { td: ValidateFunction; tdVersion: string; config: ValidateFunction; rule: ValidateFunction };
 
 before(async () => {
   const entry = STANDALONE_VALIDATORS.map((v, i) => `export { default as v${i} } from ${JSON.stringify(join(ROOT, v.module))};`).join('\n')
@@ -30,7 +31,8 @@ before(async () => {
   const m = (await import(pathToFileURL(out).href)) as Record<string, unknown>;
   const td = STANDALONE_VALIDATORS.findIndex((v) => v.module.includes('/td/'));
   const config = STANDALONE_VALIDATORS.findIndex((v) => v.module.includes('/config/'));
-  bundled = { td: m[`v${td}`] as ValidateFunction, tdVersion: m['TD_SCHEMA_VERSION'] as string, config: m[`v${config}`] as ValidateFunction };
+  const rule = STANDALONE_VALIDATORS.findIndex((v) => v.module.includes('/rules/'));
+  bundled = { td: m[`v${td}`] as ValidateFunction, tdVersion: m['TD_SCHEMA_VERSION'] as string, config: m[`v${config}`] as ValidateFunction, rule: m[`v${rule}`] as ValidateFunction };
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -74,4 +76,16 @@ test('the bundled config validator fills in the same defaults and gives the same
   const a = { }; const b = { };
   bundled.config(a); bundled.config(b);
   assert.notEqual((a as { http: object }).http, (b as { http: object }).http);
+});
+
+test('the bundled rule validator gives the run-time validator\'s verdicts and errors', () => {
+  const cases: unknown[] = [
+    { name: 'Hot', trigger: { type: 'threshold', property: 'temperature', above: 30, hysteresis: 2 }, actions: [{ type: 'mqtt' }] },
+    { name: 'Hook', trigger: { type: 'event', event: 'button' }, actions: [{ type: 'webhook', url: 'https://example.invalid/x', headers: { a: 'b' } }] },
+    { name: '', trigger: { type: 'threshold', property: 'temperature', hysteresis: -1 }, actions: [] },
+    { trigger: { type: 'nope' }, actions: [{ type: 'webhook', url: 'ftp://x' }], extra: 1 },
+  ];
+  for (const c of cases) assert.deepEqual(outcome(bundled.rule, c), outcome(validateRuleAtRunTime, c));
+  assert.equal(outcome(bundled.rule, cases[0]).ok, true);
+  assert.equal(outcome(bundled.rule, cases[2]).ok, false);
 });
