@@ -21,6 +21,11 @@ export const RUNTIME_FILE_PACKAGES: readonly string[] = [
   // gateway/td/td-validator-compile.ts reads its TD 1.1 JSON Schema (under tsx, and while building:
   // the bundle holds the validator generated from it, standalone-validators.ts).
   'wot-thing-description-types',
+  // Loads a vendor's definitions by path (`require('./devices/<vendor>')`, found through its
+  // models-index.json) only for the models present: bundled, those paths pointed next to the
+  // chunk and no known Zigbee model was identified. bindings/zigbee/model-definitions.ts also
+  // finds the package's files on disk to release them after a lookup.
+  'zigbee-herdsman-converters',
 ];
 
 /**

@@ -30,6 +30,12 @@ test('the staged bundle runs outside the source tree with only its own node_modu
       for (const p of ${JSON.stringify(NATIVE_PACKAGES)}) r(p);
       const D = r('better-sqlite3'); console.log(new D(':memory:').prepare('select 41 + 1 as x').get().x);`;
     assert.equal(execFileSync(process.execPath, ['-e', script], { cwd: '/', encoding: 'utf8' }).trim(), '42');
+    // The Zigbee converters are shipped whole beside the bundle: a vendor's definitions load by path.
+    const zigbee = `const r = require('node:module').createRequire(${JSON.stringify(app)});
+      const d = { ieeeAddr: '0x1', modelID: 'SP 120', manufacturerName: 'innr', endpoints: [], getEndpoint: () => undefined, type: 'Router', powerSource: 'Mains (single phase)' };
+      r('zigbee-herdsman-converters').findByDevice(d, true).then((def) => console.log(def.vendor + ' ' + def.model));`;
+    assert.equal(execFileSync(process.execPath, ['-e', zigbee], { cwd: '/', encoding: 'utf8' }).trim().split('\n').pop(), 'Innr SP 120');
+    assert.ok(existsSync(join(dir, 'app/node_modules/zigbee-herdsman-converters/dist/devices/innr.js')));
     // What the bundle opens at run time is beside it, where it looks (the image's /usr/lib/roost/app).
     const scenario = runtimePath('scenarios', 'demo.yaml', pathToFileURL(app));
     assert.equal(scenario, join(dir, 'app/scenarios/demo.yaml'));

@@ -9,6 +9,7 @@ test('native and run-time-file packages stay external; version and commit are de
   const o = esbuildOptions({ entry: 'e.ts', outFile: 'o.js', metaFile: 'm.json', version: '1.2.3', commit: 'abc', target: 'node20' });
   for (const n of NATIVE_PACKAGES) assert.ok((o['external'] as string[]).includes(n), n);
   assert.ok((o['external'] as string[]).includes('wot-thing-description-types'));
+  assert.ok((o['external'] as string[]).includes('zigbee-herdsman-converters'), 'vendor definitions are loaded by path');
   assert.deepEqual(o['define'], { ROOST_VERSION: '"1.2.3"', ROOST_COMMIT: '"abc"' });
   assert.equal(o['format'], 'esm');
 });
