@@ -143,6 +143,17 @@ describe('HistoryStore', () => {
     done();
   });
 
+  it('merges a thing with more names than one compound query takes', () => {
+    const { h, done } = open({ batchMaxRows: 1000 });
+    // 250 names, two rows each, the times interleaved across names.
+    for (let i = 0; i < 500; i++) h.append('wide', `p${i % 250}`, 'property', 10_000 - i, i);
+    const asc = h.query({ thingId: 'wide', limit: 4 });
+    assert.deepEqual(asc.map((r) => r.value), [499, 498, 497, 496]);
+    assert.deepEqual(h.query({ thingId: 'wide', order: 'desc', limit: 3, from: 9_990 }).map((r) => [r.name, r.value]), [['p0', 0], ['p1', 1], ['p2', 2]]);
+    assert.equal(h.query({ thingId: 'wide', limit: 500 }).length, 500);
+    done();
+  });
+
   it('keeps rows with the same millisecond apart', () => {
     const { h, done } = open();
     h.append('t', 'p', 'property', 5, 1);
