@@ -68,7 +68,12 @@ async function subscribe(mqttUrl: string): Promise<{ received: () => number; clo
   sub.stdout.on('data', (chunk: Buffer) => {
     for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
   });
-  await first;
+  try {
+    await first;
+  } catch (err) {
+    sub.kill(); // not left behind when the run fails
+    throw err;
+  }
   // The retained TDs and values of the start come first: wait until they stop, so they are not counted as readings.
   for (let last = -1; lines !== last; ) {
     last = lines;
