@@ -28,6 +28,7 @@ import { AvailabilityPublisher, GATEWAY_AVAILABILITY_TOPIC } from './availabilit
 import { GATEWAY_THING_ID, HA_DISCOVERY_PREFIX } from './ha-discovery.js';
 import { HaDiscoveryPublisher } from './ha-discovery-publisher.js';
 import { Publisher } from './publisher.js';
+import { storeRetainedOwned } from './retained-payloads.js';
 import { RequestHandler } from './requests.js';
 import { DISCARD_TOPIC, parseThingTopic } from './topics.js';
 import { attachWebSocket, type WebSocketAttachment } from './websocket.js';
@@ -124,6 +125,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   const sources = new WeakMap<object, string>();
 
   const broker = await Aedes.createBroker({ drainTimeout: o.drainTimeoutMs, connectTimeout: o.connectTimeoutMs });
+  storeRetainedOwned((broker as unknown as { persistence: Parameters<typeof storeRetainedOwned>[0] }).persistence);
   const publish = (topic: string, payload: Buffer, retain: boolean): Promise<void> => new Promise((resolve, reject) => {
     const packet: PublishPacket = { cmd: 'publish', topic, payload, qos: 1, retain, dup: false };
     broker.publish(packet, (err) => (err ? reject(err) : resolve()));
