@@ -8,14 +8,14 @@
  * once; the device drops an id it has done). After a restart, items that were `sent` are queued
  * again at their place and delivered ones keep waiting for their result.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { DeliveryOutcome, QueuedItem, QueuedKind, QueuedState } from '../binding.js';
+import type { DeliveryOutcome, QueuedItem, QueuedState } from '../binding.js';
 import type { RoostConfig } from '../config/config.js';
 import { ActionNotCancellableError, ActionNotFoundError, QueueFullError } from '../../protocols/errors.js';
 import type { QueueStore, StoredAction } from '../store/queue-store.js';
 import { isFinal, view } from './action-view.js';
 import { KeyedTimers } from './keyed-timers.js';
+import { newItem, type EnqueueRequest } from './new-item.js';
 import { QueueLedger } from './queue-ledger.js';
 import type { ActionView } from './types.js';
 
@@ -37,15 +37,6 @@ export interface ActionQueueDeps {
   target(thingId: string): QueueTarget | undefined;
   /** Called after every persisted state change. */
   onChange(view: ActionView, previous: QueuedState | null): void;
-}
-
-export interface EnqueueRequest {
-  thingId: string;
-  kind: QueuedKind;
-  name: string;
-  input: unknown;
-  ttlMs?: number;
-  requestedBy?: string;
 }
 
 export class ActionQueue {
@@ -81,24 +72,8 @@ export class ActionQueue {
   /** Queues an action or property write. Throws QueueFullError when the overflow policy is `reject`. */
   enqueue(req: EnqueueRequest): ActionView {
     const o = this.deps.options;
-    const now = this.deps.now();
-    const ttl = Math.min(req.ttlMs ?? o.defaultTtlMs, o.maxTtlMs);
     const list = this.ledger.list(req.thingId);
-    const item: StoredAction = {
-      id: randomUUID(),
-      seq: 0,
-      thingId: req.thingId,
-      kind: req.kind,
-      name: req.name,
-      input: req.input,
-      state: 'queued',
-      attempts: 0,
-      createdAt: now,
-      updatedAt: now,
-      expiresAt: now + ttl,
-      transitions: [{ state: 'queued', at: now }],
-      requestedBy: req.requestedBy ?? null,
-    };
+    const item = newItem(req, this.deps.now(), o);
     this.deps.store.atomically(() => {
       if (req.kind === 'write') {
         // Last writer wins: an older write of the same property that has never gone out is superseded.
