@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,6 +13,8 @@ import { standaloneValidatorsPlugin, STANDALONE_VALIDATORS } from '../../../../i
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 // Under the repository, so that the generated code's ajv and ajv-formats imports resolve.
+// A fresh clone has no dist/ yet.
+mkdirSync(join(ROOT, 'dist'), { recursive: true });
 const dir = mkdtempSync(join(ROOT, 'dist', 'test-standalone-'));
 let bundled: { td: ValidateFunction; tdVersion: string; config: ValidateFunction; rule: ValidateFunction };
 
