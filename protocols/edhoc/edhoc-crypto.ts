@@ -7,6 +7,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, 
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { EdhocError } from './edhoc-errors.js';
+import { okpPublicKey, p256PublicKey } from './public-keys.js';
 import type { CipherSuite, EdhocCurve, EdhocSignature } from './edhoc-suites.js';
 
 export function sha256(...parts: Uint8Array[]): Uint8Array {
@@ -72,7 +73,7 @@ export interface CurveOps {
 export const CURVES: Readonly<Record<EdhocCurve, CurveOps>> = {
   x25519: {
     keyLength: 32,
-    publicKey: (sk) => x25519.getPublicKey(sk),
+    publicKey: (sk) => okpPublicKey('x25519', sk),
     ecdh: (sk, peer) => {
       checkLength(peer, 32);
       const shared = guard(() => x25519.getSharedSecret(sk, peer));
@@ -84,7 +85,7 @@ export const CURVES: Readonly<Record<EdhocCurve, CurveOps>> = {
   },
   p256: {
     keyLength: 32,
-    publicKey: (sk) => p256.getPublicKey(sk, true).subarray(1),
+    publicKey: (sk) => p256PublicKey(sk).subarray(1, 33),
     // Compact representation (RFC 9528 Appendix B): any y fits, so take the even one (0x02 prefix);
     // noble checks x < p and that the point is on the curve (SP 800-56A §5.6.2.3 partial validation).
     ecdh: (sk, peer) => {
@@ -121,7 +122,7 @@ export const SIGNATURES: Readonly<Record<EdhocSignature, SignatureOps>> = {
     crv: 'ed25519',
     sign: (sk, msg) => ed25519.sign(msg, sk),
     verify: (pk, msg, sig) => safeVerify(() => ed25519.verify(sig, msg, pk.x)),
-    publicKey: (sk) => ({ crv: 'ed25519', x: ed25519.getPublicKey(sk) }),
+    publicKey: (sk) => ({ crv: 'ed25519', x: okpPublicKey('ed25519', sk) }),
   },
   // ES256 (RFC 9053 §2.1): ECDSA P-256 over SHA-256, signature r || s; high-S signatures from
   // other implementations are valid ECDSA and accepted.
@@ -130,7 +131,7 @@ export const SIGNATURES: Readonly<Record<EdhocSignature, SignatureOps>> = {
     sign: (sk, msg) => p256.sign(msg, sk, { prehash: true }),
     verify: (pk, msg, sig) => safeVerify(() => p256.verify(sig, msg, publicKeyBytes(pk), { prehash: true, lowS: false })),
     publicKey: (sk) => {
-      const full = p256.getPublicKey(sk, false);
+      const full = p256PublicKey(sk);
       return { crv: 'p256', x: full.subarray(1, 33), y: full.subarray(33) };
     },
   },
@@ -138,8 +139,8 @@ export const SIGNATURES: Readonly<Record<EdhocSignature, SignatureOps>> = {
 
 /** The public key of a static DH private key on a suite's curve, in credential form. */
 export function staticDhPublicKey(curve: EdhocCurve, privateKey: Uint8Array): PublicKey {
-  if (curve === 'x25519') return { crv: 'x25519', x: x25519.getPublicKey(privateKey) };
-  const full = p256.getPublicKey(privateKey, false);
+  if (curve === 'x25519') return { crv: 'x25519', x: okpPublicKey('x25519', privateKey) };
+  const full = p256PublicKey(privateKey);
   return { crv: 'p256', x: full.subarray(1, 33), y: full.subarray(33) };
 }
 
