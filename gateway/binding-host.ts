@@ -3,7 +3,7 @@
  * in its status (`error`), and the gateway keeps running; a bad binding config stops the start
  * with a clear ConfigInvalidError.
  */
-import { Ajv } from 'ajv';
+import { Ajv, type ErrorObject } from 'ajv';
 import type { Logger } from 'pino';
 import type { Binding, BindingModule, BindingStatus } from './binding.js';
 import { BINDING_MODULES, type BindingLoader } from './binding-registry.js';
@@ -12,7 +12,25 @@ import { ConfigInvalidError } from '../protocols/errors.js';
 import type { Hub } from './hub/hub.js';
 import { SystemBinding } from './system/system-binding.js';
 
-const ajv = new Ajv({ useDefaults: true, allErrors: true, strict: false });
+/** Options of a module binding that is not built in (a test's module table): compiled when first needed. */
+let runtimeAjv: Ajv | null = null;
+
+/**
+ * The validator of one binding's options: the built-in bindings' validator made at build time
+ * (binding-options-validate.ts) for the registry's modules, else ajv at run time. Both fill in
+ * defaults; errors are reported under /bindings/<name>.
+ */
+async function optionsValidator(name: string, mod: BindingModule<Record<string, unknown>>, builtIn: boolean): Promise<(options: Record<string, unknown>) => { ok: boolean; errors: ErrorObject[] | null | undefined; prefix: string }> {
+  if (builtIn) {
+    const { default: validate, OPTIONS_BINDINGS } = await import('./binding-options-validate.js');
+    if (OPTIONS_BINDINGS.split(',').includes(name)) {
+      return (options) => ({ ok: validate({ [name]: options }), errors: validate.errors, prefix: '/bindings' });
+    }
+  }
+  runtimeAjv ??= new Ajv({ useDefaults: true, allErrors: true, strict: false });
+  const validate = runtimeAjv.compile(mod.optionsSchema);
+  return (options) => ({ ok: validate(options), errors: validate.errors, prefix: `/bindings/${name}` });
+}
 
 interface Slot {
   name: string;
@@ -65,10 +83,8 @@ export class BindingHost {
     }
     const mod = (await loader()) as BindingModule<Record<string, unknown>>;
     const { enabled: _enabled, ...options } = structuredClone(section);
-    const validate = ajv.compile(mod.optionsSchema);
-    if (!validate(options)) {
-      throw new ConfigInvalidError(`config: ${describeErrors(validate.errors, `/bindings/${name}`)}`);
-    }
+    const check = (await optionsValidator(name, mod, !this.opts.modules))(options);
+    if (!check.ok) throw new ConfigInvalidError(`config: ${describeErrors(check.errors, check.prefix)}`);
     return { name, make: () => mod.create(options), instance: null };
   }
 

@@ -1,7 +1,7 @@
 /**
  * The JSON Schema validators the bundle carries as code generated at build time (issue 20): ajv
- * compiled the TD 1.1 schema, the config schema and the rule schema at every start, ~360 ms of CPU
- * on the appliance for the first two.
+ * compiled the TD 1.1 schema, the config schema, the rule schema and the built-in bindings' options
+ * schemas at every start, ~360 ms of CPU on the appliance for the first two.
  * Each entry names a module whose default export is a validator compiled when it loads (what tsx
  * runs) and the module and function that compile it; the esbuild plugin replaces that module, in
  * the bundle only, with ajv's standalone code for the same compile function's validator, plus its
@@ -35,6 +35,7 @@ export const STANDALONE_VALIDATORS: readonly StandaloneValidator[] = [
   { module: 'gateway/td/td-schema-validate.ts', compileModule: 'gateway/td/td-validator-compile.ts', compileExport: 'compileTdValidator' },
   { module: 'gateway/config/config-schema-validate.ts', compileModule: 'gateway/config/config-validator-compile.ts', compileExport: 'compileConfigValidator' },
   { module: 'gateway/rules/rule-schema-validate.ts', compileModule: 'gateway/rules/rule-validator-compile.ts', compileExport: 'compileRuleValidator' },
+  { module: 'gateway/binding-options-validate.ts', compileModule: 'gateway/binding-options-compile.ts', compileExport: 'compileBindingOptionsValidator' },
 ];
 
 /** The ES module standing in for v.module: ajv standalone code with `default` and `validate` exports, and v's constants. */

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ValidateFunction } from 'ajv';
 import { build } from 'esbuild';
+import validateOptionsAtRunTime from '../../../../gateway/binding-options-validate.js';
 import validateConfigAtRunTime from '../../../../gateway/config/config-schema-validate.js';
 import validateRuleAtRunTime from '../../../../gateway/rules/rule-schema-validate.js';
 import validateTdAtRunTime, { TD_SCHEMA_VERSION } from '../../../../gateway/td/td-schema-validate.js';
@@ -16,7 +17,7 @@ const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 // A fresh clone has no dist/ yet.
 mkdirSync(join(ROOT, 'dist'), { recursive: true });
 const dir = mkdtempSync(join(ROOT, 'dist', 'test-standalone-'));
-let bundled: { td: ValidateFunction; tdVersion: string; config: ValidateFunction; rule: ValidateFunction };
+let bundled: { td: ValidateFunction; tdVersion: string; config: ValidateFunction; rule: ValidateFunction; options: ValidateFunction };
 
 before(async () => {
   const entry = STANDALONE_VALIDATORS.map((v, i) => `export { default as v${i} } from ${JSON.stringify(join(ROOT, v.module))};`).join('\n')
@@ -34,7 +35,11 @@ before(async () => {
   const td = STANDALONE_VALIDATORS.findIndex((v) => v.module.includes('/td/'));
   const config = STANDALONE_VALIDATORS.findIndex((v) => v.module.includes('/config/'));
   const rule = STANDALONE_VALIDATORS.findIndex((v) => v.module.includes('/rules/'));
-  bundled = { td: m[`v${td}`] as ValidateFunction, tdVersion: m['TD_SCHEMA_VERSION'] as string, config: m[`v${config}`] as ValidateFunction, rule: m[`v${rule}`] as ValidateFunction };
+  const options = STANDALONE_VALIDATORS.findIndex((v) => v.module.includes('binding-options'));
+  bundled = {
+    td: m[`v${td}`] as ValidateFunction, tdVersion: m['TD_SCHEMA_VERSION'] as string, config: m[`v${config}`] as ValidateFunction,
+    rule: m[`v${rule}`] as ValidateFunction, options: m[`v${options}`] as ValidateFunction,
+  };
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -90,4 +95,17 @@ test('the bundled rule validator gives the run-time validator\'s verdicts and er
   for (const c of cases) assert.deepEqual(outcome(bundled.rule, c), outcome(validateRuleAtRunTime, c));
   assert.equal(outcome(bundled.rule, cases[0]).ok, true);
   assert.equal(outcome(bundled.rule, cases[2]).ok, false);
+});
+
+test('the bundled binding options validator fills in the same defaults and gives the same errors', () => {
+  const cases: unknown[] = [
+    { coap: {} },
+    { serial: { ports: [{ path: '/dev/ttyUSB0' }] } },
+    { coap: { port: 'x', nope: 1 } },
+    { zigbee: { channel: 99 }, ble: { scanMode: 'sideways' } },
+    { agent: {}, ingest: { tokenTtlS: 1 } },
+  ];
+  for (const c of cases) assert.deepEqual(outcome(bundled.options, c), outcome(validateOptionsAtRunTime, c));
+  assert.equal(outcome(bundled.options, cases[0]).ok, true);
+  assert.equal(outcome(bundled.options, cases[2]).ok, false);
 });
