@@ -20,8 +20,11 @@ export async function partitionOffsets(disk: string): Promise<Record<string, num
 /** Text and permission bits of one file on an ext4 filesystem that starts `offset` bytes into `disk`. */
 export async function readExt4File(disk: string, offset: number, path: string): Promise<{ text: string; mode: number }> {
   const image = `${disk}?offset=${offset}`;
-  const { stdout: text } = await run('debugfs', ['-R', `cat ${path}`, image], { maxBuffer: 1024 * 1024 });
-  const { stdout: stat } = await run('debugfs', ['-R', `stat ${path}`, image]);
+  // -c (read-only, bitmaps not read): the VM is powered off hard, and a filesystem cut off while
+  // mounted may have block bitmaps whose checksums the kernel had not yet written, which makes
+  // debugfs refuse to open it at all (seen on the arm64 VM); reading a file needs no bitmap.
+  const { stdout: text } = await run('debugfs', ['-c', '-R', `cat ${path}`, image], { maxBuffer: 1024 * 1024 });
+  const { stdout: stat } = await run('debugfs', ['-c', '-R', `stat ${path}`, image]);
   const mode = /Mode:\s+0?([0-7]{3,4})/.exec(stat);
   if (!mode) throw new Error(`debugfs: no ${path} on the filesystem at ${offset} in ${disk}`);
   return { text, mode: parseInt(mode[1]!, 8) };
