@@ -217,6 +217,7 @@ async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; 
   if (deps.quietAdminPassword && users.count() === 0 && config.auth.adminPassword === undefined && process.env['ROOST_ADMIN_PASSWORD'] === undefined) {
     admin.adminPassword = newAdminPassword();
   }
+  // Not waiting for `checked`: the warning about a given password that was not applied comes when its scrypt check ends.
   await users.ensureAdmin(config.auth.adminUser, config.auth.adminPassword ?? admin.adminPassword, deps.logger, (line) => process.stderr.write(`${line}\n`));
   const metricSources: MetricSource[] = [...deps.metrics, () => admin.metrics()];
   const http = await startApi({

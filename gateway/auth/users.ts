@@ -89,12 +89,17 @@ export class Users {
    * First start: an admin whose password comes from config or env, else a random one printed once.
    * On a later start a given password is not applied (users and their passwords live in the
    * database); when it is not the admin's current password, the log says so.
+   * Resolves once the admin exists. That comparison is a scrypt check (~0.2 s of a thread-pool
+   * thread and 32 MiB, several seconds on an emulated box): a start need not wait for it, and
+   * `checked` settles when it is done. The appliance sets ROOST_ADMIN_PASSWORD at every start.
    */
-  async ensureAdmin(username: string, configured: string | undefined, logger: Logger, print: (line: string) => void): Promise<void> {
+  async ensureAdmin(username: string, configured: string | undefined, logger: Logger, print: (line: string) => void): Promise<{ checked: Promise<void> }> {
     if (this.count() > 0) {
       const given = configured ?? process.env['ROOST_ADMIN_PASSWORD'];
-      if (given !== undefined) await this.warnUnapplied(username, given, configured !== undefined ? 'auth.adminPassword' : 'ROOST_ADMIN_PASSWORD', logger);
-      return;
+      if (given === undefined) return { checked: Promise.resolve() };
+      const checked = this.warnUnapplied(username, given, configured !== undefined ? 'auth.adminPassword' : 'ROOST_ADMIN_PASSWORD', logger)
+        .catch((err: unknown) => logger.warn({ err, username }, 'could not check the given admin password against the stored one'));
+      return { checked };
     }
     const password = configured ?? process.env['ROOST_ADMIN_PASSWORD'] ?? randomBytes(12).toString('base64url');
     await this.create(username, password, 'admin');
@@ -102,6 +107,7 @@ export class Users {
       print(`roost: created admin user '${username}' with password ${password} (shown once; change it)`);
     }
     logger.info({ username }, 'admin user created');
+    return { checked: Promise.resolve() };
   }
 
   private async warnUnapplied(username: string, given: string, from: string, logger: Logger): Promise<void> {
