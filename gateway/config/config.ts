@@ -19,7 +19,7 @@ export interface RoostConfig {
     events: { maxStreams: number; maxBufferedBytes: number; heartbeatMs: number; longpollTimeoutMs: number; maxReplay: number };
   };
   mqtt: {
-    enabled: boolean; host: string; port: number; plain: boolean; tlsPort: number; publicBaseUrl?: string; websocket: boolean; maxPacketBytes: number; authCheckIntervalMs: number;
+    enabled: boolean; host: string; port: number; plain: boolean; tlsPort: number; publicBaseUrl?: string; websocket: boolean; maxPacketBytes: number; authCheckIntervalMs: number; maxQueuedBytesPerClient: number; drainTimeoutMs: number; connectTimeoutMs: number;
     homeAssistantDiscovery: boolean;
   };
   availability: AvailabilityConfig;
