@@ -20,6 +20,7 @@ import { createFirmware, type Firmware } from './firmware/index.js';
 import { Hub } from './hub/hub.js';
 import type { MetricSource } from './metrics/metric-sample.js';
 import { MqttAuth } from './mqtt/auth.js';
+import { PendingReplyStore } from './mqtt/pending-replies.js';
 import { DEFAULT_MQTT_OPTIONS, startMqttBroker, type MqttBroker } from './mqtt/broker.js';
 import { createLogger } from './logger.js';
 import { AvailabilityTracker } from './mqtt/availability-tracker.js';
@@ -254,6 +255,8 @@ async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; 
         busBuffer: config.bus.subscriberBuffer,
         homeAssistantDiscovery: config.mqtt.homeAssistantDiscovery,
       },
+      // Requests waiting for a sleeping device's answer are answered after a restart too.
+      replies: new PendingReplyStore(deps.db, 'mqtt-reply:'),
       // The retained TDs published at start must carry the ports actually bound.
       beforePublish: (mqttUrl) => deps.hub.setEndpoints(configuredEndpoints(config, Number(new URL(http.httpsUrl ?? http.httpUrl).port), Number(new URL(mqttUrl).port))),
     });

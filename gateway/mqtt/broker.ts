@@ -29,6 +29,7 @@ import { GATEWAY_THING_ID, HA_DISCOVERY_PREFIX } from './ha-discovery.js';
 import { HaDiscoveryPublisher } from './ha-discovery-publisher.js';
 import { Publisher } from './publisher.js';
 import { storeRetainedOwned } from './retained-payloads.js';
+import type { PendingReplyStore } from './pending-replies.js';
 import { RequestHandler } from './requests.js';
 import { DISCARD_TOPIC, parseThingTopic } from './topics.js';
 import { attachWebSocket, type WebSocketAttachment } from './websocket.js';
@@ -93,6 +94,8 @@ export interface MqttDeps {
   httpsServer?: HttpsServer | undefined;
   /** Called once the broker listens, before the retained snapshot goes out (endpoints in TDs). */
   beforePublish?: (url: string) => void;
+  /** Where requests waiting for a final reply survive a restart (pending-replies.ts). */
+  replies?: PendingReplyStore | undefined;
 }
 
 export interface MqttBroker {
@@ -132,7 +135,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   });
   const requests = new RequestHandler({
     hub, counters, logger, syncWaitMs: o.syncWaitMs, maxPendingReplies: o.maxPendingReplies, maxJsonDepth: o.maxJsonDepth,
-    publish: (topic, payload) => publish(topic, payload, false),
+    publish: (topic, payload) => publish(topic, payload, false), ...(deps.replies ? { replies: deps.replies } : {}),
   });
   const publisher = new Publisher({ hub, counters, logger, maxBuffer: o.busBuffer, maxInFlight: PUBLISH_WINDOW, publish });
   const pending = new PendingPublisher({ hub, onboarding: hub.onboarding, counters, logger, maxBuffer: o.busBuffer, publish });

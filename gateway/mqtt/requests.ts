@@ -5,6 +5,9 @@
  * - the final state (with the output) if the item finishes within syncWaitMs, else
  * - its current state (`queued`, `sent`, `delivered`) at once and the final state when it comes;
  * - or the typed error that refused the request.
+ * A request still waiting for its final state is kept in the database (pending-replies.ts) when the
+ * handler has a store: after a restart the final reply is made when the item finishes (at once if
+ * it finished meanwhile, to whoever is subscribed then), and a forgotten one is counted.
  */
 import type { Logger } from 'pino';
 import type { Principal } from '../auth/users.js';
@@ -13,6 +16,7 @@ import type { ActionView } from '../hub/types.js';
 import { ForbiddenError, toRoostError, type RoostError } from '../../protocols/errors.js';
 import { mayReplyTo } from './acl.js';
 import type { MqttCounters } from './mqtt-metrics.js';
+import type { PendingReplyStore } from './pending-replies.js';
 import { correlation, errorReply, parseRequest, type MqttRequest, type Reply } from './request-envelope.js';
 
 const FINAL = new Set(['completed', 'failed', 'expired', 'superseded', 'cancelled']);
@@ -32,9 +36,12 @@ export interface RequestDeps extends RequestOptions {
   logger: Logger;
   /** Publishes a reply (QoS 1, not retained). */
   publish(topic: string, payload: Buffer): Promise<void>;
+  /** Where waiting requests survive a restart; without it they are kept in memory only. */
+  replies?: PendingReplyStore;
+  now?: () => number;
 }
 
-interface Pending { topic: string; req: MqttRequest }
+interface Pending { topic: string; req: Pick<MqttRequest, 'correlationData'> }
 
 export class RequestHandler {
   private readonly pending = new Map<string, Pending>();
@@ -44,6 +51,27 @@ export class RequestHandler {
     this.sub = deps.hub.subscribe((msg) => {
       if (msg.type === 'action') this.onChange(msg.action);
     }, { types: ['action'] });
+    if (deps.replies) this.resume(deps.replies);
+  }
+
+  /** Requests that were waiting when the gateway stopped: replied to now if their item finished, else tracked again. */
+  private resume(replies: PendingReplyStore): void {
+    const { rows, unreadable } = replies.load();
+    this.deps.counters.repliesDropped += unreadable;
+    for (const r of rows) this.pending.set(r.itemId, { topic: r.topic, req: r.correlation });
+    for (const id of [...this.pending.keys()]) {
+      let view: ActionView;
+      try {
+        view = this.deps.hub.getAction(id);
+      } catch {
+        // Pruned by retention meanwhile: its outcome is unknown, so no reply is made up.
+        this.pending.delete(id);
+        replies.remove(id);
+        this.deps.counters.repliesDropped++;
+        continue;
+      }
+      this.onChange(view);
+    }
   }
 
   close(): void {
@@ -89,9 +117,11 @@ export class RequestHandler {
     if (this.pending.size >= this.deps.maxPendingReplies) {
       const oldest = this.pending.keys().next().value as string;
       this.pending.delete(oldest);
+      this.deps.replies?.remove(oldest);
       this.deps.counters.repliesDropped++;
     }
     this.pending.set(id, p);
+    this.deps.replies?.save(id, { topic: p.topic, correlation: correlation(p.req), at: (this.deps.now ?? Date.now)() });
   }
 
   private onChange(view: ActionView): void {
@@ -99,6 +129,7 @@ export class RequestHandler {
     const p = this.pending.get(view.id);
     if (!p) return;
     this.pending.delete(view.id);
+    this.deps.replies?.remove(view.id);
     void this.reply(p.topic, stateReply(p.req, view));
   }
 
@@ -118,7 +149,7 @@ export class RequestHandler {
   }
 }
 
-function stateReply(req: MqttRequest, v: ActionView): Reply {
+function stateReply(req: Pick<MqttRequest, 'correlationData'>, v: ActionView): Reply {
   const r: Reply = { ...correlation(req), actionId: v.id, state: v.state };
   if (v.state === 'completed' && v.kind === 'action') r.output = v.output ?? null;
   if (v.error !== undefined && v.state !== 'completed') r.error = v.error;

@@ -22,6 +22,7 @@ import { availabilityTopic, OFFLINE, ONLINE } from '../mqtt/availability-publish
 import { GATEWAY_THING_ID, HA_DISCOVERY_PREFIX, haId } from '../mqtt/ha-discovery.js';
 import { HaDiscoveryPublisher } from '../mqtt/ha-discovery-publisher.js';
 import { newCounters } from '../mqtt/mqtt-metrics.js';
+import { PendingReplyStore } from '../mqtt/pending-replies.js';
 import { RequestHandler } from '../mqtt/requests.js';
 import { actionTopic, eventTopic, propertyTopic, tdTopic } from '../mqtt/topics.js';
 import { Backlog, type BacklogRow } from './backlog.js';
@@ -82,6 +83,8 @@ export class Uplink {
     this.requests = new RequestHandler({
       hub: deps.hub, counters: this.requestCounters, logger: deps.logger, syncWaitMs: deps.syncWaitMs, maxPendingReplies: 10_000,
       publish: (topic, payload) => this.publish(this.topics.up(topic), payload, 1, false),
+      // Upstream requests for a sleeping device are still answered when their item finishes after a restart (when the link is up then: a reply is not queued, as before).
+      replies: new PendingReplyStore(deps.db, 'uplink-reply:'), now: this.now,
     });
     this.hono = deps.config.profile === 'hono' ? new HonoProfile({
       hub: deps.hub, db: deps.db, principal: this.principal, logger: deps.logger, maxPending: 10_000, now: this.now,
