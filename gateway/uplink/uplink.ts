@@ -27,6 +27,7 @@ import { RequestHandler } from '../mqtt/requests.js';
 import { actionTopic, eventTopic, propertyTopic, tdTopic } from '../mqtt/topics.js';
 import { Backlog, type BacklogRow } from './backlog.js';
 import { HonoProfile, honoRowMessage } from './hono-profile.js';
+import { uplinkMetrics, type UplinkCounters } from './uplink-metrics.js';
 import { UplinkPump } from './uplink-pump.js';
 import { UplinkTopics } from './uplink-topics.js';
 
@@ -48,7 +49,7 @@ const PAGE = 100;
 export class Uplink {
   readonly topics: UplinkTopics;
   readonly backlog: Backlog;
-  readonly counters = { connects: 0, connectFailures: 0, downstreamAccepted: 0, downstreamDenied: 0, downstreamMalformed: 0, controlSent: 0 };
+  readonly counters: UplinkCounters = { connects: 0, connectFailures: 0, downstreamAccepted: 0, downstreamDenied: 0, downstreamMalformed: 0, controlSent: 0 };
   private readonly requestCounters = newCounters();
   private readonly pump: UplinkPump;
   private readonly requests: RequestHandler;
@@ -83,7 +84,7 @@ export class Uplink {
     this.requests = new RequestHandler({
       hub: deps.hub, counters: this.requestCounters, logger: deps.logger, syncWaitMs: deps.syncWaitMs, maxPendingReplies: 10_000,
       publish: (topic, payload) => this.publish(this.topics.up(topic), payload, 1, false),
-      // Upstream requests for a sleeping device are still answered when their item finishes after a restart (when the link is up then: a reply is not queued, as before).
+      // Upstream requests for a sleeping device are answered after a restart too (docs/mqtt.md).
       replies: new PendingReplyStore(deps.db, 'uplink-reply:'), now: this.now,
     });
     this.hono = deps.config.profile === 'hono' ? new HonoProfile({
@@ -377,27 +378,9 @@ export class Uplink {
   }
 
   metrics(): MetricSample[] {
-    const s = this.backlog.stats();
-    const c = this.counters;
-    const r = this.requestCounters;
-    const g = (name: string, help: string, value: number): MetricSample => ({ name, help, type: 'gauge', value });
-    const k = (name: string, help: string, value: number, labels?: Record<string, string>): MetricSample => ({ name, help, type: 'counter', value, ...(labels ? { labels } : {}) });
-    return [
-      g('roost_uplink_connected', 'Whether the uplink is connected (1) or not (0).', this.connected ? 1 : 0),
-      g('roost_uplink_backlog_messages', 'Property values and events not yet acknowledged upstream.', s.messages),
-      g('roost_uplink_backlog_bytes', 'Bytes of the backlog (value, name and thing id).', s.bytes),
-      g('roost_uplink_backlog_age_seconds', 'Age of the oldest backlog message.', s.oldestTs === null ? 0 : Math.max(0, (this.now() - s.oldestTs) / 1000)),
-      k('roost_uplink_published_total', 'Backlog messages acknowledged upstream, by stream.', this.pump.sent.live, { stream: 'live' }),
-      k('roost_uplink_published_total', 'Backlog messages acknowledged upstream, by stream.', this.pump.sent.replay, { stream: 'replay' }),
-      k('roost_uplink_dropped_total', 'Backlog messages dropped by the limits.', this.backlog.dropped.age, { reason: 'age' }),
-      k('roost_uplink_dropped_total', 'Backlog messages dropped by the limits.', this.backlog.dropped.bytes, { reason: 'bytes' }),
-      k('roost_uplink_connects_total', 'Successful connections upstream.', c.connects),
-      k('roost_uplink_connect_failures_total', 'Failed connection attempts.', c.connectFailures),
-      k('roost_uplink_downstream_total', 'Messages from upstream, by result.', r.requestsAccepted, { result: 'accepted' }),
-      k('roost_uplink_downstream_total', 'Messages from upstream, by result.', r.requestsFailed - r.aclDeniedPublish, { result: 'refused' }),
-      k('roost_uplink_downstream_total', 'Messages from upstream, by result.', c.downstreamDenied + r.aclDeniedPublish, { result: 'denied' }),
-      k('roost_uplink_downstream_total', 'Messages from upstream, by result.', c.downstreamMalformed, { result: 'malformed' }),
-      k('roost_uplink_replies_dropped_total', 'Answers to upstream requests given up (over the limit, or the item pruned first).', r.repliesDropped),
-    ];
+    return uplinkMetrics({
+      connected: this.connected, backlog: this.backlog.stats(), dropped: this.backlog.dropped, sent: this.pump.sent,
+      counters: this.counters, requests: this.requestCounters, now: this.now(),
+    });
   }
 }
