@@ -117,11 +117,21 @@ export class RequestHandler {
     if (this.pending.size >= this.deps.maxPendingReplies) {
       const oldest = this.pending.keys().next().value as string;
       this.pending.delete(oldest);
-      this.deps.replies?.remove(oldest);
+      this.keep((r) => r.remove(oldest));
       this.deps.counters.repliesDropped++;
     }
     this.pending.set(id, p);
-    this.deps.replies?.save(id, { topic: p.topic, correlation: correlation(p.req), at: (this.deps.now ?? Date.now)() });
+    this.keep((r) => r.save(id, { topic: p.topic, correlation: correlation(p.req), at: (this.deps.now ?? Date.now)() }));
+  }
+
+  /** A write to the store of waiting requests; when it fails (a full disk) the request still waits, in memory. */
+  private keep(write: (r: PendingReplyStore) => void): void {
+    if (!this.deps.replies) return;
+    try {
+      write(this.deps.replies);
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'a waiting mqtt request was not stored: it is kept in memory only');
+    }
   }
 
   private onChange(view: ActionView): void {
@@ -129,7 +139,7 @@ export class RequestHandler {
     const p = this.pending.get(view.id);
     if (!p) return;
     this.pending.delete(view.id);
-    this.deps.replies?.remove(view.id);
+    this.keep((r) => r.remove(view.id));
     void this.reply(p.topic, stateReply(p.req, view));
   }
 
