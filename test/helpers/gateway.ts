@@ -30,7 +30,8 @@ export function testConfig(partial: Record<string, unknown> = {}): Record<string
   const base = {
     log: { level: process.env['ROOST_TEST_LOG'] ?? 'warn' },
     http: { host: '127.0.0.1', port: 0 },
-    mqtt: { host: '127.0.0.1', port: 0 },
+    // tlsPort too: a test that turns TLS on must not bind MQTTS's 8883 (two at once collided in CI).
+    mqtt: { host: '127.0.0.1', port: 0, tlsPort: 0 },
     auth: { adminPassword: TEST_ADMIN_PASSWORD },
     store: { synchronous: 'normal' },
     // Tests that are not about onboarding let every device in; onboarding tests set their policy.

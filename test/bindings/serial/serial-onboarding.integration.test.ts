@@ -46,7 +46,8 @@ describe('serial onboarding: a unit whose device is not approved is not register
     const frames = counter('framesUnadmitted');
     const answers = mcu.counters.unknownAnswers;
     await notAcked(0, { temp: 30 });
-    assert.ok(counter('framesUnadmitted') > frames);
+    // The MCU may give up (its own ack timeout) before the gateway has read the frame on a loaded machine.
+    await until(() => counter('framesUnadmitted') > frames, 5000, 'the frame counted as unadmitted');
     // The unknown-unit answer is sent at most once per helloTimeoutMs: it may come a little later.
     await until(() => mcu.counters.unknownAnswers > answers, 5000, 'the unknown unit answer');
     assert.equal(hasThing(T1), false);
