@@ -85,7 +85,18 @@ export async function stopVm(s: TestState): Promise<void> {
 /** Waits for the next boot's slot line after `from` (printed early in userspace); the slot and where the line ends. */
 export async function bootedSlot(vm: QemuVm, from = 0, timeoutMs = LIMITS.bootMs): Promise<{ slot: 'a' | 'b'; end: number }> {
   const m = await vm.waitForConsole(/roost-boot: slot=([ab]) /, timeoutMs, from);
+  // The line carries the kernel's clock ("[   11.48] ..."): seen now, so the kernel started that long ago
+  // (late by at most the console poll, 0.5 s). What came before it is firmware and boot loader.
+  const text = vm.console();
+  const kernelS = kernelTimestamp(text.slice(text.lastIndexOf('\n', m.match.index) + 1, m.end));
+  if (kernelS !== null) vm.kernelStarts.push({ at: Date.now() - kernelS * 1000, consoleEnd: m.end });
   return { slot: m.match[1] as 'a' | 'b', end: m.end };
+}
+
+/** The kernel's timestamp at the head of a console line ("[   11.481250] unit[pid]: ..."), in seconds. */
+export function kernelTimestamp(line: string): number | null {
+  const m = /^\[\s*(\d+\.\d+)\]/.exec(line);
+  return m ? Number(m[1]) : null;
 }
 
 /**
@@ -99,10 +110,13 @@ export async function measureReady(s: TestState, name: string, since: number, co
   const readyMs = Date.now() - since;
   await vm.waitForConsole(/roost-boot-report\| roost-boot-report: end/, LIMITS.reportMs, consoleFrom).catch(() => undefined);
   const report = parseBootReport(vm.console(), consoleFrom);
+  // Firmware and loader time, when systemd-analyze has none (OVMF on amd64): this boot's kernel start.
+  const kernelStart = vm.kernelStarts.find((k) => k.consoleEnd >= consoleFrom && k.at >= since - 1000);
+  const beforeKernelS = kernelStart ? Math.max(0, (kernelStart.at - since) / 1000) : undefined;
   const m: BootMeasure = { name, readyMs, report };
   s.boots.push(m);
   const info = join(s.out, 'build-info.json');
   const sizes = existsSync(info) ? (JSON.parse(readFileSync(info, 'utf8')) as { sizes?: { kernelBytes?: number; initrdBytes?: number } }).sizes : undefined;
-  console.log(`image-test: ${name}:\n${formatBreakdown(readyMs / 1000, report, sizes).map((l) => `  ${l}`).join('\n')}`);
+  console.log(`image-test: ${name}:\n${formatBreakdown(readyMs / 1000, report, sizes, beforeKernelS).map((l) => `  ${l}`).join('\n')}`);
   return m;
 }

@@ -69,6 +69,11 @@ export function freeUdpPort(): Promise<number> {
 export class QemuVm {
   readonly consoleFile: string;
   readonly monitorSocket: string;
+  /**
+   * When each boot's kernel started (wall clock, ms), estimated from a timestamped console line and
+   * when the test saw it (boot-session.ts bootedSlot), with where that line ends on the console.
+   */
+  readonly kernelStarts: Array<{ at: number; consoleEnd: number }> = [];
   private exited: Promise<number | null>;
 
   private constructor(private readonly child: ChildProcess, readonly o: VmOptions) {

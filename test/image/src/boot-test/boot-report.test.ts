@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { kernelTimestamp } from '../../../../image/src/boot-test/boot-session.js';
 import { formatBreakdown, parseBootReport, parseSpan, parseStartup } from '../../../../image/src/boot-test/boot-report.js';
 
 test('systemd time spans and the Startup finished line', () => {
@@ -47,4 +48,20 @@ test('the printed breakdown: outside measurement, phases, gateway start to /heal
   assert.equal(lines[3], '  gateway process started at 14.5 s (kernel + 11.5 s); from there to /healthz: 4.0 s');
   assert.ok(lines.includes('    5.101s roost-data.service'));
   assert.deepEqual(formatBreakdown(30, null), ['power-on to /healthz answering: 30.0 s', '  (no boot report on the console)']);
+});
+
+test('without firmware and loader phases (OVMF on amd64), the console\'s estimate of the time before the kernel is used', () => {
+  const noFirmware = CONSOLE.replace('2.000s (firmware) + 1.000s (loader) + ', '');
+  const lines = formatBreakdown(30, parseBootReport(noFirmware), undefined, 7.2);
+  assert.match(lines[1]!, /systemd-analyze: kernel 3\.0 s, initrd 4\.0 s, userspace 10\.0 s/);
+  assert.equal(lines[2], '  power-on to the kernel\'s start (firmware, boot loader): ~7.2 s, from the console');
+  assert.equal(lines[3], '  gateway process started at 18.7 s (kernel + 11.5 s); from there to /healthz: 11.3 s');
+  // systemd's own figures win when it has them; with neither, the kernel is taken to start at power-on.
+  assert.equal(formatBreakdown(18.5, parseBootReport(CONSOLE), undefined, 7.2)[2], '  gateway process started at 14.5 s (kernel + 11.5 s); from there to /healthz: 4.0 s');
+  assert.equal(formatBreakdown(30, parseBootReport(noFirmware))[2], '  gateway process started at 11.5 s (kernel + 11.5 s); from there to /healthz: 18.5 s');
+});
+
+test('the kernel\'s timestamp at the head of a console line', () => {
+  assert.equal(kernelTimestamp('[   11.481250] roost-boot-report.sh[232]: roost-boot: slot=a cmdline=...'), 11.48125);
+  assert.equal(kernelTimestamp('roost-boot: slot=a cmdline=...'), null);
 });
