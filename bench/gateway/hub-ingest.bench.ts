@@ -5,19 +5,21 @@
  *   with earlier figures);
  * - raw better-sqlite3 batched inserts into the gateway's own schema (openDatabase: the real
  *   migrations and pragmas), history rows plus the twin's upserts, in transactions of the
- *   configured store.historyBatchMaxRows: what SQLite alone costs per reading, the hub's floor.
+ *   size the hub's own batches had in the same round (rows per transaction, printed): what SQLite
+ *   alone costs per reading, the hub's floor.
  * Target (issue 20): >= 60,000 readings/s through the hub.
  *
  * The three cases run in turn BENCH_HUB_ROUNDS times (default 3, BENCH_HUB_MS each) and medians
  * are printed: the machine is shared and fsync latency swings. "CPU/row" is this process's user +
  * system time per row, the figure least disturbed by other load. Then one more hub run under the
  * V8 profiler (node:inspector, BENCH_HUB_PROFILE=0 leaves it out) prints where a reading's time
- * goes: time per part of the path, per reading.
+ * goes: time per part of the path, per reading (BENCH_HUB_PROFILE_OUT=FILE also writes that
+ * profile, a .cpuprofile for Chrome's DevTools).
  *
  * BENCH_HUB_BATCH_ROWS sets store.historyBatchMaxRows for the hub and the raw loop (default: the
  * configured default), to see what the batch size is worth; that is not the benchmark.
  */
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -28,13 +30,14 @@ import { startTestGateway, tempDir } from '../../test/helpers/gateway.js';
 const DURATION_MS = Number(process.env['BENCH_HUB_MS'] ?? 3000);
 const ROUNDS = Number(process.env['BENCH_HUB_ROUNDS'] ?? 3);
 const PROFILE = process.env['BENCH_HUB_PROFILE'] !== '0';
+const PROFILE_OUT = process.env['BENCH_HUB_PROFILE_OUT'];
 const TARGET = 60_000;
 const SENSORS = 200;
 const REPORTS_PER_TURN = 500;
 const BATCH_ROWS = process.env['BENCH_HUB_BATCH_ROWS'] ? { historyBatchMaxRows: Number(process.env['BENCH_HUB_BATCH_ROWS']) } : {};
 
 interface Measure { rate: number; cpuUs: number }
-interface HubMeasure extends Measure { rssMb: number; written: number; batchRows: number }
+interface HubMeasure extends Measure { rssMb: number; written: number; batchRows: number; meanBatch: number; longestTxMs: number }
 
 function cpuMs(): number {
   const u = process.cpuUsage();
@@ -51,6 +54,16 @@ async function hubRate(durationMs: number, around?: { start(): Promise<void>; st
   if (!ctx) throw new Error('binding did not start');
   const ids = Array.from({ length: SENSORS }, (_, i) => dev.thingId(`s${i}`));
   const written0 = gw.hub.counters().historyRowsWritten;
+  const batches0 = gw.hub.historyStore.batches;
+  // The longest transaction: how long a batch holds the event loop (what every other answer waits behind).
+  const store = gw.hub.historyStore;
+  const flush = store.flush.bind(store);
+  let longestTxMs = 0;
+  store.flush = () => {
+    const f0 = performance.now();
+    flush();
+    longestTxMs = Math.max(longestTxMs, performance.now() - f0);
+  };
   await around?.start();
   let n = 0;
   const c0 = cpuMs();
@@ -66,10 +79,11 @@ async function hubRate(durationMs: number, around?: { start(): Promise<void>; st
   const rssMb = process.memoryUsage.rss() / 1e6;
   const written = gw.hub.counters().historyRowsWritten - written0;
   const batchRows = gw.hub.config.store.historyBatchMaxRows;
+  const meanBatch = written / Math.max(1, gw.hub.historyStore.batches - batches0);
   await gw.stop();
   if (written !== n) throw new Error(`history lost rows: ${written} of ${n}`);
   if (received < n) await new Promise((r) => setTimeout(r, 50));
-  return { rate: n / (elapsed / 1000), cpuUs: (cpu * 1000) / n, rssMb, written, batchRows };
+  return { rate: n / (elapsed / 1000), cpuUs: (cpu * 1000) / n, rssMb, written, batchRows, meanBatch, longestTxMs };
 }
 
 function baselineRate(): Measure {
@@ -152,6 +166,7 @@ async function profileBreakdown(): Promise<void> {
   });
   session.disconnect();
   if (!profile) return;
+  if (PROFILE_OUT) writeFileSync(PROFILE_OUT, JSON.stringify(profile));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -189,20 +204,20 @@ export async function run(): Promise<void> {
     base.push(baselineRate());
     const h = await hubRate(DURATION_MS);
     hub.push(h);
-    raw.push(rawBatchedRate(h.batchRows));
+    raw.push(rawBatchedRate(Math.max(1, Math.round(h.meanBatch))));
     console.log(`round ${round + 1}: baseline ${base[round]!.rate.toFixed(0)}, raw batched ${raw[round]!.rate.toFixed(0)}, hub ${h.rate.toFixed(0)} rows/s`);
   }
   if (ROUNDS > 0) {
   const m = (xs: Measure[]) => ({ rate: median(xs.map((x) => x.rate)), cpuUs: median(xs.map((x) => x.cpuUs)) });
   const b = m(base);
   const r = m(raw);
-  const h = { ...m(hub), rssMb: median(hub.map((x) => x.rssMb)) };
+  const h = { ...m(hub), rssMb: median(hub.map((x) => x.rssMb)), meanBatch: median(hub.map((x) => x.meanBatch)), longestTxMs: Math.max(...hub.map((x) => x.longestTxMs)) };
   const line = (label: string, x: { rate: number; cpuUs: number }, unit: string) =>
     `${label.padEnd(62)} ${x.rate.toFixed(0).padStart(8)} ${unit}  ${x.cpuUs.toFixed(1).padStart(6)} us CPU/row`;
   console.log(`median of ${ROUNDS} rounds of ${DURATION_MS} ms, ${SENSORS} sensors, synchronous=FULL:`);
   console.log(line('baseline  single-row inserts, one transaction each', b, 'rows/s    '));
-  console.log(line(`raw better-sqlite3 batched inserts, same schema (${hub[0]?.batchRows} rows/tx)`, r, 'rows/s    '));
-  console.log(`${line('roost hub twin + bus + batched history', h, 'readings/s')}  RSS ${h.rssMb.toFixed(0)} MB`);
+  console.log(line(`raw better-sqlite3 batched inserts, same schema (${h.meanBatch.toFixed(0)} rows/tx)`, r, 'rows/s    '));
+  console.log(`${line('roost hub twin + bus + batched history', h, 'readings/s')}  RSS ${h.rssMb.toFixed(0)} MB, ${h.meanBatch.toFixed(0)} rows/tx (store.historyBatchMaxRows ${hub[0]?.batchRows}), longest transaction ${h.longestTxMs.toFixed(1)} ms`);
   console.log(`ratio hub / baseline: ${(h.rate / b.rate).toFixed(1)}x; hub / raw batched: ${(h.rate / r.rate).toFixed(2)}x`);
   console.log(`target >= ${TARGET} readings/s: hub at ${(h.rate / TARGET).toFixed(2)}x of it (raw batched SQLite at ${(r.rate / TARGET).toFixed(2)}x)`);
   }

@@ -119,7 +119,7 @@ export const configSchema = {
       type: 'object', additionalProperties: false, default: {},
       properties: {
         synchronous: { enum: ['full', 'normal'], default: 'full', description: 'SQLite synchronous mode; history is batched so FULL costs one fsync per batch.' },
-        historyBatchMaxRows: { type: 'integer', minimum: 1, default: 500 },
+        historyBatchMaxRows: { type: 'integer', minimum: 1, default: 5000, description: 'Most rows in one history transaction; under sustained load a batch holds what arrives in historyBatchMaxMs up to this.' },
         historyBatchMaxMs: { type: 'integer', minimum: 1, default: 20 },
         historyBufferMaxRows: { type: 'integer', minimum: 100, default: 100000, description: 'Rows waiting for a batch; beyond it the oldest are dropped and counted.' },
         historyMaxAgeDays: { type: 'number', exclusiveMinimum: 0, default: 30 },
