@@ -29,6 +29,10 @@ export interface CaseReport {
   /** Roost only. */
   readings?: number;
   historyRows?: number;
+  /** History transactions committed. */
+  historyBatches?: number;
+  /** System (kernel) part of cpuUs. */
+  systemUs?: number;
   busDropped?: number;
   exchanges?: number;
 }
@@ -75,7 +79,7 @@ async function roost(ackEarly = false): Promise<Server> {
     stats: () => {
       const hub = gw.hub.counters();
       const st = coap.status();
-      return { readings: st.counters['readings'] ?? 0, historyRows: hub.historyRowsWritten, busDropped: hub.busDropped, exchanges: st.gauges?.['exchanges'] ?? 0 };
+      return { readings: st.counters['readings'] ?? 0, historyRows: hub.historyRowsWritten, historyBatches: gw.hub.historyStore.batches, busDropped: hub.busDropped, exchanges: st.gauges?.['exchanges'] ?? 0 };
     },
     close: async () => {
       await gw.stop();
@@ -98,7 +102,7 @@ process.on('message', (msg) => {
   }
   if (msg !== 'stop') return;
   const cpu = process.cpuUsage(cpu0);
-  const report: CaseReport = { cpuUs: cpu.user + cpu.system, rssMb: process.memoryUsage().rss / 1e6, ...server.stats() };
+  const report: CaseReport = { cpuUs: cpu.user + cpu.system, systemUs: cpu.system, rssMb: process.memoryUsage().rss / 1e6, ...server.stats() };
   process.send!(report, () => {
     void server.close().then(() => process.exit(0));
   });

@@ -151,9 +151,12 @@ export async function run(): Promise<void> {
     console.log(`MQTT values delivered to the one subscriber / values ingested (median): NON ${(100 * share(3)).toFixed(1)} %, CON ${(100 * share(4)).toFixed(1)} % (target 100 %)`);
   }
   console.log(`ratio Roost CPU/msg / echo CPU/msg: NON ${(ourCpuNon / echoCpu).toFixed(2)}x, CON ${(ourCpuCon / echoCpu).toFixed(2)}x (target <= 2.5x)`);
+  const echoLast = results[0]!.at(-1)!;
+  console.log(`raw UDP echo, last round: kernel share of the CPU ${((100 * (echoLast.systemUs ?? 0)) / echoLast.cpuUs).toFixed(0)} %`);
   for (const [i, type] of [[3, 'NON'], [4, 'CON']] as const) {
     const r = results[i]!.at(-1)!;
     console.log(`Roost ${type}, last round: readings ${r.readings}, history rows ${r.historyRows}, MQTT subscriber messages ${r.mqttReceived}, ` +
-      `bus messages dropped for slow subscribers ${r.busDropped}, exchanges ${r.exchanges}`);
+      `bus messages dropped for slow subscribers ${r.busDropped}, exchanges ${r.exchanges}, ` +
+      `history rows per transaction ${((r.historyRows ?? 0) / Math.max(1, r.historyBatches ?? 0)).toFixed(0)}, kernel share of the CPU ${((100 * (r.systemUs ?? 0)) / r.cpuUs).toFixed(0)} %`);
   }
 }
