@@ -90,10 +90,15 @@ export class QemuVm {
     const args = [
       ...o.machine, '-m', String(o.memoryMiB), '-smp', String(o.cpus),
       '-bios', o.firmware,
-      '-drive', `file=${o.disk},format=raw,if=virtio,cache=writeback`,
+      // The disk is first in the firmware's boot order (bootindex), as a gateway's own disk is: without
+      // it OVMF first tries the q35 board's empty DVD drive.
+      '-drive', `file=${o.disk},format=raw,if=none,id=disk0,cache=writeback`,
+      '-device', 'virtio-blk-pci,drive=disk0,bootindex=0',
       ...(o.media ? ['-drive', `file=${o.media},format=raw,if=virtio,readonly=on`] : []),
       '-netdev', [`user,id=n0,hostfwd=tcp:127.0.0.1:${o.hostHttpPort}-:8080`, ...(o.hostHttpsPort ? [`hostfwd=tcp:127.0.0.1:${o.hostHttpsPort}-:8443`] : []), ...(o.hostCoapPort ? [`hostfwd=udp:127.0.0.1:${o.hostCoapPort}-:5683`] : [])].join(','),
-      '-device', 'virtio-net-pci,netdev=n0',
+      // No network boot ROM (iPXE): the box never boots from the network, and the firmware loading
+      // the ROM's driver is boot time under emulation. The firmware's own virtio driver remains.
+      '-device', 'virtio-net-pci,netdev=n0,romfile=',
       '-display', 'none',
       '-serial', `file:${consoleFile}`,
       '-monitor', `unix:${monitorSocket},server,nowait`,
