@@ -1,8 +1,7 @@
 /**
  * History, twin and binding-state persistence with group commit. Writes are buffered and
- * committed in one transaction per batchMaxMs or batchMaxRows (whichever first), or, when an
- * acknowledgement waits for them, at the end of the first turn of the event loop that brings no
- * more writes (within the same limits), so ingest is not bound by fsync; `committed()` resolves once everything buffered before the call is durable,
+ * committed in one transaction per batchMaxMs or batchMaxRows (whichever first), or at the next
+ * turn of the event loop when an acknowledgement waits for them, so ingest is not bound by fsync; `committed()` resolves once everything buffered before the call is durable,
  * which is what a binding waits for before it acknowledges a device (ARCHITECTURE.md "The device
  * contract": an acknowledgement means "stored"). A full buffer is written at once (back-pressure);
  * rows are dropped (counted) only when the disk refuses them, and then the waiting acknowledgements
@@ -70,11 +69,8 @@ export class HistoryStore {
   /** Set when rows were dropped from the batch being filled: its acknowledgements must fail. */
   private lossy = false;
   private timer: NodeJS.Timeout | null = null;
-  /** The flush at the end of a turn that a waiting acknowledgement asked for. */
+  /** The flush at the next turn that a waiting acknowledgement asked for. */
   private soon: NodeJS.Immediate | null = null;
-  /** When the first waiter of the batch being filled asked, and the batch's size at the last turn's end. */
-  private waitedSince = 0;
-  private seenAtTurn = 0;
   /** After close() nothing is buffered: a late report from a stopping binding is counted as dropped. */
   private closed = false;
   private seq = Date.now() * 1000;
@@ -173,37 +169,17 @@ export class HistoryStore {
     if (this.pending.length === 0 && this.twinPending.size === 0 && this.statePending.size === 0) return Promise.resolve();
     if (!this.waiters) {
       this.waiters = newWaiters();
-      // Someone waits to acknowledge a device: the batch goes as soon as a turn of the event loop
-      // brings nothing more for it (group commit without a timer in the answer's path). While the
-      // turns keep bringing writes (a backlog in the sockets: a UDP handle yields after 32
-      // datagrams a turn) the batch waits for them, up to batchMaxRows, or batchMaxMs after this
-      // first waiter, so a backlog is written in one transaction rather than one per turn.
-      this.waitedSince = performance.now();
-      this.seenAtTurn = this.size();
-      this.soon ??= setImmediate(this.turnEnded);
+      // Someone waits to acknowledge a device: the batch goes at the next turn of the event loop,
+      // with everything that arrived in this one (group commit without a timer in the answer's path:
+      // under load the transaction takes a turn's worth of datagrams, and while its fsync runs the
+      // next turn's pile up).
+      this.soon ??= setImmediate(() => {
+        this.soon = null;
+        if (this.waiters) this.flush();
+      });
     }
     return this.waiters.promise;
   }
-
-  /** Writes waiting: history rows, plus twin and state writes (counted per thing and key). */
-  private size(): number {
-    return this.pending.length + this.twinPending.size + this.statePending.size;
-  }
-
-  /** End of a turn with a waiter: commit unless this turn brought more and the batch may still grow. */
-  private readonly turnEnded = (): void => {
-    this.soon = null;
-    if (!this.waiters) return;
-    const size = this.size();
-    const grew = size > this.seenAtTurn;
-    this.seenAtTurn = size;
-    // (A batch that reaches batchMaxRows has gone already: append() writes it at once.)
-    if (grew && performance.now() - this.waitedSince < this.opts.batchMaxMs) {
-      this.soon = setImmediate(this.turnEnded);
-      return;
-    }
-    this.flush();
-  };
 
   private schedule(): void {
     // After a failed write (a full disk) the retry timer paces the next try: a batch retried at every append is quadratic.

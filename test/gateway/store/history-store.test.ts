@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import { rmSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { openDatabase } from '../../../gateway/store/database.js';
@@ -14,29 +13,6 @@ function open(opts: Partial<ConstructorParameters<typeof HistoryStore>[1]> = {})
 }
 
 const count = (db: ReturnType<typeof openDatabase>) => db.prepare('SELECT COUNT(*) FROM history').pluck().get() as number;
-
-/** A UDP socket sending numbered datagrams to itself on 127.0.0.1: arrivals in the poll phase, as a binding's. */
-async function udpPair(onDatagram: (n: number) => void) {
-  const sock = createSocket('udp4');
-  let got = 0;
-  const waiting: Array<[number, () => void]> = [];
-  sock.on('message', (m) => {
-    got++;
-    onDatagram(m.readUInt32BE(0));
-    for (const w of waiting.filter(([n]) => got >= n)) w[1]();
-  });
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
-  const { port } = sock.address();
-  return {
-    send: (n: number) => {
-      const b = Buffer.alloc(4);
-      b.writeUInt32BE(n);
-      sock.send(b, port, '127.0.0.1');
-    },
-    received: (n: number) => (got >= n ? Promise.resolve() : new Promise<void>((r) => waiting.push([n, r]))),
-    close: () => sock.close(),
-  };
-}
 
 describe('HistoryStore', () => {
   it('batches writes: nothing hits the table until batchMaxMs or batchMaxRows', async () => {
@@ -80,46 +56,6 @@ describe('HistoryStore', () => {
     h.append('t', 'p', 'property', 3, 3);
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(count(db), 2, 'rows nobody waits for still wait for their batch');
-    done();
-  });
-
-  it('a waiter\'s batch takes the datagrams of the following turns while each brings more, then goes at the first turn that brings none', async () => {
-    const { h, db, done } = open({ batchMaxMs: 60000, batchMaxRows: 1000 });
-    // 100 datagrams waiting at once: the socket hands over 32 a turn, each with its own waiter, as
-    // the CoAP endpoint does.
-    const waits: Array<Promise<void>> = [];
-    const io = await udpPair((n) => {
-      h.append('t', 'p', 'property', n, n);
-      waits.push(h.committed());
-    });
-    for (let n = 1; n <= 100; n++) io.send(n);
-    await io.received(100);
-    await Promise.all(waits);
-    assert.equal(count(db), 100);
-    assert.equal(h.batches, 1, 'the backlog went in one transaction, not one per turn');
-    io.close();
-    done();
-  });
-
-  it('a waiter whose batch keeps growing is still answered after batchMaxMs', async () => {
-    const { h, db, done } = open({ batchMaxMs: 30, batchMaxRows: 1000000 });
-    // A backlog that never ends: every datagram sends the next, so every turn brings a row.
-    let first: Promise<void> | undefined;
-    let stop = false;
-    const io = await udpPair((n) => {
-      h.append('t', 'p', 'property', n, n);
-      first ??= h.committed();
-      if (!stop) io.send(n + 1);
-    });
-    const t0 = performance.now();
-    io.send(1);
-    await io.received(1);
-    await first;
-    const waited = performance.now() - t0;
-    stop = true;
-    assert.ok(waited < 1000, `answered after ${waited.toFixed(1)} ms`);
-    assert.ok(count(db) > 1, 'the rows of the following turns went with it');
-    io.close();
     done();
   });
 
