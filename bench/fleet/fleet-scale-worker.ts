@@ -65,6 +65,13 @@ export interface Figures {
   gatewayRssKiBPerDevice: number;
   /** Gateway V8 heap used after a full collection, same moment: no allocator or SQLite page cache noise. */
   gatewayHeapKiBPerDevice: number;
+  /** V8's heap as committed, same moment. */
+  gatewayHeapTotalKiBPerDevice: number;
+  /** Of the RSS, memory outside V8's heap that V8 knows of (external; ArrayBuffers and Buffers apart). */
+  gatewayExternalKiBPerDevice: number;
+  gatewayArrayBuffersKiBPerDevice: number;
+  /** The SQLite database file at the end, whose pages the page cache holds up to its bound. */
+  gatewayDatabaseKiBPerDevice: number;
   errors: number;
 }
 
@@ -99,6 +106,7 @@ async function measure(count: number, synchronous: 'full' | 'normal', inFlight: 
     // After the flat-out stretch every device has registered and woken several times: its state
     // in the gateway is what it keeps for good.
     const gw1 = await gw.memoryAfterGc();
+    const dbBytes = gw.databaseBytes();
     await runner.stop();
     return {
       devices: count,
@@ -114,6 +122,10 @@ async function measure(count: number, synchronous: 'full' | 'normal', inFlight: 
       simRssKiBPerDevice: (simRss * 1024) / count,
       gatewayRssKiBPerDevice: ((gw1.rssMiB - gw0.rssMiB) * 1024) / count,
       gatewayHeapKiBPerDevice: ((gw1.heapUsedMiB - gw0.heapUsedMiB) * 1024) / count,
+      gatewayHeapTotalKiBPerDevice: ((gw1.heapTotalMiB - gw0.heapTotalMiB) * 1024) / count,
+      gatewayExternalKiBPerDevice: ((gw1.externalMiB - gw0.externalMiB) * 1024) / count,
+      gatewayArrayBuffersKiBPerDevice: ((gw1.arrayBuffersMiB - gw0.arrayBuffersMiB) * 1024) / count,
+      gatewayDatabaseKiBPerDevice: dbBytes / 1024 / count,
       errors,
     };
   } finally {

@@ -3,7 +3,7 @@
  * simulator and of the gateway are measured apart (from /proc/<pid>).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../../test/helpers/gateway.js';
@@ -29,13 +29,27 @@ export interface GatewayProcess {
    * Memory of the gateway after a full garbage collection in it (MiB): RSS and V8 heap used. RSS
    * read without a collection moves with the garbage the last seconds left behind.
    */
-  memoryAfterGc(): Promise<{ rssMiB: number; heapUsedMiB: number }>;
+  memoryAfterGc(): Promise<MemoryAfterGc>;
+  /** Bytes of its SQLite database file (roost.db, without the WAL). */
+  databaseBytes(): number;
   /** Writes a V8 heap snapshot of the gateway to `path` (for profiling: chrome devtools, Memory tab). */
   heapSnapshot(path: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 const PASSWORD = 'bench-fleet-password';
+
+/** process.memoryUsage() of the gateway after a full collection, in MiB. */
+export interface MemoryAfterGc {
+  rssMiB: number;
+  heapUsedMiB: number;
+  /** V8's heap as committed (used, free and fragmented pages): what of the heap RSS can count. */
+  heapTotalMiB: number;
+  /** Memory of C++ objects bound to JavaScript objects, ArrayBuffers included. */
+  externalMiB: number;
+  /** ArrayBuffers and Buffers alone. */
+  arrayBuffersMiB: number;
+}
 
 /**
  * Loaded into the gateway before cli/main.ts (node --import of a data: URL, so the gateway's own
@@ -50,7 +64,7 @@ process.on('message', (m) => {
   if (m?.op === 'gc') {
     globalThis.gc();
     const u = process.memoryUsage();
-    process.send({ op: 'gc', rss: u.rss, heapUsed: u.heapUsed });
+    process.send({ op: 'gc', rss: u.rss, heapUsed: u.heapUsed, heapTotal: u.heapTotal, external: u.external, arrayBuffers: u.arrayBuffers });
   } else if (m?.op === 'snapshot') {
     writeHeapSnapshot(m.path);
     process.send({ op: 'snapshot' });
@@ -135,9 +149,10 @@ export async function startGatewayProcess(synchronous: 'full' | 'normal' = 'full
       return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime (proc(5) fields 14, 15)
     },
     async memoryAfterGc() {
-      const m = await ask<{ rss: number; heapUsed: number }>({ op: 'gc' });
-      return { rssMiB: m.rss / 2 ** 20, heapUsedMiB: m.heapUsed / 2 ** 20 };
+      const m = await ask<{ rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }>({ op: 'gc' });
+      return { rssMiB: m.rss / 2 ** 20, heapUsedMiB: m.heapUsed / 2 ** 20, heapTotalMiB: m.heapTotal / 2 ** 20, externalMiB: m.external / 2 ** 20, arrayBuffersMiB: m.arrayBuffers / 2 ** 20 };
     },
+    databaseBytes: () => statSync(join(dir, 'data', 'roost.db')).size,
     async heapSnapshot(path: string) {
       await ask({ op: 'snapshot', path });
     },

@@ -28,7 +28,8 @@ import { AvailabilityPublisher, GATEWAY_AVAILABILITY_TOPIC } from './availabilit
 import { GATEWAY_THING_ID, HA_DISCOVERY_PREFIX } from './ha-discovery.js';
 import { HaDiscoveryPublisher } from './ha-discovery-publisher.js';
 import { Publisher } from './publisher.js';
-import { storeRetainedOwned } from './retained-payloads.js';
+import { RenderedRetained, type RetainedPersistence } from './rendered-retained.js';
+import { haDiscoveryRenderer, tdRenderer } from './retained-renderers.js';
 import type { PendingReplyStore } from './pending-replies.js';
 import { RequestHandler } from './requests.js';
 import { DISCARD_TOPIC, parseThingTopic } from './topics.js';
@@ -128,7 +129,6 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   const sources = new WeakMap<object, string>();
 
   const broker = await Aedes.createBroker({ drainTimeout: o.drainTimeoutMs, connectTimeout: o.connectTimeoutMs });
-  storeRetainedOwned((broker as unknown as { persistence: Parameters<typeof storeRetainedOwned>[0] }).persistence);
   const publish = (topic: string, payload: Buffer, retain: boolean): Promise<void> => new Promise((resolve, reject) => {
     const packet: PublishPacket = { cmd: 'publish', topic, payload, qos: 1, retain, dup: false };
     broker.publish(packet, (err) => (err ? reject(err) : resolve()));
@@ -140,10 +140,13 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   const publisher = new Publisher({ hub, counters, logger, maxBuffer: o.busBuffer, maxInFlight: PUBLISH_WINDOW, publish });
   const pending = new PendingPublisher({ hub, onboarding: hub.onboarding, counters, logger, maxBuffer: o.busBuffer, publish });
   const availability = new AvailabilityPublisher({ hub, logger, maxBuffer: o.busBuffer, publish, onDropped: () => { counters.publishesDropped++; } });
+  const haOptions = { prefix: HA_DISCOVERY_PREFIX, topic: (t: string) => t, gatewayAvailabilityTopic: GATEWAY_AVAILABILITY_TOPIC, gatewayDeviceId: GATEWAY_THING_ID, idPrefix: '' };
   const haDiscovery = o.homeAssistantDiscovery === false ? null : new HaDiscoveryPublisher({
-    hub, logger, maxBuffer: o.busBuffer, publish, onDropped: () => { counters.publishesDropped++; },
-    options: { prefix: HA_DISCOVERY_PREFIX, topic: (t) => t, gatewayAvailabilityTopic: GATEWAY_AVAILABILITY_TOPIC, gatewayDeviceId: GATEWAY_THING_ID, idPrefix: '' },
+    hub, logger, maxBuffer: o.busBuffer, publish, onDropped: () => { counters.publishesDropped++; }, options: haOptions,
   });
+  // TDs and discovery configs are rendered from the directory when a subscription asks, not kept (rendered-retained.ts).
+  const rendered = new RenderedRetained([tdRenderer(hub), ...(haDiscovery ? [haDiscoveryRenderer(hub, haOptions)] : [])]);
+  rendered.wrap((broker as unknown as { persistence: RetainedPersistence }).persistence);
 
   broker.authenticate = (client, username, password, done) => {
     auth.authenticate(username, password, sources.get(client.conn) ?? 'unknown').then((s) => {
@@ -283,7 +286,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
     url,
     ...(tlsUrl ? { tlsUrl } : {}),
     counters,
-    metrics: mqttMetricSource(counters, () => broker.connectedClients, () => publisher.busDropped),
+    metrics: mqttMetricSource(counters, { clientsConnected: () => broker.connectedClients, busDropped: () => publisher.busDropped, retainedRendered: () => rendered.size }),
     publish,
     ready: () => Promise.all([publisher.whenReady(), availability.idle(), haDiscovery?.idle()]).then(() => undefined),
     close(): Promise<void> {

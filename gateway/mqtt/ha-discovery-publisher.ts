@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { HubApi, Subscription } from '../hub/hub-api.js';
 import type { BusMessage } from '../hub/types.js';
-import { discoveryMessages, type HaOptions } from './ha-discovery.js';
+import { discoveryMessages, haConfigPayload, type HaOptions } from './ha-discovery.js';
 
 export interface HaDiscoveryPublisherDeps {
   hub: Pick<HubApi, 'subscribe' | 'listThings' | 'getThing'>;
@@ -80,7 +80,7 @@ export class HaDiscoveryPublisher {
     }
     const now = new Set(messages.map((m) => m.topic));
     await this.clear(thingId, now);
-    for (const m of messages) await this.send(m.topic, Buffer.from(JSON.stringify(m.config)));
+    for (const m of messages) await this.send(m.topic, haConfigPayload(m));
     this.topics.set(thingId, now);
   }
 

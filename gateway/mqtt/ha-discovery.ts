@@ -43,6 +43,11 @@ export interface HaMessage {
   config: Record<string, unknown>;
 }
 
+/** A config message's retained payload. */
+export function haConfigPayload(m: HaMessage): Buffer {
+  return Buffer.from(JSON.stringify(m.config));
+}
+
 /** The system binding's thing is the gateway itself. */
 export const GATEWAY_THING_ID = 'urn:roost:system:gateway';
 

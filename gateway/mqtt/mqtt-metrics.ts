@@ -33,15 +33,23 @@ export function newCounters(): MqttCounters {
 const counter = (name: string, help: string, value: number, labels?: Record<string, string>): MetricSample =>
   ({ name, help, type: 'counter', value, ...(labels ? { labels } : {}) });
 
-export function mqttMetricSource(c: MqttCounters, clientsConnected: () => number, busDropped: () => number): MetricSource {
+export interface MqttGauges {
+  clientsConnected(): number;
+  busDropped(): number;
+  /** Retained topics rendered from the directory when asked for, not kept (rendered-retained.ts). */
+  retainedRendered(): number;
+}
+
+export function mqttMetricSource(c: MqttCounters, g: MqttGauges): MetricSource {
   return () => [
-    { name: 'roost_mqtt_clients_connected', help: 'MQTT clients connected now.', type: 'gauge', value: clientsConnected() },
+    { name: 'roost_mqtt_clients_connected', help: 'MQTT clients connected now.', type: 'gauge', value: g.clientsConnected() },
+    { name: 'roost_mqtt_retained_rendered', help: 'Retained MQTT topics (TDs, Home Assistant configs) rendered from the directory when a subscription asks, not kept.', type: 'gauge', value: g.retainedRendered() },
     counter('roost_mqtt_messages_in_total', 'PUBLISH packets received from MQTT clients.', c.messagesIn),
     counter('roost_mqtt_messages_out_total', 'PUBLISH packets sent to MQTT clients.', c.messagesOut),
     counter('roost_mqtt_auth_failures_total', 'MQTT CONNECTs refused for missing or bad credentials.', c.authFailures),
     counter('roost_mqtt_acl_denials_total', 'MQTT operations refused by the access rules.', c.aclDeniedPublish, { op: 'publish' }),
     counter('roost_mqtt_acl_denials_total', 'MQTT operations refused by the access rules.', c.aclDeniedSubscribe, { op: 'subscribe' }),
-    counter('roost_mqtt_publishes_dropped_total', 'Hub messages not published over MQTT because the broker fell behind.', c.publishesDropped + busDropped()),
+    counter('roost_mqtt_publishes_dropped_total', 'Hub messages not published over MQTT because the broker fell behind.', c.publishesDropped + g.busDropped()),
     counter('roost_mqtt_packets_refused_total', 'MQTT connections closed for an oversized or malformed packet.', c.packetsRefused),
     counter('roost_mqtt_sessions_revoked_total', 'MQTT sessions closed because their token expired or was revoked.', c.sessionsRevoked),
     counter('roost_mqtt_requests_total', 'Action requests and property writes received over MQTT.', c.requestsAccepted, { result: 'accepted' }),

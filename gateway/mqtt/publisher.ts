@@ -28,9 +28,12 @@ export interface PublisherDeps {
 const EMPTY = Buffer.alloc(0);
 const SNAPSHOT_PAGE = 100;
 
-function json(v: unknown): Buffer {
+/** A value, an event's data or a TD as its MQTT payload (gateway/mqtt/retained-renderers.ts renders TDs the same way). */
+export function jsonPayload(v: unknown): Buffer {
   return Buffer.from(JSON.stringify(v ?? null));
 }
+
+const json = jsonPayload;
 
 export class Publisher {
   /** Retained property topics per thing and property name, to clear them when the thing goes (and not to escape names again per value). */

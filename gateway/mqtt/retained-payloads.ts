@@ -4,9 +4,9 @@
  * chunk it came in: kept as a retained message (a TD, a value, an availability, a discovery config
  * per thing, for as long as the thing exists), each pinned its whole block. Measured by heap
  * snapshots at 1,000 and 10,000 CoAP devices: ~6.7 KiB per device outside the JS heap, the largest
- * part of the gateway's memory per device (docs/fleet.md "Gateway memory per device").
+ * part of the gateway's memory per device (docs/fleet.md "Gateway memory per device"). Used by
+ * rendered-retained.ts for what the broker keeps.
  */
-import type { PublishPacket } from 'aedes';
 
 /** The payload itself when it owns its memory, else an exact copy. */
 export function ownedPayload(payload: Buffer): Buffer {
@@ -14,15 +14,4 @@ export function ownedPayload(payload: Buffer): Buffer {
   const own = Buffer.allocUnsafeSlow(payload.length);
   payload.copy(own);
   return own;
-}
-
-type StoreRetained = (packet: PublishPacket, ...rest: unknown[]) => unknown;
-
-/** Wraps a persistence's storeRetained so that what it keeps owns its payload (aedes passes the packet it delivers). */
-export function storeRetainedOwned(persistence: { storeRetained: StoreRetained }): void {
-  const store = persistence.storeRetained.bind(persistence);
-  persistence.storeRetained = (packet, ...rest) => {
-    const payload = Buffer.isBuffer(packet.payload) ? ownedPayload(packet.payload) : packet.payload;
-    return store(payload === packet.payload ? packet : { ...packet, payload }, ...rest);
-  };
 }

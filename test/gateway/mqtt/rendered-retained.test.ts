@@ -1,0 +1,124 @@
+/**
+ * Retained messages rendered instead of kept: a real aedes broker with its persistence wrapped, a
+ * renderer over a table of states (`dev/{key}/state`). A retained publish of exactly what the
+ * renderer makes is kept as its topic alone and rendered again for each new subscription, as the
+ * state is then; anything else is kept by the persistence, in a buffer of its own size.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { Aedes, type PublishPacket } from 'aedes';
+import { RenderedRetained, type RetainedPersistence, type RetainedRenderer } from '../../../gateway/mqtt/rendered-retained.js';
+
+const state = new Map<string, string>();
+let renders = 0;
+const renderer: RetainedRenderer = {
+  keyOf: (topic) => /^dev\/([^/]+)\/state$/.exec(topic)?.[1],
+  render(key) {
+    renders++;
+    const v = state.get(key);
+    return (topic) => (v !== undefined && topic === `dev/${key}/state` ? Buffer.from(v) : undefined);
+  },
+};
+
+let broker: Aedes;
+let persistence: RetainedPersistence;
+let rendered: RenderedRetained;
+
+function publish(topic: string, payload: string, qos: 0 | 1 = 1): Promise<void> {
+  return new Promise((resolve, reject) => broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain: true, dup: false }, (e) => (e ? reject(e) : resolve())));
+}
+
+async function retained(...patterns: string[]): Promise<Array<[string, string]>> {
+  const out: Array<[string, string]> = [];
+  for await (const p of persistence.createRetainedStreamCombi(patterns) as AsyncIterable<PublishPacket>) out.push([p.topic, (p.payload as Buffer).toString()]);
+  return out;
+}
+
+describe('rendered retained messages', () => {
+  beforeEach(async () => {
+    state.clear();
+    renders = 0;
+    broker = await Aedes.createBroker();
+    persistence = (broker as unknown as { persistence: RetainedPersistence }).persistence;
+    rendered = new RenderedRetained([renderer]);
+    rendered.wrap(persistence);
+  });
+  afterEach(() => new Promise<void>((r) => broker.close(() => r())));
+
+  it('keeps a payload the renderer makes as its topic, and renders the state of the moment', async () => {
+    state.set('a', '{"t":1}');
+    await publish('dev/a/state', '{"t":1}');
+    assert.equal(rendered.size, 1);
+    assert.deepEqual(await retained('#'), [['dev/a/state', '{"t":1}']]);
+    state.set('a', '{"t":2}');
+    assert.deepEqual(await retained('dev/+/state'), [['dev/a/state', '{"t":2}']]);
+    state.delete('a'); // gone, its clearing publish not yet there: left out
+    assert.deepEqual(await retained('#'), []);
+  });
+
+  it('keeps in full what the renderer does not make: another payload, QoS 0, a topic it does not claim', async () => {
+    state.set('a', '{"t":1}');
+    state.set('b', '{"t":1}');
+    await publish('dev/a/state', '{"t":9}');
+    await publish('dev/b/state', '{"t":1}', 0);
+    await publish('other/x', 'x');
+    assert.equal(rendered.size, 0);
+    const got = await retained('#');
+    assert.deepEqual(got.sort(), [['dev/a/state', '{"t":9}'], ['dev/b/state', '{"t":1}'], ['other/x', 'x']]);
+  });
+
+  it('a kept payload is a buffer of its own, not a slice of a pool', async () => {
+    await publish('other/x', '"on"');
+    const kept: PublishPacket[] = [];
+    for await (const p of persistence.createRetainedStream('#') as AsyncIterable<PublishPacket>) kept.push(p);
+    const b = kept[0]!.payload as Buffer;
+    assert.deepEqual([b.toString(), b.buffer.byteLength], ['"on"', 4]);
+  });
+
+  it('one entry per topic whichever way it was stored last', async () => {
+    state.set('a', '1');
+    await publish('dev/a/state', '1');
+    await publish('dev/a/state', '2'); // not what the renderer makes: kept in full, the rendered entry goes
+    assert.deepEqual([rendered.size, await retained('#')], [0, [['dev/a/state', '2']]]);
+    await publish('dev/a/state', '1'); // rendered again: the kept copy goes
+    assert.deepEqual([rendered.size, await retained('#')], [1, [['dev/a/state', '1']]]);
+    await publish('dev/a/state', ''); // cleared
+    assert.deepEqual([rendered.size, await retained('#')], [0, []]);
+  });
+
+  it('a topic that several filters match comes once; filters that match nothing give nothing', async () => {
+    state.set('a', '1');
+    await publish('dev/a/state', '1');
+    assert.deepEqual(await retained('dev/#', 'dev/a/state', '+/+/state'), [['dev/a/state', '1']]);
+    assert.deepEqual(await retained('dev/b/state', 'dev/a', 'dev/a/state/x'), []);
+  });
+
+  it('renders a key once for its topics in a row', async () => {
+    for (const k of ['a', 'b', 'c']) {
+      state.set(k, k);
+      await publish(`dev/${k}/state`, k);
+    }
+    renders = 0;
+    assert.equal((await retained('#')).length, 3);
+    assert.equal(renders, 3);
+  });
+
+  it('a subscriber of the broker receives the rendered message', async () => {
+    state.set('a', '{"t":1}');
+    await publish('dev/a/state', '{"t":1}');
+    state.set('a', '{"t":3}');
+    const { createServer } = await import('node:net');
+    const server = createServer(broker.handle);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const { default: mqtt } = await import('mqtt');
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${(server.address() as { port: number }).port}`, { reconnectPeriod: 0 });
+    try {
+      const got = new Promise<[string, string, boolean]>((resolve) => client.on('message', (t, p, packet) => resolve([t, p.toString(), packet.retain])));
+      await client.subscribeAsync('dev/+/state', { qos: 1 });
+      assert.deepEqual(await got, ['dev/a/state', '{"t":3}', true]);
+    } finally {
+      await client.endAsync();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
