@@ -28,7 +28,7 @@ import { AvailabilityPublisher, GATEWAY_AVAILABILITY_TOPIC } from './availabilit
 import { GATEWAY_THING_ID, HA_DISCOVERY_PREFIX } from './ha-discovery.js';
 import { HaDiscoveryPublisher } from './ha-discovery-publisher.js';
 import { Publisher } from './publisher.js';
-import { RenderedRetained, type RetainedPersistence } from './rendered-retained.js';
+import { RetainedStore, type RetainedPersistence } from './retained-store.js';
 import { haDiscoveryRenderer, tdRenderer } from './retained-renderers.js';
 import type { PendingReplyStore } from './pending-replies.js';
 import { RequestHandler } from './requests.js';
@@ -144,9 +144,9 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   const haDiscovery = o.homeAssistantDiscovery === false ? null : new HaDiscoveryPublisher({
     hub, logger, maxBuffer: o.busBuffer, publish, onDropped: () => { counters.publishesDropped++; }, options: haOptions,
   });
-  // TDs and discovery configs are rendered from the directory when a subscription asks, not kept (rendered-retained.ts).
-  const rendered = new RenderedRetained([tdRenderer(hub), ...(haDiscovery ? [haDiscoveryRenderer(hub, haOptions)] : [])]);
-  rendered.wrap((broker as unknown as { persistence: RetainedPersistence }).persistence);
+  // Retained messages small: TDs and discovery configs rendered from the directory when a subscription asks, the rest as strings (retained-store.ts).
+  const retained = new RetainedStore([tdRenderer(hub), ...(haDiscovery ? [haDiscoveryRenderer(hub, haOptions)] : [])]);
+  retained.wrap((broker as unknown as { persistence: RetainedPersistence }).persistence);
 
   broker.authenticate = (client, username, password, done) => {
     auth.authenticate(username, password, sources.get(client.conn) ?? 'unknown').then((s) => {
@@ -286,7 +286,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
     url,
     ...(tlsUrl ? { tlsUrl } : {}),
     counters,
-    metrics: mqttMetricSource(counters, { clientsConnected: () => broker.connectedClients, busDropped: () => publisher.busDropped, retainedRendered: () => rendered.size }),
+    metrics: mqttMetricSource(counters, { clientsConnected: () => broker.connectedClients, busDropped: () => publisher.busDropped, retainedRendered: () => retained.rendered, retainedMessages: () => retained.size }),
     publish,
     ready: () => Promise.all([publisher.whenReady(), availability.idle(), haDiscovery?.idle()]).then(() => undefined),
     close(): Promise<void> {

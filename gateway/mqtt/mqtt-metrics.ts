@@ -36,13 +36,16 @@ const counter = (name: string, help: string, value: number, labels?: Record<stri
 export interface MqttGauges {
   clientsConnected(): number;
   busDropped(): number;
-  /** Retained topics rendered from the directory when asked for, not kept (rendered-retained.ts). */
+  /** Retained topics rendered from the directory when asked for, not kept (retained-store.ts). */
   retainedRendered(): number;
+  /** Retained topics in all, rendered or kept. */
+  retainedMessages(): number;
 }
 
 export function mqttMetricSource(c: MqttCounters, g: MqttGauges): MetricSource {
   return () => [
     { name: 'roost_mqtt_clients_connected', help: 'MQTT clients connected now.', type: 'gauge', value: g.clientsConnected() },
+    { name: 'roost_mqtt_retained_messages', help: 'Retained MQTT messages the broker holds (rendered or kept).', type: 'gauge', value: g.retainedMessages() },
     { name: 'roost_mqtt_retained_rendered', help: 'Retained MQTT topics (TDs, Home Assistant configs) rendered from the directory when a subscription asks, not kept.', type: 'gauge', value: g.retainedRendered() },
     counter('roost_mqtt_messages_in_total', 'PUBLISH packets received from MQTT clients.', c.messagesIn),
     counter('roost_mqtt_messages_out_total', 'PUBLISH packets sent to MQTT clients.', c.messagesOut),

@@ -1,13 +1,13 @@
 /**
  * The retained topics the gateway renders from its directory instead of keeping them in the broker
- * (rendered-retained.ts): a thing's consumer TD on `things/{id}/td`, and its Home Assistant
+ * (retained-store.ts): a thing's consumer TD on `things/{id}/td`, and its Home Assistant
  * discovery configs. Each renderer's payload is made by the same function as its publisher's, so a
  * publish of the state as it stands is recognised byte for byte.
  */
 import type { HubApi } from '../hub/hub-api.js';
 import { discoveryMessages, haConfigPayload, haId, type HaOptions } from './ha-discovery.js';
 import { jsonPayload } from './publisher.js';
-import type { RetainedRenderer } from './rendered-retained.js';
+import type { RetainedRenderer } from './retained-store.js';
 import { tdTopic, THINGS_ROOT, unescapeLevel } from './topics.js';
 
 type Things = Pick<HubApi, 'getThing'>;

@@ -1,6 +1,6 @@
 /**
  * TDs and Home Assistant configs on the gateway's broker are rendered from the directory, not kept
- * (gateway/mqtt/rendered-retained.ts): a client that subscribes after they were published gets each
+ * (gateway/mqtt/retained-store.ts): a client that subscribes after they were published gets each
  * thing's TD and configs as they stand, byte for byte what the publishers send; a thing whose id
  * cannot be read back from its discovery topic keeps its configs in the broker; a TD change and a
  * removal show to the next subscriber; /metrics counts the rendered topics.
