@@ -97,10 +97,13 @@ export class RetainedStore {
 
   /** Retained messages on topics any of the filters match, each once. */
   *matching(patterns: readonly string[]): Generator<PublishPacket> {
+    // Filters without wildcards (a client that names its topics) look their topics up; else every topic is tried.
+    const exact = patterns.every((p) => !p.includes('+') && !p.includes('#'));
+    const entries = exact ? this.named(patterns) : this.topics.entries();
     // A thing's topics were stored one after another: its state is rendered once for them.
     let last: { renderer: RetainedRenderer; key: string; payloadOf: (topic: string) => Buffer | undefined } | undefined;
-    for (const [topic, v] of this.topics) {
-      if (!patterns.some((p) => topicMatches(p, topic))) continue;
+    for (const [topic, v] of entries) {
+      if (!exact && !patterns.some((p) => topicMatches(p, topic))) continue;
       if (typeof v === 'string') {
         yield packet(topic, Buffer.from(v, 'latin1'), 1);
       } else if ('bytes' in v) {
@@ -112,6 +115,13 @@ export class RetainedStore {
         const payload = last.payloadOf(topic);
         if (payload) yield packet(topic, payload, 1);
       }
+    }
+  }
+
+  private *named(topics: readonly string[]): Generator<[string, Kept | RetainedRenderer]> {
+    for (const topic of new Set(topics)) {
+      const v = this.topics.get(topic);
+      if (v !== undefined) yield [topic, v];
     }
   }
 }

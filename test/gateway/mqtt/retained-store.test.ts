@@ -101,6 +101,8 @@ describe('rendered retained messages', () => {
     await publish('dev/a/state', '1');
     assert.deepEqual(await kept('dev/#', 'dev/a/state', '+/+/state'), [['dev/a/state', '1']]);
     assert.deepEqual(await kept('dev/b/state', 'dev/a', 'dev/a/state/x'), []);
+    // Filters without wildcards are looked up.
+    assert.deepEqual(await kept('dev/a/state', 'dev/b/state', 'dev/a/state'), [['dev/a/state', '1']]);
   });
 
   it('renders a key once for its topics in a row', async () => {
