@@ -62,14 +62,41 @@ function schemaOf(a: Affordance, into: Record<string, unknown>): Record<string, 
   return into;
 }
 
-/** The native TD (W3C TD 1.1) of endpoint `ep` reachable at `host:port`. */
-export function nativeTd(ep: string, host: string, port: number, affordances: readonly Affordance[]): ThingDescription {
-  const base = `coap://${host.includes(':') ? `[${host}]` : host}:${port}`;
+type AffordanceMaps = Readonly<{ properties: object; actions: object; events: object }>;
+
+/**
+ * Devices of one model register the same links: their properties, actions and events are one set
+ * of frozen objects, whose forms' hrefs are relative to each TD's `base` (W3C TD 1.1 §5.3.1). Per
+ * device they were ~1.4 kB of the gateway's heap, the largest part left (docs/fleet.md "Gateway
+ * memory per device"). At most SHARED_MAX link sets are kept (the oldest goes first): a device
+ * whose set fell out gets objects of its own, equal to them.
+ */
+const SHARED_MAX = 256;
+const shared = new Map<string, AffordanceMaps>();
+
+function affordanceMaps(affordances: readonly Affordance[]): AffordanceMaps {
+  const key = JSON.stringify(affordances);
+  let maps = shared.get(key);
+  if (!maps) {
+    maps = deepFreeze(buildMaps(affordances));
+    if (shared.size >= SHARED_MAX) shared.delete(shared.keys().next().value as string);
+    shared.set(key, maps);
+  }
+  return maps;
+}
+
+/** A path as a relative reference: one whose first segment has a `:` would read as a scheme (RFC 3986 §4.2). */
+function relativeHref(path: string): string {
+  const first = path.split('/')[0] ?? '';
+  return first.includes(':') ? `./${path}` : path;
+}
+
+function buildMaps(affordances: readonly Affordance[]): AffordanceMaps {
   const properties: Record<string, unknown> = {};
   const actions: Record<string, unknown> = {};
   const events: Record<string, unknown> = {};
   for (const a of affordances) {
-    const href = `${base}/${a.path}`;
+    const href = relativeHref(a.path);
     if (a.kind === 'property' || a.kind === 'writable') {
       const p = schemaOf(a, {});
       p['readOnly'] = a.kind === 'property';
@@ -85,5 +112,20 @@ export function nativeTd(ep: string, host: string, port: number, affordances: re
       events[a.name] = { data: schemaOf(a, {}), forms: [{ href, contentType: 'application/cbor', subprotocol: 'cov:observe' }] };
     }
   }
-  return { '@context': CONTEXT, title: ep, securityDefinitions: SECURITY_DEFINITIONS, security: 'nosec_sc', properties, actions, events };
+  return { properties, actions, events };
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/** The native TD (W3C TD 1.1) of endpoint `ep` reachable at `host:port`. */
+export function nativeTd(ep: string, host: string, port: number, affordances: readonly Affordance[]): ThingDescription {
+  const { properties, actions, events } = affordanceMaps(affordances);
+  const base = `coap://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+  return { '@context': CONTEXT, title: ep, base, securityDefinitions: SECURITY_DEFINITIONS, security: 'nosec_sc', properties, actions, events };
 }

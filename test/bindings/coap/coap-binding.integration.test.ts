@@ -31,8 +31,8 @@ describe('CoAP binding with firmware-sim devices over UDP', () => {
     await s.wake();
     const id = 'urn:roost:coap:sensor1';
     const thing = rig.gw.hub.getThing(id);
-    const td = thing.nativeTd as unknown as { properties: Record<string, { forms: Array<{ href: string }> }> };
-    assert.match(td.properties['temp']!.forms[0]!.href, /^coap:\/\/127\.0\.0\.1:\d+\/temp$/);
+    const td = thing.nativeTd as unknown as { base: string; properties: Record<string, { forms: Array<{ href: string }> }> };
+    assert.match(new URL(td.properties['temp']!.forms[0]!.href, td.base).href, /^coap:\/\/127\.0\.0\.1:\d+\/temp$/);
     assert.equal(thing.online, true);
     await s.wake();
     assert.equal(rig.gw.hub.readProperty(id, 'temp')?.value, 21.5);

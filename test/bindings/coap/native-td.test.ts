@@ -13,10 +13,11 @@ const cbor = 'application/cbor';
 describe('native TD', () => {
   it('describes each kind of affordance', () => {
     const td = nativeTd('s1', 'fd00::7', 5683, affordancesOf(parseLinkFormat(LINKS)));
-    const href = (p: string) => `coap://[fd00::7]:5683/${p}`;
+    const href = (p: string) => p;
     assert.deepEqual(JSON.parse(JSON.stringify(td)), {
       '@context': ['https://www.w3.org/2019/wot/td/v1', 'https://www.w3.org/2022/wot/td/v1.1', { cov: 'http://www.example.org/coap-binding#' }],
       title: 's1',
+      base: 'coap://[fd00::7]:5683/',
       securityDefinitions: { nosec_sc: { scheme: 'nosec' } },
       security: 'nosec_sc',
       properties: {
@@ -36,5 +37,25 @@ describe('native TD', () => {
     const b = nativeTd('b', '10.0.0.2', 5683, []);
     assert.equal(a['@context'], b['@context']);
     assert.equal(a['securityDefinitions'], b['securityDefinitions']);
+  });
+
+  it('shares the affordances of devices with the same links, frozen; each TD has its own base', () => {
+    const links = affordancesOf(parseLinkFormat(LINKS));
+    const a = nativeTd('a', '10.0.0.1', 5683, links);
+    const b = nativeTd('b', '10.0.0.2', 5684, affordancesOf(parseLinkFormat(LINKS)));
+    for (const k of ['properties', 'actions', 'events']) assert.equal(a[k], b[k], k);
+    assert.deepEqual([a['base'], b['base']], ['coap://10.0.0.1:5683/', 'coap://10.0.0.2:5684/']);
+    const temp = (a['properties'] as Record<string, { forms: Array<{ href: string }> }>)['temp']!;
+    assert.ok(Object.isFrozen(temp) && Object.isFrozen(temp.forms[0]));
+    assert.throws(() => { temp.forms[0]!.href = 'x'; }, TypeError);
+    // Other links, other objects.
+    const c = nativeTd('c', '10.0.0.3', 5683, affordancesOf(parseLinkFormat('</temp>;rt="roost.p"')));
+    assert.notEqual(c['properties'], a['properties']);
+  });
+
+  it('resolves every href against the base to the device resource', () => {
+    const td = nativeTd('s', '10.0.0.1', 5683, affordancesOf(parseLinkFormat('</sensors/temp>;rt="roost.p",</a:b>;rt="roost.a"')));
+    const hrefs = [...Object.values(td['properties'] as object), ...Object.values(td['actions'] as object)].map((a: { forms: Array<{ href: string }> }) => new URL(a.forms[0]!.href, td['base'] as string).href);
+    assert.deepEqual(hrefs, ['coap://10.0.0.1:5683/sensors/temp', 'coap://10.0.0.1:5683/a:b']);
   });
 });
