@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Admission, DeviceClaim, DeviceCredentials } from '../binding.js';
 import { ConflictError, DeviceNotFoundError } from '../../protocols/errors.js';
 import type { DeviceRecord, DeviceSource, DeviceState, DeviceStore } from './device-store.js';
+import { SharedClaims } from './shared-claims.js';
 
 export type OnboardingPolicy = 'approve' | 'manifest' | 'open';
 
@@ -44,6 +45,8 @@ const key = (binding: string, deviceId: string) => `${binding}\u0000${deviceId}`
 export class Onboarding {
   readonly counters: OnboardingCounters = { admissionsRequested: 0, pendingAdded: 0, pendingRefusedFull: 0, rejectedSeen: 0, approvedOpen: 0 };
   private readonly devices = new Map<string, DeviceRecord>();
+  /** Long claim strings (a model's links) shared between records. */
+  private readonly claims = new SharedClaims();
   /** binding -> kid (hex) -> device id, for approved devices with an OSCORE credential. */
   private readonly kids = new Map<string, Map<string, string>>();
   /** binding -> public key fingerprint (hex SHA-256) -> device id: approved keys and pending devices' claimed keys. */
@@ -216,7 +219,8 @@ export class Onboarding {
     }
   }
 
-  private index(d: DeviceRecord): void {
+  private index(record: DeviceRecord): void {
+    const d: DeviceRecord = { ...record, claims: this.claims.share(record.claims) };
     const k = key(d.binding, d.deviceId);
     const old = this.devices.get(k);
     if (old?.state === 'pending') this.pending--;
