@@ -80,9 +80,13 @@ export class RetainedStore {
       return;
     }
     const renderer = packet.qos === 1 ? this.claim(topic, payload) : undefined;
-    if (renderer) this.renderedCount++;
+    if (renderer) {
+      this.renderedCount++;
+      this.topics.set(topic, renderer);
+      return;
+    }
     const bytes = payload.toString('latin1');
-    this.topics.set(topic, renderer ?? (packet.qos === 1 ? bytes : { bytes, qos: packet.qos }));
+    this.topics.set(topic, packet.qos === 1 ? bytes : { bytes, qos: packet.qos });
   }
 
   /** The renderer that makes exactly this payload now, if any. */
