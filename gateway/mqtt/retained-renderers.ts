@@ -19,19 +19,20 @@ const NOTHING = (): undefined => undefined;
  * The payloads made of a consumer TD, by the TD object: the directory hands out the same object
  * for the thing it derived last (gateway/hub/directory.ts), and a publish is checked against the
  * render while the thing it is about was just derived, several times for its discovery configs.
+ * A TD object is one thing's, so what else a render reads of the thing goes with it.
  */
-function memo<T extends object>(make: (td: Td) => T): (td: Td) => T {
+function memo<T extends object>(): (td: Td, make: () => T) => T {
   const made = new WeakMap<Td, T>();
-  return (td) => {
+  return (td, make) => {
     let v = made.get(td);
-    if (v === undefined) made.set(td, (v = make(td)));
+    if (v === undefined) made.set(td, (v = make()));
     return v;
   };
 }
 
 /** `things/{id}/td`: the thing's consumer TD as the MQTT publisher sends it. */
 export function tdRenderer(hub: Things): RetainedRenderer {
-  const payloadOf = memo(jsonPayload);
+  const payloadOf = memo<Buffer>();
   return {
     keyOf(topic) {
       if (!topic.startsWith(`${THINGS_ROOT}/`) || !topic.endsWith('/td')) return undefined;
@@ -48,7 +49,8 @@ export function tdRenderer(hub: Things): RetainedRenderer {
     render(id) {
       let payload: Buffer;
       try {
-        payload = payloadOf(hub.getThing(id).consumerTd);
+        const td = hub.getThing(id).consumerTd;
+        payload = payloadOf(td, () => jsonPayload(td));
       } catch {
         return NOTHING; // removed; its clearing publish follows
       }
@@ -66,8 +68,7 @@ export function tdRenderer(hub: Things): RetainedRenderer {
  */
 export function haDiscoveryRenderer(hub: Things, options: HaOptions): RetainedRenderer {
   const head = `${options.prefix}/`;
-  // A TD object is one thing's, so its id and binding go with it.
-  const made = new WeakMap<Td, Map<string, Buffer>>();
+  const payloadsOf = memo<Map<string, Buffer>>();
   return {
     keyOf(topic) {
       if (!topic.startsWith(head) || !topic.endsWith('/config')) return undefined;
@@ -82,8 +83,7 @@ export function haDiscoveryRenderer(hub: Things, options: HaOptions): RetainedRe
       try {
         const t = hub.getThing(id);
         const td = t.consumerTd;
-        payloads = made.get(td) ?? new Map(discoveryMessages({ id: t.id, binding: t.binding, consumerTd: td }, options).map((m) => [m.topic, haConfigPayload(m)]));
-        made.set(td, payloads);
+        payloads = payloadsOf(td, () => new Map(discoveryMessages({ id: t.id, binding: t.binding, consumerTd: td }, options).map((m) => [m.topic, haConfigPayload(m)])));
       } catch {
         return NOTHING;
       }
