@@ -4,7 +4,7 @@
  * ajv ignores with strict mode off. Compiled validators are cached per TD object and data schema,
  * and shared between TDs whose schemas are the same.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ThingDescription } from '../binding.js';
 import { AffordanceNotFoundError, MethodNotAllowedError, ValueInvalidError } from '../../protocols/errors.js';
 import { describeErrors } from '../config/config.js';
@@ -39,6 +39,12 @@ function toJsonSchema(ds: unknown): Record<string, unknown> {
   return out;
 }
 
+/** The validator of a data schema ajv cannot compile: every value is refused, with the reason. */
+function refuseAll(reason: string): ValidateFunction {
+  const errors: ErrorObject[] = [{ instancePath: '', schemaPath: '#', keyword: 'schema', params: {}, message: `the data schema does not compile: ${reason}` }];
+  return Object.assign(() => false, { errors }) as unknown as ValidateFunction;
+}
+
 export interface ValueValidatorOptions {
   /**
    * Distinct data schemas whose compiled validator is shared by every TD that has them (a fleet
@@ -48,7 +54,15 @@ export interface ValueValidatorOptions {
 }
 
 export class ValueValidator {
-  private readonly ajv = new Ajv({ strict: false, allErrors: true });
+  /**
+   * No meta-schema check of each data schema (`validateSchema: false`): every TD was checked
+   * against the TD 1.1 schema before it reaches the hub, which types its data schemas, and the
+   * first check compiled ajv's draft-07 meta-schema, ~60 ms of a native start (a tenth of it,
+   * issue 20's cold start: the MQTT publisher's first snapshot validates the twin's values) and
+   * seconds under emulation. ajv still refuses at compile what it cannot compile (a bad `type`, a
+   * bad `pattern`).
+   */
+  private readonly ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
   /**
    * Per TD object (a registration or a change makes a new one), per data schema of it: the lookup
    * on every value, with no key string built.
@@ -75,7 +89,11 @@ export class ValueValidator {
     }
     let fn = perTd.get(schema);
     if (!fn) {
-      fn = this.compile(toJsonSchema(schema));
+      try {
+        fn = this.compile(toJsonSchema(schema));
+      } catch (err) {
+        fn = refuseAll(err instanceof Error ? err.message : String(err));
+      }
       perTd.set(schema, fn);
     }
     return fn;

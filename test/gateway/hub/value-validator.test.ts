@@ -36,6 +36,15 @@ describe('ValueValidator', () => {
     assert.equal(v.propertyMismatch(other, 'missing', 1), 'the TD has no property missing');
   });
 
+  it('refuses every value of a data schema ajv cannot compile, with the reason, and compiles it once', () => {
+    const v = new ValueValidator();
+    const td: ThingDescription = { title: 'odd', properties: { mode: { type: 'string', pattern: '(', forms: [{ href: 'x' }] }, level: { type: 'integer', minimum: 'low', forms: [{ href: 'y' }] } } };
+    for (let i = 0; i < 3; i++) assert.match(v.propertyMismatch(td, 'mode', 'a') ?? '', /data schema does not compile: Invalid regular expression/);
+    assert.equal(v.compiles, 1);
+    assert.match(v.propertyMismatch(td, 'level', 3) ?? '', /data schema does not compile: minimum value must be/);
+    assert.throws(() => v.checkWrite(td, 'mode', 'a'), (e: unknown) => e instanceof ValueInvalidError && /does not compile/.test(e.message));
+  });
+
   it('beyond maxSharedSchemas compiles for the TD alone, and still validates', () => {
     const v = new ValueValidator({ maxSharedSchemas: 1 });
     for (let max = 1; max <= 3; max++) for (let i = 0; i < 2; i++) assert.match(v.propertyMismatch(sensorTd(max), 'level', 9) ?? '', new RegExp(`${max}`));
