@@ -38,6 +38,15 @@ systemctl --root="$root" mask getty.target systemd-logind.service systemd-user-s
   systemd-ask-password-wall.path systemd-ask-password-console.path systemd-repart.service \
   sys-fs-fuse-connections.mount sys-kernel-config.mount dev-hugepages.mount dev-mqueue.mount \
   kmod-static-nodes.service systemd-random-seed.service
+# Generators systemd runs at every boot (and daemon-reload), each a process, for what this box
+# does not have: encrypted, integrity and verity volumes, hibernation, GPT auto-mounts (off on the
+# kernel command line too), SysV and rc.local scripts, offline system updates, gettys (masked
+# above) and systemd.run=. Kept: fstab (the data partition and tmpfs mounts) and debug
+# (systemd.mask=, systemd.debug_shell on the kernel command line, for a field engineer).
+mkdir -p "$root/etc/systemd/system-generators"
+for g in cryptsetup integritysetup veritysetup hibernate-resume gpt-auto sysv rc-local system-update getty run; do
+  ln -sf /dev/null "$root/etc/systemd/system-generators/systemd-$g-generator"
+done
 : > "$root/etc/machine-id"
 ln -sf /usr/share/zoneinfo/Etc/UTC "$root/etc/localtime"
 rm -f "$root/etc/resolv.conf"
