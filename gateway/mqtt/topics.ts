@@ -8,8 +8,13 @@
 
 /** Characters kept as they are in a level: RFC 3986 unreserved + sub-delims but `+`, and `:` `@`. */
 const KEPT = /^[A-Za-z0-9\-._~!$&'()*,;=:@]$/;
+/** A level made only of kept characters: most thing ids and names, returned as they are. */
+const ALL_KEPT = /^[A-Za-z0-9\-._~!$&'()*,;=:@]*$/;
 
 export function escapeLevel(s: string): string {
+  // One test of the whole level instead of one per character (~1 us for a URN thing id): event
+  // topics and every topic not cached are built per message.
+  if (ALL_KEPT.test(s)) return s;
   let out = '';
   for (const ch of s) out += KEPT.test(ch) ? ch : encodeChar(ch);
   return out;

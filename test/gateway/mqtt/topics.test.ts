@@ -15,6 +15,19 @@ describe('MQTT topics', () => {
     }
   });
 
+  it('escapes exactly the characters outside the kept set, whether a level has any or not', () => {
+    // Every printable ASCII character alone, and in a level otherwise kept: the whole-level test
+    // (a level with nothing to escape comes back as it is) must agree with the per-character one.
+    for (let c = 0x20; c < 0x7f; c++) {
+      const ch = String.fromCharCode(c);
+      const kept = /[A-Za-z0-9\-._~!$&'()*,;=:@]/.test(ch);
+      assert.equal(escapeLevel(ch), kept ? ch : encodeURIComponent(ch), `character ${JSON.stringify(ch)}`);
+      assert.equal(escapeLevel(`urn:x:${ch}:y`), `urn:x:${kept ? ch : encodeURIComponent(ch)}:y`);
+    }
+    assert.equal(escapeLevel(''), '');
+    assert.equal(escapeLevel('a\nb'), 'a%0Ab', 'no line end passes as kept');
+  });
+
   it('names the five topics of a thing and parses them back', () => {
     const id = 'urn:roost:testdev:lamp';
     assert.equal(tdTopic(id), 'things/urn:roost:testdev:lamp/td');
