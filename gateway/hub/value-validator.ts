@@ -57,7 +57,7 @@ export class ValueValidator {
   /**
    * No meta-schema check of each data schema (`validateSchema: false`): every TD was checked
    * against the TD 1.1 schema before it reaches the hub, which types its data schemas, and the
-   * first check compiled ajv's draft-07 meta-schema, ~60 ms of a native start (a tenth of it,
+   * first check compiled ajv's draft-07 meta-schema, ~55 ms of a native start (a tenth of it,
    * issue 20's cold start: the MQTT publisher's first snapshot validates the twin's values) and
    * seconds under emulation. ajv still refuses at compile what it cannot compile (a bad `type`, a
    * bad `pattern`).
