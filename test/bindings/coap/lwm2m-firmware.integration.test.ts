@@ -13,7 +13,10 @@ import type { CoapBinding } from '../../../bindings/coap/coap-binding.js';
 import { Lwm2mClient, simFirmwarePackage } from '../../../firmware-sim/lwm2m/index.js';
 import { startTestGateway, tempDir, type TestGateway } from '../../helpers/gateway.js';
 
+/** The gateway's awake window after a device's uplink. */
 const AWAKE_MS = 500;
+/** The device stays awake longer than the gateway assumes (as it must), so a stall of this one-process test's event loop cannot put it to sleep mid-exchange. */
+const DEVICE_AWAKE_MS = 2000;
 
 async function until(what: string, cond: () => boolean, timeoutMs = 8000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -54,7 +57,7 @@ describe('LwM2M firmware update across a gateway restart', () => {
     const port = (gw.binding('coap') as CoapBinding).listening!.port;
     const ep = 'urn:uuid:5f3a1c8e-0000-4000-8000-00000000fw01';
     const thing = `urn:roost:coap:${ep}`;
-    const client = new Lwm2mClient({ server: { host: '127.0.0.1', port }, endpoint: ep, queueMode: true, awakeMs: AWAKE_MS, ackTimeoutMs: 300, lifetimeS: 600, updateMs: 1500 });
+    const client = new Lwm2mClient({ server: { host: '127.0.0.1', port }, endpoint: ep, queueMode: true, awakeMs: DEVICE_AWAKE_MS, ackTimeoutMs: 300, lifetimeS: 600, updateMs: 1500 });
     try {
       await client.register();
       await until('device asleep', () => client.asleep);

@@ -13,7 +13,10 @@ import { RawClient, startCoapGateway, type CoapRig } from './coap-rig.js';
 
 const EP = 'urn:imei:490154203237518';
 const THING = `urn:roost:coap:${EP}`;
+/** The gateway's awake window after a device's uplink. */
 const AWAKE_MS = 400;
+/** The device stays awake longer than the gateway assumes (as it must), so a stall of this one-process test's event loop cannot put it to sleep mid-exchange. */
+const DEVICE_AWAKE_MS = 1500;
 
 async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -29,7 +32,7 @@ describe('LwM2M Queue Mode device on the CoAP binding', () => {
 
   before(async () => {
     rig = await startCoapGateway({ lwm2mAwakeWindowMs: AWAKE_MS }, { resultTimeoutMs: 20000 });
-    client = new Lwm2mClient({ server: { host: rig.gateway.host, port: rig.gateway.port }, endpoint: EP, queueMode: true, awakeMs: AWAKE_MS, ackTimeoutMs: 200, lifetimeS: 300 });
+    client = new Lwm2mClient({ server: { host: rig.gateway.host, port: rig.gateway.port }, endpoint: EP, queueMode: true, awakeMs: DEVICE_AWAKE_MS, ackTimeoutMs: 200, lifetimeS: 300 });
   });
   after(async () => {
     client.close();
@@ -63,7 +66,7 @@ describe('LwM2M Queue Mode device on the CoAP binding', () => {
   });
 
   it('three queued writes and an execute reach the sleeping device in order on its next wake', async () => {
-    await until('device asleep', () => client.asleep, 3000);
+    await until('device asleep', () => client.asleep, DEVICE_AWAKE_MS + 3000);
     await sleep(AWAKE_MS);
     const seen: string[] = [];
     const onChange = client.store.onChange;

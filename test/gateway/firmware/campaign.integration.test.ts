@@ -16,17 +16,25 @@ import { Lwm2mClient, simFirmwarePackage } from '../../../firmware-sim/lwm2m/ind
 import { ApiClient } from '../../helpers/api-client.js';
 import { startTestGateway, tempDir, TEST_ADMIN_PASSWORD, type TestGateway } from '../../helpers/gateway.js';
 
+/** The gateway's awake window after a device's uplink. */
 const AWAKE_MS = 500;
+/**
+ * The devices stay awake longer than the gateway assumes, as a real Queue Mode device must (it
+ * waits MAX_TRANSMIT_WAIT after its last message): gateway, devices and test share one event loop
+ * here, and a stall of that loop on a busy machine must not put a device to sleep mid-exchange.
+ * A device seen asleep is also past the gateway's window.
+ */
+const DEVICE_AWAKE_MS = 2000;
 
 interface Item { thingId: string; state: string; step: string | null; result: number | null; error: string | null; oldVersion: string | null; newVersion: string | null; actionId: string | null }
 interface CampaignView { id: string; state: string; counts: Record<string, number>; items: Item[] }
 
-async function until<T>(what: string, get: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 15000): Promise<T> {
+async function until<T>(what: string | (() => string), get: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 15000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await get();
     if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}: ${JSON.stringify(v)}`);
     await sleep(50);
   }
 }
@@ -60,7 +68,7 @@ describe('firmware campaigns', { timeout: 90_000 }, () => {
     const httpPort = Number(new URL(gw.httpUrl!).port);
     const client = (n: number, updateMs: number) => new Lwm2mClient({
       server: { host: '127.0.0.1', port: coapPort }, endpoint: `urn:uuid:5f3a1c8e-0000-4000-8000-0000000fwc0${n}`, queueMode: true,
-      awakeMs: AWAKE_MS, ackTimeoutMs: 300, lifetimeS: 600, updateMs,
+      awakeMs: DEVICE_AWAKE_MS, ackTimeoutMs: 300, lifetimeS: 600, updateMs,
     });
     const a = client(1, 1500);
     const b = client(2, 100);
@@ -87,6 +95,8 @@ describe('firmware campaigns', { timeout: 90_000 }, () => {
       assert.deepEqual(readdirSync(join(dir, 'firmware')).filter((f) => f.startsWith('.')), [], 'no temporary file left');
       assert.equal((await api.send<unknown[]>('GET', '/firmware')).body.length, 1);
 
+      // Both devices sleep (so the gateway's awake window is over too): their items wait for a wake.
+      await until('A and B asleep', () => a.asleep && b.asleep, (x) => x);
       // Both devices match model and version; concurrency 1: one runs, one waits.
       const bad = await api.send('POST', '/campaigns', { firmwareId: image.id, mode: 'push', concurrency: 1 });
       assert.equal(bad.status, 400, 'targets or filter');
@@ -99,9 +109,9 @@ describe('firmware campaigns', { timeout: 90_000 }, () => {
       assert.equal((await api.send('DELETE', `/firmware/${image.id}`)).status, 409, 'in use by a running campaign');
 
       // A wakes: pushed, Downloaded, executed; it installs for 1.5 s. The gateway restarts meanwhile.
-      await until('A asleep', () => a.asleep, (x) => x);
+      assert.equal((await view()).items[0]?.step, null, 'nothing reached A yet: it sleeps');
       assert.equal(await a.update(), '2.04');
-      v = await until('A updating', view, (x) => x.items[0]?.step === 'updating');
+      v = await until(() => `A updating (requests A dropped asleep: ${a.peer.droppedWhileAsleep})`, view, (x) => x.items[0]?.step === 'updating');
       assert.equal(v.items[1]?.state, 'waiting', 'B waits while A runs');
       await gw.stop();
       gw = await startTestGateway(config(coapPort, httpPort), { dataDir: dir });
@@ -113,7 +123,7 @@ describe('firmware campaigns', { timeout: 90_000 }, () => {
       assert.deepEqual([v.items[0]?.result, v.items[0]?.oldVersion, v.items[0]?.newVersion], [1, '1.0.0', '2.0.0']);
       await until('B asleep', () => b.asleep, (x) => x);
       assert.equal(await b.update(), '2.04');
-      v = await until('campaign completed', view, (x) => x.state === 'completed');
+      v = await until(() => `campaign completed (requests B dropped asleep: ${b.peer.droppedWhileAsleep})`, view, (x) => x.state === 'completed');
       assert.deepEqual(v.items.map((i) => [i.state, i.result, i.newVersion]), [['succeeded', 1, '2.0.0'], ['succeeded', 1, '2.0.0']]);
       assert.deepEqual(v.counts, { waiting: 0, running: 0, succeeded: 2, failed: 0, cancelled: 0 });
       assert.equal(a.store.get('/3/0/3'), '2.0.0');
