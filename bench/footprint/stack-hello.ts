@@ -6,7 +6,7 @@
  * beyond this row is its own code: its modules, its validators, its start-up work.
  */
 import { createSocket } from 'node:dgram';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,14 @@ import { Aedes } from 'aedes';
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 
-const db = new Database(join(mkdtempSync(join(tmpdir(), 'roost-stack-hello-')), 'hello.db'));
+const dir = mkdtempSync(join(tmpdir(), 'roost-stack-hello-'));
+const db = new Database(join(dir, 'hello.db'));
+// The benchmark stops this process with SIGTERM: its database goes with it.
+process.once('SIGTERM', () => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+});
 db.pragma('journal_mode = WAL');
 db.exec('CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v TEXT)');
 db.prepare('INSERT OR REPLACE INTO t VALUES (?, ?)').run('started', new Date().toISOString());

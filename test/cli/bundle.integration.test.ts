@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { buildBundle } from '../../image/src/bundle/build-bundle.js';
 import { BOGUS, checkCase, cliCases, type CliCase } from './helpers/cli-cases.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -73,7 +73,7 @@ describe('the bundle', () => {
   let dir = '';
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'roost-bundle-'));
+    dir = tempDir('roost-bundle-');
     await buildBundle({ projectRoot, outDir: dir, version: '0.0.0-test', commit: 'bundle1' });
     // External packages (native addons, herdsman) are found beside the bundle, as in dist/ and the image.
     symlinkSync(join(projectRoot, 'node_modules'), join(dir, 'node_modules'));

@@ -6,8 +6,7 @@
  * through it. Fails, never skips, when /usr/bin/chromium is missing (`make setup` installs it).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
@@ -59,7 +58,7 @@ describe('roost fleet --report FILE.html', { timeout: 120_000 }, () => {
       const checked = /\((\d+) of (\d+) checked\)/.exec(html);
       assert.ok(checked && Number(checked[2]) > 50 && checked[1] === checked[2], `readings stored as checked through the hub API: ${checked?.[0]}`);
 
-      const profile = mkdtempSync(join(tmpdir(), 'roost-chromium-'));
+      const profile = tempDir('roost-chromium-');
       const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 900, height: 1200 } });
       try {
         const requests: string[] = [];

@@ -5,12 +5,11 @@
  * missing (`make setup` installs it).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ApiClient } from './api-client.js';
 import { startTestGateway, type TestGateway, type TestGatewayOptions } from './gateway.js';
+import { tempDir } from './temp-dir.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 // No background fetches, no QUIC, no sandbox as root.
@@ -26,7 +25,7 @@ export interface Chromium {
 
 export async function launchChromium(viewport = { width: 1400, height: 900 }): Promise<Chromium> {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run make setup (it installs the Debian package chromium)`);
-  const profile = mkdtempSync(join(tmpdir(), 'roost-chromium-'));
+  const profile = tempDir('roost-chromium-');
   const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport });
   browser.setDefaultTimeout(WAIT_MS);
   return {

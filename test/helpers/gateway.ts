@@ -2,15 +2,14 @@
  * Starts a gateway for a test: a fresh temp data dir, 127.0.0.1 and port 0 everywhere, logs into
  * a sink (or stderr with ROOST_TEST_LOG=debug), removed again by stop().
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import type { Binding } from '../../gateway/binding.js';
 import type { BindingLoader } from '../../gateway/binding-registry.js';
 import { mergePatch } from '../../gateway/hub/directory.js';
 import { startGateway, type Gateway } from '../../gateway/gateway.js';
 import { createLogger } from '../../gateway/logger.js';
+import { tempDir } from './temp-dir.js';
 
 export interface TestGatewayOptions {
   extraBindings?: Binding[];
@@ -41,9 +40,7 @@ export function testConfig(partial: Record<string, unknown> = {}): Record<string
   return mergePatch(base, partial) as Record<string, unknown>;
 }
 
-export function tempDir(prefix = 'roost-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+export { tempDir };
 
 export async function startTestGateway(partial: Record<string, unknown> = {}, opts: TestGatewayOptions = {}): Promise<TestGateway> {
   const dataDir = opts.dataDir ?? tempDir();

@@ -1,11 +1,11 @@
 /** The licence check: the real lockfile passes, an unlisted licence fails, docs and code agree. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ALLOWED_LICENCES, LICENCE_EXCEPTIONS, productionPackages, unlisted } from '../../scripts/licences.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const lock = (packages: Record<string, object>) => ({ lockfileVersion: 3, packages: { '': { name: 'roost' }, ...packages } });
 
@@ -30,7 +30,7 @@ test('an unlisted licence fails; OR expressions pass on one allowed branch; exce
 });
 
 test('the CLI exits 1 on an unlisted licence and 0 on this tree', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'roost-lic-'));
+  const dir = tempDir('roost-lic-');
   try {
     const bad = join(dir, 'package-lock.json');
     writeFileSync(bad, JSON.stringify(lock({ 'node_modules/evil': { version: '1.0.0', license: 'SSPL-1.0' } })));

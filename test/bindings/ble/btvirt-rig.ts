@@ -5,9 +5,10 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SHIM_SOURCE = new URL('./af-alg-shim.c', import.meta.url).pathname;
 /** btvirt -s listens here (fixed by btvirt). */
@@ -48,7 +49,7 @@ export async function startBtvirt(controllers: number): Promise<BtvirtRig> {
   const btvirt = requireTool('btvirt', 'bluez-test-tools');
   const socat = requireTool('socat', 'socat');
   const shim = buildShim();
-  const dir = mkdtempSync(join(tmpdir(), 'roost-btvirt-'));
+  const dir = tempDir('roost-btvirt-');
   const procs: ChildProcess[] = [];
   const stop = async () => {
     for (const p of procs.reverse()) if (p.exitCode === null) p.kill('SIGTERM');

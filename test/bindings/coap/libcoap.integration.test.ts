@@ -4,14 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeCbor, encodeCbor } from '../../../protocols/cbor.js';
 import { encodeSenmlCbor } from '../../../protocols/senml/index.js';
 import { startCoapGateway, type CoapRig } from './coap-rig.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const CLIENT = 'coap-client-notls';
 
@@ -47,7 +47,7 @@ describe('interop with libcoap coap-client-notls', () => {
   before(async () => {
     rig = await startCoapGateway({ awakeWindowMs: 100 });
     base = `coap://127.0.0.1:${rig.gateway.port}`;
-    dir = mkdtempSync(join(tmpdir(), 'roost-libcoap-'));
+    dir = tempDir('roost-libcoap-');
   });
   after(async () => {
     await rig.stop();

@@ -4,13 +4,13 @@
  * unplug and replug. Fails (never skips) when socat is missing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 export class SocatPair {
-  readonly dir = mkdtempSync(join(tmpdir(), 'roost-serial-'));
+  readonly dir = tempDir('roost-serial-');
   /** The gateway's end and the device's end. */
   readonly gatewayPath = join(this.dir, 'gw');
   readonly devicePath = join(this.dir, 'dev');

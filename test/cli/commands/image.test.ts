@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EXIT_NOTHING_NEW, run } from '../../../cli/commands/image.js';
@@ -9,6 +8,7 @@ import { UnauthenticatedError } from '../../../protocols/errors.js';
 import { entryFileName, renderEntry } from '../../../image/src/slots/boot-entries.js';
 import { formatKey, generateKeyPair } from '../../../image/src/update/signing.js';
 import { packUpdate } from '../../../image/src/update/update-file.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 /** Runs `roost image ...` against a device made of files (ROOST_IMAGE_* variables), capturing stdout. */
 async function roostImage(env: Record<string, string>, argv: string[]): Promise<{ code: number; out: string }> {
@@ -26,7 +26,7 @@ async function roostImage(env: Record<string, string>, argv: string[]): Promise<
 }
 
 test('roost image: verify, update --no-reboot, status, --if-new, and a file signed by an unknown key', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'roost-cli-image-'));
+  const dir = tempDir('roost-cli-image-');
   const key = generateKeyPair();
   mkdirSync(join(dir, 'keys'));
   writeFileSync(join(dir, 'keys', 'k.pub'), formatKey(key.publicKey));

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { expandInvocations, loadScenario, parseScenario, type KindInfo } from '../../../firmware-sim/fleet/scenario.js';
 import { ConfigInvalidError } from '../../../protocols/errors.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const KINDS: Record<string, KindInfo> = {
   sensor: { readings: ['temperature', 'humidity'], actions: ['identify'] },
@@ -54,7 +54,7 @@ describe('scenario', () => {
   });
 
   it('loads replay columns relative to the scenario file, with clear errors', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'roost-scn-'));
+    const dir = tempDir('roost-scn-');
     try {
       writeFileSync(join(dir, 'power.csv'), 'time,watts\n0,10.5\n1,"11"\n2,12\n');
       const file = join(dir, 's.yaml');

@@ -5,14 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BUILTIN_OBJECTS, decodeLwm2mSenml, decodeTlvValues, modelsOf } from '../../../protocols/lwm2m/index.js';
 import { parseLinkFormat } from '../../../protocols/link-format/link-format.js';
 import { FW_STATE, Lwm2mClient, simFirmwarePackage } from '../../../firmware-sim/lwm2m/index.js';
 import { ServerPeer } from './server-peer.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const CLIENT = 'coap-client-notls';
 const models = modelsOf(BUILTIN_OBJECTS);
@@ -37,7 +37,7 @@ describe('firmware-sim LwM2M client with libcoap as the requesting peer', () => 
     client = new Lwm2mClient({ server: addr, endpoint: 'libcoap-peer', ackTimeoutMs: 300 });
     await client.register();
     base = `coap://127.0.0.1:${(await client.address).port}`;
-    dir = mkdtempSync(join(tmpdir(), 'roost-lwm2m-libcoap-'));
+    dir = tempDir('roost-lwm2m-libcoap-');
   });
   after(() => {
     client.close();

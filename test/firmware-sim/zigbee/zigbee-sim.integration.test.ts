@@ -4,18 +4,18 @@
  * restart that resumes it, join and interview of a real model, an On/Off command.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Controller, setLogger } from 'zigbee-herdsman';
 import { startZigbeeSim } from '../../../firmware-sim/zigbee/zigbee-sim.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const quiet = { debug: () => undefined, info: () => undefined, warning: () => undefined, error: () => undefined };
 
 test('herdsman forms, resumes and controls a device through a pty', async () => {
   setLogger(quiet);
-  const dir = mkdtempSync(join(tmpdir(), 'roost-znp-pty-'));
+  const dir = tempDir('roost-znp-pty-');
   const sim = await startZigbeeSim();
   const pty = await sim.openPty(join(dir, 'ttyZNP'));
   const controller = () => new Controller({

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createBackup, excludedFromBackup } from '../../../gateway/backup/backup-create.js';
 import { applyPendingRestore, oscoreMargin, PENDING_DIR, RESTORED_CONFIG, stageRestore } from '../../../gateway/backup/backup-restore.js';
 import { HEADER_BYTES, SEGMENT_BYTES } from '../../../gateway/backup/backup-crypto.js';
 import { openDatabase, type Db } from '../../../gateway/store/database.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const KDF = { log2N: 10, r: 8, p: 1 };
 const PASS = 'correct horse battery';
@@ -63,7 +63,7 @@ describe('backup archive: create and restore', () => {
   let archive: Buffer;
 
   before(async () => {
-    root = mkdtempSync(join(tmpdir(), 'roost-backup-'));
+    root = tempDir('roost-backup-');
     src = join(root, 'src');
     db = openDatabase({ dataDir: src, synchronous: 'full' });
     // Enough rows that the database spans several encrypted segments.

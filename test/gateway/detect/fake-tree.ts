@@ -1,7 +1,7 @@
 /** A fake /sys and /dev for the detector: USB serial ports with by-id links, Bluetooth controllers. */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 export interface FakeUsb {
   byId: string;
@@ -14,7 +14,7 @@ export interface FakeUsb {
 }
 
 export class FakeTree {
-  readonly root = mkdtempSync(join(tmpdir(), 'roost-detect-'));
+  readonly root = tempDir('roost-detect-');
   readonly sysDir = join(this.root, 'sys');
   readonly devDir = join(this.root, 'dev');
   private n = 0;

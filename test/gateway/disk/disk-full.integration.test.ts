@@ -7,8 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -16,6 +15,7 @@ import { startGateway, type Gateway } from '../../../gateway/gateway.js';
 import { createLogger } from '../../../gateway/logger.js';
 import { deviceTd, TestDeviceBinding } from '../../helpers/fake-device-binding.js';
 import { TEST_ADMIN_PASSWORD, testConfig } from '../../helpers/gateway.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const MIB = 1024 * 1024;
 
@@ -62,7 +62,7 @@ describe('a full data partition', () => {
   let gw: Gateway | null = null;
 
   before(() => {
-    mnt = mkdtempSync(join(tmpdir(), 'roost-tmpfs-'));
+    mnt = tempDir('roost-tmpfs-');
     mountTmpfs(mnt);
     mounted = true;
   });

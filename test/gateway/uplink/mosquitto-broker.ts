@@ -4,11 +4,11 @@
  * subscribers' sessions), no cap on queued messages (its default of 1000 drops QoS 1 under load).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 export interface Mosquitto {
   port: number;
@@ -46,7 +46,7 @@ async function listening(port: number, timeoutMs = 10000): Promise<void> {
 
 /** Users as `name: password`; `extra` lines go into the config file as they are. */
 export async function startMosquitto(users: Record<string, string>, extra: string[] = []): Promise<Mosquitto> {
-  const dir = mkdtempSync(join(tmpdir(), 'roost-mosq-'));
+  const dir = tempDir('roost-mosq-');
   const port = await freePort();
   const pw = join(dir, 'passwd');
   writeFileSync(pw, '');

@@ -8,9 +8,7 @@
  *   and is delivered in the answer to its next wake, then `completed` upstream.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt from 'mqtt';
@@ -19,6 +17,7 @@ import { GatewayChild } from '../../durability/gateway-child.js';
 import { SleepyDevice, type DeviceTiming } from '../../durability/sleepy-device.js';
 import { startMosquitto } from './mosquitto-broker.js';
 import { until } from '../../helpers/until.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const EP = 'k9-sensor';
 const THING = `urn:roost:coap:${EP}`;
@@ -28,7 +27,7 @@ const FAST: DeviceTiming = { wakeMinMs: 80, wakeMaxMs: 150, listenMs: 0, updateS
 
 it('kill -9 during an outage keeps the backlog; a command for a sleeping device goes out at its next wake', async () => {
   const broker = await startMosquitto({ gateway: 'gw-secret', app: 'app-secret' });
-  const dir = mkdtempSync(join(tmpdir(), 'roost-uplink-k9-'));
+  const dir = tempDir('roost-uplink-k9-');
   const gw = new GatewayChild({
     dir,
     config: {

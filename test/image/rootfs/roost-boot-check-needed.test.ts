@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const SCRIPT = fileURLToPath(new URL('../../../image/rootfs/overlay/usr/lib/roost/roost-boot-check-needed.sh', import.meta.url));
 
@@ -41,7 +41,7 @@ describe('roost-boot-check-needed.sh', () => {
   }
 
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'roost-boot-check-'));
+    dir = tempDir('roost-boot-check-');
     cmdline = join(dir, 'cmdline');
     writeFileSync(cmdline, 'initrd=\\roost\\b\\initrd.img root=/dev/disk/by-partlabel/roost-root-b ro roost.slot=b panic=10\n');
   });

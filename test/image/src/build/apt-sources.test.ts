@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   AptSourcesError, imageSources, mirrorLines, mirrorOptionLines, parseDeb822Sources, parseOneLineSources, readBuilderSources,
 } from '../../../../image/src/build/apt-sources.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
 // Host names under .example (RFC 2606): the repository names no real mirror.
 const ONE_LINE = [
@@ -91,7 +91,7 @@ test('a mirror option gives the release and -updates; it must be a URI', () => {
 });
 
 test('the builder\'s files: sources.list, .list and .sources in sources.list.d, nothing else; the option wins', () => {
-  const root = mkdtempSync(join(tmpdir(), 'roost-apt-'));
+  const root = tempDir('roost-apt-');
   try {
     assert.throws(() => imageSources({ suite: 'bookworm', debianArch: 'amd64', root }), /no 'bookworm' entry.*MIRROR=/);
     mkdirSync(join(root, 'etc/apt/sources.list.d'), { recursive: true });

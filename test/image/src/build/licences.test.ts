@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { bundledLicences, debianLicences, licencesText, npmLicences, npmNoticesText, packageDirOfPath } from '../../../../image/src/build/licences.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
 const projectRoot = new URL('../../../..', import.meta.url).pathname;
 
@@ -52,7 +52,7 @@ test('npm entries are de-duplicated, sorted, and the text form has one row each'
 });
 
 test('the notices file carries each package\'s licence and notice texts once, and says when a package has none', () => {
-  const root = mkdtempSync(join(tmpdir(), 'roost-notices-'));
+  const root = tempDir('roost-notices-');
   try {
     const pkg = (dir: string, files: Record<string, string>): void => {
       mkdirSync(join(root, dir), { recursive: true });

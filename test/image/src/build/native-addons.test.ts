@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkBinfmt, CROSS_TARGETS, elfMachine, missingPlatformPackages } from '../../../../image/src/build/native-addons.js';
 import { externalClosure } from '../../../../image/src/build/stage-app.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
 const projectRoot = new URL('../../../..', import.meta.url).pathname;
 
 test('ELF machine of a binary: this Node is the builder\'s CPU; a text file is not ELF', () => {
   const hostCpu = process.arch === 'arm64' ? 'arm64' : 'x64';
   assert.equal(elfMachine(process.execPath), CROSS_TARGETS[hostCpu]!.elfMachine);
-  const dir = mkdtempSync(join(tmpdir(), 'roost-elf-'));
+  const dir = tempDir('roost-elf-');
   try {
     writeFileSync(join(dir, 'x.node'), 'not a shared object at all');
     assert.equal(elfMachine(join(dir, 'x.node')), null);
@@ -30,7 +30,7 @@ test('platform packages the builder lacks for arm64: cbor-extract\'s linux-arm64
 });
 
 test('binfmt: an enabled qemu-user entry passes; a missing or disabled one is a clear error saying what to run', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'roost-binfmt-'));
+  const dir = tempDir('roost-binfmt-');
   try {
     writeFileSync(join(dir, 'qemu-aarch64'), 'enabled\ninterpreter /usr/libexec/qemu-binfmt/aarch64-binfmt-P\n');
     writeFileSync(join(dir, 'qemu-riscv64'), 'disabled\n');

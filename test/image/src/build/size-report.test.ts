@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { formatSizeReport, kernelModuleGroup, sizeReport, unownedGroup } from '../../../../image/src/build/size-report.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
 test('files not from a package group by npm package, Node, or their folder', () => {
   assert.equal(unownedGroup('usr/lib/roost/app/node_modules/@serialport/bindings-cpp/prebuilds/x.node'), 'usr/lib/roost/app/node_modules/@serialport/bindings-cpp');
@@ -16,7 +16,7 @@ test('files not from a package group by npm package, Node, or their folder', () 
 });
 
 test('a root tree summed by Debian package (usrmerge paths too), unowned folder and module folder; hard links once', () => {
-  const root = mkdtempSync(join(tmpdir(), 'roost-sizes-'));
+  const root = tempDir('roost-sizes-');
   const put = (rel: string, bytes: number): void => {
     mkdirSync(dirname(join(root, rel)), { recursive: true });
     writeFileSync(join(root, rel), Buffer.alloc(bytes));

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -9,11 +8,12 @@ import { NATIVE_PACKAGES } from '../../../../image/src/bundle/bundle-options.js'
 import { buildBundle } from '../../../../image/src/bundle/build-bundle.js';
 import { runtimePath } from '../../../../image/src/bundle/runtime-files.js';
 import { stageApp } from '../../../../image/src/build/stage-app.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
 const projectRoot = new URL('../../../..', import.meta.url).pathname;
 
 test('the staged bundle runs outside the source tree with only its own node_modules and run-time files', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'roost-stage-'));
+  const dir = tempDir('roost-stage-');
   try {
     const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
     const { bundleFile } = await buildBundle({ projectRoot, outDir: join(dir, 'dist'), version, commit: 'test123' });

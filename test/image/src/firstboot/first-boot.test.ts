@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { firstBoot, generatePassword, lookupUser } from '../../../../image/src/firstboot/first-boot.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
 function setup(): { data: string; config: string; lines: string[]; run: () => ReturnType<typeof firstBoot> } {
-  const root = mkdtempSync(join(tmpdir(), 'roost-firstboot-'));
+  const root = tempDir('roost-firstboot-');
   const config = join(root, 'default.yaml');
   writeFileSync(config, 'http:\n  port: 8080\n');
   const data = join(root, 'data');

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openEsp } from '../../../../image/src/device/device-layout.js';
 import { MtoolsEsp } from '../../../../image/src/slots/esp.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
 const MIB = 1024 * 1024;
 
 test('an ESP inside a whole disk image (FILE@@OFFSET) is changed in place, the bytes around it untouched', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'roost-esp-'));
+  const dir = tempDir('roost-esp-');
   try {
     execFileSync('mkfs.vfat', ['-C', '-F', '32', join(dir, 'esp.img'), String(34 * 1024)], { stdio: 'ignore' });
     const before = Buffer.alloc(MIB, 0xa5);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConflictError, PayloadTooLargeError, PreconditionFailedError, UnauthenticatedError } from '../../../../protocols/errors.js';
@@ -10,6 +9,7 @@ import { DirEsp, MtoolsEsp, type Esp } from '../../../../image/src/slots/esp.js'
 import { bootedSlot, installUpdate, markGood, readBootState, rollback, type DeviceLayout } from '../../../../image/src/slots/slot-manager.js';
 import { generateKeyPair, type KeyPair } from '../../../../image/src/update/signing.js';
 import { openUpdate, packUpdate } from '../../../../image/src/update/update-file.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
 interface Rig {
   dir: string;
@@ -20,7 +20,7 @@ interface Rig {
 
 /** A device made of files: slots are 1 MiB files, the ESP a folder or a FAT image, the cmdline a file. */
 function rig(espKind: 'dir' | 'fat'): Rig {
-  const dir = mkdtempSync(join(tmpdir(), 'roost-slots-'));
+  const dir = tempDir('roost-slots-');
   for (const s of ['a', 'b']) writeFileSync(join(dir, `slot-${s}`), Buffer.alloc(1024 * 1024));
   let esp: Esp;
   if (espKind === 'dir') {

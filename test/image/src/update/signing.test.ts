@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { BadRequestError } from '../../../../protocols/errors.js';
 import { formatKey, generateKeyPair, keyIdOf, keyPairFromSecret, readTrustedKeys, sign, verify } from '../../../../image/src/update/signing.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
 
 // RFC 8032 §7.1, TEST 1 and TEST 2.
 const VECTORS = [
@@ -49,7 +49,7 @@ test('verify rejects a changed message, a changed signature, another key and wro
 });
 
 test('trusted keys are indexed by the key id computed from the key, not the file name', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'roost-keys-'));
+  const dir = tempDir('roost-keys-');
   const kp = generateKeyPair();
   writeFileSync(join(dir, 'vendor.pub'), formatKey(kp.publicKey));
   writeFileSync(join(dir, 'README'), 'not a key');
