@@ -9,14 +9,13 @@
  * awake window (`lwm2mAwakeWindowMs`, MAX_TRANSMIT_WAIT = 93 s by default) once its answer has
  * left; the hub then hands over its queued items one at a time, each awaited (`push: true`).
  */
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BindingContext, DeliveryOutcome, QueuedItem } from '../../../gateway/binding.js';
 import { BadRequestError, RateLimitedError, UnsupportedMediaTypeError } from '../../../protocols/errors.js';
 import { LINK_FORMAT_CONTENT_FORMAT } from '../../../protocols/link-format/link-format.js';
 import {
-  BUILTIN_OBJECTS, CONTENT_FORMAT, decodeLwm2mContent, modelsOf, parseObjectXml, parsePath, parseRegister, parseRegistrationLinks, parseRegistrationQuery,
+  BUILTIN_OBJECTS, CONTENT_FORMAT, decodeLwm2mContent, modelsOf, parseObjectXml, parseRegister, parseRegistrationLinks, parseRegistrationQuery,
   type ObjectModel, type ObjectModels, type ResourceValue,
 } from '../../../protocols/lwm2m/index.js';
 import type { CoapResponse, Remote } from '../coap-endpoint.js';
@@ -28,7 +27,8 @@ import { FirmwareJobs, type FirmwareJob } from './firmware-jobs.js';
 import { FirmwarePackages } from './firmware-packages.js';
 import { deliverOperation } from './lwm2m-operations.js';
 import { forgetLwm2m, loadLwm2m, LOCATION_PREFIX, LWM2M_NEXT_KEY, Lwm2mRegistrations, saveLwm2m, type Lwm2mRegistration } from './lwm2m-registrations.js';
-import { DeviceAnswerError, Lwm2mRequests } from './lwm2m-requests.js';
+import { Lwm2mObservations } from './lwm2m-observations.js';
+import { Lwm2mRequests } from './lwm2m-requests.js';
 import { buildThing, PROGRESS_PROPERTY, toProperties, type Lwm2mThing } from './lwm2m-things.js';
 
 /** Objects observed from registration on: IPSO Smart Objects (3200 and above) carry the readings. */
@@ -44,10 +44,10 @@ export class Lwm2mServer {
   readonly counters = Object.fromEntries(LWM2M_COUNTERS.map((c) => [c, 0])) as Record<(typeof LWM2M_COUNTERS)[number], number>;
   private readonly things = new Map<string, Lwm2mThing>();
   private readonly awakeUntil = new Map<string, number>();
-  private readonly establishing = new Set<string>();
   private models: ObjectModels = modelsOf(BUILTIN_OBJECTS);
   private requests!: Lwm2mRequests;
   private firmware!: FirmwareJobs;
+  private observations!: Lwm2mObservations;
   private packages!: FirmwarePackages;
   private sweep: NodeJS.Timeout | null = null;
 
@@ -62,6 +62,10 @@ export class Lwm2mServer {
       store: ctx.store, committed: () => ctx.committed(), requests: this.requests, packages: this.packages,
       packageUri: (id) => this.packageUri(id), progress: (reg, job) => this.progress(reg, job),
       awake: (reg) => !reg.queueMode || (this.awakeUntil.get(reg.ep) ?? 0) > ctx.now(), now: ctx.now, pollMs: o.lwm2mFirmwarePollMs,
+    });
+    this.observations = new Lwm2mObservations({
+      requests: this.requests, forget: (remote, token) => this.s.endpoint?.forget(remote, token), save: (reg) => saveLwm2m(ctx.store, reg),
+      report: (reg, values) => this.report(reg, values), notified: (reg, path, n) => this.notified(reg, path, n),
     });
     const restored = this.restore(ctx);
     this.sweep = setInterval(() => this.expire(), o.expirySweepMs);
@@ -138,7 +142,7 @@ export class Lwm2mServer {
     if (!old && s.regs.size + this.regs.size >= s.opts.maxRegistrations) throw new RateLimitedError('resource directory is full');
     // Same onboarding and policy as every CoAP device (ARCHITECTURE.md "The device contract").
     admit(s, ctx, p.endpoint, from, body);
-    if (old) this.dropObservations(old);
+    if (old) this.observations.drop(old);
     const reg: Lwm2mRegistration = {
       ep: p.endpoint, id: old?.id ?? this.regs.newId(), thingId: ctx.thingId(p.endpoint), remote: from, version: p.version,
       binding: p.binding, queueMode: p.queueMode, lifetimeS: lt, expiresAt: ctx.now() + lt * 1000, rootPath: p.rootPath,
@@ -246,7 +250,7 @@ export class Lwm2mServer {
     const ctx = this.s.ctx;
     if (!ctx || this.regs.ep(reg.ep) !== reg) return;
     this.awakeUntil.set(reg.ep, ctx.now() + this.s.opts.lwm2mAwakeWindowMs);
-    if (registered || reg.tokens.size < reg.observed.length) await this.establishObservations(reg);
+    if (registered || reg.tokens.size < reg.observed.length) await this.observations.establish(reg);
     const job = this.firmware.job(reg.ep);
     if (job && job.step !== 'done' && job.step !== 'failed') {
       const out = await this.firmware.resume(reg);
@@ -255,55 +259,6 @@ export class Lwm2mServer {
     if (this.regs.ep(reg.ep) !== reg) return;
     if (reg.queueMode) ctx.awake(reg.thingId, Math.max(1, (this.awakeUntil.get(reg.ep) ?? 0) - ctx.now()));
     else ctx.setOnline(reg.thingId, true);
-  }
-
-  private async establishObservations(reg: Lwm2mRegistration): Promise<void> {
-    if (this.establishing.has(reg.ep)) return;
-    this.establishing.add(reg.ep);
-    try {
-      for (const path of [...reg.observed]) {
-        if (reg.tokens.has(path)) continue;
-        try {
-          await this.observe(reg, path);
-        } catch (err) {
-          if (!(err instanceof DeviceAnswerError)) return;
-          // The device has no such path (any more): stop asking.
-          reg.observed = reg.observed.filter((p) => p !== path);
-          saveLwm2m(need(this.s).store, reg);
-        }
-      }
-    } finally {
-      this.establishing.delete(reg.ep);
-    }
-  }
-
-  /** §6.4.1 Observe `path`; kept in the registration so it is established again after a Register or a restart. */
-  private async observe(reg: Lwm2mRegistration, path: string): Promise<ResourceValue[]> {
-    const old = reg.tokens.get(path);
-    if (old) this.s.endpoint?.forget(reg.remote, old);
-    const token = randomBytes(4);
-    reg.tokens.set(path, token);
-    const p = parsePath(path);
-    try {
-      const values = await this.requests.observe(reg, p, token, (n) => this.notified(reg, p, n));
-      if (!reg.observed.includes(path)) {
-        reg.observed.push(path);
-        saveLwm2m(need(this.s).store, reg);
-      }
-      this.report(reg, values);
-      return values;
-    } catch (err) {
-      reg.tokens.delete(path);
-      throw err;
-    }
-  }
-
-  private async cancelObservation(reg: Lwm2mRegistration, path: string): Promise<void> {
-    const token = reg.tokens.get(path);
-    reg.tokens.delete(path);
-    reg.observed = reg.observed.filter((x) => x !== path);
-    saveLwm2m(need(this.s).store, reg);
-    if (token) await this.requests.cancelObserve(reg, parsePath(path), token);
   }
 
   /** A notification: the twin and history get its values; in Queue Mode it is an uplink (the device is awake). */
@@ -362,7 +317,7 @@ export class Lwm2mServer {
     if (!reg || !thing) return Promise.resolve({ state: 'retry', reason: 'device not registered' });
     return deliverOperation({
       requests: this.requests, models: this.models, firmware: this.firmware, report: (r, v) => this.report(r, v),
-      observe: (r, p) => this.observe(r, p), cancelObservation: (r, p) => this.cancelObservation(r, p),
+      observe: (r, p) => this.observations.observe(r, p), cancelObservation: (r, p) => this.observations.cancel(r, p),
     }, reg, thing, item);
   }
 
@@ -376,17 +331,11 @@ export class Lwm2mServer {
   }
 
   private drop(reg: Lwm2mRegistration): void {
-    this.dropObservations(reg);
+    this.observations.drop(reg);
     this.regs.delete(reg);
     this.things.delete(reg.ep);
     this.awakeUntil.delete(reg.ep);
     if (this.s.ctx) forgetLwm2m(this.s.ctx.store, reg);
-  }
-
-  /** Forgets our tokens: after a Register the device has dropped its observations (§6.4.1). */
-  private dropObservations(reg: Lwm2mRegistration): void {
-    for (const t of reg.tokens.values()) this.s.endpoint?.forget(reg.remote, t);
-    reg.tokens.clear();
   }
 
   /** §6.2.1: a registration whose lifetime ran out is removed; the thing goes offline. */
