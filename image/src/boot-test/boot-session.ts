@@ -10,11 +10,12 @@ import { waitHealthy } from '../device/health.js';
 import type { Api } from './admin-client.js';
 import { formatBreakdown, parseBootReport, type BootReport } from './boot-report.js';
 import { checkGateway, type GatewayCheck } from './gateway-checks.js';
+import { ext4NeedsRecovery, partitionOffsets } from './offline-disk.js';
 import { QemuVm, VM_PROFILES } from './qemu-vm.js';
 import { pinnedFetch, presentedCertificate } from './secure-checks.js';
 
 /** Generous: TCG on two cores that other work shares has taken over 4 minutes to boot. */
-export const LIMITS = { bootMs: 480_000, installMs: 600_000, healthMs: 480_000, reportMs: 120_000 };
+export const LIMITS = { bootMs: 480_000, installMs: 600_000, healthMs: 480_000, reportMs: 120_000, shutdownMs: 180_000 };
 
 export interface BootMeasure {
   name: string;
@@ -76,10 +77,33 @@ const BOOTED_RE = /roost-boot: slot=([ab]) cmdline=(.*)/g;
 export async function stopVm(s: TestState): Promise<void> {
   const vm = s.vm;
   if (!vm) return;
-  const lines = [...vm.console().matchAll(BOOTED_RE)];
-  if (lines.length > 0) s.lastCmdline = lines[lines.length - 1]![2]!.trim();
+  noteCmdline(s, vm);
   await vm.stop();
   s.vm = null;
+}
+
+/**
+ * Presses the power button, as a user would: the box must power off by itself (acpid, then
+ * systemd's shutdown, then the kernel's "Power down"), with its data partition unmounted cleanly.
+ * Milliseconds from the press to qemu's exit.
+ */
+export async function powerOff(s: TestState): Promise<number> {
+  const vm = s.vm;
+  if (!vm) throw new Error('no VM runs');
+  noteCmdline(s, vm);
+  const ms = await vm.pressPowerButton(LIMITS.shutdownMs).finally(() => {
+    s.vm = null;
+  });
+  if (!/reboot: Power down/.test(vm.console())) throw new Error(`${vm.o.name}: qemu ended after the power button without the kernel's "reboot: Power down"`);
+  const data = (await partitionOffsets(s.disk))['roost-data'];
+  if (data === undefined) throw new Error('no roost-data partition on the disk');
+  if (await ext4NeedsRecovery(s.disk, data)) throw new Error('the data partition was not unmounted cleanly at power-off (its journal needs recovery)');
+  return ms;
+}
+
+function noteCmdline(s: TestState, vm: QemuVm): void {
+  const lines = [...vm.console().matchAll(BOOTED_RE)];
+  if (lines.length > 0) s.lastCmdline = lines[lines.length - 1]![2]!.trim();
 }
 
 /** Waits for the next boot's slot line after `from` (printed early in userspace); the slot and where the line ends. */

@@ -2,7 +2,8 @@
  * `make image-test`: boots the built image in qemu and drives it through its life:
  *   1. first boot: data partition grown and formatted, admin credential on the console (and the
  *      same one in the label file on the data partition), the gateway healthy, login with that
- *      credential, the system thing in the directory;
+ *      credential, the system thing in the directory; then the power button powers the box off
+ *      cleanly (the data partition unmounted);
  *   2. an update (on media labelled ROOST-UPD) installed into slot b, its trial boot marked good,
  *      the same credential still working (the data partition survived), the media not reinstalled;
  *   3. a rollback to slot a with `roost image rollback`, then a boot of slot a with the same data;
@@ -19,7 +20,7 @@ import { ARCH_SPECS, defaultBuildOptions } from '../build/build-config.js';
 import { runTool } from '../build/run-tool.js';
 import type { Arch } from '../update/update-format.js';
 import { backupWipeRestore, networkUpdate } from './admin-steps.js';
-import { bootedSlot, checkBox, LIMITS, measureReady, startVm, stopVm, type TestState } from './boot-session.js';
+import { bootedSlot, checkBox, LIMITS, measureReady, powerOff, startVm, stopVm, type TestState } from './boot-session.js';
 import { makeMedia, makeUpdate } from './test-updates.js';
 import { partitionOffsets, readExt4File, roostImageOffline } from './offline-disk.js';
 import { freePort, freeUdpPort } from './qemu-vm.js';
@@ -57,7 +58,8 @@ async function firstBoot(s: TestState): Promise<void> {
   const readyMs = (await ready).readyMs;
   const check = await checkBox(s);
   await vm.waitForConsole(SLOT_A_GOOD, LIMITS.bootMs);
-  await stopVm(s);
+  // Off with the power button: a clean shutdown, the data partition unmounted.
+  const powerOffMs = await powerOff(s);
   // The second path: the label file on the data partition, root only, with the same credential.
   const parts = await partitionOffsets(s.disk);
   const label = await readExt4File(s.disk, parts['roost-data']!, '/secrets/admin-credential.txt');
@@ -65,7 +67,7 @@ async function firstBoot(s: TestState): Promise<void> {
     throw new Error(`admin-credential.txt does not hold the console's credential:\n${label.text}`);
   }
   if ((label.mode & 0o077) !== 0) throw new Error(`admin-credential.txt has mode ${label.mode.toString(8)}; it must be root only`);
-  s.results['firstBoot'] = { dataMiB, bootToReadyMs: readyMs, things: check.thingIds, labelFileMode: label.mode.toString(8) };
+  s.results['firstBoot'] = { dataMiB, bootToReadyMs: readyMs, things: check.thingIds, labelFileMode: label.mode.toString(8), powerOffMs };
 }
 
 async function updateToB(s: TestState): Promise<void> {

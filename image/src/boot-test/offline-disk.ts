@@ -30,6 +30,17 @@ export async function readExt4File(disk: string, offset: number, path: string): 
   return { text, mode: parseInt(mode[1]!, 8) };
 }
 
+/**
+ * Whether the ext4 filesystem at `offset` was left mounted (its journal flagged `needs_recovery`):
+ * true after the plug was pulled, false after a clean unmount.
+ */
+export async function ext4NeedsRecovery(disk: string, offset: number): Promise<boolean> {
+  const { stdout } = await run('debugfs', ['-c', '-R', 'stats', `${disk}?offset=${offset}`]);
+  const features = /^Filesystem features:\s*(.*)$/m.exec(stdout);
+  if (!features) throw new Error(`debugfs: no filesystem features at ${offset} in ${disk}`);
+  return features[1]!.split(/\s+/).includes('needs_recovery');
+}
+
 export interface OfflineDevice {
   /** The bundle that ships in the image (<out>/bundle/roost.js). */
   bundle: string;

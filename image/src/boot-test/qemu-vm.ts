@@ -1,8 +1,8 @@
 /**
  * One qemu virtual machine for the boot test: UEFI firmware (OVMF, AAVMF), the image as a virtio disk,
  * user networking with the gateway's HTTP port forwarded to 127.0.0.1, the serial console in a
- * file, and the monitor on a unix socket (the only reliable way to stop it: the image has no
- * logind, so ACPI power-off is ignored). Always TCG: /dev/kvm is unusable here (FACTS.md).
+ * file, and the monitor on a unix socket: `quit` pulls the plug, `system_powerdown` presses the
+ * power button (acpid on the image shuts down). Always TCG: /dev/kvm is unusable here (FACTS.md).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -150,6 +150,25 @@ export class QemuVm {
       sock.on('close', () => resolve(out));
       sock.once('connect', () => sock.end(`${command}\n`));
     });
+  }
+
+  /**
+   * Presses the power button (monitor `system_powerdown`: an ACPI power button event) and waits
+   * for the guest to power off, which ends qemu. Throws (and pulls the plug) when it has not
+   * within `timeoutMs`. Milliseconds from the press to qemu's exit.
+   */
+  async pressPowerButton(timeoutMs: number): Promise<number> {
+    const t0 = Date.now();
+    await this.monitor('system_powerdown');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+    const how = await Promise.race([this.exited, late]);
+    clearTimeout(timer);
+    if (how === 'late') {
+      await this.stop();
+      throw new Error(`${this.o.name}: still running ${timeoutMs / 1000} s after the power button (${this.silence()})`);
+    }
+    return Date.now() - t0;
   }
 
   /** Pulls the plug (monitor `quit`) and waits for qemu to exit. */

@@ -83,6 +83,7 @@ export function defaultBuildOptions(env: NodeJS.ProcessEnv = process.env): Image
       'systemd-sysv', 'udev', env['ROOST_IMAGE_KERNEL'] ?? spec.kernelPackage, 'initramfs-tools', 'zstd', 'kmod',
       'libstdc++6', 'ca-certificates', 'iproute2', 'systemd-timesyncd',
       'fdisk', 'e2fsprogs', 'mtools', // data partition on first boot; boot entries on the ESP
+      'acpid', // the power button: a clean shutdown (etc/acpi/events/roost-power), with no logind
       'systemd-boot-efi', // the boot loader for this architecture's ESP, taken out of the root at build time
     ],
     nodeVersion: env['ROOST_NODE_VERSION'] ?? process.versions.node,
