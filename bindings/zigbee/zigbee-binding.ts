@@ -10,11 +10,12 @@
  */
 import { join } from 'node:path';
 import type { Admission, Binding, BindingContext, BindingState, BindingStatus, DeliveryOutcome, QueuedItem } from '../../gateway/binding.js';
-import { DeviceTimeoutError, RoostError, ThingNotFoundError } from '../../protocols/errors.js';
+import { RoostError, ThingNotFoundError } from '../../protocols/errors.js';
 import { availabilityVerdict } from './availability.js';
 import { COORDINATOR_DEVICE_ID, coordinatorTd, MAX_PERMIT_JOIN_S } from './coordinator-td.js';
 import { deviceTd, provisionalTd, type DeviceTdResult } from './exposes-td.js';
 import { loadOrCreateNetwork } from './network-settings.js';
+import { ReadWaiters } from './read-waiters.js';
 import type { ZigbeeOptions } from './zigbee-options.js';
 import { createHerdsmanStack, type ZigbeeNetworkSettings, type ZigbeeStack, type ZigbeeStackFactory } from './zigbee-stack.js';
 
@@ -51,7 +52,7 @@ export class ZigbeeBinding implements Binding {
   private permitJoinOpen = false;
   private readonly devices = new Map<string, DeviceEntry>();
   private readonly counters = Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<Counter, number>;
-  private readonly readWaiters = new Set<{ ieee: string; key: string; resolve: (v: unknown) => void }>();
+  private readonly reads = new ReadWaiters();
   private reconnectTimer: NodeJS.Timeout | null = null;
   private availabilityTimer: NodeJS.Timeout | null = null;
   private stopping = false;
@@ -85,8 +86,7 @@ export class ZigbeeBinding implements Binding {
       stack.removeAllListeners();
       await stack.stop().catch((err: unknown) => this.ctx?.logger.warn({ err }, 'zigbee: stop failed'));
     }
-    for (const w of this.readWaiters) w.resolve(undefined);
-    this.readWaiters.clear();
+    this.reads.endAll();
     this.state = 'stopped';
   }
 
@@ -332,7 +332,7 @@ export class ZigbeeBinding implements Binding {
       else this.counters.valuesUnmapped++;
     }
     if (Object.keys(props).length > 0) ctx.reportProperties(d.thingId, props);
-    for (const w of this.readWaiters) if (w.ieee === ieee && w.key in values) w.resolve(values[w.key]);
+    this.reads.reported(ieee, values);
   }
 
   private onHeard(ieee: string): void {
@@ -397,14 +397,9 @@ export class ZigbeeBinding implements Binding {
     if (!d || !route) throw new ThingNotFoundError(`${thingId} has no property ${name}`, { thingId, name });
     const stack = this.stack;
     if (d.sleepy || !route.gettable || !stack) return d.values[route.property];
-    const answer = new Promise<unknown>((resolve, reject) => {
-      const w = { ieee: d.ieee, key: route.property, resolve: (v: unknown) => { clearTimeout(t); this.readWaiters.delete(w); resolve(v); } };
-      const t = setTimeout(() => {
-        this.readWaiters.delete(w);
-        reject(new DeviceTimeoutError(`${thingId} did not answer a read of ${name} within ${this.opts.readTimeoutMs} ms`));
-      }, this.opts.readTimeoutMs);
-      this.readWaiters.add(w);
-    });
+    const answer = this.reads.wait(d.ieee, route.property, this.opts.readTimeoutMs, `${thingId} did not answer a read of ${name} within ${this.opts.readTimeoutMs} ms`);
+    // A read request that cannot go out fails the read at once; its waiter then times out unobserved.
+    answer.catch(() => undefined);
     await stack.get(d.ieee, route.property);
     return answer;
   }
