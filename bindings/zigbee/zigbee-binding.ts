@@ -398,10 +398,10 @@ export class ZigbeeBinding implements Binding {
     const stack = this.stack;
     if (d.sleepy || !route.gettable || !stack) return d.values[route.property];
     const answer = this.reads.wait(d.ieee, route.property, this.opts.readTimeoutMs, `${thingId} did not answer a read of ${name} within ${this.opts.readTimeoutMs} ms`);
-    // A read request that cannot go out fails the read at once; its waiter then times out unobserved.
-    answer.catch(() => undefined);
-    await stack.get(d.ieee, route.property);
-    return answer;
+    // The read ends with the answer, the request's failure or readTimeoutMs, whichever comes first;
+    // the others settle observed (an unobserved rejection would end the process).
+    const sent = stack.get(d.ieee, route.property).then(() => answer);
+    return Promise.race([answer, sent]);
   }
 
   private checking = false;

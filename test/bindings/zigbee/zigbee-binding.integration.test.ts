@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BusMessage } from '../../../gateway/hub/types.js';
 import { startTestGateway, tempDir, type TestGateway } from '../../helpers/gateway.js';
 import { startZigbeeSim, type ZigbeeSim } from '../../../firmware-sim/zigbee/zigbee-sim.js';
@@ -28,7 +29,7 @@ let door: SimDevice;
 
 function zigbeeConfig(): Record<string, unknown> {
   return {
-    bindings: { zigbee: { enabled: true, port: sim.url, reconnectDelayMs: 200, configureRetryDelayMs: 100, availabilityCheckIntervalMs: 300, mainsAvailabilityTimeoutMs: 1000, awakeWindowMs: 400 } },
+    bindings: { zigbee: { enabled: true, port: sim.url, reconnectDelayMs: 200, configureRetryDelayMs: 100, availabilityCheckIntervalMs: 300, mainsAvailabilityTimeoutMs: 1000, awakeWindowMs: 400, readTimeoutMs: 1000 } },
     queue: { deliveryTimeoutMs: 20000 },
   };
 }
@@ -188,6 +189,10 @@ test('availability: a silent mains device is pinged and goes offline; its announ
   await until('plug offline', () => !gw.hub.getThing(thingOf(plug)).online, 10000);
   assert.ok((gw.hub.bindingStatuses()['zigbee']?.counters['pingFailures'] ?? 0) >= 1);
   assert.equal(gw.hub.getThing(thingOf(door)).online, true, 'battery devices are never pinged');
+  // A live read of the silent plug fails with an error, and nothing is left to fail later: the
+  // read's wait for an answer (readTimeoutMs) ends without an unhandled rejection (which would end the process).
+  await assert.rejects(gw.binding('zigbee')!.readProperty!(thingOf(plug), 'power'));
+  await sleep(1500);
   plug.powered = true;
   sim.emulator.announce(plug);
   await until('plug online', () => gw.hub.getThing(thingOf(plug)).online, 5000);
