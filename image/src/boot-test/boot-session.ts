@@ -91,10 +91,10 @@ export async function powerOff(s: TestState): Promise<number> {
   const vm = s.vm;
   if (!vm) throw new Error('no VM runs');
   noteCmdline(s, vm);
-  const ms = await vm.pressPowerButton(LIMITS.shutdownMs).finally(() => {
-    s.vm = null;
-  });
+  // On failure s.vm stays, so that the step's report shows its console (stopping it again is a no-op).
+  const ms = await vm.pressPowerButton(LIMITS.shutdownMs);
   if (!/reboot: Power down/.test(vm.console())) throw new Error(`${vm.o.name}: qemu ended after the power button without the kernel's "reboot: Power down"`);
+  s.vm = null;
   const data = (await partitionOffsets(s.disk))['roost-data'];
   if (data === undefined) throw new Error('no roost-data partition on the disk');
   if (await ext4NeedsRecovery(s.disk, data)) throw new Error('the data partition was not unmounted cleanly at power-off (its journal needs recovery)');
