@@ -11,8 +11,8 @@
 import { join } from 'node:path';
 import type { Admission, Binding, BindingContext, BindingState, BindingStatus, DeliveryOutcome, QueuedItem } from '../../gateway/binding.js';
 import { RoostError, ThingNotFoundError } from '../../protocols/errors.js';
-import { availabilityVerdict } from './availability.js';
-import { COORDINATOR_DEVICE_ID, coordinatorTd, MAX_PERMIT_JOIN_S } from './coordinator-td.js';
+import { sweepAvailability } from './availability.js';
+import { CoordinatorThing } from './coordinator-thing.js';
 import { deviceTd, provisionalTd, type DeviceTdResult } from './exposes-td.js';
 import { loadOrCreateNetwork } from './network-settings.js';
 import { ReadWaiters } from './read-waiters.js';
@@ -48,8 +48,7 @@ export class ZigbeeBinding implements Binding {
   private state: BindingState = 'stopped';
   private detail: string | undefined;
   private network: ZigbeeNetworkSettings | null = null;
-  private coordinatorThing = '';
-  private permitJoinOpen = false;
+  private coordinator: CoordinatorThing | null = null;
   private readonly devices = new Map<string, DeviceEntry>();
   private readonly counters = Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<Counter, number>;
   private readonly reads = new ReadWaiters();
@@ -67,8 +66,7 @@ export class ZigbeeBinding implements Binding {
     const { settings, created } = loadOrCreateNetwork(join(ctx.dataDir, 'zigbee'), { ...(this.opts.channel ? { channel: this.opts.channel } : {}), ...(this.opts.panId ? { panId: this.opts.panId } : {}) });
     this.network = settings;
     if (created) ctx.logger.info({ panId: settings.panId, channel: settings.channel }, 'zigbee: generated new network settings');
-    this.coordinatorThing = ctx.registerThing({ deviceId: COORDINATOR_DEVICE_ID, nativeTd: coordinatorTd(), sleepy: false });
-    ctx.setOnline(this.coordinatorThing, false);
+    this.coordinator = new CoordinatorThing(ctx, settings);
     await this.connect();
     this.availabilityTimer = setInterval(() => void this.checkAvailability(), this.opts.availabilityCheckIntervalMs);
     this.availabilityTimer.unref();
@@ -100,7 +98,7 @@ export class ZigbeeBinding implements Binding {
       state: this.state,
       ...(this.detail ? { detail: this.detail } : {}),
       counters: { ...this.counters },
-      gauges: { devices: this.devices.size, devicesOnline: [...this.devices.values()].filter((d) => d.online).length, permitJoin: this.permitJoinOpen ? 1 : 0 },
+      gauges: { devices: this.devices.size, devicesOnline: [...this.devices.values()].filter((d) => d.online).length, permitJoin: this.coordinator?.joinOpen ? 1 : 0 },
     };
   }
 
@@ -123,8 +121,7 @@ export class ZigbeeBinding implements Binding {
       this.state = 'running';
       this.detail = undefined;
       ctx.logger.info({ result, port: this.opts.port }, 'zigbee: coordinator started');
-      ctx.setOnline(this.coordinatorThing, true);
-      ctx.reportProperties(this.coordinatorThing, { permitJoin: false, channel: this.network.channel, panId: this.network.panId, ieeeAddress: stack.coordinatorIeee() });
+      this.coordinator?.running(stack);
       for (const d of stack.devices()) {
         if (!(await this.admitted(d.ieee))) continue;
         if (d.interviewed) await this.identifySafely(d.ieee, false);
@@ -178,17 +175,14 @@ export class ZigbeeBinding implements Binding {
     stack.on('deviceLeave', (ieee) => safe('leave', () => this.onLeave(ieee)));
     stack.on('state', (ieee, values) => safe('state', () => this.onState(ieee, values)));
     stack.on('heard', (ieee) => safe('heard', () => this.onHeard(ieee)));
-    stack.on('permitJoin', (permitted) => safe('permitJoin', () => {
-      this.permitJoinOpen = permitted;
-      this.ctx?.reportProperties(this.coordinatorThing, { permitJoin: permitted });
-    }));
+    stack.on('permitJoin', (permitted) => safe('permitJoin', () => this.coordinator?.permitJoin(permitted)));
     stack.on('disconnected', () => safe('disconnect', async () => {
       if (this.stack !== stack) return;
       this.stack = null;
       this.state = 'error';
       this.detail = 'coordinator disconnected; reconnecting';
       this.ctx?.logger.warn('zigbee: coordinator disconnected');
-      this.ctx?.setOnline(this.coordinatorThing, false);
+      this.coordinator?.running(null);
       stack.removeAllListeners();
       await stack.stop().catch(() => undefined);
       this.scheduleReconnect();
@@ -350,7 +344,7 @@ export class ZigbeeBinding implements Binding {
 
   async deliver(item: QueuedItem): Promise<DeliveryOutcome> {
     this.counters.deliveries++;
-    if (item.thingId === this.coordinatorThing) return this.deliverToCoordinator(item);
+    if (this.coordinator && item.thingId === this.coordinator.id) return this.coordinator.deliver(item, this.stack);
     const d = this.devices.get(ieeeOf(item.deviceId));
     const route = item.kind === 'write' ? d?.routes?.properties[item.name] : d?.routes?.actions[item.name];
     if (!d || !route) {
@@ -376,22 +370,9 @@ export class ZigbeeBinding implements Binding {
     }
   }
 
-  private async deliverToCoordinator(item: QueuedItem): Promise<DeliveryOutcome> {
-    if (item.kind !== 'action' || item.name !== 'permitJoin') return { state: 'failed', error: `the coordinator has no ${item.kind} ${item.name}` };
-    const stack = this.stack;
-    if (!stack) return { state: 'retry', reason: 'coordinator not connected' };
-    const input = (item.input ?? {}) as { durationS?: number };
-    const durationS = Math.max(0, Math.min(MAX_PERMIT_JOIN_S, Math.trunc(input.durationS ?? MAX_PERMIT_JOIN_S)));
-    await stack.permitJoin(durationS);
-    return { state: 'completed', output: { durationS } };
-  }
-
   /** Live read of an always-on device (the converters' get); a sleepy one answers from what it last said. */
   async readProperty(thingId: string, name: string): Promise<unknown> {
-    if (thingId === this.coordinatorThing) {
-      const n = this.network;
-      return ({ permitJoin: this.permitJoinOpen, channel: n?.channel, panId: n?.panId, ieeeAddress: this.stack?.coordinatorIeee() } as Record<string, unknown>)[name];
-    }
+    if (this.coordinator && thingId === this.coordinator.id) return this.coordinator.read(name, this.stack);
     const d = this.devices.get(ieeeOf(thingId.slice(thingId.lastIndexOf(':') + 1)));
     const route = d?.routes?.properties[name];
     if (!d || !route) throw new ThingNotFoundError(`${thingId} has no property ${name}`, { thingId, name });
@@ -411,26 +392,18 @@ export class ZigbeeBinding implements Binding {
     if (!ctx || !this.stack || this.checking) return;
     this.checking = true;
     try {
-      for (const d of [...this.devices.values()].filter((e) => e.routes)) {
-        const verdict = availabilityVerdict({ key: d.ieee, mainsPowered: d.mainsPowered, lastHeardMs: d.lastHeardMs }, ctx.now(), {
-          mainsTimeoutMs: this.opts.mainsAvailabilityTimeoutMs, batteryTimeoutMs: this.opts.batteryAvailabilityTimeoutMs,
-        });
-        let online = verdict !== 'offline';
-        if (verdict === 'ping') {
-          this.counters.pings++;
-          try {
-            await this.stack?.ping(d.ieee);
-            d.lastHeardMs = ctx.now();
-          } catch {
-            this.counters.pingFailures++;
-            online = false;
-          }
-        }
-        if (online !== d.online && ctx.hasThing(d.thingId)) {
+      await sweepAvailability([...this.devices.values()].filter((e) => e.routes), {
+        now: ctx.now,
+        ping: async (ieee) => {
+          await this.stack?.ping(ieee);
+        },
+        setOnline: (d, online) => {
+          if (!ctx.hasThing(d.thingId)) return;
           d.online = online;
           ctx.setOnline(d.thingId, online);
-        }
-      }
+        },
+        counters: this.counters,
+      }, { mainsTimeoutMs: this.opts.mainsAvailabilityTimeoutMs, batteryTimeoutMs: this.opts.batteryAvailabilityTimeoutMs });
     } finally {
       this.checking = false;
     }
