@@ -29,7 +29,7 @@ export class Lwm2mObservations {
 
   constructor(private readonly d: ObservationDeps) {}
 
-  /** Observes every listed path the gateway has no token for; stops at the first timeout (the device sleeps). */
+  /** Observes every listed path the gateway has no token for; stops at the first error that is not a refusal (a timeout: the device sleeps). */
   async establish(reg: Lwm2mRegistration): Promise<void> {
     if (this.establishing.has(reg.ep)) return;
     this.establishing.add(reg.ep);
