@@ -50,7 +50,7 @@ export function extractKernel(rootDir: string, outDir: string): { kernel: string
   const kernel = join(outDir, 'vmlinuz');
   const initrd = join(outDir, 'initrd.img');
   const image = readFileSync(join(boot, `vmlinuz-${kernelVersion}`));
-  // Debian's arm64 kernel is a gzip-compressed Image; systemd-boot starts only the EFI stub inside.
+  // Debian's arm64 kernel is a gzip-compressed Image; systemd-boot can only start the uncompressed one (its PE entry point).
   writeFileSync(kernel, image[0] === 0x1f && image[1] === 0x8b ? gunzipSync(image) : image);
   cpSync(join(boot, `initrd.img-${kernelVersion}`), initrd);
   return { kernel, initrd, kernelVersion };
