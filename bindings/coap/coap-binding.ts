@@ -179,7 +179,12 @@ export class CoapBinding implements Binding {
         if (a !== undefined && req.code === POST) return telemetry(s, req, a, from);
         break;
       case 'rd':
-        if (a === undefined && req.code === POST) return register(s, req, from, (reg) => this.registered(reg));
+        if (a === undefined && req.code === POST) {
+          return register(s, req, from, (reg) => {
+            this.lwm2m.replaced(reg.ep);
+            this.registered(reg);
+          });
+        }
         if (a !== undefined && b === undefined && req.code === POST) return update(s, req, a, from);
         if (a !== undefined && b === undefined && req.code === DELETE) return deregister(s, a);
         break;

@@ -21,7 +21,7 @@ import {
 import type { CoapResponse, Remote } from '../coap-endpoint.js';
 import { DELETE, GET, POST, type CoapMessage } from '../coap-message.js';
 import { need, unknownEndpoint, type CoapState } from '../coap-state.js';
-import { admit, query } from '../handlers/registration.js';
+import { admit, dropRegistration, query } from '../handlers/registration.js';
 import { afterCommit } from '../sleepy-delivery.js';
 import { FirmwareJobs, type FirmwareJob } from './firmware-jobs.js';
 import { FirmwarePackages } from './firmware-packages.js';
@@ -36,7 +36,7 @@ const AUTO_OBSERVE_FROM = 3200;
 
 export const LWM2M_COUNTERS = [
   'lwm2mRegistrations', 'lwm2mUpdates', 'lwm2mDeregistrations', 'lwm2mExpired', 'lwm2mSends', 'lwm2mNotifications',
-  'lwm2mValuesUnknown', 'lwm2mObjectFilesRejected', 'lwm2mPackagesServed',
+  'lwm2mValuesUnknown', 'lwm2mObjectFilesRejected', 'lwm2mPackagesServed', 'lwm2mReplaced', 'lwm2mThingGone', 'lwm2mWakeFailures',
 ] as const;
 
 export class Lwm2mServer {
@@ -104,6 +104,26 @@ export class Lwm2mServer {
     return this.regs.ep(deviceId) !== undefined;
   }
 
+  /** Roost's own directory registered `ep` (RFC 9176 §5.3): its LwM2M registration, if any, is replaced. */
+  replaced(ep: string): void {
+    const reg = this.regs.ep(ep);
+    if (!reg) return;
+    this.drop(reg);
+    this.counters.lwm2mReplaced++;
+  }
+
+  /**
+   * The registration at `id` while its thing exists. A thing removed behind the server's back (an
+   * admin's DELETE /things/{id}) takes its registration with it: the device gets 4.04 and registers
+   * again, which makes the thing anew.
+   */
+  private live(ctx: BindingContext, reg: Lwm2mRegistration | undefined): Lwm2mRegistration | undefined {
+    if (!reg || ctx.hasThing(reg.thingId)) return reg;
+    this.drop(reg);
+    this.counters.lwm2mThingGone++;
+    return undefined;
+  }
+
   /** The LwM2M resources of the binding; undefined hands the request to the Roost handlers. */
   route(req: CoapMessage, from: Remote): CoapResponse | Promise<CoapResponse> | undefined {
     const [top, a, b] = req.uriPath;
@@ -143,6 +163,14 @@ export class Lwm2mServer {
     // Same onboarding and policy as every CoAP device (ARCHITECTURE.md "The device contract").
     admit(s, ctx, p.endpoint, from, body);
     if (old) this.observations.drop(old);
+    // One endpoint name is one thing: a Register replaces the name's registration in Roost's own
+    // directory as it replaces an LwM2M one (TS Core §6.2.1, RFC 9176 §5.3), or the two would share
+    // a thing that either could remove under the other.
+    const roost = s.regs.ep(p.endpoint);
+    if (roost) {
+      dropRegistration(s, roost);
+      this.counters.lwm2mReplaced++;
+    }
     const reg: Lwm2mRegistration = {
       ep: p.endpoint, id: old?.id ?? this.regs.newId(), thingId: ctx.thingId(p.endpoint), remote: from, version: p.version,
       binding: p.binding, queueMode: p.queueMode, lifetimeS: lt, expiresAt: ctx.now() + lt * 1000, rootPath: p.rootPath,
@@ -168,7 +196,7 @@ export class Lwm2mServer {
   /** §6.2.2 Update: lifetime, binding and objects may change; the device is awake. */
   private update(req: CoapMessage, id: string, from: Remote): Promise<CoapResponse> {
     const ctx = need(this.s);
-    const reg = this.regs.id(id);
+    const reg = this.live(ctx, this.regs.id(id));
     if (!reg) return unknownEndpoint(this.s, id);
     const q = parseRegistrationQuery(req.uriQuery);
     if (q.lifetimeS !== undefined) reg.lifetimeS = this.lifetime(q.lifetimeS);
@@ -193,7 +221,7 @@ export class Lwm2mServer {
   /** §6.2.3 De-register: the thing is removed (history kept). */
   private deregister(id: string): Promise<CoapResponse> {
     const ctx = need(this.s);
-    const reg = this.regs.id(id);
+    const reg = this.live(ctx, this.regs.id(id));
     if (!reg) return unknownEndpoint(this.s, id);
     this.drop(reg);
     ctx.removeThing(reg.thingId);
@@ -204,7 +232,7 @@ export class Lwm2mServer {
   /** §6.4.4 Send: values the device pushes (SenML CBOR/JSON, LwM2M CBOR), absolute paths; an uplink. */
   private send(req: CoapMessage, from: Remote): Promise<CoapResponse> {
     const ctx = need(this.s);
-    const reg = this.regs.at(from);
+    const reg = this.live(ctx, this.regs.at(from));
     // No endpoint name in a Send: the device is known by the address it registered from.
     if (!reg) return unknownEndpoint(this.s, `${from.address}:${from.port}`);
     const cf = req.contentFormat ?? CONTENT_FORMAT.SENML_CBOR;
@@ -237,7 +265,11 @@ export class Lwm2mServer {
   /** The answer leaves once committed (docs/protocols/coap.md "What an answer means"); then the device is served. */
   private answerThenWake(reg: Lwm2mRegistration, res: CoapResponse, registered: boolean): Promise<CoapResponse> {
     return afterCommit(this.s, res).then((r) => {
-      setImmediate(() => void this.woke(reg, registered));
+      // Nobody awaits the wake: its failure is counted and logged here, never left to end the process.
+      setImmediate(() => this.woke(reg, registered).catch((err: unknown) => {
+        this.counters.lwm2mWakeFailures++;
+        this.s.ctx?.logger.warn({ ep: reg.ep, err: (err as Error).message }, 'lwm2m wake failed');
+      }));
       return r;
     });
   }
@@ -248,7 +280,7 @@ export class Lwm2mServer {
    */
   private async woke(reg: Lwm2mRegistration, registered: boolean): Promise<void> {
     const ctx = this.s.ctx;
-    if (!ctx || this.regs.ep(reg.ep) !== reg) return;
+    if (!ctx || this.regs.ep(reg.ep) !== reg || !this.live(ctx, reg)) return;
     this.awakeUntil.set(reg.ep, ctx.now() + this.s.opts.lwm2mAwakeWindowMs);
     if (registered || reg.tokens.size < reg.observed.length) await this.observations.establish(reg);
     const job = this.firmware.job(reg.ep);
@@ -256,14 +288,16 @@ export class Lwm2mServer {
       const out = await this.firmware.resume(reg);
       if (out) ctx.complete(job.itemId, out);
     }
-    if (this.regs.ep(reg.ep) !== reg) return;
+    // Observing and the firmware step awaited the device: the registration may have gone meanwhile.
+    if (this.regs.ep(reg.ep) !== reg || !this.live(ctx, reg)) return;
     if (reg.queueMode) ctx.awake(reg.thingId, Math.max(1, (this.awakeUntil.get(reg.ep) ?? 0) - ctx.now()));
     else ctx.setOnline(reg.thingId, true);
   }
 
   /** A notification: the twin and history get its values; in Queue Mode it is an uplink (the device is awake). */
   private notified(reg: Lwm2mRegistration, path: readonly number[], n: CoapMessage): void {
-    if (this.regs.ep(reg.ep) !== reg) return;
+    // Runs in the socket's message handler: a throw here would end the process.
+    if (this.regs.ep(reg.ep) !== reg || !this.s.ctx || !this.live(this.s.ctx, reg)) return;
     this.counters.lwm2mNotifications++;
     try {
       this.report(reg, this.requests.decode(n, path));
@@ -358,7 +392,8 @@ export class Lwm2mServer {
     let n = 0;
     for (const reg of regs) {
       const state = ctx.admission(reg.ep).state;
-      if (!ctx.hasThing(reg.thingId) || state === 'rejected' || state === 'revoked') {
+      // An endpoint registered in Roost's own directory as well (stored before one replaced the other): that one stays.
+      if (!ctx.hasThing(reg.thingId) || state === 'rejected' || state === 'revoked' || this.s.regs.ep(reg.ep)) {
         forgetLwm2m(ctx.store, reg);
         continue;
       }
