@@ -250,6 +250,8 @@ async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; 
         maxQueuedBytesPerClient: config.mqtt.maxQueuedBytesPerClient,
         drainTimeoutMs: config.mqtt.drainTimeoutMs,
         connectTimeoutMs: config.mqtt.connectTimeoutMs,
+        maxStoredSessionsPerUser: config.mqtt.maxStoredSessionsPerUser,
+        maxQueuedPerSession: config.mqtt.maxQueuedPerSession,
         syncWaitMs: config.http.syncWaitMs,
         maxJsonDepth: config.http.maxJsonDepth,
         busBuffer: config.bus.subscriberBuffer,

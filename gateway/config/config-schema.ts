@@ -55,6 +55,8 @@ export const configSchema = {
         maxQueuedBytesPerClient: { type: 'integer', minimum: 16384, default: 1048576, description: 'Bytes of QoS 0 packets that may wait for one slow subscriber before its deliveries hold the publisher (nothing is dropped).' },
         drainTimeoutMs: { type: 'integer', minimum: 100, default: 10000, description: 'A subscriber whose socket does not drain for this long is disconnected.' },
         connectTimeoutMs: { type: 'integer', minimum: 100, default: 10000, description: 'A connection that sends no CONNECT for this long is closed.' },
+        maxStoredSessionsPerUser: { type: 'integer', minimum: 1, default: 32, description: 'Stored sessions (Clean Session 0) one user may hold; a CONNECT for one more is refused with return code 2.' },
+        maxQueuedPerSession: { type: 'integer', minimum: 1, default: 1000, description: 'QoS 1 messages kept for one stored session, offline or unacknowledged; beyond that they are dropped and counted.' },
         homeAssistantDiscovery: { type: 'boolean', default: true, description: 'Publish Home Assistant MQTT discovery messages under homeassistant/ (docs/mqtt.md).' },
       },
     },

@@ -20,7 +20,7 @@ export interface RoostConfig {
   };
   mqtt: {
     enabled: boolean; host: string; port: number; plain: boolean; tlsPort: number; publicBaseUrl?: string; websocket: boolean; maxPacketBytes: number; authCheckIntervalMs: number; maxQueuedBytesPerClient: number; drainTimeoutMs: number; connectTimeoutMs: number;
-    homeAssistantDiscovery: boolean;
+    maxStoredSessionsPerUser: number; maxQueuedPerSession: number; homeAssistantDiscovery: boolean;
   };
   availability: AvailabilityConfig;
   uplink: UplinkConfig;

@@ -81,19 +81,49 @@ export class MqttAuth {
 /**
  * Client ids belong to the user who first connected with them while that session lives, so one
  * user cannot take over (and inherit the stored subscriptions of) another user's session.
+ * A stored session (Clean Session 0, MQTT 3.1.1 §3.1.2.4) lives on after its connection, with its
+ * subscriptions and queued messages, until a Clean Session 1 CONNECT with its id ends it: one user
+ * holds at most maxStoredPerOwner of them, so stored sessions cannot be made without bound.
  */
 export class ClientIds {
   private readonly owners = new Map<string, string>();
+  /** Client ids of the stored sessions of each owner. */
+  private readonly stored = new Map<string, Set<string>>();
+
+  constructor(private readonly maxStoredPerOwner = Number.POSITIVE_INFINITY) {}
 
   /** False when another user owns this client id. */
   claim(clientId: string, username: string): boolean {
-    const owner = this.owners.get(clientId);
-    if (owner !== undefined && owner !== username) return false;
-    this.owners.set(clientId, username);
-    return true;
+    return this.claimSession(clientId, username, false) === 'ok';
   }
 
+  /**
+   * Claims a client id for a session, stored (Clean Session 0) or not; nothing changes unless
+   * 'ok'. 'too-many-sessions' when the id would be one more stored session than the owner may hold.
+   */
+  claimSession(clientId: string, username: string, storedSession: boolean): 'ok' | 'in-use' | 'too-many-sessions' {
+    const owner = this.owners.get(clientId);
+    if (owner !== undefined && owner !== username) return 'in-use';
+    const mine = this.stored.get(username);
+    if (storedSession && !mine?.has(clientId)) {
+      if ((mine?.size ?? 0) >= this.maxStoredPerOwner) return 'too-many-sessions';
+      if (mine) mine.add(clientId);
+      else this.stored.set(username, new Set([clientId]));
+    }
+    this.owners.set(clientId, username);
+    return 'ok';
+  }
+
+  /** The session of this id ended (a Clean Session 1 connection closed): the id is free. */
   release(clientId: string, username: string): void {
-    if (this.owners.get(clientId) === username) this.owners.delete(clientId);
+    if (this.owners.get(clientId) !== username) return;
+    this.owners.delete(clientId);
+    const mine = this.stored.get(username);
+    if (mine?.delete(clientId) && mine.size === 0) this.stored.delete(username);
+  }
+
+  /** Stored sessions one owner holds. */
+  storedSessions(username: string): number {
+    return this.stored.get(username)?.size ?? 0;
   }
 }

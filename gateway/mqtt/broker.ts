@@ -32,6 +32,7 @@ import { RetainedStore, type RetainedPersistence } from './retained-store.js';
 import { haDiscoveryRenderer, tdRenderer } from './retained-renderers.js';
 import type { PendingReplyStore } from './pending-replies.js';
 import { RequestHandler } from './requests.js';
+import { SessionQueueLimit, type OutgoingQueue } from './session-queue.js';
 import { DISCARD_TOPIC, parseThingTopic } from './topics.js';
 import { attachWebSocket, type WebSocketAttachment } from './websocket.js';
 
@@ -65,6 +66,10 @@ export interface MqttOptions {
   maxJsonDepth: number;
   /** Home Assistant MQTT discovery under homeassistant/ (ha-discovery.ts); default true. */
   homeAssistantDiscovery?: boolean;
+  /** Stored sessions (Clean Session 0) one user may hold; a CONNECT for one more is refused (return code 2). */
+  maxStoredSessionsPerUser?: number;
+  /** QoS 1 messages kept for one stored session, offline or unacknowledged; beyond it they are dropped and counted (session-queue.ts). */
+  maxQueuedPerSession?: number;
 }
 
 export const DEFAULT_MQTT_OPTIONS: MqttOptions = {
@@ -81,6 +86,8 @@ export const DEFAULT_MQTT_OPTIONS: MqttOptions = {
   connectTimeoutMs: 10000,
   maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
   homeAssistantDiscovery: true,
+  maxStoredSessionsPerUser: 32,
+  maxQueuedPerSession: 1000,
 };
 
 export interface MqttDeps {
@@ -124,7 +131,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   const counters = newCounters();
   const sessions = new WeakMap<Client, Session>();
   const live = new Set<Client>();
-  const clientIds = new ClientIds();
+  const clientIds = new ClientIds(o.maxStoredSessionsPerUser ?? DEFAULT_MQTT_OPTIONS.maxStoredSessionsPerUser);
   // The client's address per connection, for login throttling per source.
   const sources = new WeakMap<object, string>();
 
@@ -147,11 +154,25 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   // Retained messages small: TDs and discovery configs rendered from the directory when a subscription asks, the rest as strings (retained-store.ts).
   const retained = new RetainedStore([tdRenderer(hub), ...(haDiscovery ? [haDiscoveryRenderer(hub, haOptions)] : [])]);
   retained.wrap((broker as unknown as { persistence: RetainedPersistence }).persistence);
+  const sessionQueue = new SessionQueueLimit(o.maxQueuedPerSession ?? DEFAULT_MQTT_OPTIONS.maxQueuedPerSession!, (clientId) => {
+    counters.sessionQueueDropped++;
+    // Online with a full queue: it has not acknowledged maxQueuedPerSession messages.
+    const client = (broker as unknown as { clients: Record<string, Client | undefined> }).clients[clientId];
+    if (!client || (client as Client & { closed?: boolean }).closed) return;
+    logger.info({ clientId, queued: sessionQueue.queuedFor(clientId) }, 'mqtt session closed: too many unacknowledged messages');
+    client.close();
+  });
+  sessionQueue.wrap((broker as unknown as { persistence: OutgoingQueue }).persistence);
 
   broker.authenticate = (client, username, password, done) => {
     auth.authenticate(username, password, sources.get(client.conn) ?? 'unknown').then((s) => {
       // MQTT 3.1.1 §3.2.2.3: return code 2, identifier rejected.
-      if (!clientIds.claim(client.id, s.principal.username)) throw Object.assign(new Error('client id in use by another user'), { returnCode: 2 });
+      const claimed = clientIds.claimSession(client.id, s.principal.username, !client.clean);
+      if (claimed === 'in-use') throw Object.assign(new Error('client id in use by another user'), { returnCode: 2 });
+      if (claimed === 'too-many-sessions') {
+        counters.sessionsRefused++;
+        throw Object.assign(new Error('too many stored sessions for this user'), { returnCode: 2 });
+      }
       sessions.set(client, s);
       done(null, true);
     }).catch((err: unknown) => {

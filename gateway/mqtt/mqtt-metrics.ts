@@ -21,12 +21,17 @@ export interface MqttCounters {
   requestsDuplicate: number;
   /** Replies that could not be sent (pending table full, or a response topic not allowed). */
   repliesDropped: number;
+  /** QoS 1 messages not kept for a stored session whose queue was full (session-queue.ts). */
+  sessionQueueDropped: number;
+  /** CONNECTs refused because the user held mqtt maxStoredSessionsPerUser stored sessions already. */
+  sessionsRefused: number;
 }
 
 export function newCounters(): MqttCounters {
   return {
     messagesIn: 0, messagesOut: 0, authFailures: 0, aclDeniedPublish: 0, aclDeniedSubscribe: 0,
     publishesDropped: 0, packetsRefused: 0, sessionsRevoked: 0, requestsAccepted: 0, requestsFailed: 0, requestsDuplicate: 0, repliesDropped: 0,
+    sessionQueueDropped: 0, sessionsRefused: 0,
   };
 }
 
@@ -59,5 +64,7 @@ export function mqttMetricSource(c: MqttCounters, g: MqttGauges): MetricSource {
     counter('roost_mqtt_requests_total', 'Action requests and property writes received over MQTT.', c.requestsFailed, { result: 'refused' }),
     counter('roost_mqtt_requests_total', 'Action requests and property writes received over MQTT.', c.requestsDuplicate, { result: 'duplicate' }),
     counter('roost_mqtt_replies_dropped_total', 'Replies to MQTT requests that could not be sent.', c.repliesDropped),
+    counter('roost_mqtt_session_queue_dropped_total', 'QoS 1 messages not kept for a stored MQTT session whose queue was full.', c.sessionQueueDropped),
+    counter('roost_mqtt_sessions_refused_total', 'MQTT CONNECTs refused because the user held the most stored sessions allowed.', c.sessionsRefused),
   ];
 }
