@@ -54,6 +54,7 @@ export class CoapBinding implements Binding {
       contexts: null,
     };
     this.lwm2m = new Lwm2mServer(this.s, () => this.address);
+    this.s.ownerOf = (req, from) => this.lwm2m.owner(req, from);
   }
 
   /** Where the binding listens (after start). */

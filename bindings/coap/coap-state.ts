@@ -4,7 +4,8 @@
  */
 import type { BindingContext } from '../../gateway/binding.js';
 import { DeviceNotFoundError, RoostError } from '../../protocols/errors.js';
-import type { CoapEndpoint } from './coap-endpoint.js';
+import type { CoapEndpoint, Remote } from './coap-endpoint.js';
+import type { CoapMessage } from './coap-message.js';
 import type { CoapOptions } from './coap-options.js';
 import type { EdhocService } from './edhoc/edhoc-service.js';
 import type { RateLimiter, RegistrationTable } from './resource-directory.js';
@@ -33,6 +34,12 @@ export interface CoapState {
   contexts: SecurityContexts | null;
   /** EDHOC enrolment (null before start, or with security none). */
   edhoc?: EdhocService | null;
+  /**
+   * The device a request to a resource served beside Roost's own names, or undefined for none: the
+   * LwM2M server's registration locations and Send (lwm2m-server.ts). The security layer holds an
+   * authenticated device to its own resources with it, as it does for /t/, /a/, /v/ and /rd/.
+   */
+  ownerOf?: (req: CoapMessage, from: Remote) => string | undefined;
 }
 
 export function newCounters(): Record<Counter, number> {

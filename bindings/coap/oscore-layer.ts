@@ -37,8 +37,10 @@ const REASON_COUNTER: Partial<Record<OscoreErrorReason, Counter>> = {
 /** RFC 9175 §2.2.1: Echo is 1-40 bytes; 8 random bytes cannot be guessed within a challenge's life. */
 const ECHO_BYTES = 8;
 
-/** The device a request names: /t/<ep>, /a/<ep>/..., /rd?ep=<ep>, /rd/<id>; undefined for none. */
-function namedDevice(s: CoapState, req: CoapMessage): string | undefined {
+/** The device a request names: /t/<ep>, /a/<ep>/..., /rd?ep=<ep>, /rd/<id>, LwM2M's /rd/lw-<n> and /dp; undefined for none. */
+function namedDevice(s: CoapState, req: CoapMessage, from: Remote): string | undefined {
+  const beside = s.ownerOf?.(req, from);
+  if (beside !== undefined) return beside;
   const [top, a] = req.uriPath;
   // /v/<ep>/<name> is the device's own value resource: bound to it like its uplinks.
   if ((top === 't' || top === 'a' || top === 'v') && a !== undefined) return a;
@@ -58,7 +60,7 @@ export function serveSecured(s: CoapState, req: CoapMessage, from: Remote, handl
   if (req.oscore === undefined) {
     if (mode === 'required' && !isDiscovery(req)) return refusePlain(s, 'this gateway accepts only OSCORE-protected requests');
     if (mode === 'optional') {
-      const dev = namedDevice(s, req);
+      const dev = namedDevice(s, req, from);
       // Identity-bound: a device with a context is heard only through it, whoever sends in its name.
       if (dev !== undefined && s.contexts!.hasContext(dev)) return refusePlain(s, `device ${dev} must use OSCORE`);
     }
@@ -122,7 +124,7 @@ function serveProtected(s: CoapState, req: CoapMessage, from: Remote, handle: Se
   // Observe is not protected yet: the request is answered once, with no observation made
   // (RFC 7641 §4.1: a server may ignore the option), so no notification ever leaves in clear.
   if (inner.observe !== undefined) inner = { ...inner, observe: undefined };
-  const owner = namedDevice(s, inner);
+  const owner = namedDevice(s, inner, from);
   if (inner.uriPath[0] === 'rd' && inner.uriPath.length === 1 && owner === undefined) {
     // RFC 9176 §5.3: the RD may take the endpoint name from the security context.
     inner.uriQuery.push(`ep=${d.deviceId}`);

@@ -124,6 +124,17 @@ export class Lwm2mServer {
     return undefined;
   }
 
+  /**
+   * The endpoint whose registration a request acts on: an Update or De-register of `/rd/lw-<n>`,
+   * or a Send, which is matched by its source address (coap-state.ts `ownerOf`).
+   */
+  owner(req: CoapMessage, from: Remote): string | undefined {
+    const [top, a, b] = req.uriPath;
+    if (top === 'rd' && a !== undefined && b === undefined && a.startsWith(LOCATION_PREFIX)) return this.regs.id(a)?.ep;
+    if (top === 'dp' && a === undefined) return this.regs.at(from)?.ep;
+    return undefined;
+  }
+
   /** The LwM2M resources of the binding; undefined hands the request to the Roost handlers. */
   route(req: CoapMessage, from: Remote): CoapResponse | Promise<CoapResponse> | undefined {
     const [top, a, b] = req.uriPath;

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeMessage } from '../../../bindings/coap/coap-message.js';
 import { decodeCbor, encodeCbor } from '../../../protocols/cbor.js';
+import { encodeSenmlCbor } from '../../../protocols/senml/index.js';
 import { tempDir } from '../../helpers/gateway.js';
 import { RawClient, startCoapGateway, type CoapRig } from './coap-rig.js';
 import { manifestEntry, OscoreTestDevice, type DeviceKeys } from './oscore-test-device.js';
@@ -266,5 +268,66 @@ describe('CoAP with OSCORE: what libcoap 4.3.5 found by hand', () => {
     assert.deepEqual(Object.keys(rig.gw.hub.getThing('urn:roost:coap:oc').nativeTd['actions'] as object), ['blink'], 'the registration was not replaced by a cut one');
     c.close();
     d.close();
+  });
+});
+
+describe('CoAP with OSCORE: LwM2M registrations are bound to their device', () => {
+  const keysE: DeviceKeys = { masterSecret: 'e1e2e3e4e5e6e7e8e9eaebecedeeeff0', masterSalt: '2233445566778899', kid: '05' };
+  const keysF: DeviceKeys = { masterSecret: 'f1f2f3f4f5f6f7f8f9fafbfcfdfefff0', masterSalt: '33445566778899aa', kid: '06' };
+  const lwRegister = (d: OscoreTestDevice, ep: string) =>
+    d.request({ code: '0.02', uriPath: ['rd'], uriQuery: [`ep=${ep}`, 'lt=60', 'lwm2m=1.1', 'b=U'], contentFormat: 40, payload: Buffer.from('</1/0>,</3/0>,</3303/0>') });
+  const send = (d: OscoreTestDevice, v: number) =>
+    d.request({ code: '0.02', uriPath: ['dp'], contentFormat: 112, payload: encodeSenmlCbor([{ n: '/3303/0/5700', v }]) });
+  let rig: CoapRig;
+  /** The property of /3303/0/5700 (lwm2m/object-td.ts names it). */
+  const temperature = () => Object.keys(rig.gw.hub.getThing('urn:roost:coap:le').consumerTd.properties ?? {}).find((k) => k.endsWith('_3303_0_5700'))!;
+  before(async () => {
+    rig = await startCoapGateway({ security: 'required', awakeWindowMs: 100 });
+    rig.gw.hub.onboarding.importManifest([manifestEntry('le', keysE), manifestEntry('lf', keysF)]);
+  });
+  after(async () => {
+    await rig.stop();
+  });
+
+  it("another device can neither update, de-register nor Send for a device's LwM2M registration (4.03, counted)", async () => {
+    const e = await new OscoreTestDevice(rig.gateway, keysE).open();
+    const f = await new OscoreTestDevice(rig.gateway, keysF).open();
+    const reg = await lwRegister(e, 'le');
+    assert.equal(reg.res.code, '2.01');
+    const location = reg.res.locationPath!;
+    assert.match(location.join('/'), /^rd\/lw-\d+$/);
+    assert.equal((await send(e, 21.5)).res.code, '2.04');
+    const lwm2m = () => rig.coap.status().counters!;
+    const before = counters(rig);
+    const sends = lwm2m()['lwm2mSends']!;
+
+    const update = await f.request({ code: '0.02', uriPath: location, uriQuery: ['lt=30'] });
+    assert.equal(update.res.code, '4.03');
+    const remove = await f.request({ code: '0.04', uriPath: location });
+    assert.equal(remove.res.code, '4.03');
+    assert.equal(rig.coap.status().gauges?.['lwm2mRegistrations'], 1, 'the registration is still there');
+    // The device's address taken over by another device (a NAT that gave its port to another box):
+    // a Send is matched to a registration by address, so it must also be the registered device's.
+    const port = e.address.port;
+    e.close();
+    const g = new OscoreTestDevice(rig.gateway, keysF);
+    g.seq = 100;
+    g.socket.bind(port, '127.0.0.1');
+    await once(g.socket, 'listening');
+    const stolen = await send(g, -40);
+    assert.equal(stolen.res.code, '4.03');
+    assert.equal(counters(rig)['oscoreForbidden']! - before['oscoreForbidden']!, 3);
+    assert.equal(lwm2m()['lwm2mSends'], sends, 'no Send of the other device was taken');
+    assert.equal(rig.gw.hub.readProperty('urn:roost:coap:le', temperature())?.value, 21.5);
+
+    // The device itself, from its new address: an Update moves it there, then its Send is taken.
+    const e2 = new OscoreTestDevice(rig.gateway, keysE);
+    e2.seq = 200;
+    await e2.open();
+    assert.equal((await e2.request({ code: '0.02', uriPath: location })).res.code, '2.04');
+    assert.equal((await send(e2, 22)).res.code, '2.04');
+    assert.equal(lwm2m()['lwm2mSends'], sends + 1);
+    assert.equal(rig.gw.hub.readProperty('urn:roost:coap:le', temperature())?.value, 22);
+    for (const x of [f, g, e2]) x.close();
   });
 });
