@@ -8,6 +8,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ThingDescription } from '../binding.js';
 import { AffordanceNotFoundError, MethodNotAllowedError, ValueInvalidError } from '../../protocols/errors.js';
 import { describeErrors } from '../config/config.js';
+import { linearPattern } from './linear-pattern.js';
 
 type Affordance = Record<string, unknown>;
 
@@ -45,6 +46,13 @@ function refuseAll(reason: string): ValidateFunction {
   return Object.assign(() => false, { errors }) as unknown as ValidateFunction;
 }
 
+/** Compiles on one ajv instance before the next one is made (see compile()). */
+export const AJV_COMPILES_PER_INSTANCE = 256;
+
+function newAjv(): Ajv {
+  return new Ajv({ strict: false, allErrors: true, validateSchema: false, code: { regExp: linearPattern } });
+}
+
 export interface ValueValidatorOptions {
   /**
    * Distinct data schemas whose compiled validator is shared by every TD that has them (a fleet
@@ -60,9 +68,10 @@ export class ValueValidator {
    * first check compiled ajv's draft-07 meta-schema, ~55 ms of a native start (a tenth of it,
    * issue 20's cold start: the MQTT publisher's first snapshot validates the twin's values) and
    * seconds under emulation. ajv still refuses at compile what it cannot compile (a bad `type`, a
-   * bad `pattern`).
+   * bad `pattern`). Patterns run in linear time (linear-pattern.ts): a TD's author picks them.
    */
-  private readonly ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+  private ajv = newAjv();
+  private compilesOnAjv = 0;
   /**
    * Per TD object (a registration or a change makes a new one), per data schema of it: the lookup
    * on every value, with no key string built.
@@ -104,6 +113,13 @@ export class ValueValidator {
     let fn = this.shared.get(text);
     if (fn) return fn;
     this.compiles++;
+    // An ajv instance keeps every function it compiled (its cache and its scope): a fresh one every
+    // AJV_COMPILES_PER_INSTANCE compiles lets the old one go with the last TD that uses its
+    // validators, so an agent replacing its TD with new schemas over and over stays bounded.
+    if (this.compilesOnAjv++ >= AJV_COMPILES_PER_INSTANCE) {
+      this.ajv = newAjv();
+      this.compilesOnAjv = 1;
+    }
     fn = this.ajv.compile(schema);
     if (this.shared.size < this.maxShared) this.shared.set(text, fn);
     return fn;

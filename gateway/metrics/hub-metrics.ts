@@ -5,6 +5,7 @@
  */
 import type { BindingState } from '../binding.js';
 import type { HubApi, HubCounters, HubGauges } from '../hub/hub-api.js';
+import { patternCounters } from '../hub/linear-pattern.js';
 import type { MetricSample } from './metric-sample.js';
 import { metricName } from './prometheus.js';
 
@@ -44,6 +45,7 @@ export function hubMetrics(hub: HubApi): MetricSample[] {
   for (const [key, [name, help]] of Object.entries(GAUGES) as Array<[keyof HubGauges, [string, string]]>) {
     out.push({ name, help, type: 'gauge', value: gauges[key] });
   }
+  out.push({ name: 'roost_value_patterns_unchecked_total', help: 'Strings refused because no engine could check their data schema pattern in bounded time (gateway/hub/linear-pattern.ts)', type: 'counter', value: patternCounters.unchecked });
   for (const [binding, status] of Object.entries(hub.bindingStatuses())) {
     for (const state of STATES) {
       out.push({ name: 'roost_binding_state', help: 'Binding state (1 for the current one)', type: 'gauge', value: status.state === state ? 1 : 0, labels: { binding, state } });

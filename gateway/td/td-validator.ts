@@ -9,7 +9,7 @@ import validateTd, { TD_SCHEMA_VERSION } from './td-schema-validate.js';
 /** The TD schema's own version string, for logs and /.well-known/wot. */
 export { TD_SCHEMA_VERSION };
 
-/** Throws TdInvalidError naming every failing path when td does not validate. */
+/** Throws TdInvalidError naming the first failing path (with the alternatives tried there) when td does not validate. */
 export function assertValidTd(td: unknown, what = 'Thing Description'): void {
   if (!validateTd(td)) {
     throw new TdInvalidError(`${what}: ${describeErrors(validateTd.errors)}`, { errors: validateTd.errors?.slice(0, 20) });

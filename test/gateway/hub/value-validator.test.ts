@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { ThingDescription } from '../../../gateway/binding.js';
 import { ValueValidator } from '../../../gateway/hub/value-validator.js';
 import { ValueInvalidError } from '../../../protocols/errors.js';
@@ -50,5 +52,39 @@ describe('ValueValidator', () => {
     for (let max = 1; max <= 3; max++) for (let i = 0; i < 2; i++) assert.match(v.propertyMismatch(sensorTd(max), 'level', 9) ?? '', new RegExp(`${max}`));
     // The first schema is shared (one compile for both TDs); the two after it are compiled per TD.
     assert.equal(v.compiles, 1 + 2 + 2);
+  });
+  it('checks a TD\'s backtracking `pattern` in bounded time (a 34-character value held the event loop 90 s)', () => {
+    const v = new ValueValidator();
+    const td: ThingDescription = {
+      title: 'bomb',
+      properties: {
+        p: { type: 'string', pattern: '^(a+)+$', forms: [{ href: 'x' }] },
+        q: { type: 'string', pattern: '^(a|a)*$', forms: [{ href: 'x' }] },
+      },
+    };
+    const t0 = performance.now();
+    assert.throws(() => v.checkWrite(td, 'p', 'a'.repeat(40) + '!'), ValueInvalidError);
+    assert.match(v.propertyMismatch(td, 'q', 'a'.repeat(40) + '!') ?? '', /pattern/);
+    assert.ok(performance.now() - t0 < 1000, `took ${Math.round(performance.now() - t0)} ms`);
+    v.checkWrite(td, 'p', 'aaaa');
+    assert.equal(v.propertyMismatch(td, 'q', 'aaaa'), null);
+  });
+  it('lets go of the validators of replaced TDs: 3000 distinct schemas, 100 shared, hold no 3000 validators', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const v = new ValueValidator({ maxSharedSchemas: 100 });
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // An agent replacing its one TD with new schemas: each TD is dropped after one value.
+    for (let i = 0; i < 3000; i++) {
+      const props = Object.fromEntries(Array.from({ length: 20 }, (_, j) => [`k${j}_${i}`, { type: 'integer', minimum: i }]));
+      const td: ThingDescription = { title: 't', properties: { p: { type: 'object', properties: props, forms: [{ href: 'x' }] } } };
+      assert.equal(v.propertyMismatch(td, 'p', {}), null);
+    }
+    gc();
+    const grownMb = (process.memoryUsage().heapUsed - before) / 1e6;
+    // Every validator kept by ajv: about 110 MB.
+    assert.ok(grownMb < 40, `heap grew ${grownMb.toFixed(1)} MB`);
+    assert.equal(v.compiles, 3000);
   });
 });
