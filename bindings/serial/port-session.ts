@@ -10,7 +10,7 @@
  */
 import type { Logger } from 'pino';
 import type { BindingContext } from '../../gateway/binding.js';
-import { DeviceNotFoundError, RoostError } from '../../protocols/errors.js';
+import { DeviceNotFoundError, QueueFullError, RoostError } from '../../protocols/errors.js';
 import { groupReadings, resolveSenml, senmlReadings, type Reading, type SenmlRecord } from '../../protocols/senml/index.js';
 import type { Description } from '../../protocols/serial/serial-describe.js';
 import { SerialLink } from '../../protocols/serial/serial-link.js';
@@ -74,7 +74,7 @@ export class PortSession {
 
   constructor(readonly path: string, private readonly transport: SerialTransport, private readonly host: SessionHost) {
     this.log = host.ctx.logger.child({ port: path });
-    this.link = new SerialLink((b) => transport.write(b), {
+    this.link = new SerialLink((b) => this.write(b), {
       message: (m, u) => this.handle(m, u),
       drop: (why, err) => this.log.debug({ why, err: err?.message }, 'frame dropped'),
     }, host.opts);
@@ -97,6 +97,23 @@ export class PortSession {
       this.log.debug({ unit, kind: msg.kind, err: err.message }, 'frame not acknowledged');
       return false;
     });
+  }
+
+  /** Bytes written to the port that the device has not read yet. */
+  get writeBacklogBytes(): number {
+    return this.transport.writeBacklogBytes;
+  }
+
+  /**
+   * A device that keeps sending but stops reading would make the port buffer an ack for every
+   * frame it sends, without end: past maxWriteBacklogBytes nothing more is written to it (the link
+   * counts writesRefused; the device retransmits what it sent, our sends are retried).
+   */
+  private write(bytes: Buffer): void {
+    const backlog = this.transport.writeBacklogBytes;
+    const max = this.host.opts.maxWriteBacklogBytes;
+    if (backlog + bytes.length > max) throw new QueueFullError(`${this.path}: ${backlog} bytes not read by the device`, { path: this.path, backlog, maxWriteBacklogBytes: max });
+    this.transport.write(bytes);
   }
 
   close(): void {

@@ -95,9 +95,11 @@ export class SerialBinding implements Binding, SessionHost {
     const open = sups.filter((s) => s.session);
     const links: Record<string, number> = { ...this.closedLinks };
     let backlog = 0;
+    let unread = 0;
     for (const s of open) {
       addInto(links, s.session!.link.counters as unknown as Record<string, number>);
       backlog += s.session!.link.backlog;
+      unread += s.session!.writeBacklogBytes;
     }
     const missing = sups.filter((s) => !s.session).map((s) => `${s.path}: ${s.lastError ?? 'opening'}`);
     if (this.listError) missing.push(this.listError);
@@ -105,7 +107,7 @@ export class SerialBinding implements Binding, SessionHost {
     const st: BindingStatus = {
       state,
       counters: { ...this.counters, ...links },
-      gauges: { portsConfigured: sups.length, portsOpen: open.length, things: this.devices.size, unitsRemembered: this.identities.size, linkBacklog: backlog, resultsAwaited: this.awaiting.size },
+      gauges: { portsConfigured: sups.length, portsOpen: open.length, things: this.devices.size, unitsRemembered: this.identities.size, linkBacklog: backlog, writeBacklogBytes: unread, resultsAwaited: this.awaiting.size },
     };
     if (missing.length) st.detail = missing.join('; ');
     else if (sups.length === 0) st.detail = 'no serial port configured or matched';

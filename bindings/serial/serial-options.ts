@@ -41,6 +41,7 @@ export const optionsSchema = {
     maxRetries: { type: 'integer', minimum: 0, maximum: 10, default: 3 },
     maxFrameBytes: { type: 'integer', minimum: 32, maximum: 4096, default: 256 },
     maxQueuedFrames: { type: 'integer', minimum: 1, default: 64 },
+    maxWriteBacklogBytes: { type: 'integer', minimum: 1024, default: 16384, description: 'Bytes written to a port that the device has not read yet (its RX stalled, CTS held). Beyond this a frame to it is not written and counted (writesRefused): acks it would not read, sends that its retries cover.' },
     duplicateWindowMs: { type: 'integer', minimum: 0, default: 2000 },
     maxSenmlRecords: { type: 'integer', minimum: 1, default: 64 },
     maxUnitsPerPort: { type: 'integer', minimum: 1, maximum: 255, default: 16, description: 'Logical things (units) one port may carry.' },

@@ -16,6 +16,8 @@ export interface TransportEvents {
 /** An open serial port. */
 export interface SerialTransport extends EventEmitter<TransportEvents> {
   readonly path: string;
+  /** Bytes write() took that the port has not handed to the device yet (it stopped reading: CTS held, RX stalled). */
+  readonly writeBacklogBytes: number;
   write(bytes: Buffer): void;
   close(): Promise<void>;
 }
@@ -48,6 +50,10 @@ class NativeTransport extends EventEmitter<TransportEvents> implements SerialTra
     port.on('data', (chunk: Buffer) => this.emit('data', chunk));
     port.on('error', (error: Error) => this.finish(true, error));
     port.on('close', (err: (Error & { disconnected?: boolean }) | null) => this.finish(err?.disconnected === true, err ?? undefined));
+  }
+
+  get writeBacklogBytes(): number {
+    return this.port.writableLength;
   }
 
   write(bytes: Buffer): void {

@@ -51,6 +51,8 @@ export interface SerialLinkCounters extends SerialFramerCounters {
   droppedBadMessage: number;
   /** Frames whose owner refused them (its promise rejected): not acknowledged, not remembered. */
   acksWithheld: number;
+  /** Frames the port did not take (closed, or the peer stopped reading): an ack lost, or a send its retries cover. */
+  writesRefused: number;
 }
 
 /** What the owner hears about: messages and dropped frames (for logs). */
@@ -100,7 +102,7 @@ export class SerialLink {
   /** Set while the owner handles a frame: what it sends waits for that frame's ack. */
   private deferred: Buffer[] | null = null;
   private closed = false;
-  private readonly own = { framesOut: 0, acksIn: 0, acksOut: 0, acksStray: 0, retries: 0, sendFailures: 0, duplicates: 0, droppedBadMessage: 0, acksWithheld: 0 };
+  private readonly own = { framesOut: 0, acksIn: 0, acksOut: 0, acksStray: 0, retries: 0, sendFailures: 0, duplicates: 0, droppedBadMessage: 0, acksWithheld: 0, writesRefused: 0 };
 
   constructor(
     private readonly write: (bytes: Buffer) => void,
@@ -294,7 +296,9 @@ export class SerialLink {
     try {
       this.write(bytes);
     } catch {
-      // The port went away; the owner sees its close event. Retries run out on their own.
+      // The port went away (the owner sees its close event) or is full: the peer retransmits what
+      // it sent, and our retries run out on their own.
+      this.own.writesRefused++;
     }
   }
 }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { symlinkSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, openSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NoisyPort, openPty, type McuUnit, type SerialMcu } from '../../../firmware-sim/serial/index.js';
+import { encodeFrame } from '../../../protocols/serial/serial-frame.js';
 import type { SerialBinding } from '../../../bindings/serial/serial-binding.js';
 import { ApiClient } from '../../helpers/api-client.js';
 import { startTestGateway } from '../../helpers/gateway.js';
@@ -197,6 +198,47 @@ describe('serial: a port whose device node vanishes while its file descriptor li
     } finally {
       await gw.stop();
       await pty.close();
+    }
+  });
+});
+
+describe('serial: a device that keeps sending but stops reading', () => {
+  it('gets no more than maxWriteBacklogBytes buffered for it, counted; the port serves again once it reads', async () => {
+    const rig = await startSerialRig({ maxWriteBacklogBytes: 1024 });
+    // The device end, opened and never read: every frame it sends is acked into a pty nobody drains.
+    const fd = openSync(rig.pty.devicePath, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK);
+    let open = true;
+    try {
+      const frames = Buffer.concat(Array.from({ length: 256 }, (_, seq) => encodeFrame({ type: 0x09, seq, unit: 3, payload: Buffer.alloc(0) })));
+      // Well past what the pty itself buffers (tens of KiB): before the limit, every byte of it stayed in the gateway's memory.
+      let sent = 0;
+      while (sent < 200_000) {
+        try {
+          sent += writeSync(fd, frames);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        }
+        await sleep(1);
+      }
+      await until(() => rig.serial.status().counters['framesIn']! * frames.length / 256 >= sent * 0.9, 5000, 'frames read by the gateway');
+      const st = rig.serial.status();
+      assert.ok(st.counters['writesRefused']! > 1000, `writesRefused ${st.counters['writesRefused']}`);
+      assert.ok(st.gauges!['writeBacklogBytes']! <= 1024, `writeBacklogBytes ${st.gauges!['writeBacklogBytes']}`);
+      closeSync(fd);
+      open = false;
+      // A device that reads again (an MCU reset) is served on the same port.
+      const mcu = await attachMcu(rig.pty.devicePath, { units: [UNIT] });
+      try {
+        await until(() => rig.gw.hub.listThings().items.some((t) => t.id === ID && t.online), 5000, 'registered after the stall');
+        await mcu.telemetry(0, { temp: 23.5 });
+        await until(() => rig.gw.hub.readProperty(ID, 'temp')?.value === 23.5, 3000, 'reading through');
+        assert.equal(rig.serial.status().gauges!['writeBacklogBytes'], 0);
+      } finally {
+        mcu.detach();
+      }
+    } finally {
+      if (open) closeSync(fd);
+      await rig.stop();
     }
   });
 });
