@@ -4,6 +4,7 @@
  * ones appear), report readings and emit button/dimmer events. A sensor that is not approved
  * reaches nothing in the hub; its bind key may come with its approval (credentials.bthomeKey).
  */
+import { timingSafeEqual } from 'node:crypto';
 import type { Admission, BindingContext } from '../../gateway/binding.js';
 import { parseBindKey } from '../../protocols/bthome/bthome-crypto.js';
 import type { BthomeObjectSpec } from '../../protocols/bthome/bthome-objects.js';
@@ -63,7 +64,7 @@ export class BthomeReceiver {
   /** Handles one advertisement carrying 0xFCD2 service data. */
   handle(adv: Advertisement, data: Uint8Array): void {
     const admission = this.ctx.admission(deviceIdOf(adv.address));
-    const key = this.opts.keys.get(adv.address) ?? credentialKey(admission);
+    const key = this.keyOf(adv.address, admission);
     let frame: BthomeFrame;
     try {
       frame = decodeBthome(data, key ? { address: adv.address, key } : { address: adv.address });
@@ -73,6 +74,14 @@ export class BthomeReceiver {
       this.ctx.logger.debug({ address: adv.address, reason }, 'BTHome frame dropped');
       // A known format, encrypted: the admin may approve it with its bind key.
       if (reason === 'no_key' && admission.state === 'unknown') this.admit(adv, deviceIdOf(adv.address), { format: 'bthome', encrypted: true });
+      return;
+    }
+    // A frame that carries a MAC (device-info bit 1) speaks for that device: it must be sealed with
+    // that device's key, not the advertiser's. Else any sender, keyless or with a key of its own,
+    // could feed another sensor's thing, and push its counter out of reach of the real sensor.
+    if (frame.mac !== adv.address && !sameKey(key, this.keyOf(frame.mac))) {
+      this.counters[key ? 'bthomeDecryptFailures' : 'bthomePlaintextRejected']++;
+      this.ctx.logger.debug({ address: adv.address, mac: frame.mac }, 'BTHome frame for another device\'s MAC, not sealed with its key: dropped');
       return;
     }
     if (!this.admitted(adv, frame)) {
@@ -123,6 +132,11 @@ export class BthomeReceiver {
       this.sensors.delete(mac);
       if (this.ctx.hasThing(s.thingId)) this.ctx.setOnline(s.thingId, false);
     }
+  }
+
+  /** The bind key of a device: from the config, else from its approval (credentials.bthomeKey). */
+  private keyOf(mac: string, admission: Admission = this.ctx.admission(deviceIdOf(mac))): Uint8Array | undefined {
+    return this.opts.keys.get(mac) ?? credentialKey(admission);
   }
 
   /** Whether the frame's device is approved; one never seen asks for admission with what it sends. */
@@ -187,6 +201,11 @@ export class BthomeReceiver {
 
 function deviceIdOf(mac: string): string {
   return mac.toLowerCase().replace(/:/g, '');
+}
+
+function sameKey(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** The bind key an approval or a manifest gave the device, if any. */

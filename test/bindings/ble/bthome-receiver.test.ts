@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BthomeSensor } from '../../../firmware-sim/ble/bthome-sensor.js';
+import { parseBindKey } from '../../../protocols/bthome/bthome-crypto.js';
+import { encodeBthome } from '../../../protocols/bthome/bthome-frame.js';
 import { startBleRig } from './ble-fixture.js';
 
 const KEY = '231d39c1d7cc1ab1aee224cd096db932';
@@ -134,6 +136,34 @@ test('a sensor out of range goes offline, and online again when heard', async ()
     s.inRange = true;
     await rig.clock.advance(10000);
     assert.equal(rig.gw.hub.getThing(id).online, true);
+  } finally {
+    await rig.stop();
+  }
+});
+
+test('a frame carrying another sensor\'s MAC must be sealed with that sensor\'s key: no injection, no counter pushed out of reach', async () => {
+  const own = '00112233445566778899aabbccddeeff';
+  const rig = await startBleRig({ bindKeys: { '54:48:E6:8F:80:A5': KEY, '11:22:33:44:55:66': own } });
+  try {
+    const victim = new BthomeSensor({ address: '54:48:e6:8f:80:a5', bindKey: KEY, intervalMs: 10000, readings: { 0x02: 20 } });
+    rig.sim.add(victim);
+    await rig.clock.advance(10000);
+    const id = rig.thingId('54:48:e6:8f:80:a5');
+    assert.equal(rig.gw.hub.readProperty(id, 'temperature')?.value, 20);
+    const from = (address: string, data: Uint8Array) => rig.sim.hear({ address, connectable: false, rssi: -40, serviceData: [{ uuid: 'fcd2', data }] });
+    // Keyless sender, plaintext, the victim's MAC inside (device-info bit 1): a downgrade.
+    from('77:77:77:77:77:77', encodeBthome({ objects: [{ id: 0x02, value: 55 }], includeMac: true, mac: victim.address }));
+    // A sender with a key of its own, the victim's MAC inside and a counter far ahead.
+    from('11:22:33:44:55:66', encodeBthome({ objects: [{ id: 0x02, value: 77 }], includeMac: true, mac: victim.address, key: parseBindKey(own), counter: 4_000_000_000 }));
+    assert.equal(rig.gw.hub.readProperty(id, 'temperature')?.value, 20);
+    const c = rig.binding.status().counters;
+    assert.equal(c['bthomePlaintextRejected'], 1);
+    assert.equal(c['bthomeDecryptFailures'], 1);
+    // The real sensor's next frames still get through (its counter was not overtaken).
+    victim.setReading(0x02, 21.5);
+    await rig.clock.advance(10000);
+    assert.equal(rig.gw.hub.readProperty(id, 'temperature')?.value, 21.5);
+    assert.equal(rig.binding.status().counters['bthomeReplays'], 0);
   } finally {
     await rig.stop();
   }
