@@ -48,3 +48,34 @@ function decodeWith(decoder: Decoder, bytes: Uint8Array): unknown {
   }
   return items[0];
 }
+
+/**
+ * Decodes exactly one CBOR item that a device sends as a value (telemetry, results, notifications):
+ * maps become plain objects, and the item must be JSON data (null, booleans, finite numbers, text,
+ * arrays, maps; byte strings are kept). A big integer (major type 0/1 beyond 2^53, tag 2/3), NaN,
+ * an infinity, `undefined`, a date (tag 0/1) or any other tagged item is refused: the twin, history
+ * and queue store values as JSON, which has no form for them (a big integer made them throw).
+ * Throws CborMalformedError.
+ */
+export function decodeCborJson(bytes: Uint8Array): unknown {
+  const value = decodeWith(objectDecoder, bytes);
+  const todo: unknown[] = [value];
+  while (todo.length > 0) {
+    const v = todo.pop();
+    if (v === null || typeof v === 'string' || typeof v === 'boolean' || v instanceof Uint8Array) continue;
+    if (typeof v === 'number') {
+      if (Number.isFinite(v)) continue;
+      throw new CborMalformedError(`CBOR value ${v} has no JSON form`);
+    }
+    if (Array.isArray(v)) {
+      for (const x of v) todo.push(x);
+      continue;
+    }
+    if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+      for (const k in v) if (Object.hasOwn(v, k)) todo.push((v as Record<string, unknown>)[k]);
+      continue;
+    }
+    throw new CborMalformedError(`CBOR ${typeof v === 'object' ? (v as object).constructor?.name ?? 'item' : typeof v} has no JSON form`);
+  }
+  return value;
+}

@@ -6,7 +6,7 @@
  * switch from resource to handler (handlers/); the handlers share a CoapState.
  */
 import type { Binding, BindingContext, BindingStatus, DeliveryOutcome, QueuedItem } from '../../gateway/binding.js';
-import { decodeCbor } from '../../protocols/cbor.js';
+import { decodeCborJson } from '../../protocols/cbor.js';
 import { CoapEndpoint, type CoapResponse, type Remote } from './coap-endpoint.js';
 import { DELETE, GET, POST, type CoapMessage } from './coap-message.js';
 import type { CoapOptions } from './coap-options.js';
@@ -220,7 +220,7 @@ export class CoapBinding implements Binding {
     observeDevice(this.s, reg, (r, name, n) => {
       if (this.s.regs.ep(r.ep) !== r || n.payload.length === 0) return;
       try {
-        ingest(this.s, r, [{ name, value: decodeCbor(n.payload), ts: this.s.ctx!.now() }]);
+        ingest(this.s, r, [{ name, value: decodeCborJson(n.payload), ts: this.s.ctx!.now() }]);
       } catch (err) {
         countDecodeError(this.s, err);
       }

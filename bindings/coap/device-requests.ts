@@ -4,7 +4,7 @@
  * cancelled with Observe=1 (§3.6) when the device leaves or registers again.
  */
 import type { DeliveryOutcome, QueuedItem } from '../../gateway/binding.js';
-import { decodeCbor, encodeCbor } from '../../protocols/cbor.js';
+import { decodeCborJson, encodeCbor } from '../../protocols/cbor.js';
 import { DeviceNotFoundError } from '../../protocols/errors.js';
 import { GET, POST, PUT, type CoapMessage } from './coap-message.js';
 import type { CoapState } from './coap-state.js';
@@ -30,7 +30,16 @@ export async function requestDevice(s: CoapState, reg: Registration, item: Queue
       s.counters.downlinkFailures++;
       return { state: 'failed', error: `device answered ${res.code} ${res.payload.toString('utf8').slice(0, 100)}`.trim() };
     }
-    return res.payload.length ? { state: 'completed', output: decodeCbor(res.payload) } : { state: 'completed' };
+    if (!res.payload.length) return { state: 'completed' };
+    let output: unknown;
+    try {
+      output = decodeCborJson(res.payload);
+    } catch (err) {
+      // The device did run it (2.xx): sending it again would run it twice.
+      s.counters.malformedCbor++;
+      return { state: 'failed', error: `device answered ${res.code} with an output that is not JSON data: ${(err as Error).message}` };
+    }
+    return { state: 'completed', output };
   } catch (err) {
     s.counters.downlinkFailures++;
     return { state: 'retry', reason: (err as Error).message };
@@ -44,7 +53,7 @@ export async function readFromDevice(s: CoapState, thingId: string, name: string
   if (!reg || !af || !s.endpoint) throw new DeviceNotFoundError(`no registered device with ${name} for ${thingId}`);
   const res = await requestSecured(s, reg, { code: GET, uriPath: af.path.split('/'), accept: CBOR_CONTENT_FORMAT });
   if (!res.code.startsWith('2.')) throw new DeviceNotFoundError(`device answered ${res.code}`);
-  return decodeCbor(res.payload);
+  return decodeCborJson(res.payload);
 }
 
 /** Observes every observable resource of the device; `onNotify` gets each notification. */

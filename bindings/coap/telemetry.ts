@@ -4,7 +4,7 @@
  * (so `bn:"urn:dev:ow:10e2073a:"`, `n:"temp"` reaches property `temp`): protocols/senml's
  * groupReadings, shared with the serial binding.
  */
-import { decodeCbor } from '../../protocols/cbor.js';
+import { decodeCborJson } from '../../protocols/cbor.js';
 import { SenmlInvalidError, UnsupportedMediaTypeError } from '../../protocols/errors.js';
 import { decodeSenmlCbor, decodeSenmlJson, resolveSenml, senmlReadings, type Reading } from '../../protocols/senml/index.js';
 
@@ -18,7 +18,7 @@ export function decodeTelemetry(contentFormat: number | undefined, payload: Buff
     case 110: // RFC 8428 §5
       return senmlReadings(resolveSenml(decodeSenmlJson(payload, { maxRecords }), nowMs / 1000));
     case CBOR_CONTENT_FORMAT: {
-      const map = decodeCbor(payload);
+      const map = decodeCborJson(payload);
       if (map === null || typeof map !== 'object' || Array.isArray(map) || map instanceof Uint8Array) {
         throw new SenmlInvalidError('a CBOR telemetry body must be a map of name to value');
       }

@@ -31,6 +31,8 @@ export interface InvokeOptions {
 export interface HubCounters {
   eventsIn: number;
   propertiesIn: number;
+  /** Property values and events stored at their arrival time: the device's time stamp was later than now + HubOptions.maxClockSkewMs. */
+  deviceTimesClamped: number;
   actionsQueued: number;
   actionsDelivered: number;
   actionsCompleted: number;

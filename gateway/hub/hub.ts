@@ -31,7 +31,17 @@ export interface HubOptions {
   logger: Logger;
   endpoints: HubEndpoints;
   now?: () => number;
+  /**
+   * How far ahead of the gateway's clock a device's time stamp may be, in ms (default
+   * DEFAULT_MAX_CLOCK_SKEW_MS). A value or event stamped later than that is stored at its arrival
+   * time and counted (deviceTimesClamped): the twin keeps the newest value by time, so one reading
+   * from a device whose clock says 2100 would otherwise hide every later reading until 2100.
+   */
+  maxClockSkewMs?: number;
 }
+
+/** Default of HubOptions.maxClockSkewMs: 5 minutes. */
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 const STATE_COUNTER: Partial<Record<QueuedState, keyof HubCounters>> = {
   delivered: 'actionsDelivered',
@@ -59,8 +69,9 @@ export class Hub implements HubApi {
   private readonly bindings = new Map<string, Binding>();
   private readonly statusOverride = new Map<string, BindingStatus>();
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly maxClockSkewMs: number;
   private readonly stats: HubCounters = {
-    eventsIn: 0, propertiesIn: 0, actionsQueued: 0, actionsDelivered: 0, actionsCompleted: 0, actionsFailed: 0,
+    eventsIn: 0, propertiesIn: 0, deviceTimesClamped: 0, actionsQueued: 0, actionsDelivered: 0, actionsCompleted: 0, actionsFailed: 0,
     actionsExpired: 0, actionsSuperseded: 0, actionsCancelled: 0, actionsRejected: 0, busDropped: 0,
     historyRowsWritten: 0, historyRowsDropped: 0,
   };
@@ -69,6 +80,7 @@ export class Hub implements HubApi {
     this.config = opts.config;
     this.logger = opts.logger;
     this.now = opts.now ?? Date.now;
+    this.maxClockSkewMs = opts.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
     this.valueGuard = new DeviceValueGuard({ validator: this.validator, logger: opts.logger.child({ module: 'values' }) });
     const s = opts.config.store;
     this.bus = new EventBus({ defaultBuffer: opts.config.bus.subscriberBuffer, logger: opts.logger.child({ module: 'bus' }) });
@@ -158,16 +170,29 @@ export class Hub implements HubApi {
     const t = this.directory.find(thingId);
     if (!t || !this.valueGuard.admit(t.nativeTd, thingId, name, value, source)) return false;
     this.stats.propertiesIn++;
-    const tv: TwinValue = { value, ts, source };
-    if (this.twin.set(thingId, name, tv)) this.bus.publish({ type: 'property', thingId, name, value, ts, source });
-    this.historyStore.append(thingId, name, 'property', ts, value);
+    const now = this.now();
+    const horizon = now + this.maxClockSkewMs;
+    const at = this.deviceTime(ts, now, horizon);
+    const tv: TwinValue = { value, ts: at, source };
+    // A twin value stamped beyond the horizon (stored before times were bounded) blocks nothing.
+    if (this.twin.set(thingId, name, tv, horizon)) this.bus.publish({ type: 'property', thingId, name, value, ts: at, source });
+    this.historyStore.append(thingId, name, 'property', at, value);
     return true;
   }
 
   recordEvent(thingId: string, name: string, data: unknown, ts: number): void {
     this.stats.eventsIn++;
-    this.historyStore.append(thingId, name, 'event', ts, data);
-    this.bus.publish({ type: 'event', thingId, name, data, ts });
+    const now = this.now();
+    const at = this.deviceTime(ts, now, now + this.maxClockSkewMs);
+    this.historyStore.append(thingId, name, 'event', at, data);
+    this.bus.publish({ type: 'event', thingId, name, data, ts: at });
+  }
+
+  /** A device's time stamp, or its arrival time when it is later than `horizon` or not a number (NaN, Infinity). */
+  private deviceTime(ts: number, now: number, horizon: number): number {
+    if (ts <= horizon) return ts;
+    this.stats.deviceTimesClamped++;
+    return now;
   }
 
   setOnline(thingId: string, online: boolean): void {

@@ -21,11 +21,14 @@ export class Twin {
     return m;
   }
 
-  /** Stores the value unless a newer one is already known; returns true when it was stored. */
-  set(thingId: string, name: string, v: TwinValue): boolean {
+  /**
+   * Stores the value unless a newer one is already known; returns true when it was stored. A known
+   * value stamped after `notAfter` (epoch ms, a time no real reading can have yet) counts as older.
+   */
+  set(thingId: string, name: string, v: TwinValue, notAfter = Infinity): boolean {
     const m = this.thing(thingId);
     const old = m.get(name);
-    if (old && old.ts > v.ts) return false;
+    if (old && old.ts > v.ts && old.ts <= notAfter) return false;
     m.set(name, v);
     this.history.setTwin(thingId, name, v);
     return true;

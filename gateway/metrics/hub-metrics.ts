@@ -13,6 +13,7 @@ import { metricName } from './prometheus.js';
 const COUNTERS: Readonly<Record<keyof HubCounters, [string, string]>> = {
   eventsIn: ['roost_events_in_total', 'Events emitted by bindings'],
   propertiesIn: ['roost_property_updates_in_total', 'Property values reported by bindings'],
+  deviceTimesClamped: ['roost_device_times_clamped_total', 'Values and events whose device time stamp was later than now + maxClockSkewMs, stored at their arrival time'],
   actionsQueued: ['roost_actions_queued_total', 'Actions and property writes accepted into the queue'],
   actionsDelivered: ['roost_actions_delivered_total', 'Queued items handed to a device'],
   actionsCompleted: ['roost_actions_completed_total', 'Queued items a device completed'],

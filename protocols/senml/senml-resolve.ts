@@ -38,6 +38,12 @@ export function resolvedValue(r: ResolvedRecord): number | string | boolean | Ui
   return r.v ?? r.vs ?? r.vb ?? r.vd ?? r.s;
 }
 
+function finiteSum(base: number | undefined, x: number, index: number, name: string, what: string): number {
+  const sum = (base ?? 0) + x;
+  if (!Number.isFinite(sum)) throw new SenmlInvalidError(`record ${index}: ${what} is out of range`, { index, name });
+  return sum;
+}
+
 /** Resolves a pack against the receiver's clock `nowSec` (epoch seconds). Throws SenmlInvalidError. */
 export function resolveSenml(records: readonly SenmlRecord[], nowSec: number): ResolvedRecord[] {
   const base: Base = { bn: '', bt: 0, bu: undefined, bv: undefined, bs: undefined };
@@ -63,15 +69,19 @@ export function resolveSenml(records: readonly SenmlRecord[], nowSec: number): R
 
     // RFC 8428 §4.6: resolved time = Base Time + Time; §4.5.3: below 2**28 it is relative to now.
     const rawT = base.bt + (rec.t ?? 0);
-    const out: ResolvedRecord = { n, t: rawT < RELATIVE_TIME_LIMIT ? nowSec + rawT : rawT };
+    const t = rawT < RELATIVE_TIME_LIMIT ? nowSec + rawT : rawT;
+    // Each field is finite (senml-record.ts) but a sum of two may not be: Infinity has no JSON
+    // form (it would be served as null) and, as a time, would outrank every later reading.
+    if (!Number.isFinite(t * 1000)) throw new SenmlInvalidError(`record ${i}: Base Time + Time is out of range`, { index: i, name: n });
+    const out: ResolvedRecord = { n, t };
     const u = rec.u ?? base.bu;
     if (u !== undefined) out.u = u;
     // RFC 8428 §4.6: Base Value is added to Value, Base Sum to Sum.
-    if (rec.v !== undefined) out.v = (base.bv ?? 0) + rec.v;
+    if (rec.v !== undefined) out.v = finiteSum(base.bv, rec.v, i, n, 'Base Value + Value');
     if (rec.vs !== undefined) out.vs = rec.vs;
     if (rec.vb !== undefined) out.vb = rec.vb;
     if (rec.vd !== undefined) out.vd = rec.vd;
-    if (rec.s !== undefined) out.s = (base.bs ?? 0) + rec.s;
+    if (rec.s !== undefined) out.s = finiteSum(base.bs, rec.s, i, n, 'Base Sum + Sum');
     if (rec.ut !== undefined) out.ut = rec.ut;
     return out;
   });

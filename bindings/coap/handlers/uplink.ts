@@ -3,7 +3,7 @@
  * results (POST /a/<ep>/<item id>). Each one is also a wake: the answer may carry a queued item.
  * This is the ingest hot path: no per-reading work beyond a name lookup and the hub call.
  */
-import { decodeCbor } from '../../../protocols/cbor.js';
+import { decodeCborJson } from '../../../protocols/cbor.js';
 import type { CoapResponse, Remote } from '../coap-endpoint.js';
 import type { CoapMessage } from '../coap-message.js';
 import { countDecodeError, need, unknownEndpoint, type CoapState } from '../coap-state.js';
@@ -33,7 +33,7 @@ export function result(s: CoapState, req: CoapMessage, ep: string, itemId: strin
   if (!reg) return unknownEndpoint(s, ep);
   let body: unknown;
   try {
-    body = req.payload.length ? decodeCbor(req.payload) : {};
+    body = req.payload.length ? decodeCborJson(req.payload) : {};
   } catch (err) {
     countDecodeError(s, err);
     throw err;

@@ -98,6 +98,44 @@ describe('CoAP binding with firmware-sim devices over UDP', () => {
     c.close();
   });
 
+  it('number and time edges (found by fuzzing): overflowing sums and non-JSON CBOR get 4.00, a far-future time does not freeze the twin', async () => {
+    const c = new RawClient(rig.gateway);
+    await c.open();
+    assert.equal((await register(c, 'edge1', '</temp>;rt="roost.p";obs,</o>;rt="roost.p";dt="object",</blink>;rt="roost.a"')).code, '2.01');
+    const id = 'urn:roost:coap:edge1';
+    const post = (payload: Buffer, contentFormat: number) => c.request({ code: '0.02', uriPath: ['t', 'edge1'], contentFormat, payload });
+    const json = (pack: unknown) => Buffer.from(JSON.stringify(pack));
+    assert.equal((await post(json([{ n: 'temp', v: 1 }]), 110)).code, '2.04');
+    // bt + t overflows to Infinity: it was stored and outranked every later reading.
+    const inf = await post(json([{ bt: 1.7e308, n: 'temp', t: 1.7e308, v: 2 }]), 110);
+    assert.equal(inf.code, '4.00');
+    assert.match(inf.payload.toString(), /ROOST_ERR_SENML_INVALID: record 0: Base Time \+ Time is out of range/);
+    assert.equal((await post(json([{ bv: 1.7e308, n: 'temp', v: 1.7e308 }]), 110)).code, '4.00');
+    // A clock that says 2100: stored at arrival, and the next real reading still updates the twin.
+    assert.equal((await post(encodeSenmlCbor([{ n: 'temp', t: 4_102_444_800, v: 3 }]), 112)).code, '2.04');
+    assert.equal(rig.gw.hub.readProperty(id, 'temp')?.value, 3);
+    assert.ok(rig.gw.hub.readProperty(id, 'temp')!.ts <= Date.now());
+    assert.equal((await post(encodeSenmlCbor([{ n: 'temp', v: 4 }]), 112)).code, '2.04');
+    assert.equal(rig.gw.hub.readProperty(id, 'temp')?.value, 4);
+    // {"o": {"a": 2^64-1}}: a BigInt that the twin kept in memory while its store threw (5.00).
+    const big = await post(Buffer.from('a1616fa161611bffffffffffffffff', 'hex'), 60);
+    assert.equal(big.code, '4.00');
+    assert.match(big.payload.toString(), /ROOST_ERR_CBOR_MALFORMED/);
+    assert.equal(rig.gw.hub.readProperty(id, 'o'), undefined);
+    assert.equal((await post(Buffer.from('a16474656d70f97e00', 'hex'), 60)).code, '4.00'); // {"temp": NaN}
+    // An action result whose output is a BigInt: 4.00, the item stays delivered until a real result.
+    const a = rig.gw.hub.invokeAction(id, 'blink', null);
+    const up = await post(encodeCbor({ temp: 5 }), 60);
+    const item = decodeCbor(up.payload) as { i: string };
+    assert.equal(item.i, a.id);
+    const bad = await c.request({ code: '0.02', uriPath: ['a', 'edge1', a.id], contentFormat: 60, payload: Buffer.from('a2617369636f6d706c65746564616f1bffffffffffffffff', 'hex') });
+    assert.equal(bad.code, '4.00');
+    assert.equal(rig.gw.hub.getAction(a.id).state, 'delivered');
+    assert.equal((await c.request({ code: '0.02', uriPath: ['a', 'edge1', a.id], contentFormat: 60, payload: encodeCbor({ s: 'completed' }) })).code, '2.04');
+    assert.equal(rig.gw.hub.getAction(a.id).state, 'completed');
+    c.close();
+  });
+
   it('answers a duplicate CON with the same response, processed once (RFC 7252 §4.5)', async () => {
     const c = new RawClient(rig.gateway);
     await c.open();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../../../gateway/hub/hub.js';
 import type { BusMessage } from '../../../gateway/hub/types.js';
 import {
   AffordanceNotFoundError, MethodNotAllowedError, ThingNotFoundError, TdInvalidError, ValueInvalidError,
@@ -41,6 +42,33 @@ describe('hub', () => {
     assert.deepEqual(h.map((r) => [r.name, r.kind, r.value]), [['temperature', 'property', 20], ['temperature', 'property', 21.5], ['button', 'event', 'pressed']]);
     assert.equal(gw.hub.counters().propertiesIn - before.propertiesIn, 2);
     assert.equal(gw.hub.counters().eventsIn - before.eventsIn, 1);
+    await gw.stop();
+  });
+
+  it('stores a value or event stamped beyond now + maxClockSkewMs at its arrival time, counted: one far-future reading froze the property (found by fuzzing)', async () => {
+    const dev = new TestDeviceBinding();
+    let now = 1_800_000_000_000;
+    const gw = await startTestGateway({}, { extraBindings: [dev], now: () => now });
+    const id = dev.thingId('lamp1');
+    const before = gw.hub.counters().deviceTimesClamped;
+    dev.ctx?.reportProperties(id, { temperature: 1 }, now + DEFAULT_MAX_CLOCK_SKEW_MS); // at the bound: the device's time
+    assert.equal(gw.hub.readProperty(id, 'temperature')?.ts, now + DEFAULT_MAX_CLOCK_SKEW_MS);
+    now += DEFAULT_MAX_CLOCK_SKEW_MS + 1;
+    dev.ctx?.reportProperties(id, { temperature: 2 }, 4_102_444_800_000); // a clock that says 2100
+    assert.deepEqual(gw.hub.readProperty(id, 'temperature'), { value: 2, ts: now, source: 'testdev' });
+    dev.ctx?.reportProperties(id, { temperature: 3 }, Infinity);
+    dev.ctx?.reportProperties(id, { temperature: 4 }, Number.NaN);
+    assert.deepEqual(gw.hub.readProperty(id, 'temperature'), { value: 4, ts: now, source: 'testdev' });
+    now += 1000;
+    dev.ctx?.reportProperties(id, { temperature: 5 }, now - 10);
+    assert.deepEqual(gw.hub.readProperty(id, 'temperature'), { value: 5, ts: now - 10, source: 'testdev' }, 'later real readings still update the twin');
+    dev.ctx?.emitEvent(id, 'button', 'pressed', 1e300);
+    assert.equal(gw.hub.history({ thingId: id }).find((r) => r.kind === 'event')?.ts, now);
+    assert.equal(gw.hub.counters().deviceTimesClamped - before, 4);
+    // A twin value stamped in the future before times were bounded (loaded from the store) blocks nothing.
+    gw.hub.twin.set(id, 'temperature', { value: 6, ts: 4_102_444_800_000, source: 'testdev' });
+    dev.ctx?.reportProperties(id, { temperature: 7 }, now);
+    assert.equal(gw.hub.readProperty(id, 'temperature')?.value, 7);
     await gw.stop();
   });
 

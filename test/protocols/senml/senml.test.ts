@@ -175,6 +175,16 @@ describe('resolution (RFC 8428 §4.6)', () => {
     assert.throws(() => resolveSenml([{ bver: 11, n: 'a', v: 1 }], 0), /version 11/);
   });
 
+  it('refuses sums that overflow to Infinity: Base Time + Time, Base Value + Value, Base Sum + Sum (found by fuzzing)', () => {
+    const inRange = (f: () => unknown) => assert.throws(f, (e: unknown) => e instanceof SenmlInvalidError && /out of range/.test(e.message));
+    inRange(() => resolveSenml([{ bt: 1.7e308, n: 'a', t: 1.7e308, v: 1 }], 1.8e9));
+    inRange(() => resolveSenml([{ bt: -1.7e308, n: 'a', t: -1.7e308, v: 1 }], 1.8e9));
+    inRange(() => resolveSenml([{ n: 'a', t: 1e306, v: 1 }], 1.8e9)); // finite in seconds, Infinity in ms
+    inRange(() => resolveSenml([{ bv: 1.7e308, n: 'a', v: 1.7e308 }], 1.8e9));
+    inRange(() => resolveSenml([{ bs: -1.7e308, n: 'a', s: -1.7e308 }], 1.8e9));
+    assert.equal(resolveSenml([{ bv: 1e308, n: 'a', v: -1e308 }], 0)[0]!.v, 0);
+  });
+
   it('picks the value whichever field carries it', () => {
     const r = resolveSenml([{ n: 'a', vs: 'x' }, { n: 'b', vb: true }, { n: 'c', s: 4 }], 0);
     assert.deepEqual(r.map(resolvedValue), ['x', true, 4]);
