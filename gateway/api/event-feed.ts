@@ -28,18 +28,28 @@ export interface FeedOptions {
   cursor?: EventCursor;
   /** History rows replayed at most; more missed rows are skipped (onTruncated). */
   maxReplay: number;
-  /** Called for each item in order, synchronously (the first ones from inside the constructor). */
-  onItem(item: FeedItem): void;
+  /**
+   * Called for each item in order, synchronously (the first ones from inside the constructor).
+   * Answering false closes the feed (the consumer took its one item, or its client is gone): a
+   * replay under way stops there instead of reading the rest of history for nobody.
+   */
+  onItem(item: FeedItem): boolean | void;
   onTruncated?(): void;
 }
 
 /** Name of the availability messages (`online` / `offline`) in a thing's all-events stream. */
 export const AVAILABILITY_EVENT = 'availability';
 
-/** History rows read per query while replaying. */
+/** History rows read per query while replaying, at most. */
 const PAGE_ROWS = 500;
-/** Pages read at most (a thing whose property rows crowd out its events ends the replay early). */
-const MAX_PAGES = 20;
+/**
+ * The first replay query reads this many rows, and each next one twice as many (up to PAGE_ROWS):
+ * a consumer that stops after a few items (a longpoll answers one, a slow SSE client is cut off)
+ * costs a few rows, not a whole page of possibly large values read and parsed in one go.
+ */
+const FIRST_PAGE_ROWS = 8;
+/** Rows read at most in one replay (a thing whose property rows crowd out its events ends the replay early). */
+const MAX_SCANNED_ROWS = 10_000;
 
 /**
  * The position just after the newest history row of the stream, so that a feed opened later with
@@ -57,7 +67,7 @@ export class EventFeed {
   private readonly sub: Subscription;
   private readonly spec: FeedSpec;
   private readonly counter: CursorCounter;
-  private readonly onItem: (item: FeedItem) => void;
+  private readonly onItem: (item: FeedItem) => boolean | void;
   private closed = false;
   /** Position before the first message of a stream opened without a cursor. */
   private before: EventCursor | undefined;
@@ -90,7 +100,7 @@ export class EventFeed {
 
   private emit(name: string, data: unknown, ts: number): void {
     if (this.closed) return;
-    this.onItem({ id: formatCursor(this.counter.next(ts)), name, data, ts });
+    if (this.onItem({ id: formatCursor(this.counter.next(ts)), name, data, ts }) === false) this.close();
   }
 
   /**
@@ -100,7 +110,7 @@ export class EventFeed {
   private availability(online: boolean, ts: number): void {
     if (this.closed) return;
     const p = this.counter.position ?? this.before ?? { ts: 0, k: 0 };
-    this.onItem({ id: formatCursor(p.k < 0 ? { ts: p.ts, k: 0 } : p), name: AVAILABILITY_EVENT, data: online ? 'online' : 'offline', ts });
+    if (this.onItem({ id: formatCursor(p.k < 0 ? { ts: p.ts, k: 0 } : p), name: AVAILABILITY_EVENT, data: online ? 'online' : 'offline', ts }) === false) this.close();
   }
 
   private live(msg: BusMessage): void {
@@ -124,9 +134,14 @@ export class EventFeed {
     let from = cursor.ts;
     let seen = 0;
     let sent = 0;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const q = { thingId: this.spec.thingId, from, order: 'asc' as const, limit: PAGE_ROWS };
+    let scanned = 0;
+    for (let pageRows = FIRST_PAGE_ROWS; scanned < MAX_SCANNED_ROWS; pageRows = Math.min(pageRows * 2, PAGE_ROWS)) {
+      if (this.closed) return;
+      // A page reaches past the rows at `from` already read, or it would read them again for ever.
+      const limit = seen + pageRows;
+      const q = { thingId: this.spec.thingId, from, order: 'asc' as const, limit };
       const rows = hub.history(this.spec.name === undefined ? q : { ...q, name: this.spec.name });
+      scanned += rows.length - seen;
       for (const r of rows.slice(seen)) {
         if (this.closed) return;
         if (!this.matches(r)) continue;
@@ -141,7 +156,7 @@ export class EventFeed {
         this.emit(r.name, r.value, r.ts);
         sent++;
       }
-      if (rows.length < PAGE_ROWS) return;
+      if (rows.length < limit) return;
       const lastTs = (rows[rows.length - 1] as HistoryRow).ts;
       seen = rows.filter((r) => r.ts === lastTs).length;
       from = lastTs;

@@ -79,9 +79,8 @@ export async function eventRoutes(app: FastifyInstance, opts: RouteDeps): Promis
     feed = new EventFeed(hub, spec, {
       ...(cursor ? { cursor } : {}),
       maxReplay: limits.maxReplay,
-      onItem: (it: FeedItem) => {
-        stream.send({ id: it.id, ...(named ? { event: it.name } : {}), data: JSON.stringify(it.data ?? null) });
-      },
+      // False once the client is cut off or gone: a replay under way stops reading history.
+      onItem: (it: FeedItem) => stream.send({ id: it.id, ...(named ? { event: it.name } : {}), data: JSON.stringify(it.data ?? null) }),
       onTruncated: () => stream.comment('replay truncated: older messages are not sent'),
     });
     if (!stream.open) feed.close();
@@ -122,8 +121,9 @@ export async function eventRoutes(app: FastifyInstance, opts: RouteDeps): Promis
           feed?.close();
           slot.release();
         };
-        const answer = (item?: FeedItem) => {
-          if (done) return;
+        // Answers false: one item is all a longpoll takes, so a replay under way stops there.
+        const answer = (item?: FeedItem): false => {
+          if (done) return false;
           cleanUp();
           const position = item ? parseCursor(item.id) : cursor;
           if (position) cursors.set(key, position);
@@ -133,6 +133,7 @@ export async function eventRoutes(app: FastifyInstance, opts: RouteDeps): Promis
             if (cursor && cursor.k >= 0) void reply.header(EVENT_ID_HEADER, formatCursor(cursor));
             resolve(reply.code(204).send());
           }
+          return false;
         };
         const timer = setTimeout(() => answer(), limits.longpollTimeoutMs);
         slot.onEnd = () => answer();

@@ -4,8 +4,8 @@
  * campaigns over LwM2M things and cancel them; every user may read images and progress.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Readable } from 'node:stream';
-import { ConflictError, ForbiddenError } from '../../../protocols/errors.js';
+import { Readable } from 'node:stream';
+import { BadRequestError, ConflictError, ForbiddenError, UnsupportedMediaTypeError } from '../../../protocols/errors.js';
 import { ITEM_STATES } from '../../firmware/campaign-store.js';
 import { DEFAULT_CAMPAIGN_OPTIONS, type CampaignRequest } from '../../firmware/campaign-runner.js';
 import type { Principal } from '../../auth/users.js';
@@ -76,8 +76,11 @@ export async function firmwareRoutes(app: FastifyInstance, deps: RouteDeps): Pro
     }, async (req, reply) => {
       const p = mustAdminFirmware(deps, req);
       const { name, version } = req.query as { name: string; version: string };
+      // The context's other parsers (JSON, text) hand over a parsed value, not the stream of bytes.
+      if (req.body === undefined || req.body === null) throw new BadRequestError('empty firmware image');
+      if (!(req.body instanceof Readable)) throw new UnsupportedMediaTypeError(`the image goes in the body as application/octet-stream, not ${req.headers['content-type'] ?? 'nothing'}`);
       const length = req.headers['content-length'];
-      const created = await fw.images.add(req.body as Readable, {
+      const created = await fw.images.add(req.body, {
         name, version, createdBy: p.username, ...(length !== undefined ? { declaredBytes: Number(length) } : {}),
       });
       void reply.status(201).header('location', `/firmware/${created.id}`);
