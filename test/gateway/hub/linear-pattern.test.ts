@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { linearPattern, MAX_BACKTRACKED_UNITS, patternCounters } from '../../../gateway/hub/linear-pattern.js';
+import { linearPattern, MAX_BACKTRACKED_UNITS, patternCounters, repeatsNested } from '../../../gateway/hub/linear-pattern.js';
 
 /** Runs `f` and answers how long it took (ms). */
 function timed(f: () => unknown): number {
@@ -42,10 +42,29 @@ describe('linearPattern (the data schemas\' regExp engine)', () => {
     const letters = linearPattern('^\\p{L}+$', 'u');
     assert.equal(letters.test('héllo'), true);
     assert.equal(letters.test('h3llo'), false);
-    assert.equal(letters.test('h'.repeat(MAX_BACKTRACKED_UNITS + 1)), false, 'longer than the backtracked bound: refused');
+    assert.equal(letters.test('h'.repeat(1000)), true, 'one repetition: checked at any length');
+    const nested = linearPattern('^(\\p{L}+)+$', 'u');
+    assert.equal(nested.test('h'.repeat(MAX_BACKTRACKED_UNITS)), true);
+    assert.equal(nested.test('h'.repeat(MAX_BACKTRACKED_UNITS + 1)), false, 'nested, longer than the backtracked bound: refused');
     const backref = linearPattern('^(a)\\1$', 'u');
     assert.equal(backref.test('aa'), true);
     assert.equal(backref.test('ab'), false);
+  });
+
+  it('checks strings of any length against a pattern the linear engine refuses but that cannot backtrack exponentially ({1,64}, lookaround)', () => {
+    const id = linearPattern('^[A-Za-z0-9._-]{1,64}$', 'u');
+    assert.equal(id.test('a'.repeat(40)), true, 'the firmware_update package id pattern');
+    assert.equal(id.test('a'.repeat(65)), false);
+    const noFoo = linearPattern('^(?!foo)[a-z]{3,40}$', 'u');
+    assert.equal(noFoo.test('barbazquxbarbazqux'), true);
+    assert.equal(noFoo.test('foobarbazquxbarbaz'), false);
+    const ms = timed(() => assert.equal(linearPattern('^(\\w{1,20}){1,20}$', 'u').test('a'.repeat(5000) + '!'), false));
+    assert.ok(ms < 1000, `nested counted repetition: ${Math.round(ms)} ms`);
+  });
+
+  it('tells the patterns that can backtrack without bound from those that cannot', () => {
+    for (const p of ['^(a+)+$', '^(a|aa)*$', '(\\w{1,20}){1,20}', '^(a?){25}a{25}$', '^((ab)+c)*$', '^\\d*\\d*x{1,30}$', '(a', '[a-']) assert.equal(repeatsNested(p), true, p);
+    for (const p of ['^[A-Za-z0-9._-]{1,64}$', '^(on|off)$', '^(?!foo)[a-z]{3,40}$', '^[(+*]{1,30}$', '^\\(a+\\)$', '^(ab){1,20}$']) assert.equal(repeatsNested(p), false, p);
   });
 
   it('names each pattern apart (ajv keys compiled patterns by toString)', () => {
