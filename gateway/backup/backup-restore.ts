@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
-import { BadRequestError } from '../../protocols/errors.js';
+import { BadRequestError, ConflictError } from '../../protocols/errors.js';
 import { fsyncDir } from '../store/database.js';
 import { MIGRATIONS } from '../store/migrations.js';
 import { readContainer } from './backup-container.js';
@@ -85,14 +85,43 @@ async function walk(root: string, rel = ''): Promise<string[]> {
   return out;
 }
 
-/** Reads, checks and stages an archive; see the file's comment. Throws BadRequestError (nothing changed) on a bad one. */
+/** Data dirs with a restore being staged in this process: one at a time, or two would race for restore-pending. */
+const staging = new Set<string>();
+
+/** The manifest's bytes as a manifest; BadRequestError for anything else (they decrypted: the archive was made or altered with the passphrase). */
+function parseManifest(bytes: Buffer): BackupManifest {
+  let m: unknown;
+  try {
+    m = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new BadRequestError(`damaged archive: ${MANIFEST} is not JSON`);
+  }
+  const o = (typeof m === 'object' && m !== null ? m : {}) as Partial<Record<keyof BackupManifest, unknown>>;
+  if (!Number.isFinite(o.createdAt) || !Array.isArray(o.files)) throw new BadRequestError(`damaged archive: ${MANIFEST} lacks createdAt or files`);
+  return m as BackupManifest;
+}
+
+/**
+ * Reads, checks and stages an archive; see the file's comment. Throws BadRequestError (nothing
+ * changed) on a bad one, ConflictError while another restore of the same data dir is staged.
+ */
 export async function stageRestore(source: AsyncIterable<Uint8Array>, opts: { dataDir: string; passphrase: string; now?: number }): Promise<StageResult> {
+  if (staging.has(opts.dataDir)) throw new ConflictError('a restore is being staged already; wait for its answer');
+  staging.add(opts.dataDir);
+  try {
+    return await stage(source, opts);
+  } finally {
+    staging.delete(opts.dataDir);
+  }
+}
+
+async function stage(source: AsyncIterable<Uint8Array>, opts: { dataDir: string; passphrase: string; now?: number }): Promise<StageResult> {
   const r = new ByteReader(source);
   // The version is checked before the passphrase: a newer archive is named as such whatever the passphrase.
   const header = await readHeader(r);
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
-  const staging = join(opts.dataDir, `restore-staging-${process.pid}-${Date.now()}`);
-  await mkdir(staging, { mode: 0o700 });
+  const folder = join(opts.dataDir, `restore-staging-${process.pid}-${Date.now()}`);
+  await mkdir(folder, { mode: 0o700 });
   try {
     let manifest: BackupManifest | null = null;
     const names = await readContainer(decryptSegments(r, header, opts.passphrase), async (e) => {
@@ -102,15 +131,15 @@ export async function stageRestore(source: AsyncIterable<Uint8Array>, opts: { da
         const parts: Buffer[] = [];
         for await (const c of e.chunks) parts.push(c);
         const bytes = Buffer.concat(parts);
-        manifest = JSON.parse(bytes.toString('utf8')) as BackupManifest;
+        manifest = parseManifest(bytes);
         const latest = MIGRATIONS.at(-1)?.version ?? 0;
         if (typeof manifest.schemaVersion !== 'number' || manifest.schemaVersion > latest) {
           throw new BadRequestError(`the archive is from a newer Roost (database schema ${String(manifest.schemaVersion)}, this gateway knows up to ${latest}): restore it with a newer Roost`);
         }
-        await writeFile(join(staging, MANIFEST), bytes, { mode: 0o600 });
+        await writeFile(join(folder, MANIFEST), bytes, { mode: 0o600 });
         return;
       }
-      const dest = join(staging, e.name);
+      const dest = join(folder, e.name);
       await mkdir(dirname(dest), { recursive: true, mode: 0o700 });
       await pipeline(Readable.from(e.chunks), createWriteStream(dest, { mode: 0o600 }));
       await chmod(dest, e.mode & 0o777);
@@ -118,7 +147,7 @@ export async function stageRestore(source: AsyncIterable<Uint8Array>, opts: { da
     });
     const m = manifest as BackupManifest | null;
     if (m === null || !names.includes(DB_ENTRY)) throw new BadRequestError(`damaged archive: no ${m === null ? MANIFEST : DB_ENTRY}`);
-    const dbFile = join(staging, DB_ENTRY);
+    const dbFile = join(folder, DB_ENTRY);
     const ageMs = Math.max(0, (opts.now ?? Date.now()) - m.createdAt);
     const margin = oscoreMargin(ageMs);
     let oscoreContexts: number;
@@ -133,14 +162,14 @@ export async function stageRestore(source: AsyncIterable<Uint8Array>, opts: { da
       db.close();
     }
     await fsyncFile(dbFile);
-    for (const d of [dirname(dbFile), staging]) fsyncDir(d);
+    for (const d of [dirname(dbFile), folder]) fsyncDir(d);
     const pending = join(opts.dataDir, PENDING_DIR);
     await rm(pending, { recursive: true, force: true });
-    await rename(staging, pending);
+    await rename(folder, pending);
     fsyncDir(opts.dataDir);
     return { manifest: m, ageMs, oscoreContexts, oscoreMargin: margin };
   } catch (err) {
-    await rm(staging, { recursive: true, force: true });
+    await rm(folder, { recursive: true, force: true });
     throw err;
   }
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createBackup, excludedFromBackup } from '../../../gateway/backup/backup-create.js';
 import { applyPendingRestore, oscoreMargin, PENDING_DIR, RESTORED_CONFIG, stageRestore } from '../../../gateway/backup/backup-restore.js';
-import { HEADER_BYTES, SEGMENT_BYTES } from '../../../gateway/backup/backup-crypto.js';
+import { encryptArchive, HEADER_BYTES, SEGMENT_BYTES } from '../../../gateway/backup/backup-crypto.js';
+import { writeContainer } from '../../../gateway/backup/backup-container.js';
 import { openDatabase, type Db } from '../../../gateway/store/database.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -200,6 +201,28 @@ describe('backup archive: create and restore', () => {
       fdb.close();
       await assert.rejects(stageRestore(once(fa), { dataDir: dest, passphrase: PASS }), /newer Roost \(database schema 99/);
       unchanged();
+    });
+
+    it('a manifest that is not one, in an archive sealed with the passphrase (a typed error, not a crash)', async () => {
+      for (const text of ['{not json', 'null', '[]', '{"format":1}']) {
+        const bytes = Buffer.from(text);
+        const plain = writeContainer([{ name: 'manifest.json', mode: 0o600, size: bytes.length, open: async function* () { yield bytes; } }]);
+        const sealed = await collect(encryptArchive(plain, PASS, { kdf: KDF }));
+        await assert.rejects(stageRestore(once(sealed), { dataDir: dest, passphrase: PASS }), (e: Error & { code?: string }) => {
+          assert.equal(e.code, 'ROOST_ERR_BAD_REQUEST', `${text}: ${e.message}`);
+          assert.match(e.message, /damaged archive: manifest\.json/);
+          return true;
+        });
+        unchanged();
+      }
+    });
+
+    it('a second restore while one is staged: 409, and the first completes', async () => {
+      const other = join(root, 'concurrent');
+      const first = stageRestore(once(archive), { dataDir: other, passphrase: PASS });
+      await assert.rejects(stageRestore(once(archive), { dataDir: other, passphrase: PASS }), (e: Error & { code?: string }) => e.code === 'ROOST_ERR_CONFLICT');
+      assert.equal((await first).manifest.format, 1);
+      assert.ok(existsSync(join(other, PENDING_DIR)));
     });
 
     it('not a backup at all', async () => {
