@@ -34,10 +34,16 @@ export interface AgentOptions {
   httpSessionTimeoutMs: number;
   /** Longest wait of one HTTP long poll for items (ms); a poll asks for less with `waitMs`. */
   maxPollWaitMs: number;
+  /**
+   * MQTT error reports (`agents/{agent}/errors`) waiting for delivery at once, all agents together;
+   * beyond, a refusal is counted but not reported. Each one waiting holds a slot of the broker's
+   * shared delivery window while an agent's session does not read.
+   */
+  maxErrorReportsInFlight: number;
 }
 
 export const DEFAULT_AGENT_OPTIONS: AgentOptions = {
-  alwaysOnWindowMs: 24 * 3600_000, maxMessagesPerSecond: 200, maxThingsPerAgent: 256, httpSessionTimeoutMs: 60_000, maxPollWaitMs: 30_000,
+  alwaysOnWindowMs: 24 * 3600_000, maxMessagesPerSecond: 200, maxThingsPerAgent: 256, httpSessionTimeoutMs: 60_000, maxPollWaitMs: 30_000, maxErrorReportsInFlight: 16,
 };
 
 export const optionsSchema = {
@@ -48,6 +54,7 @@ export const optionsSchema = {
     maxThingsPerAgent: { type: 'integer', minimum: 1, default: DEFAULT_AGENT_OPTIONS.maxThingsPerAgent },
     httpSessionTimeoutMs: { type: 'integer', minimum: 100, default: DEFAULT_AGENT_OPTIONS.httpSessionTimeoutMs },
     maxPollWaitMs: { type: 'integer', minimum: 0, default: DEFAULT_AGENT_OPTIONS.maxPollWaitMs },
+    maxErrorReportsInFlight: { type: 'integer', minimum: 1, default: DEFAULT_AGENT_OPTIONS.maxErrorReportsInFlight },
   },
 } as const;
 
@@ -83,6 +90,8 @@ export interface AgentCounters {
   refusedInvalid: number;
   refusedNotOwned: number;
   refusedFlood: number;
+  /** Refusals not reported on `agents/{agent}/errors`: maxErrorReportsInFlight reports were waiting. */
+  errorReportsDropped: number;
 }
 
 interface AgentThing { agent: string; device: string; sleepy: boolean; td: ThingDescription }
@@ -90,7 +99,7 @@ interface AgentThing { agent: string; device: string; sleepy: boolean; td: Thing
 export class AgentBinding implements Binding {
   readonly name = AGENT_BINDING;
   readonly options: AgentOptions;
-  readonly counters: AgentCounters = { registered: 0, properties: 0, events: 0, results: 0, itemsSent: 0, refusedInvalid: 0, refusedNotOwned: 0, refusedFlood: 0 };
+  readonly counters: AgentCounters = { registered: 0, properties: 0, events: 0, results: 0, itemsSent: 0, refusedInvalid: 0, refusedNotOwned: 0, refusedFlood: 0, errorReportsDropped: 0 };
   private ctx: BindingContext | null = null;
   /** Sessions of each connected agent, oldest first; items go to the newest. */
   private readonly links = new Map<string, AgentLink[]>();

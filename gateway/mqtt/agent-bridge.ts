@@ -14,8 +14,9 @@
 import type { Aedes, Client, PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import type { Principal } from '../auth/users.js';
-import { toRoostError } from '../../protocols/errors.js';
-import { AGENTS_ROOT, agentsOf, type AgentLink } from '../agents/agent-binding.js';
+import { BadRequestError, toRoostError } from '../../protocols/errors.js';
+import { jsonDeeperThan } from '../api/json-depth.js';
+import { AGENTS_ROOT, agentsOf, type AgentBinding, type AgentLink } from '../agents/agent-binding.js';
 import type { MqttCounters } from './mqtt-metrics.js';
 import { DISCARD_TOPIC, escapeLevel, filterWithin } from './topics.js';
 
@@ -25,6 +26,8 @@ export interface AgentBridgeDeps {
   counters: MqttCounters;
   principalOf(client: Client): Principal | undefined;
   publish(topic: string, payload: Buffer, retain: boolean): Promise<void>;
+  /** Deepest nesting of arrays and objects in a payload; deeper is refused (ROOST_ERR_BAD_REQUEST), as over HTTP. */
+  maxJsonDepth: number;
 }
 
 export function attachAgents(broker: Aedes, deps: AgentBridgeDeps): void {
@@ -35,6 +38,21 @@ export function attachAgents(broker: Aedes, deps: AgentBridgeDeps): void {
   };
   const publish = (topic: string, payload: unknown): void => {
     deps.publish(topic, Buffer.from(JSON.stringify(payload)), false).catch((err: unknown) => logger.error({ err, topic }, 'agent publish failed'));
+  };
+  // Error reports waiting for delivery. One waits as long as a session of its agent that does not
+  // read (up to the broker's drain timeout) and holds a slot of aedes' delivery window (mqemitter,
+  // 100 for the whole broker): a flood of refused messages filled it, and every publish of every
+  // client waited. Bounded; beyond the bound a refusal is counted, not reported.
+  let reportsInFlight = 0;
+  const report = (binding: AgentBinding, topic: string, payload: unknown): void => {
+    if (reportsInFlight >= binding.options.maxErrorReportsInFlight) {
+      binding.counters.errorReportsDropped++;
+      return;
+    }
+    reportsInFlight++;
+    deps.publish(topic, Buffer.from(JSON.stringify(payload)), false)
+      .catch((err: unknown) => logger.error({ err, topic }, 'agent publish failed'))
+      .finally(() => { reportsInFlight--; });
   };
   // One link per session, ready to take items once it subscribed to them.
   const links = new WeakMap<Client, AgentLink & { ready: boolean }>();
@@ -64,12 +82,19 @@ export function attachAgents(broker: Aedes, deps: AgentBridgeDeps): void {
     try {
       let payload: unknown = null;
       const text = (packet.payload as Buffer).toString('utf8');
+      // JSON.parse takes any depth, but JSON.stringify overflows past a few thousand levels: a value
+      // that deep reached the twin and then failed every read of the thing's properties (500).
+      if (jsonDeeperThan(text, deps.maxJsonDepth)) {
+        binding.count(agent);
+        binding.counters.refusedInvalid++;
+        throw new BadRequestError(`JSON nested deeper than ${deps.maxJsonDepth} levels`);
+      }
       if (text !== '') payload = JSON.parse(text);
       binding.handle(agent, levels.slice(2), payload);
     } catch (err) {
       const e = err instanceof SyntaxError ? { code: 'ROOST_ERR_BAD_REQUEST', message: 'payload is not JSON' } : toRoostError(err);
       logger.debug({ agent, topic: packet.topic, code: e.code }, 'agent message refused');
-      publish(`${AGENTS_ROOT}/${escapeLevel(agent)}/errors`, { topic: packet.topic, code: e.code, error: e.message });
+      report(binding, `${AGENTS_ROOT}/${escapeLevel(agent)}/errors`, { topic: packet.topic, code: e.code, error: e.message });
     }
     discard(packet);
     done(null);

@@ -227,7 +227,7 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   // Device tokens (username JWT) publishing readings: gateway/mqtt/device-ingest.ts.
   const deviceIngest = attachDeviceIngest(broker, { hub, logger, counters, clientIds, checkIntervalMs: o.authCheckIntervalMs });
   // Agents' own tree agents/{agent}/...: gateway/mqtt/agent-bridge.ts.
-  attachAgents(broker, { hub, logger, counters, principalOf: (c) => sessions.get(c)?.principal, publish });
+  attachAgents(broker, { hub, logger, counters, principalOf: (c) => sessions.get(c)?.principal, publish, maxJsonDepth: o.maxJsonDepth });
 
   broker.on('clientReady', (client) => live.add(client));
   broker.on('clientDisconnect', (client) => {

@@ -28,7 +28,18 @@ export interface RequestOptions {
   maxPendingReplies: number;
   /** Deepest nesting of arrays and objects in a request payload (default 64). */
   maxJsonDepth?: number;
+  /**
+   * Replies to refused requests waiting for delivery at once (default MAX_REFUSALS_IN_FLIGHT);
+   * beyond, a refusal is counted (repliesDropped) and not answered. One waits as long as a
+   * session subscribed to its response topic does not read, and holds a slot of the broker's
+   * delivery window shared by every client: a flood of refused requests with such a response topic
+   * held every publish in the broker.
+   */
+  maxRefusalsInFlight?: number;
 }
+
+/** Default of RequestOptions.maxRefusalsInFlight. */
+export const MAX_REFUSALS_IN_FLIGHT = 16;
 
 export interface RequestDeps extends RequestOptions {
   hub: Pick<HubApi, 'subscribe' | 'invokeAction' | 'writeProperty' | 'waitForAction' | 'getAction'>;
@@ -46,6 +57,7 @@ interface Pending { topic: string; req: Pick<MqttRequest, 'correlationData'> }
 export class RequestHandler {
   private readonly pending = new Map<string, Pending>();
   private readonly sub: Subscription;
+  private refusalsInFlight = 0;
 
   constructor(private readonly deps: RequestDeps) {
     this.sub = deps.hub.subscribe((msg) => {
@@ -146,7 +158,17 @@ export class RequestHandler {
   private async refuse(topic: string | undefined, req: MqttRequest, err: RoostError): Promise<void> {
     this.deps.counters.requestsFailed++;
     this.deps.logger.debug({ code: err.code, msg: err.message }, 'mqtt request refused');
-    if (topic !== undefined) await this.reply(topic, errorReply(req, err));
+    if (topic === undefined) return;
+    if (this.refusalsInFlight >= (this.deps.maxRefusalsInFlight ?? MAX_REFUSALS_IN_FLIGHT)) {
+      this.deps.counters.repliesDropped++;
+      return;
+    }
+    this.refusalsInFlight++;
+    try {
+      await this.reply(topic, errorReply(req, err));
+    } finally {
+      this.refusalsInFlight--;
+    }
   }
 
   private async reply(topic: string, r: Reply): Promise<void> {

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { connect as netConnect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import mqtt, { type MqttClient } from 'mqtt';
+import mqttPacket from 'mqtt-packet';
+import { TEST_ADMIN_PASSWORD } from '../../helpers/gateway.js';
 import { AGENT_PASSWORD, SENSOR_TD as TD, startAgentRig, waitFor, type AgentRig } from './agent-rig.js';
 
 const THING = 'urn:roost:agent:bridge1:s1';
@@ -98,5 +101,65 @@ describe('agents over MQTT', () => {
     assert.ok((counters['refusedNotOwned'] ?? 0) >= 1, JSON.stringify(counters));
     await agent.endAsync();
     assert.equal((await fetch(`${gw.httpUrl}/healthz`)).status, 200, 'nothing else affected');
+  });
+
+  it('a payload nested deeper than http.maxJsonDepth is refused before it reaches the twin; the thing still reads', async () => {
+    const agent = await connect('bridge2');
+    const errors: Array<{ topic: string; code: string }> = [];
+    agent.on('message', (topic, payload) => {
+      if (topic.endsWith('/errors')) errors.push(JSON.parse(payload.toString()) as (typeof errors)[number]);
+    });
+    await agent.subscribeAsync('agents/bridge2/#', { qos: 1 });
+    const td = { ...TD, properties: { ...TD.properties, blob: { readOnly: true, forms: [{ href: 'serial://ttyS0/blob' }] } }, events: { ...TD.events, any: { forms: [{ href: 'serial://ttyS0/any' }] } } };
+    await agent.publishAsync('agents/bridge2/things/d1/td', JSON.stringify({ td }), { qos: 1 });
+    const thing = 'urn:roost:agent:bridge2:d1';
+    await agent.publishAsync('agents/bridge2/things/d1/properties', JSON.stringify({ blob: [[1]] }), { qos: 1 });
+    // 5,000 levels parse, but JSON.stringify overflows: the twin took the value and every read of it was a 500.
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    await agent.publishAsync('agents/bridge2/things/d1/properties', `{"blob": ${deep}}`, { qos: 1 });
+    await agent.publishAsync('agents/bridge2/things/d1/events/any', deep, { qos: 1 });
+    await agent.publishAsync('agents/bridge2/things/d2/td', JSON.stringify({ td: { ...td, deep: 'X' } }).replace('"X"', deep), { qos: 1 });
+    await waitFor('three error reports', () => errors.length >= 3);
+    assert.deepEqual(errors.map((e) => e.code), ['ROOST_ERR_BAD_REQUEST', 'ROOST_ERR_BAD_REQUEST', 'ROOST_ERR_BAD_REQUEST']);
+    assert.deepEqual(gw.hub.readProperty(thing, 'blob')?.value, [[1]]);
+    const read = await api(`/things/${encodeURIComponent(thing)}/properties`);
+    assert.equal(read.status, 200);
+    assert.deepEqual(((await read.json()) as { blob: unknown }).blob, [[1]]);
+    assert.equal(gw.hub.directory.find('urn:roost:agent:bridge2:d2'), undefined);
+    await agent.endAsync();
+  });
+});
+
+describe('agents over MQTT: a session that does not read', () => {
+  let rig: AgentRig;
+  // A long drain timeout keeps the stuck session for the whole test.
+  before(async () => { rig = await startAgentRig({ bridge3: 'agent' }, { mqtt: { drainTimeoutMs: 60_000 } }); });
+  after(() => rig.stop());
+
+  it('error reports for its flood of refused messages do not hold the other clients of the broker', async () => {
+    const url = new URL(rig.gw.mqttUrl!);
+    // Session 1 subscribes to its errors and never reads again.
+    const stuck: Socket = netConnect(Number(url.port), url.hostname);
+    const send = (p: mqttPacket.Packet) => stuck.write(mqttPacket.generate(p));
+    send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'bridge3-stuck', username: 'bridge3', password: Buffer.from(AGENT_PASSWORD) });
+    send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'agents/bridge3/#', qos: 0 }] });
+    await new Promise((r) => setTimeout(r, 300));
+    stuck.pause();
+    // Session 2 floods unknown topics of 60 kB; each refusal is reported on agents/bridge3/errors.
+    const flood = await mqtt.connectAsync(rig.gw.mqttUrl!, { username: 'bridge3', password: AGENT_PASSWORD, reconnectPeriod: 0 });
+    const junk = `agents/bridge3/${'x'.repeat(60_000)}`;
+    for (let i = 0; i < 400; i++) flood.publish(junk, '{}', { qos: 0 });
+    await new Promise((r) => setTimeout(r, 1000));
+    // Any other client still gets its messages.
+    const probe = await mqtt.connectAsync(rig.gw.mqttUrl!, { username: 'admin', password: TEST_ADMIN_PASSWORD, reconnectPeriod: 0 });
+    await probe.subscribeAsync('probe/x', { qos: 0 });
+    const got = new Promise<void>((resolve) => probe.once('message', () => resolve()));
+    await probe.publishAsync('probe/x', 'p', { qos: 0 });
+    await Promise.race([got, new Promise((_, reject) => setTimeout(() => reject(new Error('the broker held every publish')), 3000))]);
+    const counters = rig.gw.hub.bindingStatuses()['agent']?.counters ?? {};
+    assert.ok((counters['errorReportsDropped'] ?? 0) > 0, JSON.stringify(counters));
+    stuck.destroy();
+    await probe.endAsync();
+    await flood.endAsync(true);
   });
 });

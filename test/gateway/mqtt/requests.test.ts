@@ -47,6 +47,32 @@ describe('MQTT request handler and its store of waiting requests', () => {
     h.close();
   });
 
+  it('answers at most maxRefusalsInFlight refusals at once: a reader that does not drain cannot make the broker wait for a flood of them', async () => {
+    const { hub } = fakeHub(new Map());
+    const counters = newCounters();
+    const waiting: Array<() => void> = [];
+    const h = new RequestHandler({
+      hub: { ...hub, invokeAction: () => { throw Object.assign(new Error('queue full'), { code: 'ROOST_ERR_QUEUE_FULL' }); } } as RequestDeps['hub'],
+      counters, logger: pino({ level: 'silent' }), syncWaitMs: 0, maxPendingReplies: 10, maxRefusalsInFlight: 4,
+      // A reply to a session that does not read: delivered only when the test lets it go.
+      publish: () => new Promise<void>((resolve) => waiting.push(resolve)),
+    });
+    const flood = Array.from({ length: 20 }, () => h.handle(ADMIN, 'action', 'urn:x', 'go', request));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(waiting.length, 4, 'replies published and waiting');
+    assert.equal(counters.repliesDropped, 16);
+    assert.equal(counters.requestsFailed, 20);
+    for (const go of waiting.splice(0)) go();
+    await Promise.all(flood);
+    const next = h.handle(ADMIN, 'action', 'urn:x', 'go', request);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(waiting.length, 1, 'room again once they are delivered');
+    waiting[0]!();
+    await next;
+    assert.equal(counters.repliesDropped, 16);
+    h.close();
+  });
+
   it('resumes stored requests: replies at once for an item that ended, drops one that is gone, keeps waiting for the rest', async () => {
     const views = new Map<string, View>([['done', { id: 'done', state: 'failed', kind: 'action' }], ['open', { id: 'open', state: 'queued', kind: 'action' }]]);
     const { hub, emit } = fakeHub(views);
