@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { AffordanceNotFoundError, DeviceNotFoundError } from '../../protocols/errors.js';
 import type { ExposeLike } from './exposes-td.js';
 import { converterDefinitions } from './converter-definitions.js';
+import { forgetInvalidBasic, guardControllerHandlers, replaceZnpParser } from './herdsman-guards.js';
 import type { ModelDefinitions } from './model-definitions.js';
 import type { ZigbeeDeviceInfo, ZigbeeModelInfo, ZigbeeStack, ZigbeeStackEvents, ZigbeeStackOptions } from './zigbee-stack.js';
 
@@ -72,9 +73,14 @@ export class HerdsmanStack extends EventEmitter<ZigbeeStackEvents> implements Zi
       acceptJoiningDeviceHandler: () => Promise.resolve(true),
     });
     const c = this.controller;
+    guardControllerHandlers(c, (f) => this.emit('fault', f));
     c.on('deviceJoined', (e) => this.emit('deviceJoined', e.device.ieeeAddr));
     c.on('deviceInterview', (e) => {
-      if (e.status !== 'started') this.definitions.delete(e.device.ieeeAddr);
+      // The interview stored the Basic cluster answers as they came.
+      if (e.status !== 'started') {
+        this.checkBasic(e.device);
+        this.definitions.delete(e.device.ieeeAddr);
+      }
       this.emit('interview', e.device.ieeeAddr, e.status);
     });
     c.on('deviceLeave', (e) => {
@@ -86,12 +92,22 @@ export class HerdsmanStack extends EventEmitter<ZigbeeStackEvents> implements Zi
     c.on('permitJoinChanged', (e) => this.emit('permitJoin', e.permitted));
     c.on('adapterDisconnected', () => this.emit('disconnected'));
     c.on('message', (m) => {
+      // Emitted before herdsman's own handling of the frame (Device.onZclData), which needs strings there.
+      if (m.cluster === 'genBasic') this.checkBasic(m.device);
       this.onMessage(m).catch((err: unknown) => opts.logger.warn({ err, ieee: m.device.ieeeAddr }, 'zigbee message not converted'));
     });
   }
 
-  start(): Promise<string> {
-    return this.controller.start();
+  async start(): Promise<string> {
+    const result = await this.controller.start();
+    replaceZnpParser(this.controller, (bytes, badFcs) => this.emit('linkDropped', bytes, badFcs));
+    // A database written before these checks may hold such values.
+    for (const d of this.controller.getDevices()) this.checkBasic(d);
+    return result;
+  }
+
+  private checkBasic(d: Device): void {
+    for (const f of forgetInvalidBasic(d)) this.emit('fault', f);
   }
 
   async stop(): Promise<void> {

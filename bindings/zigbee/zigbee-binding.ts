@@ -35,7 +35,11 @@ interface DeviceEntry {
 const COUNTERS = ['framesConverted', 'valuesUnmapped', 'joins', 'interviewsSucceeded', 'interviewsFailed', 'configured', 'configureFailures',
   'leaves', 'deliveries', 'deliveryRetries', 'deliveryFailures', 'reconnects', 'pings', 'pingFailures',
   // Onboarding: joins of devices not approved, their frames dropped, refused devices asked to leave (or not able to).
-  'joinsUnadmitted', 'framesUnadmitted', 'removals', 'removalFailures'] as const;
+  'joinsUnadmitted', 'framesUnadmitted', 'removals', 'removalFailures',
+  // Guarded stack faults (herdsman-guards.ts): herdsman handlers that threw, Basic cluster strings of another type.
+  'stackHandlerFailures', 'invalidBasicAttributes',
+  // Bytes from the stick dropped by the framer in front of herdsman's parser, and bad checksums among them.
+  'stickBytesDropped', 'stickBadFcs'] as const;
 type Counter = (typeof COUNTERS)[number];
 
 /** Errors that mean "the device or coordinator was not reachable now", worth a retry. */
@@ -176,6 +180,15 @@ export class ZigbeeBinding implements Binding {
     stack.on('state', (ieee, values) => safe('state', () => this.onState(ieee, values)));
     stack.on('heard', (ieee) => safe('heard', () => this.onHeard(ieee)));
     stack.on('permitJoin', (permitted) => safe('permitJoin', () => this.coordinator?.permitJoin(permitted)));
+    stack.on('linkDropped', (bytes, badFcs) => {
+      this.counters.stickBytesDropped += bytes;
+      this.counters.stickBadFcs += badFcs;
+    });
+    stack.on('fault', (f) => {
+      this.counters[f.kind === 'handlerFailed' ? 'stackHandlerFailures' : 'invalidBasicAttributes']++;
+      this.ctx?.logger.warn({ ieee: f.ieee, fault: f.kind, err: f.message }, f.kind === 'handlerFailed'
+        ? 'zigbee: herdsman failed on a frame or join; it is dropped' : 'zigbee: a Basic cluster string attribute of another data type is forgotten');
+    });
     stack.on('disconnected', () => safe('disconnect', async () => {
       if (this.stack !== stack) return;
       this.stack = null;

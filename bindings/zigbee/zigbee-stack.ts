@@ -52,6 +52,18 @@ export interface ZigbeeStackOptions {
   logger: Logger;
 }
 
+/** Something the stack could not handle that it guarded against (herdsman-guards.ts): counted, logged. */
+export interface ZigbeeStackFault {
+  /**
+   * `handlerFailed`: one of herdsman's async adapter handlers threw; the frame or join it handled is
+   * lost. `invalidBasicAttribute`: a device gave a Basic cluster string attribute another data type.
+   */
+  kind: 'handlerFailed' | 'invalidBasicAttribute';
+  /** The device, when known. */
+  ieee: string | undefined;
+  message: string;
+}
+
 export interface ZigbeeStackEvents {
   deviceJoined: [ieee: string];
   interview: [ieee: string, status: 'started' | 'successful' | 'failed'];
@@ -63,6 +75,10 @@ export interface ZigbeeStackEvents {
   permitJoin: [permitted: boolean];
   /** The coordinator went away (unplugged, connection lost). */
   disconnected: [];
+  /** Something the stack could not handle and guarded against (herdsman-guards.ts). */
+  fault: [fault: ZigbeeStackFault];
+  /** Bytes from the stick dropped while framing (garbage, false SOFs), of them frames with a bad checksum. */
+  linkDropped: [bytes: number, badFcs: number];
 }
 
 export interface ZigbeeStack extends EventEmitter<ZigbeeStackEvents> {

@@ -184,6 +184,30 @@ test('an unknown model gets a definition generated from its clusters, and works'
   assert.equal(lamp.get(1, 0x0006, 0x0000), true);
 });
 
+test('a device that gives its manufacturer name as a number joins without ending the gateway', async () => {
+  // herdsman 10.9.5 keeps the Basic cluster values as typed by the device and calls
+  // manufacturerName.startsWith() for each later frame: an unhandled rejection (herdsman-guards.ts).
+  const odd = sim.addDevice({
+    ...plug.profile, name: 'roost-test-odd-plug',
+    endpoints: plug.profile.endpoints.map((e) => ({ ...e, attributes: { ...e.attributes, 0x0000: { ...e.attributes[0x0000], 0x0004: { type: 0x21, value: 0x1234 } } } })),
+  });
+  sim.join(odd);
+  const t = await until('odd plug identified', () => {
+    try {
+      const r = gw.hub.getThing(thingOf(odd));
+      return !r.nativeTd.title.includes('(interview') && r;
+    } catch {
+      return undefined;
+    }
+  }, 15000);
+  assert.match(t.nativeTd.title, /SP 120/);
+  odd.set(1, 0x0b04, 0x050b, 7);
+  await until('odd plug power 7', () => gw.hub.readProperty(thingOf(odd), 'power')?.value === 7);
+  th.set(1, 0x0402, 0x0000, 1999);
+  await until('the others still report', () => gw.hub.readProperty(thingOf(th), 'temperature')?.value === 19.99);
+  assert.ok((gw.hub.bindingStatuses()['zigbee']?.counters['invalidBasicAttributes'] ?? 0) >= 1);
+});
+
 test('availability: a silent mains device is pinged and goes offline; its announcement brings it back', async () => {
   plug.powered = false;
   await until('plug offline', () => !gw.hub.getThing(thingOf(plug)).online, 10000);
