@@ -97,6 +97,11 @@ export class Responder {
     return this.sessions.size;
   }
 
+  /** Whether a half-open session holds `cR` (hex): it is not free for another use until message_3 or eviction. */
+  hasOpenSession(cRHex: string): boolean {
+    return this.sessions.has(cRHex);
+  }
+
   /** Half-open sessions evicted to make room (replayed or abandoned message_1s). */
   get evicted(): number {
     return this.sessions.evicted;

@@ -26,6 +26,8 @@ export class EdhocInitiatorClient {
   /** Handshakes the gateway started and completed. */
   completed = 0;
   failed = 0;
+  /** C_I values of handshakes in flight (hex): reserved until the handshake ends, so two never share one. */
+  private readonly inFlight = new Set<string>();
 
   constructor(
     private readonly ctx: BindingContext,
@@ -48,12 +50,18 @@ export class EdhocInitiatorClient {
       // The responder must hold the key the admin approved, whatever credential it sends.
       return cred && cred.fingerprint === pinned ? cred : undefined;
     };
+    const taken: string[] = [];
     const initiator = new Initiator({
       method: opts.method,
       suites: opts.suites,
       auth,
       lookupCredential: lookup,
-      connectionId: () => this.freeConnectionId(),
+      connectionId: () => {
+        const id = this.freeConnectionId();
+        taken.push(hex(id));
+        this.inFlight.add(hex(id));
+        return id;
+      },
     });
     try {
       let m1 = initiator.start();
@@ -84,7 +92,14 @@ export class EdhocInitiatorClient {
     } catch (err) {
       this.failed++;
       throw err;
+    } finally {
+      for (const h of taken) this.inFlight.delete(h);
     }
+  }
+
+  /** An identifier a handshake of ours in flight holds as its C_I (the Responder must not hand it out as a C_R). */
+  reserved(kidHex: string): boolean {
+    return this.inFlight.has(kidHex);
   }
 
   private async post(endpoint: CoapEndpoint, remote: Remote, payload: Uint8Array): Promise<Uint8Array> {
@@ -93,15 +108,19 @@ export class EdhocInitiatorClient {
     return res.payload;
   }
 
-  /** C_I becomes the gateway's OSCORE Recipient ID towards the device: unused by every device (RFC 9668 §4.1.2). */
+  /**
+   * C_I becomes the gateway's OSCORE Recipient ID towards the device: unused by every device, by
+   * our other handshakes in flight and by the Responder's open sessions (RFC 9668 §4.1.2).
+   */
   private freeConnectionId(): Uint8Array {
+    const free = (id: Uint8Array): boolean => !this.inFlight.has(hex(id)) && !this.kidInUse(hex(id));
     for (let b = 0; b < 0x38; b++) {
       if (b > 0x17 && b < 0x20) continue;
-      if (!this.kidInUse(hex(Uint8Array.of(b)))) return Uint8Array.of(b);
+      if (free(Uint8Array.of(b))) return Uint8Array.of(b);
     }
     for (let n = 0x100; n < 0x10000; n++) {
       const id = Uint8Array.of(n >> 8, n & 0xff);
-      if (!this.kidInUse(hex(id))) return id;
+      if (free(id)) return id;
     }
     throw new EdhocError('internal', 'No free connection identifier');
   }

@@ -46,6 +46,8 @@ export class EdhocResource {
     opts: EdhocResourceOptions,
     /** Installs a fresh OSCORE context for a device (SecurityContexts.install). */
     private readonly install: (deviceId: string) => void,
+    /** Identifiers held elsewhere for now (the C_I of the gateway's own handshakes in flight). */
+    reserved: (kidHex: string) => boolean = () => false,
   ) {
     this.responder = new Responder({
       methods: opts.methods,
@@ -57,7 +59,7 @@ export class EdhocResource {
       // RFC 9668 §4.1.2: C_R becomes the device's OSCORE Sender ID, so it must not be any device's kid already.
       connectionIdInUse: (id) => {
         const h = Buffer.from(id).toString('hex');
-        return devices.kidInUse(h) || ctx.findByOscoreKid(h) !== undefined;
+        return devices.kidInUse(h) || ctx.findByOscoreKid(h) !== undefined || reserved(h);
       },
     });
   }

@@ -26,8 +26,10 @@ export class EdhocService {
     const contexts = s.contexts!;
     contexts.source = devices;
     const install = (deviceId: string): void => contexts.install(deviceId);
-    const resource = new EdhocResource(ctx, identity, devices, { methods: opts.edhocMethods, suites: opts.edhocSuites, maxSessions: opts.edhocMaxSessions }, install);
-    const kidInUse = (h: string): boolean => devices.kidInUse(h) || ctx.findByOscoreKid(h) !== undefined;
+    // Both roles hand out identifiers that become OSCORE Recipient IDs: each avoids the other's in flight.
+    const reservedByInitiator = (h: string): boolean => initiator.reserved(h);
+    const resource = new EdhocResource(ctx, identity, devices, { methods: opts.edhocMethods, suites: opts.edhocSuites, maxSessions: opts.edhocMaxSessions }, install, reservedByInitiator);
+    const kidInUse = (h: string): boolean => devices.kidInUse(h) || ctx.findByOscoreKid(h) !== undefined || resource.responder.hasOpenSession(h);
     const initiator = new EdhocInitiatorClient(ctx, identity, devices, kidInUse);
     // Onboarding by key: a rejected or revoked device loses its enrolment with its admission.
     ctx.onAdmissionChange((deviceId, a) => {

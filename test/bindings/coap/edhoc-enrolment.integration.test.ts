@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Responder } from '../../../protocols/edhoc/index.js';
+import { Responder, encodeCidPayload } from '../../../protocols/edhoc/index.js';
 import { encodeCbor } from '../../../protocols/cbor.js';
 import { startCoapGateway, type CoapRig } from './coap-rig.js';
 import { deviceAuth, EdhocTestDevice } from './edhoc-test-device.js';
@@ -109,5 +109,35 @@ describe('EDHOC enrolment over CoAP (gateway as Responder), onboarding by key', 
     assert.equal(t.res.code, '2.04');
     assert.equal(rig.gw.hub.readProperty('urn:roost:coap:ao-1', 'temp')?.value, 3);
     d.close();
+  });
+  it('re-keys of two always-on devices at once, beside a device\'s half-open handshake, give three different Recipient IDs; all keep talking', async () => {
+    const alwaysOn = async (ep: string): Promise<EdhocTestDevice> => {
+      const auth = deviceAuth(2, 3, ep);
+      rig.gw.hub.onboarding.importManifest([{ binding: 'coap', deviceId: ep, credentials: { publicKeySha256: auth.credential.fingerprint } }]);
+      const d = await new EdhocTestDevice(rig.gateway, auth, pins, 3, [2]).open();
+      assert.equal((await d.enrol()).code, '2.04');
+      assert.equal((await d.request(register(ep, 'U'))).res.code, '2.01');
+      d.responder = new Responder({ methods: [3], suites: [2], auth: [auth], lookupCredential: d.lookup });
+      return d;
+    };
+    const a = await alwaysOn('ao-race-a');
+    const b = await alwaysOn('ao-race-b');
+    const cAuth = deviceAuth(2, 3, 'race-c');
+    rig.gw.hub.onboarding.importManifest([{ binding: 'coap', deviceId: 'race-c', credentials: { publicKeySha256: cAuth.credential.fingerprint } }]);
+    const c = await new EdhocTestDevice(rig.gateway, cAuth, pins, 3, [2]).open();
+    const half = await c.firstHalf();
+    assert.ok(half.ok);
+    // Each handshake's gateway-side identifier becomes an OSCORE Recipient ID: none may be another's.
+    await Promise.all([rig.coap.enrolDevice('ao-race-a', 3, [2]), rig.coap.enrolDevice('ao-race-b', 3, [2])]);
+    const ids = [a.session!.cI, b.session!.cI, half.session.cR].map((id) => Buffer.from(id).toString('hex'));
+    assert.equal(new Set(ids).size, 3, `Recipient IDs ${ids.join(', ')}`);
+    assert.equal((await c.post(encodeCidPayload(half.session.cR, half.message3))).res.code, '2.04');
+    c.useSession(half.session);
+    assert.equal((await a.request(temp('ao-race-a', 1))).res.code, '2.04');
+    assert.equal((await b.request(temp('ao-race-b', 2))).res.code, '2.04');
+    assert.equal((await c.request(register('race-c'))).res.code, '2.01');
+    a.close();
+    b.close();
+    c.close();
   });
 });
