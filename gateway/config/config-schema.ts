@@ -185,6 +185,7 @@ export const configSchema = {
         defaultPolicy: { enum: ['approve', 'manifest', 'open'], default: 'approve', description: 'approve: new devices wait for an admin; manifest: only devices a manifest listed; open: every device is approved (lab use, logged loudly).' },
         policy: { type: 'object', default: {}, additionalProperties: { enum: ['approve', 'manifest', 'open'] }, description: 'Policy per binding name, overriding defaultPolicy.' },
         maxPending: { type: 'integer', minimum: 1, default: 256, description: 'Pending devices kept at most; beyond it a new device is refused (counted).' },
+        maxOpenDevices: { type: 'integer', minimum: 1, default: 20000, description: 'Devices the open policy approved, kept at most; beyond it a new device is refused (counted).' },
       },
     },
     tls: {

@@ -25,7 +25,7 @@ export interface RoostConfig {
   availability: AvailabilityConfig;
   uplink: UplinkConfig;
   auth: { adminUser: string; adminPassword?: string; tokenTtlS: number; anonymousDirectory: boolean };
-  onboarding: { defaultPolicy: 'approve' | 'manifest' | 'open'; policy: Record<string, 'approve' | 'manifest' | 'open'>; maxPending: number };
+  onboarding: { defaultPolicy: 'approve' | 'manifest' | 'open'; policy: Record<string, 'approve' | 'manifest' | 'open'>; maxPending: number; maxOpenDevices: number };
   store: {
     synchronous: 'full' | 'normal';
     historyBatchMaxRows: number;

@@ -20,7 +20,16 @@ export interface OnboardingOptions {
   policy: Record<string, OnboardingPolicy>;
   /** Pending devices kept at most; a new device beyond it is refused (counted). */
   maxPending: number;
+  /**
+   * Devices the open policy approved, kept at most (default DEFAULT_MAX_OPEN_DEVICES): under `open`
+   * any name a peer makes up becomes a record, in memory and in the database, and stays after its
+   * registration ends; beyond the bound a new device is refused (counted in openRefusedFull).
+   */
+  maxOpenDevices?: number;
 }
+
+/** Default of OnboardingOptions.maxOpenDevices: twice the fleet the gateway is sized for. */
+export const DEFAULT_MAX_OPEN_DEVICES = 20_000;
 
 /** One entry of a vendor's manifest (docs/security.md). */
 export interface ManifestEntry {
@@ -38,12 +47,13 @@ export interface OnboardingCounters {
   pendingRefusedFull: number;
   rejectedSeen: number;
   approvedOpen: number;
+  openRefusedFull: number;
 }
 
 const key = (binding: string, deviceId: string) => `${binding}\u0000${deviceId}`;
 
 export class Onboarding {
-  readonly counters: OnboardingCounters = { admissionsRequested: 0, pendingAdded: 0, pendingRefusedFull: 0, rejectedSeen: 0, approvedOpen: 0 };
+  readonly counters: OnboardingCounters = { admissionsRequested: 0, pendingAdded: 0, pendingRefusedFull: 0, rejectedSeen: 0, approvedOpen: 0, openRefusedFull: 0 };
   private readonly devices = new Map<string, DeviceRecord>();
   /** Long claim strings (a model's links) shared between records. */
   private readonly claims = new SharedClaims();
@@ -53,6 +63,8 @@ export class Onboarding {
   private readonly keys = new Map<string, Map<string, string>>();
   private readonly listeners = new Map<string, AdmissionListener[]>();
   private pending = 0;
+  /** Records the open policy made (source 'open'). */
+  private opened = 0;
   private warnedOpen = new Set<string>();
 
   constructor(
@@ -90,6 +102,10 @@ export class Onboarding {
     }
     const policy = this.policyOf(binding);
     if (policy === 'open') {
+      if (this.opened >= (this.opts.maxOpenDevices ?? DEFAULT_MAX_OPEN_DEVICES)) {
+        this.counters.openRefusedFull++;
+        return { state: 'unknown' };
+      }
       if (!this.warnedOpen.has(binding)) {
         this.warnedOpen.add(binding);
         this.logger.warn({ binding }, 'onboarding policy is OPEN: every device that asks is approved without a person (lab use only)');
@@ -224,6 +240,7 @@ export class Onboarding {
     const k = key(d.binding, d.deviceId);
     const old = this.devices.get(k);
     if (old?.state === 'pending') this.pending--;
+    if (old?.source === 'open') this.opened--;
     if (old?.credentials?.oscore) this.kids.get(d.binding)?.delete(old.credentials.oscore.recipientId.toLowerCase());
     const oldKey = keyFingerprint(old);
     if (oldKey !== undefined && this.keys.get(d.binding)?.get(oldKey) === d.deviceId) this.keys.get(d.binding)?.delete(oldKey);
@@ -235,6 +252,7 @@ export class Onboarding {
       m.set(newKey, d.deviceId);
     }
     if (d.state === 'pending') this.pending++;
+    if (d.source === 'open') this.opened++;
     if (d.state === 'approved' && d.credentials?.oscore) {
       let m = this.kids.get(d.binding);
       if (!m) this.kids.set(d.binding, (m = new Map()));

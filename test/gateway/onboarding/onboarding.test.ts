@@ -65,4 +65,16 @@ describe('Onboarding', () => {
     assert.equal(ob.requestAdmission('serial', { deviceId: 's3', seenAs: 's' }).state, 'pending', 'room again after a decision');
     close();
   });
+
+  it('open: at most maxOpenDevices devices approved by it, each further one refused and counted; known ones keep their approval', () => {
+    const { ob, close } = open({ defaultPolicy: 'open', maxOpenDevices: 3 });
+    for (const id of ['a', 'b', 'c']) assert.equal(ob.requestAdmission('coap', { deviceId: id, seenAs: 's' }).state, 'approved');
+    assert.equal(ob.requestAdmission('coap', { deviceId: 'd', seenAs: 's' }).state, 'unknown', 'a fourth made-up name');
+    assert.equal(ob.admission('coap', 'd').state, 'unknown', 'and no record of it');
+    assert.equal(ob.counters.openRefusedFull, 1);
+    assert.equal(ob.requestAdmission('coap', { deviceId: 'a', seenAs: 's' }).state, 'approved', 'a known device is not refused');
+    ob.importManifest([{ binding: 'coap', deviceId: 'm', credentials: {} }]);
+    assert.equal(ob.admission('coap', 'm').state, 'approved', "a manifest's devices do not count against it");
+    close();
+  });
 });
