@@ -30,6 +30,12 @@ export class DeviceValueGuard {
   admit(td: ThingDescription, thingId: string, name: string, value: unknown, source: string): boolean {
     const why = this.opts.validator.propertyMismatch(td, name, value);
     if (why === null) return true;
+    this.drop(thingId, name, source, why);
+    return false;
+  }
+
+  /** Counts a value that is not kept, and logs it once per thing and property. */
+  drop(thingId: string, name: string, source: string, why: string): void {
     this.dropped++;
     const key = `${thingId}\u0000${name}`;
     if (!this.logged.has(key) && this.logged.size < this.maxLogged) {
@@ -37,7 +43,6 @@ export class DeviceValueGuard {
       this.opts.logger.warn({ thingId, property: name, source, reason: why },
         'device value dropped: it does not fit the property in the TD (logged once per thing and property, counted in roost_device_values_dropped_total)');
     }
-    return false;
   }
 
   /** True when a stored value still fits (the twin may hold values from before a TD change). */

@@ -173,10 +173,18 @@ export class Hub implements HubApi {
     const now = this.now();
     const horizon = now + this.maxClockSkewMs;
     const at = this.deviceTime(ts, now, horizon);
+    try {
+      // History first: it writes the value as JSON, and a value without a JSON form (a BigInt, a
+      // structure too deep to serialize) must reach neither the twin nor consumers, whose every
+      // read of the thing would then fail.
+      this.historyStore.append(thingId, name, 'property', at, value);
+    } catch (err) {
+      this.valueGuard.drop(thingId, name, source, `the value has no JSON form: ${(err as Error).message}`);
+      return false;
+    }
     const tv: TwinValue = { value, ts: at, source };
     // A twin value stamped beyond the horizon (stored before times were bounded) blocks nothing.
     if (this.twin.set(thingId, name, tv, horizon)) this.bus.publish({ type: 'property', thingId, name, value, ts: at, source });
-    this.historyStore.append(thingId, name, 'property', at, value);
     return true;
   }
 

@@ -72,6 +72,21 @@ describe('hub', () => {
     await gw.stop();
   });
 
+  it('a device value without a JSON form (a BigInt) reaches neither history nor the twin, and is counted: reads of the thing go on', async () => {
+    const td = deviceTd();
+    const dev = new TestDeviceBinding('testdev', [{ deviceId: 'box', sleepy: false, td: { ...td, properties: { ...(td['properties'] as object), blob: { type: 'object', observable: true, forms: [{ href: 'test://blob' }] } } } }]);
+    const gw = await startTestGateway({}, { extraBindings: [dev] });
+    const id = dev.thingId('box');
+    dev.ctx?.reportProperties(id, { blob: { n: 1 } }, 1000);
+    const dropped = gw.hub.valueCounters().deviceValuesDropped;
+    dev.ctx?.reportProperties(id, { blob: { n: 2n ** 64n } }, 2000);
+    assert.deepEqual(gw.hub.readProperty(id, 'blob'), { value: { n: 1 }, ts: 1000, source: 'testdev' });
+    assert.equal(gw.hub.valueCounters().deviceValuesDropped - dropped, 1);
+    assert.deepEqual(gw.hub.history({ thingId: id }).map((r) => r.value), [{ n: 1 }]);
+    assert.doesNotThrow(() => JSON.stringify(gw.hub.readAllProperties(id)));
+    await gw.stop();
+  });
+
   it('validates writes and invocations against the TD, with typed errors', async () => {
     const dev = new TestDeviceBinding();
     const gw = await startTestGateway({}, { extraBindings: [dev] });
