@@ -252,6 +252,8 @@ async function startApis(deps: { hub: Hub; config: RoostConfig; logger: Logger; 
         connectTimeoutMs: config.mqtt.connectTimeoutMs,
         maxStoredSessionsPerUser: config.mqtt.maxStoredSessionsPerUser,
         maxQueuedPerSession: config.mqtt.maxQueuedPerSession,
+        maxConnections: config.mqtt.maxConnections,
+        maxConnectionsPerSource: config.mqtt.maxConnectionsPerSource,
         syncWaitMs: config.http.syncWaitMs,
         maxJsonDepth: config.http.maxJsonDepth,
         busBuffer: config.bus.subscriberBuffer,

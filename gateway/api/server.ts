@@ -26,6 +26,7 @@ import type { MetricSource } from '../metrics/metric-sample.js';
 import type { Firmware } from '../firmware/index.js';
 import type { RuleService } from '../rules/rule-service.js';
 import { uiRoutes } from '../ui/ui-routes.js';
+import { ConnectionLimits, limitConnections } from '../net/connection-limits.js';
 import type { UpdateService } from '../update/update-service.js';
 
 export interface ApiDeps {
@@ -189,13 +190,20 @@ export async function startApi(deps: ApiDeps): Promise<ApiHandle> {
   const { config, tls } = deps;
   const plainOn = config.http.enabled || !tls;
   let https: HttpsServer | null = null;
+  // HTTP and HTTPS (and MQTT over WebSocket on them) share one bound (gateway/net/connection-limits.ts).
+  const limits = new ConnectionLimits({ maxConnections: config.http.maxConnections, maxConnectionsPerSource: config.http.maxConnectionsPerSource });
+  const onRefused = (reason: string, address: string | undefined): void => deps.logger.debug({ reason, address }, 'http connection refused');
+  deps.metricSources?.push(() => limits.metrics('http'));
   const app: FastifyInstance = buildApp(deps, (handler) => {
     if (tls) {
       https = createHttpsServer({ ...tls.current() }, handler);
       tls.onChange((m) => https?.setSecureContext({ ...m }));
+      limitConnections(https, limits, onRefused);
     }
     if (!plainOn) return https as unknown as HttpServer;
-    return createHttpServer(config.http.redirectToHttps && tls ? httpsRedirect((req, res) => app.routing(req, res), () => portOf(https)) : handler);
+    const plain = createHttpServer(config.http.redirectToHttps && tls ? httpsRedirect((req, res) => app.routing(req, res), () => portOf(https)) : handler);
+    limitConnections(plain, limits, onRefused);
+    return plain;
   });
   const host = config.http.host;
   await app.listen({ host, port: plainOn ? config.http.port : (tls?.current() ? config.tls.httpsPort : 0) });

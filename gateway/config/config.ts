@@ -16,11 +16,12 @@ export interface RoostConfig {
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   http: {
     enabled: boolean; redirectToHttps: boolean; host: string; port: number; publicBaseUrl?: string; maxBodyBytes: number; syncWaitMs: number; readTimeoutMs: number; maxJsonDepth: number;
-    events: { maxStreams: number; maxBufferedBytes: number; heartbeatMs: number; longpollTimeoutMs: number; maxReplay: number };
+    maxConnections: number; maxConnectionsPerSource: number;
+    events: { maxStreams: number; maxBufferedBytes: number; drainTimeoutMs: number; heartbeatMs: number; longpollTimeoutMs: number; maxReplay: number };
   };
   mqtt: {
     enabled: boolean; host: string; port: number; plain: boolean; tlsPort: number; publicBaseUrl?: string; websocket: boolean; maxPacketBytes: number; authCheckIntervalMs: number; maxQueuedBytesPerClient: number; drainTimeoutMs: number; connectTimeoutMs: number;
-    maxStoredSessionsPerUser: number; maxQueuedPerSession: number; homeAssistantDiscovery: boolean;
+    maxStoredSessionsPerUser: number; maxQueuedPerSession: number; homeAssistantDiscovery: boolean; maxConnections: number; maxConnectionsPerSource: number;
   };
   availability: AvailabilityConfig;
   uplink: UplinkConfig;

@@ -21,6 +21,7 @@ import { attachAgents } from './agent-bridge.js';
 import { attachDeviceIngest } from './device-ingest.js';
 import { DuplicateGuard } from './duplicate-guard.js';
 import { mqttMetricSource, newCounters, type MqttCounters } from './mqtt-metrics.js';
+import { ConnectionLimits, limitConnections } from '../net/connection-limits.js';
 import { guardConnection } from './packet-limit.js';
 import { PendingPublisher } from './pending-publisher.js';
 import { Publish0Encoder, replaceDeliver0 } from './qos0-delivery.js';
@@ -70,6 +71,9 @@ export interface MqttOptions {
   maxStoredSessionsPerUser?: number;
   /** QoS 1 messages kept for one stored session, offline or unacknowledged; beyond it they are dropped and counted (session-queue.ts). */
   maxQueuedPerSession?: number;
+  /** Open TCP connections to MQTT and MQTTS together, and from one source (gateway/net/connection-limits.ts); 0: no bound. */
+  maxConnections?: number;
+  maxConnectionsPerSource?: number;
 }
 
 export const DEFAULT_MQTT_OPTIONS: MqttOptions = {
@@ -88,6 +92,8 @@ export const DEFAULT_MQTT_OPTIONS: MqttOptions = {
   homeAssistantDiscovery: true,
   maxStoredSessionsPerUser: 32,
   maxQueuedPerSession: 1000,
+  maxConnections: 4096,
+  maxConnectionsPerSource: 128,
 };
 
 export interface MqttDeps {
@@ -267,6 +273,11 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   };
   const server: NetServer | null = o.plain === false && deps.tls ? null : createServer(onSocket);
   const secure: TlsServer | null = deps.tls ? createTlsServer({ ...deps.tls.material() }, onSocket) : null;
+  // Before the TLS handshake and the CONNECT: MQTT over WebSocket counts with HTTP's connections.
+  const limits = new ConnectionLimits({ maxConnections: o.maxConnections ?? 0, maxConnectionsPerSource: o.maxConnectionsPerSource ?? 0 });
+  for (const srv of [server, secure]) {
+    if (srv) limitConnections(srv, limits, (reason, address) => logger.debug({ reason, address }, 'mqtt connection refused'));
+  }
   deps.tls?.onChange((m) => secure?.setSecureContext({ ...m }));
   const listen = (srv: NetServer, port: number): Promise<void> => new Promise<void>((resolve, reject) => {
     srv.once('error', reject);
@@ -307,7 +318,10 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
     url,
     ...(tlsUrl ? { tlsUrl } : {}),
     counters,
-    metrics: mqttMetricSource(counters, { clientsConnected: () => broker.connectedClients, busDropped: () => publisher.busDropped, retainedRendered: () => retained.rendered, retainedMessages: () => retained.size }),
+    metrics: () => [
+      ...mqttMetricSource(counters, { clientsConnected: () => broker.connectedClients, busDropped: () => publisher.busDropped, retainedRendered: () => retained.rendered, retainedMessages: () => retained.size })(),
+      ...limits.metrics('mqtt'),
+    ],
     publish,
     ready: () => Promise.all([publisher.whenReady(), availability.idle(), haDiscovery?.idle()]).then(() => undefined),
     close(): Promise<void> {
