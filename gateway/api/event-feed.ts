@@ -2,6 +2,12 @@
  * The messages of one HTTP event stream (one event, every event of a thing, or one property's
  * changes) in order, each numbered with its cursor: first, for a client that resumes, the rows
  * history holds after its cursor; then what the bus brings. Used by the SSE and longpoll routes.
+ *
+ * A replay goes at its consumer's pace: a consumer that says it is full (an SSE client whose
+ * socket has not taken the last writes) pauses it until it is ready, and the feed subscribes to
+ * the bus only once the replay has reached the end of history. So a client resuming after a long
+ * absence over a slow link gets everything history holds instead of being cut off for the size of
+ * its own backlog (and reconnecting to be cut off again, for ever).
  */
 import type { HubApi, Subscription } from '../hub/hub-api.js';
 import type { BusMessage, HistoryRow } from '../hub/types.js';
@@ -35,6 +41,24 @@ export interface FeedOptions {
    */
   onItem(item: FeedItem): boolean | void;
   onTruncated?(): void;
+  /**
+   * For a consumer that can fall behind: asked after each replayed item; when `full()` is true the
+   * replay stops there until the consumer calls the function it got through `onceReady`.
+   */
+  backlog?: { full(): boolean; onceReady(resume: () => void): void };
+}
+
+/** Where a replay is: the next history page starts at `from`, past `seen` rows with that time already read. */
+interface ReplayState {
+  from: number;
+  seen: number;
+  /** Rows of the stream at the cursor's own time that the client already has. */
+  skipAtCursor: number;
+  cursorTs: number;
+  sent: number;
+  scanned: number;
+  pageRows: number;
+  maxReplay: number;
 }
 
 /** Name of the availability messages (`online` / `offline`) in a thing's all-events stream. */
@@ -64,38 +88,55 @@ export function latestCursor(hub: HubApi, spec: FeedSpec): EventCursor {
 }
 
 export class EventFeed {
-  private readonly sub: Subscription;
+  private readonly hub: HubApi;
   private readonly spec: FeedSpec;
   private readonly counter: CursorCounter;
   private readonly onItem: (item: FeedItem) => boolean | void;
+  private readonly onTruncated: (() => void) | undefined;
+  private readonly backlog: FeedOptions['backlog'];
+  private sub: Subscription | null = null;
   private closed = false;
   /** Position before the first message of a stream opened without a cursor. */
   private before: EventCursor | undefined;
 
   constructor(hub: HubApi, spec: FeedSpec, opts: FeedOptions) {
+    this.hub = hub;
     this.spec = spec;
     this.onItem = opts.onItem;
+    this.onTruncated = opts.onTruncated;
+    this.backlog = opts.backlog;
     this.counter = new CursorCounter(opts.cursor);
-    // Subscribing and reading history in one synchronous step splits the messages exactly: the
-    // bus hands this subscriber (on a later tick) only what is published from now on, and
-    // history already holds everything published before (the hub appends the row no later
-    // than in the tick it publishes, and a history query flushes the pending batch first).
-    // The stream of every event of a thing also carries its availability changes (docs/api.md "SSE").
-    const withAvailability = spec.kind === 'event' && spec.name === undefined;
-    this.sub = hub.subscribe((msg) => this.live(msg), { thingId: spec.thingId, types: withAvailability ? ['event', 'online'] : [spec.kind] });
-    if (opts.cursor && opts.maxReplay > 0) this.replay(hub, opts.cursor, opts.maxReplay, opts.onTruncated);
-    if (withAvailability && !this.counter.position) this.before = latestCursor(hub, spec);
+    if (opts.cursor && opts.maxReplay > 0) {
+      const c = opts.cursor;
+      this.replay({ from: c.ts, seen: 0, skipAtCursor: c.k + 1, cursorTs: c.ts, sent: 0, scanned: 0, pageRows: FIRST_PAGE_ROWS, maxReplay: opts.maxReplay });
+    } else {
+      this.goLive();
+    }
   }
 
   /** Messages the bus dropped because this feed's consumer fell behind. */
   get dropped(): number {
-    return this.sub.dropped;
+    return this.sub?.dropped ?? 0;
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.sub.unsubscribe();
+    this.sub?.unsubscribe();
+  }
+
+  /**
+   * Subscribing in the same synchronous step as the last history read splits the messages
+   * exactly: the bus hands this subscriber (on a later tick) only what is published from now on,
+   * and history already holds everything published before (the hub appends the row no later than
+   * in the tick it publishes, and a history query flushes the pending batch first). The stream of
+   * every event of a thing also carries its availability changes (docs/api.md "SSE").
+   */
+  private goLive(): void {
+    if (this.closed) return;
+    const withAvailability = this.spec.kind === 'event' && this.spec.name === undefined;
+    this.sub = this.hub.subscribe((msg) => this.live(msg), { thingId: this.spec.thingId, types: withAvailability ? ['event', 'online'] : [this.spec.kind] });
+    if (withAvailability && !this.counter.position) this.before = latestCursor(this.hub, this.spec);
   }
 
   private emit(name: string, data: unknown, ts: number): void {
@@ -127,40 +168,60 @@ export class EventFeed {
     return r.kind === this.spec.kind && (this.spec.name === undefined || r.name === this.spec.name);
   }
 
-  private replay(hub: HubApi, cursor: EventCursor, maxReplay: number, onTruncated?: () => void): void {
-    // Rows of the stream at the cursor's own time that the client already has.
-    let skipAtCursor = cursor.k + 1;
-    // Each page starts at `from` (inclusive) and passes over the `seen` rows at that time read before.
-    let from = cursor.ts;
-    let seen = 0;
-    let sent = 0;
-    let scanned = 0;
-    for (let pageRows = FIRST_PAGE_ROWS; scanned < MAX_SCANNED_ROWS; pageRows = Math.min(pageRows * 2, PAGE_ROWS)) {
+  /**
+   * Reads history page by page from the state's position and hands the stream's rows on; pauses
+   * when the consumer is full (resumed from the position after the last row it took), and goes
+   * live at the end of history, at maxReplay (onTruncated), or after MAX_SCANNED_ROWS.
+   */
+  private replay(st: ReplayState): void {
+    while (st.scanned < MAX_SCANNED_ROWS) {
       if (this.closed) return;
       // A page reaches past the rows at `from` already read, or it would read them again for ever.
-      const limit = seen + pageRows;
-      const q = { thingId: this.spec.thingId, from, order: 'asc' as const, limit };
-      const rows = hub.history(this.spec.name === undefined ? q : { ...q, name: this.spec.name });
-      scanned += rows.length - seen;
-      for (const r of rows.slice(seen)) {
+      const limit = st.seen + st.pageRows;
+      const q = { thingId: this.spec.thingId, from: st.from, order: 'asc' as const, limit };
+      const rows = this.hub.history(this.spec.name === undefined ? q : { ...q, name: this.spec.name });
+      for (let i = st.seen; i < rows.length; i++) {
+        const r = rows[i] as HistoryRow;
+        st.scanned++;
         if (this.closed) return;
         if (!this.matches(r)) continue;
-        if (r.ts === cursor.ts && skipAtCursor > 0) {
-          skipAtCursor--;
+        if (r.ts === st.cursorTs && st.skipAtCursor > 0) {
+          st.skipAtCursor--;
           continue;
         }
-        if (sent >= maxReplay) {
-          onTruncated?.();
+        if (st.sent >= st.maxReplay) {
+          this.onTruncated?.();
+          this.goLive();
           return;
         }
         this.emit(r.name, r.value, r.ts);
-        sent++;
+        st.sent++;
+        if (!this.closed && this.backlog?.full()) {
+          // Resumed after this row: the next page starts at its time, past the rows at that time read so far.
+          st.from = r.ts;
+          st.seen = countAtTs(rows, i);
+          this.backlog.onceReady(() => this.replay(st));
+          return;
+        }
       }
-      if (rows.length < limit) return;
+      if (rows.length < limit) {
+        this.goLive();
+        return;
+      }
       const lastTs = (rows[rows.length - 1] as HistoryRow).ts;
-      seen = rows.filter((r) => r.ts === lastTs).length;
-      from = lastTs;
+      st.seen = countAtTs(rows, rows.length - 1);
+      st.from = lastTs;
+      st.pageRows = Math.min(st.pageRows * 2, PAGE_ROWS);
     }
-    onTruncated?.();
+    this.onTruncated?.();
+    this.goLive();
   }
+}
+
+/** Rows of `rows[0..i]` with the time of `rows[i]` (a page starts at its `from`, so these are all of them at that time). */
+function countAtTs(rows: readonly HistoryRow[], i: number): number {
+  const ts = (rows[i] as HistoryRow).ts;
+  let n = 0;
+  for (let j = 0; j <= i; j++) if ((rows[j] as HistoryRow).ts === ts) n++;
+  return n;
 }

@@ -2,7 +2,9 @@
  * One Server-Sent Events stream on a raw HTTP response (WHATWG HTML §9.2 "Server-sent events").
  * Writes never wait: what the socket cannot take stays in the response's buffer, and a client
  * whose unsent bytes pass maxBufferedBytes is cut off (the connection is destroyed and onCutOff
- * is told), so a slow reader costs a bounded amount of memory and never holds up the bus.
+ * is told), so a slow reader costs a bounded amount of memory and never holds up the bus. A writer
+ * that can wait (a replay from history) asks `backlogged` and waits with `onceDrained`; a client
+ * that reads nothing for drainTimeoutMs meanwhile is cut off too.
  */
 import type { ServerResponse } from 'node:http';
 
@@ -20,6 +22,8 @@ export interface SseStreamOptions {
   heartbeatMs: number;
   /** Unsent bytes (response buffer plus socket buffer) above which the client is cut off. */
   maxBufferedBytes: number;
+  /** A client that has not read what is buffered this long after onceDrained() was asked is cut off. */
+  drainTimeoutMs: number;
   /** Called once when the client is cut off for being too slow. */
   onCutOff?: () => void;
   /** Called once when the stream ends, whatever the reason. */
@@ -42,6 +46,7 @@ export class SseStream {
   private readonly res: ServerResponse;
   private readonly opts: SseStreamOptions;
   private timer: NodeJS.Timeout | null = null;
+  private drainTimer: NodeJS.Timeout | null = null;
   private closed = false;
   /** Set when the stream was cut off for being too slow. */
   cutOff = false;
@@ -78,6 +83,27 @@ export class SseStream {
     return this.write(`: ${text.replace(/[\r\n]+/g, ' ')}\n\n`);
   }
 
+  /** True while the socket has not taken what was written (the response is above its high-water mark). */
+  get backlogged(): boolean {
+    return !this.closed && this.res.writableNeedDrain;
+  }
+
+  /** Calls `resume` once the client has read what is buffered, or cuts it off after drainTimeoutMs. */
+  onceDrained(resume: () => void): void {
+    if (this.closed || this.drainTimer) return;
+    const drained = (): void => {
+      if (this.drainTimer) clearTimeout(this.drainTimer);
+      this.drainTimer = null;
+      if (!this.closed) resume();
+    };
+    this.res.once('drain', drained);
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = null;
+      this.res.off('drain', drained);
+      this.cut();
+    }, this.opts.drainTimeoutMs);
+  }
+
   /** Ends the stream normally (server shutdown, thing removed). */
   end(): void {
     if (this.closed) return;
@@ -89,13 +115,18 @@ export class SseStream {
     if (this.closed) return false;
     this.res.write(chunk);
     if (this.res.writableLength > this.opts.maxBufferedBytes) {
-      this.cutOff = true;
-      this.opts.onCutOff?.();
-      this.res.destroy();
-      this.finish();
+      this.cut();
       return false;
     }
     return true;
+  }
+
+  private cut(): void {
+    if (this.closed) return;
+    this.cutOff = true;
+    this.opts.onCutOff?.();
+    this.res.destroy();
+    this.finish();
   }
 
   private finish(): void {
@@ -103,6 +134,8 @@ export class SseStream {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.drainTimer = null;
     this.opts.onClose?.();
   }
 }

@@ -65,6 +65,7 @@ export async function eventRoutes(app: FastifyInstance, opts: RouteDeps): Promis
     const stream = new SseStream(reply.raw, {
       heartbeatMs: limits.heartbeatMs,
       maxBufferedBytes: limits.maxBufferedBytes,
+      drainTimeoutMs: limits.drainTimeoutMs,
       onCutOff: () => {
         streams.cutOff++;
         req.log.info({ thingId: spec.thingId, name: spec.name }, 'slow SSE client cut off');
@@ -82,6 +83,8 @@ export async function eventRoutes(app: FastifyInstance, opts: RouteDeps): Promis
       // False once the client is cut off or gone: a replay under way stops reading history.
       onItem: (it: FeedItem) => stream.send({ id: it.id, ...(named ? { event: it.name } : {}), data: JSON.stringify(it.data ?? null) }),
       onTruncated: () => stream.comment('replay truncated: older messages are not sent'),
+      // A replay waits for the client to read (live messages never wait: they are cut off at maxBufferedBytes).
+      backlog: { full: () => stream.backlogged, onceReady: (resume) => stream.onceDrained(resume) },
     });
     if (!stream.open) feed.close();
   };
