@@ -8,12 +8,12 @@
  * rename; it can be interrupted and run again.
  */
 import { createWriteStream, existsSync } from 'node:fs';
-import { chmod, mkdir, open, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, rename, rm, statfs, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
-import { BadRequestError, ConflictError } from '../../protocols/errors.js';
+import { BadRequestError, ConflictError, PayloadTooLargeError } from '../../protocols/errors.js';
 import { fsyncDir } from '../store/database.js';
 import { MIGRATIONS } from '../store/migrations.js';
 import { readContainer } from './backup-container.js';
@@ -105,7 +105,27 @@ function parseManifest(bytes: Buffer): BackupManifest {
  * Reads, checks and stages an archive; see the file's comment. Throws BadRequestError (nothing
  * changed) on a bad one, ConflictError while another restore of the same data dir is staged.
  */
-export async function stageRestore(source: AsyncIterable<Uint8Array>, opts: { dataDir: string; passphrase: string; now?: number }): Promise<StageResult> {
+export interface StageOptions {
+  dataDir: string;
+  passphrase: string;
+  now?: number;
+  /**
+   * Room the data partition keeps besides the staged files: the running gateway's database goes on
+   * growing there until the restore is applied (the route passes disk.lowFreeBytes, below which the
+   * disk watcher would prune history for it). An entry that would leave less is refused, as is
+   * one the file system refuses (ENOSPC): PayloadTooLargeError, the staging folder removed.
+   */
+  keepFreeBytes?: number;
+  /** Free bytes of the file system holding `dir` (tests); statfs by default. */
+  freeBytes?: (dir: string) => Promise<number>;
+}
+
+async function statfsFree(dir: string): Promise<number> {
+  const s = await statfs(dir);
+  return s.bavail * s.bsize;
+}
+
+export async function stageRestore(source: AsyncIterable<Uint8Array>, opts: StageOptions): Promise<StageResult> {
   if (staging.has(opts.dataDir)) throw new ConflictError('a restore is being staged already; wait for its answer');
   staging.add(opts.dataDir);
   try {
@@ -115,7 +135,7 @@ export async function stageRestore(source: AsyncIterable<Uint8Array>, opts: { da
   }
 }
 
-async function stage(source: AsyncIterable<Uint8Array>, opts: { dataDir: string; passphrase: string; now?: number }): Promise<StageResult> {
+async function stage(source: AsyncIterable<Uint8Array>, opts: StageOptions): Promise<StageResult> {
   const r = new ByteReader(source);
   // The version is checked before the passphrase: a newer archive is named as such whatever the passphrase.
   const header = await readHeader(r);
@@ -141,6 +161,11 @@ async function stage(source: AsyncIterable<Uint8Array>, opts: { dataDir: string;
       }
       const dest = join(folder, e.name);
       await mkdir(dirname(dest), { recursive: true, mode: 0o700 });
+      const keep = opts.keepFreeBytes ?? 0;
+      const free = await (opts.freeBytes ?? statfsFree)(folder);
+      if (e.size + keep > free) {
+        throw new PayloadTooLargeError(`the archive's ${e.name} is ${e.size} bytes; the data partition has ${free} free and keeps ${keep} (disk.lowFreeBytes): nothing was restored`);
+      }
       await pipeline(Readable.from(e.chunks), createWriteStream(dest, { mode: 0o600 }));
       await chmod(dest, e.mode & 0o777);
       await fsyncFile(dest);
@@ -170,6 +195,9 @@ async function stage(source: AsyncIterable<Uint8Array>, opts: { dataDir: string;
     return { manifest: m, ageMs, oscoreContexts, oscoreMargin: margin };
   } catch (err) {
     await rm(folder, { recursive: true, force: true });
+    // Something else filled the partition meanwhile (the running gateway's own writes, a file larger than its entry said).
+    const code = (err as { code?: unknown }).code;
+    if (code === 'ENOSPC' || code === 'SQLITE_FULL') throw new PayloadTooLargeError(`the data partition filled up while the archive was staged (${String(code)}): nothing was restored`, undefined, { cause: err });
     throw err;
   }
 }

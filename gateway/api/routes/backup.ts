@@ -62,7 +62,7 @@ export async function backupRoutes(app: FastifyInstance, deps: RouteDeps): Promi
       if (!(req.body instanceof Readable)) throw new BadRequestError(`the archive goes in the body as ${ARCHIVE_TYPE}`);
       let r: Awaited<ReturnType<typeof stageRestore>>;
       try {
-        r = await stageRestore(req.body, { dataDir: dataDir(), passphrase });
+        r = await stageRestore(req.body, { dataDir: dataDir(), passphrase, keepFreeBytes: deps.config.disk.lowFreeBytes });
       } catch (err) {
         await drainBody(req.body, MAX_DRAIN_BYTES);
         throw err;
