@@ -133,6 +133,7 @@ export const configSchema = {
         historyMaxRowsPerThing: { type: 'integer', minimum: 1, default: 100000 },
         retentionIntervalS: { type: 'integer', minimum: 1, default: 300 },
         maxHistoryQueryRows: { type: 'integer', minimum: 1, default: 10000 },
+        maxClockSkewMs: { type: 'integer', minimum: 0, default: 300000, description: 'A device value or event stamped later than the gateway\'s clock plus this is stored at its arrival time (counted in roost_device_times_clamped_total): one reading from a clock that says 2100 would otherwise hide every later one.' },
         walAutocheckpointPages: { type: 'integer', minimum: 1, default: 500, description: 'SQLite checkpoints the WAL into the database after this many pages (wal_autocheckpoint).' },
         journalSizeLimitBytes: { type: 'integer', minimum: 0, default: 2097152, description: 'After a checkpoint the WAL file is cut back to this size (journal_size_limit): with walAutocheckpointPages it bounds the WAL on a small data partition.' },
       },

@@ -36,6 +36,7 @@ export interface RoostConfig {
     historyMaxRowsPerThing: number;
     retentionIntervalS: number;
     maxHistoryQueryRows: number;
+    maxClockSkewMs: number;
     walAutocheckpointPages: number;
     journalSizeLimitBytes: number;
   };

@@ -32,15 +32,15 @@ export interface HubOptions {
   endpoints: HubEndpoints;
   now?: () => number;
   /**
-   * How far ahead of the gateway's clock a device's time stamp may be, in ms (default
-   * DEFAULT_MAX_CLOCK_SKEW_MS). A value or event stamped later than that is stored at its arrival
+   * How far ahead of the gateway's clock a device's time stamp may be, in ms (default: config
+   * store.maxClockSkewMs, 5 minutes). A value or event stamped later than that is stored at its arrival
    * time and counted (deviceTimesClamped): the twin keeps the newest value by time, so one reading
    * from a device whose clock says 2100 would otherwise hide every later reading until 2100.
    */
   maxClockSkewMs?: number;
 }
 
-/** Default of HubOptions.maxClockSkewMs: 5 minutes. */
+/** Default of store.maxClockSkewMs: 5 minutes. */
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 const STATE_COUNTER: Partial<Record<QueuedState, keyof HubCounters>> = {
@@ -80,7 +80,7 @@ export class Hub implements HubApi {
     this.config = opts.config;
     this.logger = opts.logger;
     this.now = opts.now ?? Date.now;
-    this.maxClockSkewMs = opts.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
+    this.maxClockSkewMs = opts.maxClockSkewMs ?? opts.config.store.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
     this.valueGuard = new DeviceValueGuard({ validator: this.validator, logger: opts.logger.child({ module: 'values' }) });
     const s = opts.config.store;
     this.bus = new EventBus({ defaultBuffer: opts.config.bus.subscriberBuffer, logger: opts.logger.child({ module: 'bus' }) });

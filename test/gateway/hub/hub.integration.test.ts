@@ -72,6 +72,21 @@ describe('hub', () => {
     await gw.stop();
   });
 
+  it('store.maxClockSkewMs from the config sets the bound', async () => {
+    const dev = new TestDeviceBinding();
+    const now = 1_800_000_000_000;
+    const gw = await startTestGateway({ store: { maxClockSkewMs: 1000 } }, { extraBindings: [dev], now: () => now });
+    try {
+      const id = dev.thingId('lamp1');
+      dev.ctx?.reportProperties(id, { temperature: 1 }, now + 1000);
+      dev.ctx?.reportProperties(id, { temperature: 2 }, now + 1001);
+      assert.deepEqual(gw.hub.history({ thingId: id }).map((r) => [r.value, r.ts]), [[2, now], [1, now + 1000]]);
+      assert.equal(gw.hub.counters().deviceTimesClamped, 1);
+    } finally {
+      await gw.stop();
+    }
+  });
+
   it('a device value without a JSON form (a BigInt) reaches neither history nor the twin, and is counted: reads of the thing go on', async () => {
     const td = deviceTd();
     const dev = new TestDeviceBinding('testdev', [{ deviceId: 'box', sleepy: false, td: { ...td, properties: { ...(td['properties'] as object), blob: { type: 'object', observable: true, forms: [{ href: 'test://blob' }] } } } }]);
