@@ -59,7 +59,7 @@ export const configSchema = {
         drainTimeoutMs: { type: 'integer', minimum: 100, default: 10000, description: 'A subscriber whose socket does not drain for this long is disconnected.' },
         connectTimeoutMs: { type: 'integer', minimum: 100, default: 10000, description: 'A connection that sends no CONNECT for this long is closed.' },
         maxConnections: { type: 'integer', minimum: 0, default: 4096, description: 'Open TCP connections to MQTT and MQTTS together; one more is reset as it is accepted. 0: no bound.' },
-        maxConnectionsPerSource: { type: 'integer', minimum: 0, default: 128, description: 'Open MQTT and MQTTS connections from one IPv4 address or IPv6 /64; one more is reset as it is accepted. 0: no bound.' },
+        maxConnectionsPerSource: { type: 'integer', minimum: 0, default: 1024, description: 'Open MQTT and MQTTS connections from one IPv4 address or IPv6 /64 (devices behind one NAT share it); one more is reset as it is accepted. 0: no bound.' },
         maxStoredSessionsPerUser: { type: 'integer', minimum: 1, default: 32, description: 'Stored sessions (Clean Session 0) one user may hold; a CONNECT for one more is refused with return code 2.' },
         maxQueuedPerSession: { type: 'integer', minimum: 1, default: 1000, description: 'QoS 1 messages kept for one stored session, offline or unacknowledged; beyond that they are dropped and counted.' },
         homeAssistantDiscovery: { type: 'boolean', default: true, description: 'Publish Home Assistant MQTT discovery messages under homeassistant/ (docs/mqtt.md).' },

@@ -93,7 +93,7 @@ export const DEFAULT_MQTT_OPTIONS: MqttOptions = {
   maxStoredSessionsPerUser: 32,
   maxQueuedPerSession: 1000,
   maxConnections: 4096,
-  maxConnectionsPerSource: 128,
+  maxConnectionsPerSource: 1024,
 };
 
 export interface MqttDeps {

@@ -42,7 +42,7 @@ describe('connection bounds', () => {
 
   it('have the documented defaults', () => {
     const { http, mqtt: m } = resolveConfig({});
-    assert.deepEqual([http.maxConnections, http.maxConnectionsPerSource, m.maxConnections, m.maxConnectionsPerSource], [1024, 128, 4096, 128]);
+    assert.deepEqual([http.maxConnections, http.maxConnectionsPerSource, m.maxConnections, m.maxConnectionsPerSource], [1024, 128, 4096, 1024]);
   });
 
   it('http.maxConnectionsPerSource: one source holding its share is reset beyond it, another source is served', async () => {
