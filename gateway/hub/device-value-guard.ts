@@ -41,7 +41,7 @@ export class DeviceValueGuard {
     if (!this.logged.has(key) && this.logged.size < this.maxLogged) {
       this.logged.add(key);
       this.opts.logger.warn({ thingId, property: name, source, reason: why },
-        'device value dropped: it does not fit the property in the TD (logged once per thing and property, counted in roost_device_values_dropped_total)');
+        'device value dropped: it does not fit its affordance in the TD, or has no JSON form (logged once per thing and affordance, counted in roost_device_values_dropped_total)');
     }
   }
 

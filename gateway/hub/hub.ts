@@ -16,6 +16,7 @@ import { ActionQueue, type QueueTarget } from './action-queue.js';
 import { DeviceStore } from '../onboarding/device-store.js';
 import { Onboarding } from '../onboarding/onboarding.js';
 import { bindingContext } from './binding-context.js';
+import { DeviceIntake } from './device-intake.js';
 import { DeviceValueGuard } from './device-value-guard.js';
 import { DIRECTORY_BINDING, Directory, thingIdFor } from './directory.js';
 import { EventBus } from './event-bus.js';
@@ -69,7 +70,7 @@ export class Hub implements HubApi {
   private readonly bindings = new Map<string, Binding>();
   private readonly statusOverride = new Map<string, BindingStatus>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly maxClockSkewMs: number;
+  private readonly intake: DeviceIntake;
   private readonly stats: HubCounters = {
     eventsIn: 0, propertiesIn: 0, deviceTimesClamped: 0, actionsQueued: 0, actionsDelivered: 0, actionsCompleted: 0, actionsFailed: 0,
     actionsExpired: 0, actionsSuperseded: 0, actionsCancelled: 0, actionsRejected: 0, busDropped: 0,
@@ -80,7 +81,6 @@ export class Hub implements HubApi {
     this.config = opts.config;
     this.logger = opts.logger;
     this.now = opts.now ?? Date.now;
-    this.maxClockSkewMs = opts.maxClockSkewMs ?? opts.config.store.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
     this.valueGuard = new DeviceValueGuard({ validator: this.validator, logger: opts.logger.child({ module: 'values' }) });
     const s = opts.config.store;
     this.bus = new EventBus({ defaultBuffer: opts.config.bus.subscriberBuffer, logger: opts.logger.child({ module: 'bus' }) });
@@ -97,6 +97,10 @@ export class Hub implements HubApi {
     this.directory = new Directory(new ThingStore(opts.db), opts.endpoints, this.now, (thingId, change) =>
       this.bus.publish({ type: 'thing', thingId, change }),
     );
+    this.intake = new DeviceIntake({
+      directory: this.directory, valueGuard: this.valueGuard, historyStore: this.historyStore, twin: this.twin, bus: this.bus, stats: this.stats, now: this.now,
+      maxClockSkewMs: opts.maxClockSkewMs ?? opts.config.store.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
+    });
     this.queue = new ActionQueue({
       store: new QueueStore(opts.db),
       options: opts.config.queue,
@@ -165,42 +169,14 @@ export class Hub implements HubApi {
     this.bus.publish({ type: 'action', action });
   }
 
-  /** Twin + history + bus for one property value; false when it was dropped (unknown thing, or it does not fit the TD). */
+  /** Twin + history + bus for one property value; false when it was dropped (device-intake.ts). */
   recordProperty(thingId: string, name: string, value: unknown, ts: number, source: string): boolean {
-    const t = this.directory.find(thingId);
-    if (!t || !this.valueGuard.admit(t.nativeTd, thingId, name, value, source)) return false;
-    this.stats.propertiesIn++;
-    const now = this.now();
-    const horizon = now + this.maxClockSkewMs;
-    const at = this.deviceTime(ts, now, horizon);
-    try {
-      // History first: it writes the value as JSON, and a value without a JSON form (a BigInt, a
-      // structure too deep to serialize) must reach neither the twin nor consumers, whose every
-      // read of the thing would then fail.
-      this.historyStore.append(thingId, name, 'property', at, value);
-    } catch (err) {
-      this.valueGuard.drop(thingId, name, source, `the value has no JSON form: ${(err as Error).message}`);
-      return false;
-    }
-    const tv: TwinValue = { value, ts: at, source };
-    // A twin value stamped beyond the horizon (stored before times were bounded) blocks nothing.
-    if (this.twin.set(thingId, name, tv, horizon)) this.bus.publish({ type: 'property', thingId, name, value, ts: at, source });
-    return true;
+    return this.intake.property(thingId, name, value, ts, source);
   }
 
-  recordEvent(thingId: string, name: string, data: unknown, ts: number): void {
-    this.stats.eventsIn++;
-    const now = this.now();
-    const at = this.deviceTime(ts, now, now + this.maxClockSkewMs);
-    this.historyStore.append(thingId, name, 'event', at, data);
-    this.bus.publish({ type: 'event', thingId, name, data, ts: at });
-  }
-
-  /** A device's time stamp, or its arrival time when it is later than `horizon` or not a number (NaN, Infinity). */
-  private deviceTime(ts: number, now: number, horizon: number): number {
-    if (ts <= horizon) return ts;
-    this.stats.deviceTimesClamped++;
-    return now;
+  /** History + bus for one event; false when its data has no JSON form (dropped and counted). */
+  recordEvent(thingId: string, name: string, data: unknown, ts: number): boolean {
+    return this.intake.event(thingId, name, data, ts);
   }
 
   setOnline(thingId: string, online: boolean): void {

@@ -99,6 +99,12 @@ describe('hub', () => {
     assert.equal(gw.hub.valueCounters().deviceValuesDropped - dropped, 1);
     assert.deepEqual(gw.hub.history({ thingId: id }).map((r) => r.value), [{ n: 1 }]);
     assert.doesNotThrow(() => JSON.stringify(gw.hub.readAllProperties(id)));
+    // The same for an event: it threw into the binding that emitted it (a TypeError from JSON.stringify).
+    const events = gw.hub.counters().eventsIn;
+    assert.doesNotThrow(() => dev.ctx?.emitEvent(id, 'button', { n: 2n ** 64n }, 3000));
+    assert.equal(gw.hub.valueCounters().deviceValuesDropped - dropped, 2);
+    assert.equal(gw.hub.counters().eventsIn, events);
+    assert.deepEqual(gw.hub.history({ thingId: id }).filter((r) => r.kind === 'event'), []);
     await gw.stop();
   });
 
