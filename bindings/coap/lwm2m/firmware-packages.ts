@@ -9,6 +9,16 @@ import { join } from 'node:path';
 import { BadRequestError, DeviceNotFoundError } from '../../../protocols/errors.js';
 
 export const PACKAGE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/**
+ * Where a device pulls package `id` from: under lwm2mPackageBaseUri when the operator set one (a
+ * name devices resolve), else the address the binding listens on (127.0.0.1 for a wildcard bind).
+ */
+export function packageUri(id: string, baseUri: string | undefined, listening: { address: string; port: number } | null, port: number): string {
+  if (baseUri) return `${baseUri.replace(/\/+$/, '')}/fw/${id}`;
+  const host = !listening || listening.address === '0.0.0.0' ? '127.0.0.1' : listening.address;
+  return `coap://${host}:${listening?.port ?? port}/fw/${id}`;
+}
+
 /** Packages kept in memory at once (a pull reads the same image once per block). */
 const CACHED = 4;
 

@@ -86,3 +86,14 @@ export class Lwm2mObservations {
     reg.tokens.clear();
   }
 }
+
+/** Objects observed from registration on: IPSO Smart Objects (3200 and above) carry the readings. */
+const AUTO_OBSERVE_FROM = 3200;
+
+/** What stays observed: earlier paths still announced, else the IPSO object instances. */
+export function observedPaths(reg: Lwm2mRegistration, earlier: readonly string[] | undefined): string[] {
+  const announced = new Set(reg.objects.flatMap((o) => o.instances.map((i) => `/${o.objectId}/${i}`)));
+  const kept = (earlier ?? []).filter((p) => announced.has(p.split('/').slice(0, 3).join('/')));
+  if (earlier && earlier.length > 0) return kept;
+  return reg.objects.filter((o) => o.objectId >= AUTO_OBSERVE_FROM).flatMap((o) => o.instances.map((i) => `/${o.objectId}/${i}`));
+}

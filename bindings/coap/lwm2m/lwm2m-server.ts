@@ -9,14 +9,13 @@
  * awake window (`lwm2mAwakeWindowMs`, MAX_TRANSMIT_WAIT = 93 s by default) once its answer has
  * left; the hub then hands over its queued items one at a time, each awaited (`push: true`).
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BindingContext, DeliveryOutcome, QueuedItem } from '../../../gateway/binding.js';
 import { BadRequestError, RateLimitedError, UnsupportedMediaTypeError } from '../../../protocols/errors.js';
 import { LINK_FORMAT_CONTENT_FORMAT } from '../../../protocols/link-format/link-format.js';
 import {
-  BUILTIN_OBJECTS, CONTENT_FORMAT, decodeLwm2mContent, modelsOf, parseObjectXml, parseRegister, parseRegistrationLinks, parseRegistrationQuery,
-  type ObjectModel, type ObjectModels, type ResourceValue,
+  BUILTIN_OBJECTS, CONTENT_FORMAT, decodeLwm2mContent, modelsOf, parseRegister, parseRegistrationLinks, parseRegistrationQuery,
+  type ObjectModels, type ResourceValue,
 } from '../../../protocols/lwm2m/index.js';
 import type { CoapResponse, Remote } from '../coap-endpoint.js';
 import { DELETE, GET, POST, type CoapMessage } from '../coap-message.js';
@@ -24,15 +23,14 @@ import { need, unknownEndpoint, type CoapState } from '../coap-state.js';
 import { admit, dropRegistration, query } from '../handlers/registration.js';
 import { afterCommit } from '../sleepy-delivery.js';
 import { FirmwareJobs, type FirmwareJob } from './firmware-jobs.js';
-import { FirmwarePackages } from './firmware-packages.js';
+import { FirmwarePackages, packageUri } from './firmware-packages.js';
+import { loadObjectFiles } from './object-files.js';
 import { deliverOperation } from './lwm2m-operations.js';
 import { forgetLwm2m, loadLwm2m, LOCATION_PREFIX, LWM2M_NEXT_KEY, Lwm2mRegistrations, saveLwm2m, type Lwm2mRegistration } from './lwm2m-registrations.js';
-import { Lwm2mObservations } from './lwm2m-observations.js';
+import { Lwm2mObservations, observedPaths } from './lwm2m-observations.js';
 import { Lwm2mRequests } from './lwm2m-requests.js';
 import { buildThing, PROGRESS_PROPERTY, toProperties, type Lwm2mThing } from './lwm2m-things.js';
 
-/** Objects observed from registration on: IPSO Smart Objects (3200 and above) carry the readings. */
-const AUTO_OBSERVE_FROM = 3200;
 
 export const LWM2M_COUNTERS = [
   'lwm2mRegistrations', 'lwm2mUpdates', 'lwm2mDeregistrations', 'lwm2mExpired', 'lwm2mSends', 'lwm2mNotifications',
@@ -55,12 +53,15 @@ export class Lwm2mServer {
 
   start(ctx: BindingContext): number {
     const o = this.s.opts;
-    this.models = modelsOf(BUILTIN_OBJECTS, this.loadObjectFiles(ctx, o.lwm2mObjectsDir || join(ctx.dataDir, 'lwm2m', 'objects')));
+    this.models = modelsOf(BUILTIN_OBJECTS, loadObjectFiles(o.lwm2mObjectsDir || join(ctx.dataDir, 'lwm2m', 'objects'), (file, err) => {
+      this.counters.lwm2mObjectFilesRejected++;
+      ctx.logger.warn({ file, err: err.message }, 'lwm2m object file rejected');
+    }));
     this.requests = new Lwm2mRequests(() => this.s.endpoint, this.models, o.blockSizeBytes, ctx.now);
     this.packages = new FirmwarePackages(o.lwm2mFirmwareDir || join(ctx.dataDir, 'firmware'), o.lwm2mMaxPackageBytes);
     this.firmware = new FirmwareJobs({
       store: ctx.store, committed: () => ctx.committed(), requests: this.requests, packages: this.packages,
-      packageUri: (id) => this.packageUri(id), progress: (reg, job) => this.progress(reg, job),
+      packageUri: (id) => packageUri(id, this.s.opts.lwm2mPackageBaseUri, this.listening(), this.s.opts.port), progress: (reg, job) => this.progress(reg, job),
       awake: (reg) => !reg.queueMode || (this.awakeUntil.get(reg.ep) ?? 0) > ctx.now(), now: ctx.now, pollMs: o.lwm2mFirmwarePollMs,
     });
     this.observations = new Lwm2mObservations({
@@ -81,25 +82,6 @@ export class Lwm2mServer {
   }
 
   /** Operator object files (OMA registry XML) dropped into the objects folder; a bad file is logged and skipped. */
-  private loadObjectFiles(ctx: BindingContext, dir: string): ObjectModel[] {
-    let files: string[];
-    try {
-      files = readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.xml')).sort();
-    } catch {
-      return [];
-    }
-    const out: ObjectModel[] = [];
-    for (const f of files) {
-      try {
-        out.push(...parseObjectXml(readFileSync(join(dir, f), 'utf8'), f));
-      } catch (err) {
-        this.counters.lwm2mObjectFilesRejected++;
-        ctx.logger.warn({ file: f, err: (err as Error).message }, 'lwm2m object file rejected');
-      }
-    }
-    return out;
-  }
-
   has(deviceId: string): boolean {
     return this.regs.ep(deviceId) !== undefined;
   }
@@ -265,14 +247,6 @@ export class Lwm2mServer {
     return { code: '2.05', contentFormat: CONTENT_FORMAT.OPAQUE, payload };
   }
 
-  private packageUri(id: string): string {
-    const o = this.s.opts;
-    if (o.lwm2mPackageBaseUri) return `${o.lwm2mPackageBaseUri.replace(/\/+$/, '')}/fw/${id}`;
-    const at = this.listening();
-    const host = !at || at.address === '0.0.0.0' ? '127.0.0.1' : at.address;
-    return `coap://${host}:${at?.port ?? o.port}/fw/${id}`;
-  }
-
   /** The answer leaves once committed (docs/protocols/coap.md "What an answer means"); then the device is served. */
   private answerThenWake(reg: Lwm2mRegistration, res: CoapResponse, registered: boolean): Promise<CoapResponse> {
     return afterCommit(this.s, res).then((r) => {
@@ -420,12 +394,4 @@ export class Lwm2mServer {
 function isLwm2mRegister(req: CoapMessage): boolean {
   const q = query(req.uriQuery);
   return q.has('lwm2m') || q.has('Q') || req.payload.includes('oma.lwm2m');
-}
-
-/** What stays observed: earlier paths still announced, else the IPSO object instances. */
-function observedPaths(reg: Lwm2mRegistration, earlier: readonly string[] | undefined): string[] {
-  const announced = new Set(reg.objects.flatMap((o) => o.instances.map((i) => `/${o.objectId}/${i}`)));
-  const kept = (earlier ?? []).filter((p) => announced.has(p.split('/').slice(0, 3).join('/')));
-  if (earlier && earlier.length > 0) return kept;
-  return reg.objects.filter((o) => o.objectId >= AUTO_OBSERVE_FROM).flatMap((o) => o.instances.map((i) => `/${o.objectId}/${i}`));
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DeviceTimeoutError } from '../../../../protocols/errors.js';
 import type { Remote } from '../../../../bindings/coap/coap-endpoint.js';
-import { Lwm2mObservations } from '../../../../bindings/coap/lwm2m/lwm2m-observations.js';
+import { Lwm2mObservations, observedPaths } from '../../../../bindings/coap/lwm2m/lwm2m-observations.js';
 import type { Lwm2mRegistration } from '../../../../bindings/coap/lwm2m/lwm2m-registrations.js';
 import { DeviceAnswerError, type Lwm2mRequests } from '../../../../bindings/coap/lwm2m/lwm2m-requests.js';
 
@@ -83,4 +83,10 @@ test('observe adds a new path to the list; drop forgets the tokens and keeps the
   assert.deepEqual(calls.cancelled, ['/3303/0']);
   assert.deepEqual(reg.observed, ['/3311/0']);
   assert.equal(reg.tokens.has('/3303/0'), false);
+});
+
+test('observedPaths: the IPSO object instances at first, then the earlier paths the device still announces', () => {
+  const reg = { ...registration([]), objects: [{ objectId: 3, instances: [0] }, { objectId: 3303, instances: [0, 1] }, { objectId: 3311, instances: [0] }] } as Lwm2mRegistration;
+  assert.deepEqual(observedPaths(reg, undefined), ['/3303/0', '/3303/1', '/3311/0']);
+  assert.deepEqual(observedPaths(reg, ['/3303/1/5700', '/3304/0', '/3/0']), ['/3303/1/5700', '/3/0']);
 });
