@@ -4,21 +4,20 @@
  * coap-packet, and per message one `switch` on its type. Server side: deduplication (RFC 7252
  * §4.5), piggybacked responses (§5.2.1), NON answered by NON (§5.2.3), Block1 reassembly by
  * endpoint+URI (RFC 7959 §2.5), Block2 slicing (RFC 7959 §2.2). Client side: CON retransmission
- * (RFC 7252 §4.2), separate responses (§5.2.2) and observations (RFC 7641 §3).
+ * (RFC 7252 §4.2) here; requests matched to their responses, separate responses (§5.2.2) and
+ * observations (RFC 7641 §3) in coap-requests.ts.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { DeviceTimeoutError, FrameInvalidError, RoostError, toRoostError } from '../../protocols/errors.js';
+import { RoostError, toRoostError } from '../../protocols/errors.js';
 import { Block1Assembler } from './block1-assembler.js';
 import { needsBlock2, sliceBlock2 } from './block2.js';
 import { EMPTY, encodeMessage, isRequest, parseMessage, type CoapMessage, type OutMessage } from './coap-message.js';
 import { ExchangeCache } from './exchange-cache.js';
 import { literalLookup } from './literal-lookup.js';
+import { CoapRequests, remoteKey, type Remote } from './coap-requests.js';
 
-export interface Remote {
-  address: string;
-  port: number;
-}
+export type { Remote } from './coap-requests.js';
 
 /** What a request handler answers; the endpoint adds type, Message ID, token and blocks. */
 export interface CoapResponse {
@@ -68,22 +67,11 @@ export interface EndpointOptions {
   now: () => number;
 }
 
-interface Pending {
-  token: Buffer;
-  resolve: (m: CoapMessage) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout | null;
-  /** Observation: called for every notification; the pending entry stays until cancelled. */
-  onNotify?: (m: CoapMessage) => void;
-}
-
 /** The answer to a handler's error: its CoAP code with a diagnostic payload (RFC 7252 §5.5.2, UTF-8). */
 export function errorAnswer(err: unknown): CoapResponse {
   const e = toRoostError(err);
   return { code: e.coapCode, payload: Buffer.from(e.coapCode.startsWith('5.') ? e.code : `${e.code}: ${e.message}`.slice(0, 200)) };
 }
-
-const remoteKey = (r: Remote) => `${r.address}:${r.port}`;
 
 export class CoapEndpoint {
   private socket: Socket | null = null;
@@ -92,8 +80,8 @@ export class CoapEndpoint {
   private readonly blocks: Block1Assembler;
   /** Outgoing CONs awaiting ACK/RST, by remote + Message ID. */
   private readonly awaitingAck = new Map<string, { timer: NodeJS.Timeout; onAck: (m: CoapMessage) => void; onRst: () => void }>();
-  /** Outgoing requests and observations awaiting a response, by remote + token. */
-  private readonly byToken = new Map<string, Pending>();
+  /** The client side: requests to devices awaiting their responses (coap-requests.ts). */
+  private readonly requests: CoapRequests;
   /** RFC 7959 §2.2 SZX of blockSizeBytes. */
   private readonly szx: number;
   readonly counters = {
@@ -110,6 +98,14 @@ export class CoapEndpoint {
     private readonly handler: RequestHandler,
   ) {
     this.szx = Math.log2(opts.blockSizeBytes) - 4;
+    this.requests = new CoapRequests({
+      send: (bytes, to) => this.send(bytes, to),
+      nextMessageId: () => this.nextMessageId(),
+      transmitCon: (bytes, to, mid, onTimeout, onRst) => this.transmitCon(bytes, to, mid, onTimeout, onRst),
+      reset: (mid, to) => this.reset(mid, to),
+      responseTimeoutMs: () => this.maxTransmitWaitMs() + this.opts.separateResponseTimeoutMs,
+      counters: this.counters,
+    });
     this.exchanges = new ExchangeCache(opts.maxExchanges, opts.now);
     this.blocks = new Block1Assembler(
       { maxBodyBytes: opts.maxPayloadBytes, maxTransfers: opts.maxBlockTransfers, transferTimeoutMs: opts.blockTransferTimeoutMs },
@@ -134,7 +130,7 @@ export class CoapEndpoint {
   }
 
   gauges(): Record<string, number> {
-    return { exchanges: this.exchanges.size, blockTransfers: this.blocks.size, pendingRequests: this.byToken.size, answersAwaitingCommit: this.awaiting };
+    return { exchanges: this.exchanges.size, blockTransfers: this.blocks.size, pendingRequests: this.requests.size, answersAwaitingCommit: this.awaiting };
   }
 
   /** The unicast socket (rd-multicast.ts filters the groups off it). */
@@ -171,7 +167,7 @@ export class CoapEndpoint {
           return;
         }
         if (isRequest(msg.code)) this.onRequest(msg, from);
-        else this.onResponse(msg, from);
+        else this.requests.onResponse(msg, from);
     }
   }
 
@@ -304,45 +300,14 @@ export class CoapEndpoint {
 
   // ---- client side
 
-  /**
-   * Sends a request (CON unless `type` says NON) and resolves with the response, piggybacked or
-   * separate. Retransmits a CON with exponential back-off (RFC 7252 §4.2). Rejects DeviceTimeoutError.
-   * With `onNotify`, the request is an observation: notifications keep arriving until cancel().
-   */
-  request(
-    to: Remote,
-    m: Omit<OutMessage, 'mid' | 'token' | 'type'> & { type?: 'CON' | 'NON' },
-    onNotify?: (n: CoapMessage) => void,
-    token: Buffer = randomBytes(4),
-  ): Promise<CoapMessage> {
-    const mid = this.nextMessageId();
-    const bytes = encodeMessage({ ...m, type: m.type ?? 'CON', mid, token });
-    const tkey = `${remoteKey(to)}#${token.toString('hex')}`;
-    return new Promise<CoapMessage>((resolve, reject) => {
-      const pending: Pending = { token, resolve, reject, timer: null, ...(onNotify ? { onNotify } : {}) };
-      this.byToken.set(tkey, pending);
-      const fail = (e: Error) => {
-        this.byToken.delete(tkey);
-        if (pending.timer) clearTimeout(pending.timer);
-        reject(e);
-      };
-      pending.timer = setTimeout(() => {
-        this.counters.requestTimeouts++;
-        fail(new DeviceTimeoutError(`no response from ${remoteKey(to)}`));
-      }, this.maxTransmitWaitMs() + this.opts.separateResponseTimeoutMs);
-      pending.timer.unref?.();
-      if ((m.type ?? 'CON') === 'CON') {
-        this.transmitCon(bytes, to, mid, () => fail(new DeviceTimeoutError(`no ACK from ${remoteKey(to)}`)), () => fail(new FrameInvalidError(`request reset by ${remoteKey(to)}`)));
-      } else this.send(bytes, to);
-    });
+  /** A request to a device, answered by its response (coap-requests.ts); with `onNotify`, an observation. */
+  request(...args: Parameters<CoapRequests['request']>): Promise<CoapMessage> {
+    return this.requests.request(...args);
   }
 
   /** Stops an observation started with request(…, onNotify) without telling the peer. */
   forget(to: Remote, token: Buffer): void {
-    const key = `${remoteKey(to)}#${token.toString('hex')}`;
-    const p = this.byToken.get(key);
-    if (p?.timer) clearTimeout(p.timer);
-    this.byToken.delete(key);
+    this.requests.forget(to, token);
   }
 
   /** Sends a CON (a request or a notification) with retransmission until ACK/RST (RFC 7252 §4.2). */
@@ -394,44 +359,13 @@ export class CoapEndpoint {
       return;
     }
     // A piggybacked response (RFC 7252 §5.2.1); an empty ACK announces a separate one (§5.2.2).
-    if (msg.type === 'ACK' && msg.code !== EMPTY) this.onResponse(msg, from);
-  }
-
-  private onResponse(msg: CoapMessage, from: Remote): void {
-    const key = `${remoteKey(from)}#${msg.token.toString('hex')}`;
-    const p = this.byToken.get(key);
-    // RFC 7252 §5.2.2: a separate CON response is acknowledged; RFC 7641 §3.6: an unwanted
-    // notification is rejected with RST.
-    if (msg.type === 'CON') {
-      if (p) this.send(encodeMessage({ type: 'ACK', code: EMPTY, mid: msg.mid }), from);
-      else this.reset(msg.mid, from);
-    } else if (!p && msg.type === 'NON') {
-      this.reset(msg.mid, from);
-    }
-    if (!p) return;
-    if (p.onNotify && msg.observe !== undefined && msg.code.startsWith('2.')) {
-      // RFC 7641 §3.3: the first response confirms the registration, later ones are notifications.
-      if (p.timer) {
-        clearTimeout(p.timer);
-        p.timer = null;
-        p.resolve(msg);
-      }
-      p.onNotify(msg);
-      return;
-    }
-    if (p.timer) clearTimeout(p.timer);
-    this.byToken.delete(key);
-    p.resolve(msg);
+    if (msg.type === 'ACK' && msg.code !== EMPTY) this.requests.onResponse(msg, from);
   }
 
   async close(): Promise<void> {
     for (const w of this.awaitingAck.values()) clearTimeout(w.timer);
     this.awaitingAck.clear();
-    for (const p of this.byToken.values()) {
-      if (p.timer) clearTimeout(p.timer);
-      p.reject(new DeviceTimeoutError('endpoint closed'));
-    }
-    this.byToken.clear();
+    this.requests.close();
     this.exchanges.clear();
     this.blocks.clear();
     const s = this.socket;
