@@ -1,8 +1,14 @@
 /**
  * One measurement of the fleet-scale benchmark, in a process of its own so that its memory
  * figures are its own: `node --import tsx fleet-scale-worker.ts <devices> [full|normal]
- * [wakes in flight]` runs that many sleepy CoAP sensors against a gateway in another process (its
- * SQLite synchronous mode as given) and prints its figures as one JSON line.
+ * [wakes in flight] [traffic of]` runs that many sleepy CoAP sensors against a gateway in another
+ * process (its SQLite synchronous mode as given) and prints its figures as one JSON line.
+ *
+ * `traffic of` (default: the devices): after the measured stretches the fleet goes on flat out
+ * until it has sent as many wakes as that many devices send in them, before the gateway's memory
+ * is read. What the gateway keeps per message, bounded (the CoAP exchange cache, SQLite's page
+ * cache over a growing history), is then the same at both fleet sizes and leaves the slope
+ * between them: the slope is what a device costs, not what its traffic costs.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -72,10 +78,15 @@ export interface Figures {
   gatewayArrayBuffersKiBPerDevice: number;
   /** The SQLite database file at the end, whose pages the page cache holds up to its bound. */
   gatewayDatabaseKiBPerDevice: number;
+  /** Wakes the fleet sent in all, the stretch that evens the traffic included. */
+  totalWakes: number;
   errors: number;
 }
 
-async function measure(count: number, synchronous: 'full' | 'normal', inFlight: number): Promise<Figures> {
+/** Simulated seconds of the measured stretches: 30 in real time, then 120 flat out. */
+const MEASURED_S = 150;
+
+async function measure(count: number, synchronous: 'full' | 'normal', inFlight: number, trafficOf: number): Promise<Figures> {
   const gw = await startGatewayProcess(synchronous);
   try {
     await new Promise((r) => setTimeout(r, 500));
@@ -83,8 +94,10 @@ async function measure(count: number, synchronous: 'full' | 'normal', inFlight: 
     const heap0 = heapMiB();
     const rss0 = rssMiB();
     const gateway = { host: '127.0.0.1', coapPort: gw.coapPort };
-    // Each device wakes every ~30 s: 30 simulated seconds in real time, then 120 flat out.
-    const runner = new FleetRunner({ scenario: scenario(count, 150, 30), kinds: DEVICE_KINDS, gateway, actions: NO_ACTIONS, maxConcurrentWakes: inFlight });
+    // Each device wakes every ~30 s: 30 simulated seconds in real time, then 120 flat out, then
+    // flat out again until the fleet has sent the traffic of `trafficOf` devices.
+    const totalS = Math.ceil((MEASURED_S * trafficOf) / count);
+    const runner = new FleetRunner({ scenario: scenario(count, totalS, 30), kinds: DEVICE_KINDS, gateway, actions: NO_ACTIONS, maxConcurrentWakes: inFlight });
     let t = performance.now();
     await runner.start();
     const registerS = (performance.now() - t) / 1000;
@@ -97,15 +110,17 @@ async function measure(count: number, synchronous: 'full' | 'normal', inFlight: 
     const sim0 = cpuS();
     const gwCpu0 = gw.cpuS();
     t = performance.now();
-    await runner.run(150_000, 0);
+    await runner.run(MEASURED_S * 1000, 0);
     const fastS = (performance.now() - t) / 1000;
     const wakes = wakesAt() - rtWakes;
     const simCpu = cpuS() - sim0;
     const gwCpu = gw.cpuS() - gwCpu0;
+    if (totalS > MEASURED_S) await runner.run(totalS * 1000, 0);
     const errors = runner.devices.reduce((n, d) => n + d.errors, 0);
     // After the flat-out stretch every device has registered and woken several times: its state
     // in the gateway is what it keeps for good.
     const gw1 = await gw.memoryAfterGc();
+    if (process.env['BENCH_HEAP_SNAPSHOT']) await gw.heapSnapshot(`${process.env['BENCH_HEAP_SNAPSHOT']}-${count}.heapsnapshot`);
     const dbBytes = gw.databaseBytes();
     await runner.stop();
     return {
@@ -126,6 +141,7 @@ async function measure(count: number, synchronous: 'full' | 'normal', inFlight: 
       gatewayExternalKiBPerDevice: ((gw1.externalMiB - gw0.externalMiB) * 1024) / count,
       gatewayArrayBuffersKiBPerDevice: ((gw1.arrayBuffersMiB - gw0.arrayBuffersMiB) * 1024) / count,
       gatewayDatabaseKiBPerDevice: dbBytes / 1024 / count,
+      totalWakes: wakesAt(),
       errors,
     };
   } finally {
@@ -136,7 +152,8 @@ async function measure(count: number, synchronous: 'full' | 'normal', inFlight: 
 const count = Number(process.argv[2]);
 const sync = process.argv[3] ?? 'full';
 const inFlight = Number(process.argv[4] ?? 128);
-if (!Number.isInteger(count) || count < 1 || (sync !== 'full' && sync !== 'normal') || !(inFlight >= 1)) {
-  throw new Error('usage: fleet-scale-worker.ts <devices> [full|normal] [wakes in flight]');
+const trafficOf = Number(process.argv[5] ?? count);
+if (!Number.isInteger(count) || count < 1 || (sync !== 'full' && sync !== 'normal') || !(inFlight >= 1) || !(trafficOf >= count)) {
+  throw new Error('usage: fleet-scale-worker.ts <devices> [full|normal] [wakes in flight] [traffic of, >= devices]');
 }
-console.log(JSON.stringify(await measure(count, sync, inFlight)));
+console.log(JSON.stringify(await measure(count, sync, inFlight, trafficOf)));
