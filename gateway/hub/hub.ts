@@ -94,9 +94,10 @@ export class Hub implements HubApi {
     this.onboarding = new Onboarding(new DeviceStore(opts.db), opts.config.onboarding, opts.logger.child({ module: 'onboarding' }), this.now, (device) =>
       this.bus.publish({ type: 'device', thingId: thingIdFor(device.binding, device.deviceId), binding: device.binding, deviceId: device.deviceId, state: device.state, ts: device.updatedAt }),
     );
-    this.directory = new Directory(new ThingStore(opts.db), opts.endpoints, this.now, (thingId, change) =>
-      this.bus.publish({ type: 'thing', thingId, change }),
-    );
+    this.directory = new Directory(new ThingStore(opts.db), opts.endpoints, this.now, (thingId, change) => {
+      if (change === 'removed') this.twin.forget(thingId); // its last values go with it; its history is kept
+      this.bus.publish({ type: 'thing', thingId, change });
+    });
     this.intake = new DeviceIntake({
       directory: this.directory, valueGuard: this.valueGuard, historyStore: this.historyStore, twin: this.twin, bus: this.bus, stats: this.stats, now: this.now,
       maxClockSkewMs: opts.maxClockSkewMs ?? opts.config.store.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,

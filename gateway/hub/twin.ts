@@ -1,24 +1,23 @@
 /**
  * The twin: last known value of each property with its time and source, served even while the
  * device sleeps. Kept in memory; persisted through the history store's batches.
+ *
+ * Memory (issue 20): a thing's values are one flat array, name and value in turn, not a Map of its
+ * own: a device has a few properties, and a Map for each of 10,000 things cost ~150 bytes more a
+ * thing than the array (docs/fleet.md "Gateway memory per device"). A name is found by a scan, a
+ * few string comparisons for a sensor, bounded by the TD's properties.
  */
 import type { HistoryStore } from '../store/history-store.js';
 import type { TwinValue } from './types.js';
 
+/** name0, value0, name1, value1, ... */
+type Values = Array<string | TwinValue>;
+
 export class Twin {
-  private readonly values = new Map<string, Map<string, TwinValue>>();
+  private readonly values = new Map<string, Values>();
 
   constructor(private readonly history: HistoryStore) {
-    for (const row of history.loadTwin()) this.thing(row.thingId).set(row.name, row.value);
-  }
-
-  private thing(thingId: string): Map<string, TwinValue> {
-    let m = this.values.get(thingId);
-    if (!m) {
-      m = new Map();
-      this.values.set(thingId, m);
-    }
-    return m;
+    for (const row of history.loadTwin()) this.put(row.thingId, row.name, row.value);
   }
 
   /**
@@ -26,19 +25,46 @@ export class Twin {
    * value stamped after `notAfter` (epoch ms, a time no real reading can have yet) counts as older.
    */
   set(thingId: string, name: string, v: TwinValue, notAfter = Infinity): boolean {
-    const m = this.thing(thingId);
-    const old = m.get(name);
+    const old = this.get(thingId, name);
     if (old && old.ts > v.ts && old.ts <= notAfter) return false;
-    m.set(name, v);
+    this.put(thingId, name, v);
     this.history.setTwin(thingId, name, v);
     return true;
   }
 
   get(thingId: string, name: string): TwinValue | undefined {
-    return this.values.get(thingId)?.get(name);
+    const values = this.values.get(thingId);
+    if (values === undefined) return undefined;
+    const i = indexOf(values, name);
+    return i < 0 ? undefined : (values[i + 1] as TwinValue);
   }
 
   all(thingId: string): Record<string, TwinValue> {
-    return Object.fromEntries(this.values.get(thingId) ?? []);
+    const out: Record<string, TwinValue> = {};
+    const values = this.values.get(thingId) ?? [];
+    for (let i = 0; i < values.length; i += 2) out[values[i] as string] = values[i + 1] as TwinValue;
+    return out;
   }
+
+  /** A thing removed from the directory: its values go, here and in the store. */
+  forget(thingId: string): void {
+    this.values.delete(thingId);
+    this.history.deleteTwin(thingId);
+  }
+
+  private put(thingId: string, name: string, v: TwinValue): void {
+    const values = this.values.get(thingId);
+    if (values === undefined) {
+      this.values.set(thingId, [name, v]);
+      return;
+    }
+    const i = indexOf(values, name);
+    if (i < 0) values.push(name, v);
+    else values[i + 1] = v;
+  }
+}
+
+function indexOf(values: Values, name: string): number {
+  for (let i = 0; i < values.length; i += 2) if (values[i] === name) return i;
+  return -1;
 }

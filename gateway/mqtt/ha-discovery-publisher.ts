@@ -7,7 +7,8 @@
 import type { Logger } from 'pino';
 import type { HubApi, Subscription } from '../hub/hub-api.js';
 import type { BusMessage } from '../hub/types.js';
-import { discoveryMessages, haConfigPayload, type HaOptions } from './ha-discovery.js';
+import { discoveryMessages, discoveryNodeId, discoveryTopic, haConfigPayload, type HaComponent, type HaOptions } from './ha-discovery.js';
+import { SharedLists } from './shared-lists.js';
 
 export interface HaDiscoveryPublisherDeps {
   hub: Pick<HubApi, 'subscribe' | 'listThings' | 'getThing'>;
@@ -23,8 +24,13 @@ const PAGE = 100;
 const EMPTY = Buffer.alloc(0);
 
 export class HaDiscoveryPublisher {
-  /** Config topics published per thing, to clear them when the thing or an affordance goes. */
-  private readonly topics = new Map<string, Set<string>>();
+  /**
+   * The config topics published per thing, to clear them when the thing or an affordance goes, as
+   * their component and object id levels in turn (`sensor`, `property_temp`, ...): one list shared
+   * by the things of a model (issue 20), not a Set of topics each.
+   */
+  private readonly topics = new Map<string, readonly string[]>();
+  private readonly levels = new SharedLists();
   private sub: Subscription | null = null;
   private chain: Promise<void> = Promise.resolve();
   published = 0;
@@ -81,15 +87,25 @@ export class HaDiscoveryPublisher {
     const now = new Set(messages.map((m) => m.topic));
     await this.clear(thingId, now);
     for (const m of messages) await this.send(m.topic, haConfigPayload(m));
-    this.topics.set(thingId, now);
+    if (messages.length === 0) this.topics.delete(thingId);
+    else this.topics.set(thingId, this.levels.share(messages.flatMap((m) => [m.component, m.objectId])));
   }
 
   /** Empties the config topics of a thing that are not in `keep`. */
   private async clear(thingId: string, keep: Set<string>): Promise<void> {
-    const before = this.topics.get(thingId);
-    if (!before) return;
+    const before = this.topicsOf(thingId);
     for (const topic of before) if (!keep.has(topic)) await this.send(topic, EMPTY);
     if (keep.size === 0) this.topics.delete(thingId);
+  }
+
+  /** The config topics last published for a thing. */
+  private topicsOf(thingId: string): string[] {
+    const levels = this.topics.get(thingId);
+    if (levels === undefined) return [];
+    const nodeId = discoveryNodeId(thingId, this.deps.options);
+    const out: string[] = [];
+    for (let i = 0; i + 1 < levels.length; i += 2) out.push(discoveryTopic(this.deps.options.prefix, levels[i] as HaComponent, nodeId, levels[i + 1]!));
+    return out;
   }
 
   private async send(topic: string, payload: Buffer): Promise<void> {

@@ -40,6 +40,8 @@ export interface HaOptions {
 export interface HaMessage {
   topic: string;
   component: HaComponent;
+  /** The topic's object id level (`property_temp`): the topic is discoveryTopic(prefix, component, nodeId, objectId). */
+  objectId: string;
   config: Record<string, unknown>;
 }
 
@@ -270,6 +272,11 @@ export function haId(s: string): string {
   return `${clean}-${createHash('sha256').update(s).digest('hex').slice(0, 8)}`;
 }
 
+/** The node id level of a thing's discovery topics. */
+export function discoveryNodeId(thingId: string, o: Pick<HaOptions, 'idPrefix'>): string {
+  return `${o.idPrefix}${haId(thingId)}`;
+}
+
 export function discoveryTopic(prefix: string, component: HaComponent, nodeId: string, objectId: string): string {
   return `${prefix}/${component}/${nodeId}/${objectId}/config`;
 }
@@ -297,7 +304,7 @@ function device(t: HaThing, o: HaOptions): Record<string, unknown> {
 /** Every discovery message of a thing; affordances that map to no component (objects, arrays, actions needing input, events) have none. */
 export function discoveryMessages(t: HaThing, o: HaOptions): HaMessage[] {
   const td = t.consumerTd;
-  const nodeId = `${o.idPrefix}${haId(t.id)}`;
+  const nodeId = discoveryNodeId(t.id, o);
   const dev = device(t, o);
   const availability = [{ topic: o.topic(availabilityTopic(t.id)) }, { topic: o.gatewayAvailabilityTopic }];
   const out: HaMessage[] = [];
@@ -311,6 +318,7 @@ export function discoveryMessages(t: HaThing, o: HaOptions): HaMessage[] {
     const objectId = `${a.kind}_${haId(a.name)}`;
     out.push({
       component: rule.component,
+      objectId,
       topic: discoveryTopic(o.prefix, rule.component, nodeId, objectId),
       config: {
         name: str(a.schema['title']) ?? a.name,

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { HubApi, Subscription } from '../hub/hub-api.js';
 import type { BusMessage } from '../hub/types.js';
 import type { MqttCounters } from './mqtt-metrics.js';
+import { SharedLists } from './shared-lists.js';
 import { eventTopic, propertyTopic, tdTopic } from './topics.js';
 
 export interface PublisherDeps {
@@ -36,8 +37,12 @@ export function jsonPayload(v: unknown): Buffer {
 const json = jsonPayload;
 
 export class Publisher {
-  /** Retained property topics per thing and property name, to clear them when the thing goes (and not to escape names again per value). */
-  private readonly retained = new Map<string, Map<string, string>>();
+  /**
+   * Names of the properties each thing has a retained value of, to clear their topics when the
+   * thing goes: one list shared by the things of a model (issue 20), not a Map of topics each.
+   */
+  private readonly retained = new Map<string, readonly string[]>();
+  private readonly names = new SharedLists();
   private sub: Subscription | null = null;
   private ready: Promise<void> = Promise.resolve();
   private inFlight = 0;
@@ -139,17 +144,15 @@ export class Publisher {
     await this.send(this.propertyTopic(thingId, name), json(value), true);
   }
 
-  /** The topic of a property value, remembered as retained so that it is cleared with its thing. */
+  /** The topic of a property value, its name remembered as retained so that it is cleared with its thing. */
   private propertyTopic(thingId: string, name: string): string {
-    let topics = this.retained.get(thingId);
-    if (!topics) this.retained.set(thingId, (topics = new Map()));
-    let topic = topics.get(name);
-    if (topic === undefined) topics.set(name, (topic = propertyTopic(thingId, name)));
-    return topic;
+    const names = this.retained.get(thingId);
+    if (names === undefined || !names.includes(name)) this.retained.set(thingId, this.names.with(names, name));
+    return propertyTopic(thingId, name);
   }
 
   private async clear(thingId: string): Promise<void> {
-    const topics = [tdTopic(thingId), ...(this.retained.get(thingId)?.values() ?? [])];
+    const topics = [tdTopic(thingId), ...(this.retained.get(thingId) ?? []).map((name) => propertyTopic(thingId, name))];
     this.retained.delete(thingId);
     for (const t of topics) await this.send(t, EMPTY, true);
   }

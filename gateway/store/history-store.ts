@@ -76,6 +76,7 @@ export class HistoryStore {
   private seq = Date.now() * 1000;
   private readonly insertHistory;
   private readonly upsertTwin;
+  private readonly deleteTwinRows;
   private readonly upsertState;
   private readonly deleteState;
   private readonly writeBatch;
@@ -92,6 +93,7 @@ export class HistoryStore {
       INSERT INTO twin (thing_id, name, value, ts, source) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (thing_id, name) DO UPDATE SET value = excluded.value, ts = excluded.ts, source = excluded.source
       WHERE excluded.ts >= twin.ts`);
+    this.deleteTwinRows = db.prepare('DELETE FROM twin WHERE thing_id = ?');
     this.upsertState = db.prepare(`
       INSERT INTO binding_state (binding, key, value) VALUES (?, ?, ?)
       ON CONFLICT (binding, key) DO UPDATE SET value = excluded.value`);
@@ -140,6 +142,13 @@ export class HistoryStore {
     }
     names.set(name, { value: JSON.stringify(v.value ?? null), ts: v.ts, source: v.source });
     this.schedule();
+  }
+
+  /** A removed thing's twin values: its buffered ones dropped, its stored ones deleted now. */
+  deleteTwin(thingId: string): void {
+    if (this.closed) return;
+    this.twinPending.delete(thingId);
+    this.deleteTwinRows.run(thingId);
   }
 
   /** Buffers a binding's state write (value undefined deletes the key); committed with the next batch. */

@@ -206,6 +206,25 @@ describe('hub', () => {
   });
 });
 
+describe('a removed thing', () => {
+  it('comes back without its old values, also after a restart; its history is kept', async () => {
+    const dev = new TestDeviceBinding('testdev', [{ deviceId: 's1', sleepy: true }]);
+    const first = await startTestGateway({}, { extraBindings: [dev], dataDir: (await import('../../helpers/gateway.js')).tempDir() });
+    const id = dev.thingId('s1');
+    dev.ctx?.reportProperties(id, { temperature: 19 });
+    dev.ctx?.removeThing(id);
+    dev.ctx?.registerThing({ deviceId: 's1', nativeTd: deviceTd(), sleepy: true });
+    assert.equal(first.hub.readProperty(id, 'temperature'), undefined);
+    assert.deepEqual(first.hub.readAllProperties(id), {});
+    const dir = first.dataDir;
+    await first.stop();
+    const second = await startTestGateway({}, { extraBindings: [new TestDeviceBinding('testdev', [{ deviceId: 's1', sleepy: true }])], dataDir: dir });
+    assert.equal(second.hub.readProperty(id, 'temperature'), undefined);
+    assert.deepEqual(second.hub.history({ thingId: id }).map((h) => h.value), [19]);
+    await second.stop();
+  });
+});
+
 describe('hub retention', () => {
   it('drops old history and long-finished queue items, keeps what is pending', async () => {
     const clock = { t: Date.UTC(2026, 0, 1) };
