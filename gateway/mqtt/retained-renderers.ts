@@ -7,13 +7,13 @@
 import type { HubApi } from '../hub/hub-api.js';
 import { discoveryMessages, haConfigPayload, haId, type HaOptions } from './ha-discovery.js';
 import { jsonPayload } from './publisher.js';
-import type { RetainedRenderer } from './retained-store.js';
+import type { Rendered, RetainedRenderer } from './retained-store.js';
 import { tdTopic, THINGS_ROOT, unescapeLevel } from './topics.js';
 
 type Things = Pick<HubApi, 'getThing'>;
 type Td = object;
 
-const NOTHING = (): undefined => undefined;
+const NOTHING: Rendered = { topics: () => [], payload: () => undefined };
 
 /**
  * The payloads made of a consumer TD, by the TD object: the directory hands out the same object
@@ -34,6 +34,7 @@ function memo<T extends object>(): (td: Td, make: () => T) => T {
 export function tdRenderer(hub: Things): RetainedRenderer {
   const payloadOf = memo<Buffer>();
   return {
+    root: THINGS_ROOT,
     keyOf(topic) {
       if (!topic.startsWith(`${THINGS_ROOT}/`) || !topic.endsWith('/td')) return undefined;
       const level = topic.slice(THINGS_ROOT.length + 1, -3);
@@ -47,15 +48,14 @@ export function tdRenderer(hub: Things): RetainedRenderer {
       return tdTopic(id) === topic ? id : undefined;
     },
     render(id) {
-      let payload: Buffer;
+      let td: Td;
       try {
-        const td = hub.getThing(id).consumerTd;
-        payload = payloadOf(td, () => jsonPayload(td));
+        td = hub.getThing(id).consumerTd;
       } catch {
         return NOTHING; // removed; its clearing publish follows
       }
       const topic = tdTopic(id);
-      return (t) => (t === topic ? payload : undefined);
+      return { topics: () => [topic], payload: (t) => (t === topic ? payloadOf(td, () => jsonPayload(td)) : undefined) };
     },
   };
 }
@@ -70,6 +70,7 @@ export function haDiscoveryRenderer(hub: Things, options: HaOptions): RetainedRe
   const head = `${options.prefix}/`;
   const payloadsOf = memo<Map<string, Buffer>>();
   return {
+    root: options.prefix.split('/', 1)[0]!,
     keyOf(topic) {
       if (!topic.startsWith(head) || !topic.endsWith('/config')) return undefined;
       const levels = topic.split('/');
@@ -87,7 +88,7 @@ export function haDiscoveryRenderer(hub: Things, options: HaOptions): RetainedRe
       } catch {
         return NOTHING;
       }
-      return (t) => payloads.get(t);
+      return { topics: () => [...payloads.keys()], payload: (t) => payloads.get(t) };
     },
   };
 }

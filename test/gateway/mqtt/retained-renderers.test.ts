@@ -29,11 +29,14 @@ describe('retained renderers', () => {
     const r = tdRenderer(hub);
     for (const id of things.keys()) {
       assert.equal(r.keyOf(tdTopic(id)), id);
-      assert.deepEqual(JSON.parse(r.render(id)(tdTopic(id))!.toString()), td(id));
-      assert.equal(r.render(id)(`${tdTopic(id)}x`), undefined);
+      assert.deepEqual(r.render(id).topics(), [tdTopic(id)]);
+      assert.deepEqual(JSON.parse(r.render(id).payload(tdTopic(id))!.toString()), td(id));
+      assert.equal(r.render(id).payload(`${tdTopic(id)}x`), undefined);
     }
+    assert.equal(r.root, 'things');
     for (const t of ['things/a/property/td', 'things/a/b/td', 'other/a/td', 'things/%zz/td', 'things/a%3Ab/td', 'things/a/tdx']) assert.equal(r.keyOf(t), undefined, t);
-    assert.equal(r.render('urn:roost:coap:gone')(tdTopic('urn:roost:coap:gone')), undefined);
+    assert.equal(r.render('urn:roost:coap:gone').payload(tdTopic('urn:roost:coap:gone')), undefined);
+    assert.deepEqual(r.render('urn:roost:coap:gone').topics(), []);
   });
 
   it('the discovery renderer reads the thing id back from the node id where haId did not hash it', () => {
@@ -42,20 +45,23 @@ describe('retained renderers', () => {
       const id = 'urn:roost:coap:s-1';
       const messages = discoveryMessages({ id, binding: 'coap', consumerTd: td(id) }, o);
       assert.ok(messages.length > 0);
+      assert.equal(r.root, o.prefix.split('/')[0]);
+      assert.deepEqual(r.render(id).topics(), messages.map((m) => m.topic));
       for (const m of messages) {
         assert.equal(r.keyOf(m.topic), id, m.topic);
-        assert.ok(r.render(id)(m.topic)?.equals(haConfigPayload(m)));
+        assert.ok(r.render(id).payload(m.topic)?.equals(haConfigPayload(m)));
       }
       const odd = discoveryMessages({ id: 'urn:roost:x:odd_one', binding: 'coap', consumerTd: td('urn:roost:x:odd_one') }, o);
       // Read back, a hashed node id names no thing here (another id): nothing renders its payload, so it is kept in full.
       for (const m of odd) {
         const key = r.keyOf(m.topic);
         assert.notEqual(key, 'urn:roost:x:odd_one');
-        assert.equal(key === undefined ? undefined : r.render(key)(m.topic), undefined, m.topic);
+        assert.equal(key === undefined ? undefined : r.render(key).payload(m.topic), undefined, m.topic);
       }
       assert.equal(r.keyOf(`${o.prefix}/switch/x/y/state`), undefined);
       assert.equal(r.keyOf(`${o.prefix}/switch/extra/${o.idPrefix}urn_roost_coap_s-1/y/config`), undefined);
-      assert.equal(r.render('urn:roost:coap:gone')(messages[0]!.topic), undefined);
+      assert.equal(r.render('urn:roost:coap:gone').payload(messages[0]!.topic), undefined);
+      assert.deepEqual(r.render('urn:roost:coap:gone').topics(), []);
     }
   });
 });

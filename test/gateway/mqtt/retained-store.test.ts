@@ -1,8 +1,9 @@
 /**
  * The broker's retained messages: a real aedes broker with its persistence wrapped, a renderer
- * over a table of states (`dev/{key}/state`). A retained publish of exactly what the renderer
- * makes is kept as its topic alone and rendered again for each new subscription, as the state is
- * then; anything else is kept as it came, every byte and its QoS.
+ * over a table of states (`dev/{key}/state`, and `dev/{key}/info` for keys that have one). A
+ * retained publish of exactly what the renderer makes claims its key: every topic the renderer
+ * makes for the key is retained, rendered again for each new subscription as the state is then;
+ * anything else is kept as it came, every byte and its QoS.
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -10,13 +11,19 @@ import { Aedes, type PublishPacket } from 'aedes';
 import { RetainedStore, type RetainedPersistence, type RetainedRenderer } from '../../../gateway/mqtt/retained-store.js';
 
 const state = new Map<string, string>();
+const info = new Map<string, string>();
 let renders = 0;
 const renderer: RetainedRenderer = {
-  keyOf: (topic) => /^dev\/([^/]+)\/state$/.exec(topic)?.[1],
+  root: 'dev',
+  keyOf: (topic) => /^dev\/([^/]+)\/(state|info)$/.exec(topic)?.[1],
   render(key) {
     renders++;
     const v = state.get(key);
-    return (topic) => (v !== undefined && topic === `dev/${key}/state` ? Buffer.from(v) : undefined);
+    if (v === undefined) return { topics: () => [], payload: () => undefined };
+    const payloads = new Map([[`dev/${key}/state`, Buffer.from(v)]]);
+    const i = info.get(key);
+    if (i !== undefined) payloads.set(`dev/${key}/info`, Buffer.from(i));
+    return { topics: () => [...payloads.keys()], payload: (topic) => payloads.get(topic) };
   },
 };
 
@@ -41,6 +48,7 @@ async function kept(...patterns: string[]): Promise<Array<[string, string]>> {
 describe('rendered retained messages', () => {
   beforeEach(async () => {
     state.clear();
+    info.clear();
     renders = 0;
     broker = await Aedes.createBroker();
     persistence = (broker as unknown as { persistence: RetainedPersistence }).persistence;
@@ -85,15 +93,36 @@ describe('rendered retained messages', () => {
     assert.deepEqual([retained.size, (await kept('other/#')).length], [2, 2]);
   });
 
-  it('one entry per topic whichever way it was stored last', async () => {
+  it('a payload kept in full stands in for the render until the render is published again; an empty one clears', async () => {
     state.set('a', '1');
     await publish('dev/a/state', '1');
-    await publish('dev/a/state', '2'); // not what the renderer makes: kept in full, the rendered entry goes
-    assert.deepEqual([retained.rendered, await kept('#')], [0, [['dev/a/state', '2']]]);
+    await publish('dev/a/state', '2'); // not what the renderer makes: kept in full, in place of the render
+    assert.deepEqual([retained.rendered, await kept('#'), await kept('dev/a/state')], [1, [['dev/a/state', '2']], [['dev/a/state', '2']]]);
     await publish('dev/a/state', '1'); // rendered again: the kept copy goes
-    assert.deepEqual([retained.rendered, await kept('#')], [1, [['dev/a/state', '1']]]);
-    await publish('dev/a/state', ''); // cleared
-    assert.deepEqual([retained.rendered, await kept('#')], [0, []]);
+    assert.deepEqual([retained.rendered, retained.size, await kept('#')], [1, 1, [['dev/a/state', '1']]]);
+    await publish('dev/a/state', ''); // cleared while the thing still renders it: left out until published again
+    assert.deepEqual([await kept('#'), await kept('dev/a/state')], [[], []]);
+    await publish('dev/a/state', '1');
+    assert.deepEqual(await kept('#'), [['dev/a/state', '1']]);
+  });
+
+  it('a claimed key retains every topic its renderer makes; its thing gone, its clearing publish ends the claim', async () => {
+    state.set('a', 'on');
+    info.set('a', 'v1');
+    await publish('dev/a/state', 'on');
+    assert.deepEqual((await kept('#')).sort(), [['dev/a/info', 'v1'], ['dev/a/state', 'on']]);
+    assert.deepEqual(await kept('dev/a/info'), [['dev/a/info', 'v1']]);
+    info.delete('a'); // its TD lost an affordance: that topic is no longer made
+    assert.deepEqual(await kept('#'), [['dev/a/state', 'on']]);
+    state.delete('a'); // removed: nothing renders, and the clearing publishes end the claim
+    assert.deepEqual(await kept('#'), []);
+    await publish('dev/a/state', '');
+    await publish('dev/a/info', '');
+    assert.deepEqual([retained.rendered, retained.size], [0, 0]);
+    state.set('a', 'off'); // added again: retained from its first publish on
+    assert.deepEqual(await kept('#'), []);
+    await publish('dev/a/state', 'off');
+    assert.deepEqual([retained.rendered, await kept('#')], [1, [['dev/a/state', 'off']]]);
   });
 
   it('a topic that several filters match comes once; filters that match nothing give nothing', async () => {
@@ -105,14 +134,19 @@ describe('rendered retained messages', () => {
     assert.deepEqual(await kept('dev/a/state', 'dev/b/state', 'dev/a/state'), [['dev/a/state', '1']]);
   });
 
-  it('renders a key once for its topics in a row', async () => {
+  it('renders a key once for all its topics, and not for a filter outside its renderer\'s root', async () => {
     for (const k of ['a', 'b', 'c']) {
       state.set(k, k);
+      info.set(k, k);
       await publish(`dev/${k}/state`, k);
     }
+    await publish('other/x', 'x');
     renders = 0;
-    assert.equal((await kept('#')).length, 3);
+    assert.equal((await kept('#')).length, 7);
     assert.equal(renders, 3);
+    renders = 0;
+    assert.deepEqual(await kept('other/#', 'elsewhere/+'), [['other/x', 'x']]);
+    assert.equal(renders, 0);
   });
 
   it('a subscriber of the broker receives the rendered message', async () => {
