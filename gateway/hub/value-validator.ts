@@ -73,10 +73,14 @@ export class ValueValidator {
   private ajv = newAjv();
   private compilesOnAjv = 0;
   /**
-   * Per TD object (a registration or a change makes a new one), per data schema of it: the lookup
-   * on every value, with no key string built.
+   * Per data schema object: the lookup on every value, with no key string built. Keyed by the
+   * schema, not by its TD: a TD is immutable (a registration or a change makes a new one), and the
+   * TDs of one model share their affordances (bindings/coap/native-td.ts), so a Map per TD was
+   * ~190 bytes a thing for the same few validators (issue 20, docs/fleet.md).
    */
-  private readonly cache = new WeakMap<object, Map<unknown, ValidateFunction>>();
+  private readonly cache = new WeakMap<object, ValidateFunction>();
+  /** The same for a schema that is no object (a TD 1.1 schema is one; `true` would not be). */
+  private readonly primitives = new Map<unknown, ValidateFunction>();
   /**
    * Per schema text: compiling takes milliseconds, and ajv keeps what it compiled, so 1000
    * devices of one model must not mean 1000 compiles (issue 20: a fifth of a bench run).
@@ -90,20 +94,17 @@ export class ValueValidator {
     this.maxShared = opts.maxSharedSchemas ?? 10_000;
   }
 
-  private compiled(td: ThingDescription, schema: unknown): ValidateFunction {
-    let perTd = this.cache.get(td);
-    if (!perTd) {
-      perTd = new Map();
-      this.cache.set(td, perTd);
-    }
-    let fn = perTd.get(schema);
+  private compiled(schema: unknown): ValidateFunction {
+    const isObject = typeof schema === 'object' && schema !== null;
+    let fn = isObject ? this.cache.get(schema) : this.primitives.get(schema);
     if (!fn) {
       try {
         fn = this.compile(toJsonSchema(schema));
       } catch (err) {
         fn = refuseAll(err instanceof Error ? err.message : String(err));
       }
-      perTd.set(schema, fn);
+      if (isObject) this.cache.set(schema, fn);
+      else if (this.primitives.size < 16) this.primitives.set(schema, fn);
     }
     return fn;
   }
@@ -147,7 +148,7 @@ export class ValueValidator {
   checkWrite(td: ThingDescription, name: string, value: unknown): void {
     const p = this.property(td, name);
     if (p['readOnly'] === true) throw new MethodNotAllowedError(`property ${name} is read-only`, { property: name });
-    const fn = this.compiled(td, p);
+    const fn = this.compiled(p);
     if (!fn(value)) throw new ValueInvalidError(`property ${name}: ${describeErrors(fn.errors, 'value')}`, { property: name });
   }
 
@@ -158,7 +159,7 @@ export class ValueValidator {
   propertyMismatch(td: ThingDescription, name: string, value: unknown): string | null {
     const p = (td['properties'] as Record<string, Affordance> | undefined)?.[name];
     if (!p) return `the TD has no property ${name}`;
-    const fn = this.compiled(td, p);
+    const fn = this.compiled(p);
     return fn(value) ? null : describeErrors(fn.errors, 'value');
   }
 
@@ -169,7 +170,7 @@ export class ValueValidator {
       if (input !== undefined && input !== null) throw new ValueInvalidError(`action ${name} takes no input`, { action: name });
       return;
     }
-    const fn = this.compiled(td, a['input']);
+    const fn = this.compiled(a['input']);
     if (!fn(input)) throw new ValueInvalidError(`action ${name}: ${describeErrors(fn.errors, 'input')}`, { action: name });
   }
 }
