@@ -9,7 +9,7 @@ import { DeviceNotFoundError } from '../../protocols/errors.js';
 import { GET, POST, PUT, type CoapMessage } from './coap-message.js';
 import type { CoapState } from './coap-state.js';
 import { requestSecured } from './oscore-layer.js';
-import type { Registration } from './resource-directory.js';
+import { NO_OBSERVATIONS, type Registration } from './resource-directory.js';
 import { CBOR_CONTENT_FORMAT } from './telemetry.js';
 
 /** Always-on device: the action or write as a request to its resource (POST / PUT). */
@@ -63,7 +63,7 @@ export function observeDevice(s: CoapState, reg: Registration, onNotify: (reg: R
   for (const af of reg.affordances.values()) {
     if (!af.observable || af.kind === 'action') continue;
     const token = Buffer.from([0x0b, ...Buffer.from(reg.id.padStart(3, '0').slice(-3)), reg.observations.length]);
-    reg.observations.push(token);
+    reg.observations = [...reg.observations, token];
     ep.request(reg.remote, { code: GET, uriPath: af.path.split('/'), observe: 0 }, (n) => {
       s.counters.notificationsIn++;
       onNotify(reg, af.name, n);
@@ -86,5 +86,5 @@ export function cancelObservations(s: CoapState, reg: Registration): void {
     ep.request(reg.remote, { code: GET, uriPath: af.path.split('/'), observe: 1, type: 'NON' }, undefined, token).catch(() => undefined);
     ep.forget(reg.remote, token);
   }
-  reg.observations = [];
+  reg.observations = NO_OBSERVATIONS;
 }

@@ -6,7 +6,7 @@
  */
 import type { BindingStore } from '../../gateway/binding.js';
 import type { Affordance } from './native-td.js';
-import type { Registration } from './resource-directory.js';
+import { NO_OBSERVATIONS, type Registration } from './resource-directory.js';
 
 /** What one registration keeps on disk, under its endpoint name. */
 interface StoredRegistration {
@@ -67,7 +67,7 @@ export function loadRegistrations(store: BindingStore): { regs: Registration[]; 
     regs.push({
       ep, id: v.id, thingId: v.thingId, remote: { address: v.address, port: v.port }, sleepy: v.sleepy !== false, push: v.push === true,
       lifetimeS: v.lifetimeS, expiresAt: v.expiresAt, savedExpiresAt: v.expiresAt,
-      affordances: new Map(v.affordances.map((a) => [a.name, a])), observations: [],
+      affordances: new Map(v.affordances.map((a) => [a.name, a])), observations: NO_OBSERVATIONS,
     });
   }
   return { regs, broken };

@@ -21,9 +21,12 @@ export interface Registration {
   savedExpiresAt: number;
   /** Shared with every registration whose links name the same affordances (RegistrationTable.put). */
   affordances: ReadonlyMap<string, Affordance>;
-  /** Tokens of our observations of the device's resources (always-on devices). */
-  observations: Buffer[];
+  /** Tokens of our observations of the device's resources (always-on devices); NO_OBSERVATIONS for most. */
+  observations: readonly Buffer[];
 }
+
+/** The observations of a registration with none (sleepy devices): one array for all (issue 20). */
+export const NO_OBSERVATIONS: readonly Buffer[] = Object.freeze([]);
 
 /**
  * One affordance table per distinct set of links, counted by its users: the devices of a fleet

@@ -50,11 +50,10 @@ export interface OnboardingCounters {
   openRefusedFull: number;
 }
 
-const key = (binding: string, deviceId: string) => `${binding}\u0000${deviceId}`;
-
 export class Onboarding {
   readonly counters: OnboardingCounters = { admissionsRequested: 0, pendingAdded: 0, pendingRefusedFull: 0, rejectedSeen: 0, approvedOpen: 0, openRefusedFull: 0 };
-  private readonly devices = new Map<string, DeviceRecord>();
+  /** binding -> device id -> record: keyed by the record's own id string, no key string per device (issue 20). */
+  private readonly devices = new Map<string, Map<string, DeviceRecord>>();
   /** Long claim strings (a model's links) shared between records. */
   private readonly claims = new SharedClaims();
   /** binding -> kid (hex) -> device id, for approved devices with an OSCORE credential. */
@@ -83,14 +82,14 @@ export class Onboarding {
   }
 
   admission(binding: string, deviceId: string): Admission {
-    const d = this.devices.get(key(binding, deviceId));
+    const d = this.known(binding, deviceId);
     if (!d) return { state: 'unknown' };
     return d.state === 'approved' ? { state: 'approved', credentials: d.credentials ?? {} } : { state: d.state };
   }
 
   requestAdmission(binding: string, claim: DeviceClaim): Admission {
     this.counters.admissionsRequested++;
-    const existing = this.devices.get(key(binding, claim.deviceId));
+    const existing = this.known(binding, claim.deviceId);
     if (existing) {
       if (existing.state === 'pending') {
         // Seen again while pending: keep what it says now, for the admin.
@@ -130,7 +129,7 @@ export class Onboarding {
 
   findByOscoreKid(binding: string, kidHex: string): { deviceId: string; credentials: DeviceCredentials } | undefined {
     const deviceId = this.kids.get(binding)?.get(kidHex.toLowerCase());
-    const d = deviceId === undefined ? undefined : this.devices.get(key(binding, deviceId));
+    const d = deviceId === undefined ? undefined : this.known(binding, deviceId);
     return d && d.state === 'approved' ? { deviceId: d.deviceId, credentials: d.credentials ?? {} } : undefined;
   }
 
@@ -151,13 +150,13 @@ export class Onboarding {
   }
 
   get(binding: string, deviceId: string): DeviceRecord {
-    const d = this.devices.get(key(binding, deviceId));
+    const d = this.known(binding, deviceId);
     if (!d) throw new DeviceNotFoundError(`no device ${deviceId} of binding ${binding}`);
     return d;
   }
 
   list(state?: DeviceState): DeviceRecord[] {
-    const all = [...this.devices.values()];
+    const all = [...this.devices.values()].flatMap((m) => [...m.values()]);
     return (state ? all.filter((d) => d.state === state) : all).sort((a, b) => b.updatedAt - a.updatedAt);
   }
 
@@ -188,7 +187,7 @@ export class Onboarding {
   importManifest(entries: readonly ManifestEntry[]): number {
     const now = this.now();
     const records = entries.map((e): DeviceRecord => {
-      const old = this.devices.get(key(e.binding, e.deviceId));
+      const old = this.known(e.binding, e.deviceId);
       return {
         binding: e.binding, deviceId: e.deviceId, state: 'approved', name: e.name ?? old?.name ?? null, seenAs: old?.seenAs ?? null,
         claims: old?.claims ?? null, credentials: e.credentials, source: 'manifest', createdAt: old?.createdAt ?? now, updatedAt: now,
@@ -235,16 +234,21 @@ export class Onboarding {
     }
   }
 
+  private known(binding: string, deviceId: string): DeviceRecord | undefined {
+    return this.devices.get(binding)?.get(deviceId);
+  }
+
   private index(record: DeviceRecord): void {
     const d: DeviceRecord = { ...record, claims: this.claims.share(record.claims) };
-    const k = key(d.binding, d.deviceId);
-    const old = this.devices.get(k);
+    let byId = this.devices.get(d.binding);
+    if (!byId) this.devices.set(d.binding, (byId = new Map()));
+    const old = byId.get(d.deviceId);
     if (old?.state === 'pending') this.pending--;
     if (old?.source === 'open') this.opened--;
     if (old?.credentials?.oscore) this.kids.get(d.binding)?.delete(old.credentials.oscore.recipientId.toLowerCase());
     const oldKey = keyFingerprint(old);
     if (oldKey !== undefined && this.keys.get(d.binding)?.get(oldKey) === d.deviceId) this.keys.get(d.binding)?.delete(oldKey);
-    this.devices.set(k, d);
+    byId.set(d.deviceId, d);
     const newKey = keyFingerprint(d);
     if (newKey !== undefined) {
       let m = this.keys.get(d.binding);

@@ -13,7 +13,7 @@ import type { CoapMessage } from '../coap-message.js';
 import { need, unknownEndpoint, type CoapState } from '../coap-state.js';
 import { cancelObservations } from '../device-requests.js';
 import { affordancesOf, nativeTd } from '../native-td.js';
-import type { Registration } from '../resource-directory.js';
+import { NO_OBSERVATIONS, type Registration } from '../resource-directory.js';
 import { forgetRegistration, NEXT_ID_KEY, saveRegistration } from '../registration-store.js';
 import { afterCommit, wake } from '../sleepy-delivery.js';
 
@@ -79,7 +79,7 @@ export function register(s: CoapState, req: CoapMessage, from: Remote, onRegiste
   const expiresAt = ctx.now() + lt * 1000;
   const reg: Registration = {
     ep, id: old?.id ?? s.regs.newId(), thingId, remote: from, sleepy, push, lifetimeS: lt,
-    expiresAt, savedExpiresAt: expiresAt, affordances, observations: [],
+    expiresAt, savedExpiresAt: expiresAt, affordances, observations: NO_OBSERVATIONS,
   };
   s.regs.put(reg);
   saveRegistration(ctx.store, reg);
