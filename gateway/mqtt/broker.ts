@@ -31,6 +31,7 @@ import { HaDiscoveryPublisher } from './ha-discovery-publisher.js';
 import { Publisher } from './publisher.js';
 import { RetainedStore, type RetainedPersistence } from './retained-store.js';
 import { haDiscoveryRenderer, tdRenderer } from './retained-renderers.js';
+import { availabilityRenderer, valueRenderer } from './state-renderers.js';
 import type { PendingReplyStore } from './pending-replies.js';
 import { RequestHandler } from './requests.js';
 import { SessionQueueLimit, type OutgoingQueue } from './session-queue.js';
@@ -157,8 +158,9 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   const haDiscovery = o.homeAssistantDiscovery === false ? null : new HaDiscoveryPublisher({
     hub, logger, maxBuffer: o.busBuffer, publish, onDropped: () => { counters.publishesDropped++; }, options: haOptions,
   });
-  // Retained messages small: TDs and discovery configs rendered from the directory when a subscription asks, the rest as strings (retained-store.ts).
-  const retained = new RetainedStore([tdRenderer(hub), ...(haDiscovery ? [haDiscoveryRenderer(hub, haOptions)] : [])]);
+  // Retained messages small: TDs, values, availability and discovery configs rendered from the hub when a subscription asks, the rest as strings (retained-store.ts).
+  const renderers = [tdRenderer(hub), valueRenderer(hub), availabilityRenderer(hub), ...(haDiscovery ? [haDiscoveryRenderer(hub, haOptions)] : [])];
+  const retained = new RetainedStore(renderers);
   retained.wrap((broker as unknown as { persistence: RetainedPersistence }).persistence);
   const sessionQueue = new SessionQueueLimit(o.maxQueuedPerSession ?? DEFAULT_MQTT_OPTIONS.maxQueuedPerSession!, (clientId) => {
     counters.sessionQueueDropped++;

@@ -41,7 +41,7 @@ const counter = (name: string, help: string, value: number, labels?: Record<stri
 export interface MqttGauges {
   clientsConnected(): number;
   busDropped(): number;
-  /** Retained sets rendered from the directory when asked for, not kept: a thing's TD, its discovery configs (retained-store.ts). */
+  /** Retained sets rendered from the hub when asked for, not kept: a thing's TD, values, availability, discovery configs (retained-store.ts). */
   retainedRendered(): number;
   /** Retained topics kept, and sets rendered. */
   retainedMessages(): number;
@@ -50,8 +50,8 @@ export interface MqttGauges {
 export function mqttMetricSource(c: MqttCounters, g: MqttGauges): MetricSource {
   return () => [
     { name: 'roost_mqtt_clients_connected', help: 'MQTT clients connected now.', type: 'gauge', value: g.clientsConnected() },
-    { name: 'roost_mqtt_retained_messages', help: 'Retained MQTT messages the broker holds: topics kept, and sets rendered (a thing\'s TD, its Home Assistant configs: one each).', type: 'gauge', value: g.retainedMessages() },
-    { name: 'roost_mqtt_retained_rendered', help: 'Retained sets rendered from the directory when a subscription asks, not kept: a thing\'s TD, its Home Assistant configs (one each).', type: 'gauge', value: g.retainedRendered() },
+    { name: 'roost_mqtt_retained_messages', help: 'Retained MQTT messages the broker holds: topics kept, and sets rendered (a thing\'s TD, values, availability, Home Assistant configs: one each).', type: 'gauge', value: g.retainedMessages() },
+    { name: 'roost_mqtt_retained_rendered', help: 'Retained sets rendered from the hub when a subscription asks, not kept: a thing\'s TD, values, availability, Home Assistant configs (one each).', type: 'gauge', value: g.retainedRendered() },
     counter('roost_mqtt_messages_in_total', 'PUBLISH packets received from MQTT clients.', c.messagesIn),
     counter('roost_mqtt_messages_out_total', 'PUBLISH packets sent to MQTT clients.', c.messagesOut),
     counter('roost_mqtt_auth_failures_total', 'MQTT CONNECTs refused for missing or bad credentials.', c.authFailures),

@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { discoveryMessages, haConfigPayload, HA_DISCOVERY_PREFIX, GATEWAY_THING_ID } from '../../../gateway/mqtt/ha-discovery.js';
 import { GATEWAY_AVAILABILITY_TOPIC } from '../../../gateway/mqtt/availability-publisher.js';
 import { jsonPayload } from '../../../gateway/mqtt/publisher.js';
-import { tdTopic } from '../../../gateway/mqtt/topics.js';
+import { availabilityTopic } from '../../../gateway/mqtt/availability-publisher.js';
+import { propertyTopic, tdTopic } from '../../../gateway/mqtt/topics.js';
 import { deviceTd, TestDeviceBinding } from '../../helpers/fake-device-binding.js';
 import { TEST_ADMIN_PASSWORD, startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { until } from '../../helpers/until.js';
@@ -61,8 +62,10 @@ describe('retained TDs and discovery configs rendered from the directory', () =>
     assert.ok(ids.includes(LAMP) && ids.includes(ODD));
     const lampConfigs = configsOf(LAMP);
     assert.ok(lampConfigs.size >= 2, 'the lamp has discovery configs');
-    // Every TD, and the configs of every thing but ODD (those it has), are rendered: one set each.
-    const expected = ids.length + ids.filter((id) => id !== ODD && configsOf(id).size > 0).length;
+    // Every thing's TD and availability, the values of those that have any, and the configs of
+    // every thing but ODD (those it has), are rendered: one set each.
+    const withValues = ids.filter((id) => Object.keys(gw.hub.readAllProperties(id)).length > 0).length;
+    const expected = 2 * ids.length + withValues + ids.filter((id) => id !== ODD && configsOf(id).size > 0).length;
     await until('every TD and config published', async () => (await rendered()) === expected);
 
     const tds = await retained('things/+/td');
@@ -83,10 +86,29 @@ describe('retained TDs and discovery configs rendered from the directory', () =>
     for (const payload of configs.values()) assert.equal((JSON.parse(payload.toString()) as { device: { name: string } }).device.name, 'Renamed lamp');
   });
 
+  it('gives a later subscriber every value and the availability as the hub has them, and no value its TD no longer admits', async () => {
+    dev.ctx!.reportProperties(ODD, { temperature: 21.5, brightness: 40 });
+    const values = (): Promise<Map<string, Buffer>> => retained(`things/${encodeURIComponent(ODD).replaceAll('%3A', ':')}/property/+`);
+    await until('both values', async () => (await values()).size === 2);
+    const got = await values();
+    assert.equal(got.get(propertyTopic(ODD, 'temperature'))?.toString(), '21.5');
+    assert.equal(got.get(propertyTopic(ODD, 'brightness'))?.toString(), '40');
+    assert.equal((await retained(propertyTopic(ODD, 'temperature'))).get(propertyTopic(ODD, 'temperature'))?.toString(), '21.5', 'a named topic');
+    const availability = await retained(availabilityTopic(ODD));
+    assert.equal(availability.get(availabilityTopic(ODD))?.toString(), gw.hub.getThing(ODD).online ? 'online' : 'offline');
+    // A TD that caps brightness at 30: the twin's 40 no longer fits, and is not served.
+    const td = deviceTd();
+    (td['properties'] as Record<string, Record<string, unknown>>)['brightness']!['maximum'] = 30;
+    dev.ctx!.registerThing({ deviceId: 'odd_one', nativeTd: td, sleepy: false });
+    await until('brightness gone', async () => !(await values()).has(propertyTopic(ODD, 'brightness')));
+    assert.equal((await values()).get(propertyTopic(ODD, 'temperature'))?.toString(), '21.5');
+  });
+
   it('a removed thing leaves no TD and no config, and is no longer counted', async () => {
     const before = await rendered();
+    const sets = 3 + (Object.keys(gw.hub.readAllProperties(LAMP)).length > 0 ? 1 : 0); // TD, availability, configs, values
     dev.ctx!.removeThing(LAMP);
-    await until('the lamp uncounted', async () => (await rendered()) === before - 2); // its TD and its configs
+    await until('the lamp uncounted', async () => (await rendered()) === before - sets);
     const all = await retained('things/+/td', `${HA_DISCOVERY_PREFIX}/#`);
     assert.equal(all.has(tdTopic(LAMP)), false);
     assert.deepEqual([...all.keys()].filter((t) => t.includes('urn_roost_rr_lamp')), []);
