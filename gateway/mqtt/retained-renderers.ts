@@ -8,7 +8,7 @@ import type { HubApi } from '../hub/hub-api.js';
 import { discoveryMessages, haConfigPayload, haId, type HaOptions } from './ha-discovery.js';
 import { jsonPayload } from './publisher.js';
 import type { Rendered, RetainedRenderer } from './retained-store.js';
-import { tdTopic, THINGS_ROOT, unescapeLevel } from './topics.js';
+import { tdTopic, thingIdOf, THINGS_ROOT } from './topics.js';
 
 type Things = Pick<HubApi, 'getThing'>;
 type Td = object;
@@ -35,18 +35,7 @@ export function tdRenderer(hub: Things): RetainedRenderer {
   const payloadOf = memo<Buffer>();
   return {
     root: THINGS_ROOT,
-    keyOf(topic) {
-      if (!topic.startsWith(`${THINGS_ROOT}/`) || !topic.endsWith('/td')) return undefined;
-      const level = topic.slice(THINGS_ROOT.length + 1, -3);
-      if (level.includes('/')) return undefined;
-      let id: string;
-      try {
-        id = unescapeLevel(level);
-      } catch {
-        return undefined;
-      }
-      return tdTopic(id) === topic ? id : undefined;
-    },
+    keyOf: (topic) => thingIdOf(topic, 'td'),
     render(id) {
       let td: Td;
       try {

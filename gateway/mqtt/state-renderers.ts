@@ -10,7 +10,7 @@ import type { HubApi } from '../hub/hub-api.js';
 import { availabilityTopic, OFFLINE, ONLINE } from './availability-publisher.js';
 import { jsonPayload } from './publisher.js';
 import type { Rendered, RetainedRenderer } from './retained-store.js';
-import { parseThingTopic, propertyTopic, THINGS_ROOT, thingTopic, unescapeLevel } from './topics.js';
+import { parseThingTopic, propertyTopic, thingIdOf, THINGS_ROOT } from './topics.js';
 
 type Hub = Pick<HubApi, 'readProperty' | 'readAllProperties' | 'getThing'>;
 
@@ -52,22 +52,9 @@ export function valueRenderer(hub: Hub): RetainedRenderer {
 
 /** `things/{id}/availability`: `online` or `offline`, as the availability publisher sends it. */
 export function availabilityRenderer(hub: Hub): RetainedRenderer {
-  const head = `${THINGS_ROOT}/`;
-  const tail = '/availability';
   return {
     root: THINGS_ROOT,
-    keyOf(topic) {
-      if (!topic.startsWith(head) || !topic.endsWith(tail)) return undefined;
-      const level = topic.slice(head.length, -tail.length);
-      if (level.includes('/')) return undefined;
-      let id: string;
-      try {
-        id = unescapeLevel(level);
-      } catch {
-        return undefined;
-      }
-      return `${thingTopic(id)}${tail}` === topic ? id : undefined;
-    },
+    keyOf: (topic) => thingIdOf(topic, 'availability'),
     render(id) {
       let online: boolean;
       try {

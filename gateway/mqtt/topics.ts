@@ -54,6 +54,25 @@ export const propertyTopic = (thingId: string, name: string): string => `${thing
 export const propertySetTopic = (thingId: string, name: string): string => `${propertyTopic(thingId, name)}/${SET_SUFFIX}`;
 export const actionTopic = (thingId: string, name: string): string => `${thingTopic(thingId)}/action/${escapeLevel(name)}`;
 
+/**
+ * The thing id of `things/{id}/{leaf}` written as thingTopic writes it (one level of id, escaped
+ * the one way), else undefined: without a split, for checks that run per retained publish.
+ */
+export function thingIdOf(topic: string, leaf: string): string | undefined {
+  const head = THINGS_ROOT.length + 1;
+  const end = topic.length - leaf.length - 1;
+  if (end < head || !topic.startsWith(`${THINGS_ROOT}/`) || !topic.endsWith(`/${leaf}`)) return undefined;
+  const level = topic.slice(head, end);
+  if (level.includes('/')) return undefined;
+  let id: string;
+  try {
+    id = unescapeLevel(level);
+  } catch {
+    return undefined;
+  }
+  return escapeLevel(id) === level ? id : undefined;
+}
+
 /** What a topic under `things/` names; `null` for a topic outside the tree or malformed. */
 export type ThingTopic =
   | { kind: 'td'; thingId: string }

@@ -70,3 +70,14 @@ describe('MQTT topics', () => {
     for (const t of ['', 'a/+', 'a/#', 'a\u0000b']) assert.equal(validTopicName(t), false);
   });
 });
+
+describe('thingIdOf', () => {
+  it('reads the id of things/{id}/{leaf} written the one way thingTopic writes it', async () => {
+    const { thingIdOf, tdTopic } = await import('../../../gateway/mqtt/topics.js');
+    for (const id of ['urn:roost:coap:s-1', 'urn:roost:x:a b/c#', 'é+%']) assert.equal(thingIdOf(tdTopic(id), 'td'), id, id);
+    for (const t of ['things/a/b/td', 'things/td', 'other/a/td', 'things/%zz/td', 'things/a%3Ab/td', 'things/a/tdx', 'things//td']) {
+      assert.equal(thingIdOf(t, 'td'), t === 'things//td' ? '' : undefined, t);
+    }
+    assert.equal(thingIdOf('things/a/availability', 'availability'), 'a');
+  });
+});
