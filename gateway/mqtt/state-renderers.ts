@@ -20,12 +20,20 @@ const OFFLINE_PAYLOAD = Buffer.from(OFFLINE);
 
 /** `things/{id}/property/{name}`: the twin's value, JSON, as the MQTT publisher sends it. */
 export function valueRenderer(hub: Hub): RetainedRenderer {
+  // Every retained value publish asks for its key and then for its payload: the topic is read once.
+  let lastTopic: string | undefined;
+  let last: { thingId: string; name: string } | undefined;
+  const read = (topic: string): { thingId: string; name: string } | undefined => {
+    if (topic !== lastTopic) {
+      const t = parseThingTopic(topic);
+      lastTopic = topic;
+      last = t?.kind === 'property' && propertyTopic(t.thingId, t.name) === topic ? t : undefined;
+    }
+    return last;
+  };
   return {
     root: THINGS_ROOT,
-    keyOf(topic) {
-      const t = parseThingTopic(topic);
-      return t?.kind === 'property' && propertyTopic(t.thingId, t.name) === topic ? t.thingId : undefined;
-    },
+    keyOf: (topic) => read(topic)?.thingId,
     render(id) {
       return {
         topics() {
@@ -36,8 +44,8 @@ export function valueRenderer(hub: Hub): RetainedRenderer {
           }
         },
         payload(topic) {
-          const t = parseThingTopic(topic);
-          if (t?.kind !== 'property' || t.thingId !== id) return undefined;
+          const t = read(topic);
+          if (t?.thingId !== id) return undefined;
           try {
             const v = hub.readProperty(id, t.name);
             return v === undefined ? undefined : jsonPayload(v.value);
