@@ -160,7 +160,13 @@ export async function startMqttBroker(deps: MqttDeps): Promise<MqttBroker> {
   });
   // Retained messages small: TDs, values, availability and discovery configs rendered from the hub when a subscription asks, the rest as strings (retained-store.ts).
   const renderers = [tdRenderer(hub), valueRenderer(hub), availabilityRenderer(hub), ...(haDiscovery ? [haDiscoveryRenderer(hub, haOptions)] : [])];
-  const retained = new RetainedStore(renderers);
+  const retained = new RetainedStore(renderers, (id) => {
+    try {
+      return hub.getThing(id).id; // the directory's string, not another copy per thing
+    } catch {
+      return id;
+    }
+  });
   retained.wrap((broker as unknown as { persistence: RetainedPersistence }).persistence);
   const sessionQueue = new SessionQueueLimit(o.maxQueuedPerSession ?? DEFAULT_MQTT_OPTIONS.maxQueuedPerSession!, (clientId) => {
     counters.sessionQueueDropped++;

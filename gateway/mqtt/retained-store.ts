@@ -64,7 +64,11 @@ export class RetainedStore {
   /** Topics of claimed keys cleared while their thing still renders them. */
   private readonly cleared = new Set<string>();
 
-  constructor(private readonly renderers: readonly RetainedRenderer[]) {
+  /**
+   * `intern`: the string a key is kept as when first claimed, e.g. the directory's own thing id
+   * string for the copy a renderer read out of a topic (40 bytes a thing less).
+   */
+  constructor(private readonly renderers: readonly RetainedRenderer[], private readonly intern: (key: string) => string = (k) => k) {
     if (renderers.length > MAX_RENDERERS) throw new RangeError(`at most ${MAX_RENDERERS} retained renderers`);
   }
 
@@ -129,9 +133,10 @@ export class RetainedStore {
   }
 
   private claim(key: string, bit: number): void {
-    const bits = this.claims.get(key) ?? 0;
-    if (bits & bit) return;
-    this.claims.set(key, bits | bit);
+    const bits = this.claims.get(key);
+    if (bits === undefined) this.claims.set(this.intern(key), bit);
+    else if (bits & bit) return;
+    else this.claims.set(key, bits | bit);
     this.claimCount++;
   }
 

@@ -149,6 +149,26 @@ describe('rendered retained messages', () => {
     assert.equal(renders, 0);
   });
 
+  it('keeps a key as the intern function gives it, asked once when the key is first claimed', async () => {
+    const asked: string[] = [];
+    const store = new RetainedStore([renderer], (k) => {
+      asked.push(k);
+      return k;
+    });
+    state.set('a', '1');
+    const stored = (topic: string, payload: string): void => store.store({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: true, dup: false } as PublishPacket);
+    stored('dev/a/state', '1');
+    stored('dev/a/state', '1');
+    info.set('a', 'i');
+    stored('dev/a/info', 'i');
+    assert.deepEqual([asked, store.rendered], [['a'], 1]);
+    state.delete('a');
+    stored('dev/a/state', '');
+    state.set('a', '2');
+    stored('dev/a/state', '2');
+    assert.deepEqual([asked, store.rendered], [['a', 'a'], 1]);
+  });
+
   it('a subscriber of the broker receives the rendered message', async () => {
     state.set('a', '{"t":1}');
     await publish('dev/a/state', '{"t":1}');
