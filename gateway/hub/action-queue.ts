@@ -16,6 +16,7 @@ import type { QueueStore, StoredAction } from '../store/queue-store.js';
 import { isFinal, view } from './action-view.js';
 import { KeyedTimers } from './keyed-timers.js';
 import { newItem, type EnqueueRequest } from './new-item.js';
+import { AwakeWindows } from './awake-windows.js';
 import { QueueLedger } from './queue-ledger.js';
 import type { ActionView } from './types.js';
 
@@ -41,7 +42,7 @@ export interface ActionQueueDeps {
 
 export class ActionQueue {
   private readonly deps: ActionQueueDeps;
-  private readonly awakeUntil = new Map<string, number>();
+  private readonly awakeUntil: AwakeWindows;
   /** Always-on things waiting to be retried, by thing id. */
   private readonly retryTimers = new KeyedTimers();
   /** Delivered items waiting for their result, by item id. */
@@ -54,6 +55,7 @@ export class ActionQueue {
   constructor(deps: ActionQueueDeps) {
     this.deps = deps;
     this.ledger = new QueueLedger({ store: deps.store, now: deps.now, onChange: deps.onChange });
+    this.awakeUntil = new AwakeWindows(() => this.deps.now());
     this.seq = deps.store.maxSeq();
     const active = deps.store.active();
     // After a restart nothing is in flight: sent items go back to queued, keeping their seq.
@@ -170,17 +172,17 @@ export class ActionQueue {
   isAwake(thingId: string): boolean {
     const target = this.deps.target(thingId);
     if (!target) return false;
-    return !target.sleepy || (this.awakeUntil.get(thingId) ?? 0) > this.deps.now();
+    return !target.sleepy || this.awakeUntil.isOpen(thingId);
   }
 
   /** Opens (or extends) the awake window and hands out what is pending, synchronously. */
   awake(thingId: string, windowMs: number): void {
-    this.awakeUntil.set(thingId, this.deps.now() + windowMs);
+    this.awakeUntil.open(thingId, windowMs);
     this.dispatch(thingId);
   }
 
   asleep(thingId: string): void {
-    this.awakeUntil.delete(thingId);
+    this.awakeUntil.close(thingId);
   }
 
   /**
@@ -189,7 +191,7 @@ export class ActionQueue {
    * earlier item is unfinished, so the device executes items in queue order.
    */
   take(thingId: string, windowMs: number): { item: QueuedItem | null; more: number } {
-    this.awakeUntil.set(thingId, this.deps.now() + windowMs);
+    this.awakeUntil.open(thingId, windowMs);
     const target = this.deps.target(thingId);
     const list = this.ledger.list(thingId);
     const now = this.deps.now();
@@ -375,7 +377,7 @@ export class ActionQueue {
     const target = this.deps.target(thingId);
     if (!target) return;
     if (target.sleepy) {
-      this.awakeUntil.delete(thingId);
+      this.awakeUntil.close(thingId);
       return;
     }
     if (this.retryTimers.has(thingId)) return;
