@@ -26,8 +26,8 @@ export async function run(): Promise<void> {
   // Both fleets send the traffic of the 10,000 devices' measured stretches (~60,000 wakes; the
   // smaller one wakes ten times as often), so that the memory the gateway keeps per message,
   // bounded, is alike in both and the slope is per device (the CoAP exchange cache is full in
-  // both). RSS still moves with the allocator's state: one tree read 2.2-3.2 KiB a device in
-  // three runs, its heap slope 1.6-1.7 (docs/fleet.md). More traffic does not steady it: with the
+  // both). RSS still moves with V8's committed heap and the allocator: one tree read 2.2-3.2 KiB
+  // a device in three runs, its heap slope 1.6-1.7 (docs/fleet.md). More traffic does not steady it: with the
   // traffic of 30,000 devices the smaller gateway's RSS after GC grew by 63 MB (its heap by 12),
   // and the slope read -2.6 KiB.
   const base = await measure(1000, TRAFFIC_OF);
