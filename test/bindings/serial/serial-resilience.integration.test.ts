@@ -212,7 +212,9 @@ describe('serial: a device that keeps sending but stops reading', () => {
       const frames = Buffer.concat(Array.from({ length: 256 }, (_, seq) => encodeFrame({ type: 0x09, seq, unit: 3, payload: Buffer.alloc(0) })));
       // Well past what the pty itself buffers (tens of KiB): before the limit, every byte of it stayed in the gateway's memory.
       let sent = 0;
-      while (sent < 200_000) {
+      // Bounded in time too: a gateway that stopped draining the pty fails the checks below instead of hanging the file.
+      const deadline = Date.now() + 30_000;
+      while (sent < 200_000 && Date.now() < deadline) {
         try {
           sent += writeSync(fd, frames);
         } catch (err) {
