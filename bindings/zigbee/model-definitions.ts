@@ -11,11 +11,18 @@
  * own, then releases the vendor modules it loaded, keeping only the definitions found: one per
  * identity (the device fields the lookup reads), shared by every device that has it.
  *
+ * With `slices` (vendor-slices.ts), the vendor files a lookup needs are not loaded whole: each is
+ * compiled in part, its prologue and the definitions the index names, and the one definition kept
+ * is compiled again alone, so that what stays in memory is that definition and its file's prologue
+ * (a 1.47 MB tuya.js: ~100 kB). A file whose layout the slicer does not understand is loaded whole
+ * by the library, as without slices.
+ *
  * Releasing a CommonJS module means forgetting it everywhere Node keeps it: `require.cache`, its
  * parent's `children`, and the `parent` of the modules it was first to require (the converters'
  * `lib/` files, which stay loaded: every vendor shares them).
  */
 import { sep } from 'node:path';
+import type { VendorSlices } from './vendor-slices.js';
 
 /** The fields of a herdsman Device that the converters' lookup reads (findDefinition, isFingerprintMatch). */
 export interface IdentifiedDevice {
@@ -65,11 +72,16 @@ export interface ModelDefinitionsOptions<D extends DefinitionLike> {
   moduleCache: Record<string, CachedModule | undefined>;
   /**
    * Vendor files are released this long after the last lookup, or before a lookup that does not
-   * need them, not at once: consecutive lookups in one file share one instance of it. A file
-   * released and loaded again for a new model is a second instance, and each instance whose
-   * functions a kept definition uses keeps its whole source in the heap (sonoff.js: 1.26 MB).
+   * need them, not at once: consecutive lookups in a file the library loads whole share one
+   * instance of it. A file released and loaded again for a new model is a second instance, and
+   * each instance whose functions a kept definition uses keeps its whole source in the heap
+   * (sonoff.js: 630 kB). With `slices`, each lookup compiles its own part of a file.
    */
   releaseDelayMs: number;
+  /** Compiles vendor files in part (absent: the library loads each file a lookup needs whole). */
+  slices?: VendorSlices | undefined;
+  /** The converters' `findDefinition(device, generateForUnknown)`: the definition picked, before it is prepared. Needed with `slices`. */
+  findDefinition?: ((device: IdentifiedDevice) => Promise<object | undefined>) | undefined;
 }
 
 export interface ModelDefinitionsCounters {
@@ -117,6 +129,7 @@ export class ModelDefinitions<D extends DefinitionLike> {
     // Only the files this lookup will use stay: a burst of many vendors holds one at a time.
     this.release(this.filesFor(device.modelID));
     try {
+      await this.placeSlices(device);
       const def = await this.opts.findByDevice(device);
       // A generated definition is built from this device's own clusters; a fingerprint on the IEEE
       // address makes the answer depend on the address, which the identity leaves out.
@@ -138,9 +151,38 @@ export class ModelDefinitions<D extends DefinitionLike> {
     this.releaseTimer.unref();
   }
 
+  /**
+   * Places the parts of the vendor files this lookup needs; with several candidates, asks the
+   * library which one it picks and compiles that one again alone. The library's answer on the
+   * narrowed parts must be the same definition, or the first parts are put back.
+   */
+  private async placeSlices(device: IdentifiedDevice): Promise<void> {
+    const { slices, findDefinition } = this.opts;
+    const found = this.rowsFor(device.modelID);
+    if (!slices || !found) return;
+    const placement = slices.place(found.rows, found.key);
+    if (placement.size < 2 || !findDefinition) return;
+    const picked = await findDefinition(device);
+    const alone = picked && placement.narrow(picked);
+    if (alone && (await findDefinition(device)) !== alone) placement.restore();
+  }
+
+  /**
+   * The index's rows for a model id and the key they were found under: the lower-cased id, else
+   * the id cut at a NUL and trimmed, as the converters' own getFromIndex looks it up.
+   */
+  private rowsFor(modelId: string | undefined): { key: string; rows: ReadonlyArray<readonly [string, number]> } | undefined {
+    const key = modelId ? modelId.toLowerCase() : 'null';
+    const rows = this.opts.index[key];
+    if (rows) return { key, rows };
+    const normal = key.replace(/\0(.|\n)*$/g, '').trim();
+    const again = this.opts.index[normal];
+    return again && { key: normal, rows: again };
+  }
+
   /** Whether a definition the index offers for this model id matches on IEEE addresses (unknown: yes). */
   private candidatesUseIeee(modelId: string | undefined): boolean {
-    const rows = this.opts.index[modelId ? modelId.toLowerCase() : 'null'];
+    const rows = this.rowsFor(modelId)?.rows;
     if (!rows) return true;
     return rows.some(([file, i]) => {
       const mod = this.opts.moduleCache[this.prefix + file];
@@ -153,7 +195,7 @@ export class ModelDefinitions<D extends DefinitionLike> {
 
   /** The vendor files the index names for a model id (none known: none). */
   private filesFor(modelId: string | undefined): Set<string> {
-    const rows = this.opts.index[modelId ? modelId.toLowerCase() : 'null'] ?? [];
+    const rows = this.rowsFor(modelId)?.rows ?? [];
     return new Set(rows.map(([file]) => this.prefix + file));
   }
 

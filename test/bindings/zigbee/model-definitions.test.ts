@@ -3,10 +3,13 @@
  * the library's own answer for the same device (firmware-sim's models, a model told apart by
  * fingerprint, one told apart by IEEE address, an unknown model), devices of one identity share one
  * definition, and the vendor files loaded for a lookup are released: gone from Node's module
- * cache and from every module's parent and children, and collected.
+ * cache and from every module's parent and children, and collected. Lookups compile vendor files
+ * in part (vendor-slices.ts) and give the same answers; a model id with hundreds of candidates
+ * keeps only the one picked.
  */
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
@@ -16,6 +19,7 @@ import * as zhc from 'zigbee-herdsman-converters';
 import { PROFILES, type DeviceProfile } from '../../../firmware-sim/zigbee/profiles.js';
 import { converterDefinitions } from '../../../bindings/zigbee/converter-definitions.js';
 import { ModelDefinitions, type CachedModule, type IdentifiedDevice, type ModelsIndex } from '../../../bindings/zigbee/model-definitions.js';
+import { VendorSlices } from '../../../bindings/zigbee/vendor-slices.js';
 import { until } from '../../helpers/until.js';
 
 setFlagsFromString('--expose-gc');
@@ -63,9 +67,9 @@ function vendorModulesLoaded(): string[] {
   ] as string[];
 }
 
-/** The library's own answer, with its vendor files loaded and then forgotten again. */
+/** The library's own answer, with its vendor files loaded whole and then forgotten again. */
 async function libraryLookup(d: Device): Promise<Def | undefined> {
-  const models = converterDefinitions<Def>(0);
+  const models = converterDefinitions<Def>(0, false);
   const def = (await zhc.findByDevice(d as never, true)) as unknown as Def | undefined;
   await models.find(deviceOf(PROFILES['smart-plug'] as DeviceProfile)); // releases what the line above loaded
   return def;
@@ -162,10 +166,43 @@ test('vendor files stay loaded for the delay after the last lookup, or until one
   assert.deepEqual(Object.keys(require.cache).filter((id) => id.startsWith(devicesDir)), [join(devicesDir, 'sonoff.js')]);
   assert.equal(models.counters.released, 0);
   await until('vendor files released', () => vendorModulesLoaded().length === 0, 5000);
-  assert.equal(models.counters.released, 1, 'both SONOFF models came from one load of sonoff.js');
+  assert.equal(models.counters.released, 1, 'both SONOFF lookups left sonoff.js in the cache, released once');
   await models.find(deviceOf(PROFILES['temperature-humidity-sensor'] as DeviceProfile, '0x00124b000000000d', { dateCode: 'x' }));
   await models.find(deviceOf(PROFILES['smart-plug'] as DeviceProfile));
   assert.deepEqual(Object.keys(require.cache).filter((id) => id.startsWith(devicesDir)), [join(devicesDir, 'innr.js')], 'a lookup in another file released sonoff.js first');
   models.close();
   assert.deepEqual(vendorModulesLoaded(), [], 'close() releases at once');
+});
+
+test('a TS0601 device: 523 candidates in 48 vendor files compiled in part, the library\'s answer, the one picked compiled alone', async () => {
+  const moduleCache = require.cache as Record<string, CachedModule | undefined>;
+  const slices = new VendorSlices({ devicesDir, moduleCache, read: (p) => readFileSync(p, 'utf8') });
+  const tuya = join(devicesDir, 'tuya.js');
+  type Raw = { model?: string; configure?: () => unknown };
+  let firstPart: Raw[] | undefined;
+  const models = new ModelDefinitions<Def & Raw>({
+    findByDevice: async (d) => (await zhc.findByDevice(d as never, true)) as unknown as Def | undefined,
+    findDefinition: async (d) => {
+      firstPart ??= (moduleCache[tuya]?.exports as { definitions?: Raw[] } | undefined)?.definitions;
+      return (await zhc.findDefinition(d as never, true)) as unknown as object | undefined;
+    },
+    devicesDir,
+    index: require(join(dirname(devicesDir), 'models-index.json')) as ModelsIndex,
+    moduleCache,
+    releaseDelayMs: 0,
+    slices,
+  });
+  // GDC311ZBQ1: a fingerprint among tuya.js's TS0601 definitions, with a configure function written in it.
+  const d = deviceOf(PROFILES['smart-plug'] as DeviceProfile, '0x00124b00000000f1', { modelID: 'TS0601', manufacturerName: '_TZE200_wfxuhoea' });
+  const ours = await models.find(d);
+  assert.equal(ours?.model, 'GDC311ZBQ1');
+  same(ours, await libraryLookup(d));
+  assert.ok(slices.counters.parts >= 45, `${slices.counters.parts} files in part`);
+  assert.ok(slices.counters.whole <= 2, `${slices.counters.whole} files whole`);
+  assert.equal(slices.counters.narrowed, 1);
+  assert.deepEqual(vendorModulesLoaded(), []);
+  const candidate = firstPart?.find((r) => r?.model === 'GDC311ZBQ1');
+  assert.ok(candidate?.configure && ours.configure, 'tuya.js was placed in part, GDC311ZBQ1 among its candidates');
+  assert.notEqual(ours.configure, candidate.configure, 'the kept configure is not the one compiled with 500 other candidates');
+  assert.equal(String(ours.configure), String(candidate.configure));
 });
