@@ -13,9 +13,9 @@
  *
  * With `slices` (vendor-slices.ts), the vendor files a lookup needs are not loaded whole: each is
  * compiled in part, its prologue and the definitions the index names, and the one definition kept
- * is compiled again alone, so that what stays in memory is that definition and its file's prologue
- * (a 1.47 MB tuya.js: ~100 kB). A file whose layout the slicer does not understand is loaded whole
- * by the library, as without slices.
+ * is compiled again alone, so that what stays in memory is that definition and its file's
+ * prologue (tuya.js: 100 k of its 1.47 M characters). A file whose layout the slicer does not
+ * understand is loaded whole by the library, as without slices.
  *
  * Releasing a CommonJS module means forgetting it everywhere Node keeps it: `require.cache`, its
  * parent's `children`, and the `parent` of the modules it was first to require (the converters'
@@ -75,7 +75,7 @@ export interface ModelDefinitionsOptions<D extends DefinitionLike> {
    * need them, not at once: consecutive lookups in a file the library loads whole share one
    * instance of it. A file released and loaded again for a new model is a second instance, and
    * each instance whose functions a kept definition uses keeps its whole source in the heap
-   * (sonoff.js: 630 kB). With `slices`, each lookup compiles its own part of a file.
+   * (sonoff.js: 1.26 MB). With `slices`, each lookup compiles its own part of a file.
    */
   releaseDelayMs: number;
   /** Compiles vendor files in part (absent: the library loads each file a lookup needs whole). */
