@@ -10,27 +10,14 @@
  */
 import { join } from 'node:path';
 import type { Admission, Binding, BindingContext, BindingState, BindingStatus, DeliveryOutcome, QueuedItem } from '../../gateway/binding.js';
-import { RoostError, ThingNotFoundError } from '../../protocols/errors.js';
 import { sweepAvailability } from './availability.js';
 import { CoordinatorThing } from './coordinator-thing.js';
-import { deviceTd, provisionalTd, type DeviceTdResult } from './exposes-td.js';
+import { deliverToDevice, deviceIdOf, ieeeOf, readFromDevice, type DeviceEntry } from './device-requests.js';
+import { deviceTd, provisionalTd } from './exposes-td.js';
 import { loadOrCreateNetwork } from './network-settings.js';
 import { ReadWaiters } from './read-waiters.js';
 import type { ZigbeeOptions } from './zigbee-options.js';
 import { createHerdsmanStack, type ZigbeeNetworkSettings, type ZigbeeStack, type ZigbeeStackFactory } from './zigbee-stack.js';
-
-interface DeviceEntry {
-  ieee: string;
-  thingId: string;
-  sleepy: boolean;
-  mainsPowered: boolean;
-  /** null while provisional. */
-  routes: DeviceTdResult | null;
-  lastHeardMs: number;
-  online: boolean;
-  /** Last values converted from the device (answers reads of sleepy devices without radio). */
-  values: Record<string, unknown>;
-}
 
 const COUNTERS = ['framesConverted', 'valuesUnmapped', 'joins', 'interviewsSucceeded', 'interviewsFailed', 'configured', 'configureFailures',
   'leaves', 'deliveries', 'deliveryRetries', 'deliveryFailures', 'reconnects', 'pings', 'pingFailures',
@@ -41,9 +28,6 @@ const COUNTERS = ['framesConverted', 'valuesUnmapped', 'joins', 'interviewsSucce
   // Bytes from the stick dropped by the framer in front of herdsman's parser, and bad checksums among them.
   'stickBytesDropped', 'stickBadFcs'] as const;
 type Counter = (typeof COUNTERS)[number];
-
-/** Errors that mean "the device or coordinator was not reachable now", worth a retry. */
-const TRANSIENT = /timeout|timed out|data request failed|MAC_|NWK_|not connected|delivery failed|no response|disconnected/i;
 
 export class ZigbeeBinding implements Binding {
   readonly name = 'zigbee';
@@ -358,44 +342,14 @@ export class ZigbeeBinding implements Binding {
   async deliver(item: QueuedItem): Promise<DeliveryOutcome> {
     this.counters.deliveries++;
     if (this.coordinator && item.thingId === this.coordinator.id) return this.coordinator.deliver(item, this.stack);
-    const d = this.devices.get(ieeeOf(item.deviceId));
-    const route = item.kind === 'write' ? d?.routes?.properties[item.name] : d?.routes?.actions[item.name];
-    if (!d || !route) {
-      this.counters.deliveryFailures++;
-      return { state: 'failed', error: `${item.thingId} has no ${item.kind === 'write' ? 'writable property' : 'action'} ${item.name}`, code: new ThingNotFoundError().code };
-    }
-    const stack = this.stack;
-    if (!stack) {
-      this.counters.deliveryRetries++;
-      return { state: 'retry', reason: 'coordinator not connected' };
-    }
-    try {
-      const state = await stack.set(d.ieee, route.property, route.fixedValue ?? item.input);
-      return item.kind === 'action' ? { state: 'completed', output: state } : { state: 'completed' };
-    } catch (err) {
-      const message = (err as Error).message;
-      if (!(err instanceof RoostError) && TRANSIENT.test(message)) {
-        this.counters.deliveryRetries++;
-        return { state: 'retry', reason: message };
-      }
-      this.counters.deliveryFailures++;
-      return { state: 'failed', error: message, ...(err instanceof RoostError ? { code: err.code } : {}) };
-    }
+    return deliverToDevice(this.devices.get(ieeeOf(item.deviceId)), item, this.stack, this.counters);
   }
 
   /** Live read of an always-on device (the converters' get); a sleepy one answers from what it last said. */
   async readProperty(thingId: string, name: string): Promise<unknown> {
     if (this.coordinator && thingId === this.coordinator.id) return this.coordinator.read(name, this.stack);
     const d = this.devices.get(ieeeOf(thingId.slice(thingId.lastIndexOf(':') + 1)));
-    const route = d?.routes?.properties[name];
-    if (!d || !route) throw new ThingNotFoundError(`${thingId} has no property ${name}`, { thingId, name });
-    const stack = this.stack;
-    if (d.sleepy || !route.gettable || !stack) return d.values[route.property];
-    const answer = this.reads.wait(d.ieee, route.property, this.opts.readTimeoutMs, `${thingId} did not answer a read of ${name} within ${this.opts.readTimeoutMs} ms`);
-    // The read ends with the answer, the request's failure or readTimeoutMs, whichever comes first;
-    // the others settle observed (an unobserved rejection would end the process).
-    const sent = stack.get(d.ieee, route.property).then(() => answer);
-    return Promise.race([answer, sent]);
+    return readFromDevice(d, thingId, name, { stack: this.stack, reads: this.reads, readTimeoutMs: this.opts.readTimeoutMs });
   }
 
   private checking = false;
@@ -421,14 +375,4 @@ export class ZigbeeBinding implements Binding {
       this.checking = false;
     }
   }
-}
-
-/** Thing device id: the IEEE address as 16 lowercase hex digits. */
-export function deviceIdOf(ieee: string): string {
-  return ieee.replace(/^0x/, '').toLowerCase();
-}
-
-/** herdsman's IEEE address form (`0x` + 16 hex digits) of a thing device id. */
-function ieeeOf(deviceId: string): string {
-  return `0x${deviceId.toLowerCase()}`;
 }

@@ -9,7 +9,7 @@ import { Ajv } from 'ajv';
 import { BINDING_MODULES } from '../../../gateway/binding-registry.js';
 import { assertValidTd } from '../../../gateway/td/td-validator.js';
 import { coordinatorTd } from '../../../bindings/zigbee/coordinator-td.js';
-import { deviceIdOf } from '../../../bindings/zigbee/zigbee-binding.js';
+import { deviceIdOf } from '../../../bindings/zigbee/device-requests.js';
 import { optionsSchema } from '../../../bindings/zigbee/zigbee-options.js';
 import { startTestGateway } from '../../helpers/gateway.js';
 
