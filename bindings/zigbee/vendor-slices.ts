@@ -107,12 +107,12 @@ export class VendorSlices {
     for (const [file, i] of rows) byFile.set(file, [...(byFile.get(file) ?? []), i]);
     for (const [file, indexes] of byFile) {
       const path = join(this.opts.devicesDir, file);
-      const source = this.opts.read(path);
-      const spans = definitionSpans(source);
-      const part = spans && indexes.every((i) => i < spans.elements.length)
+      const source = readOrUndefined(this.opts.read, path);
+      const spans = source === undefined ? undefined : definitionSpans(source);
+      const part = source !== undefined && spans && indexes.every((i) => i < spans.elements.length)
         ? tryCompile(path, source, spans, indexes)
         : undefined;
-      if (!spans || !part || !indexes.every((i) => modelKeys(part.definitions[i]).has(modelKey))) {
+      if (source === undefined || !spans || !part || !indexes.every((i) => modelKeys(part.definitions[i]).has(modelKey))) {
         this.counters.whole++;
         continue;
       }
@@ -126,6 +126,15 @@ export class VendorSlices {
   /** @internal Puts a module in the cache as the vendor file at `path`. */
   put(path: string, module: CachedModule): void {
     this.opts.moduleCache[path] = module;
+  }
+}
+
+/** A file that cannot be read is the library's to load (and to report). */
+function readOrUndefined(read: (path: string) => string, path: string): string | undefined {
+  try {
+    return read(path);
+  } catch {
+    return undefined;
   }
 }
 

@@ -98,7 +98,8 @@ test('a part whose definition lacks the model id the index gave it, or that does
   vendorFile('throws.js', ['{\n        zigbeeModel: ["G1"],\n    }'], 'require("./not-there");');
   assert.equal(slices.place([['throws.js', 0]], 'g1').size, 0, 'a prologue that throws');
   assert.equal(cache[join(dir, 'throws.js')], undefined);
-  assert.deepEqual(slices.counters, { parts: 1, whole: 4, narrowed: 0 });
+  assert.equal(slices.place([['missing.js', 0]], 'h1').size, 0, 'a file that cannot be read');
+  assert.deepEqual(slices.counters, { parts: 1, whole: 5, narrowed: 0 });
 });
 
 test('narrowing compiles the picked definition alone beside the others placed; restoring puts the first part back', () => {
