@@ -7,6 +7,7 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { CHUNK_DIR, esbuildOptions } from './bundle-options.js';
+import { lazyBuiltinsPlugin } from './lazy-builtins.js';
 import { RUNTIME_DIRS, type RuntimeDir } from './runtime-files.js';
 import { standaloneValidatorsPlugin } from './standalone-validators.js';
 
@@ -39,8 +40,9 @@ export async function buildBundle(o: BuildBundleOptions): Promise<BuiltBundle> {
       commit: o.commit,
       target: o.target ?? 'node20',
     }),
-    // JSON Schema validators as code generated here, not compiled at each start (issue 20).
-    plugins: [standaloneValidatorsPlugin(o.projectRoot)],
+    // JSON Schema validators as code generated here, not compiled at each start, and built-ins a
+    // dependency loads but the gateway does not use required at first use (issue 20).
+    plugins: [standaloneValidatorsPlugin(o.projectRoot), lazyBuiltinsPlugin()],
   });
   writeFileSync(metaFile, JSON.stringify(result.metafile));
   for (const [name, from] of Object.entries(RUNTIME_DIRS) as Array<[RuntimeDir, string]>) {
