@@ -126,6 +126,9 @@ export class ModelDefinitions<D extends DefinitionLike> {
       return this.byIdentity.get(key);
     }
     this.counters.lookups++;
+    // A model id such as `constructor` reads Object.prototype's members out of the converters' index
+    // (a plain object) and their lookup throws on it: such a device is left unidentified.
+    if (inheritedKey(this.opts.index, device.modelID)) return undefined;
     // Only the files this lookup will use stay: a burst of many vendors holds one at a time.
     this.release(this.filesFor(device.modelID));
     try {
@@ -173,10 +176,10 @@ export class ModelDefinitions<D extends DefinitionLike> {
    */
   private rowsFor(modelId: string | undefined): { key: string; rows: ReadonlyArray<readonly [string, number]> } | undefined {
     const key = modelId ? modelId.toLowerCase() : 'null';
-    const rows = this.opts.index[key];
+    const rows = ownRows(this.opts.index, key);
     if (rows) return { key, rows };
-    const normal = key.replace(/\0(.|\n)*$/g, '').trim();
-    const again = this.opts.index[normal];
+    const normal = normalModelKey(key);
+    const again = ownRows(this.opts.index, normal);
     return again && { key: normal, rows: again };
   }
 
@@ -213,6 +216,26 @@ export class ModelDefinitions<D extends DefinitionLike> {
     for (const k of gone) delete cache[k];
     this.counters.released += gone.size;
   }
+}
+
+/** The index's own rows for a key (never a member of Object.prototype). */
+function ownRows(index: ModelsIndex, key: string): ModelsIndex[string] | undefined {
+  return Object.hasOwn(index, key) ? index[key] : undefined;
+}
+
+/** A model id cut at a NUL and trimmed, as the converters normalise one they do not find. */
+function normalModelKey(key: string): string {
+  return key.replace(/\0(.|\n)*$/g, '').trim();
+}
+
+/** Whether the converters' own lookup of this model id (as-is or normalised) would read an inherited member of the index. */
+function inheritedKey(index: ModelsIndex, modelId: string | undefined): boolean {
+  if (!modelId) return false;
+  const key = modelId.toLowerCase();
+  // The library reads the normalised id only when the id itself gave nothing.
+  if (key in index) return !Object.hasOwn(index, key);
+  const normal = normalModelKey(key);
+  return normal in index && !Object.hasOwn(index, normal);
 }
 
 /**

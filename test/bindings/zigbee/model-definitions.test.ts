@@ -132,6 +132,18 @@ test('an unknown model gets a definition generated from its clusters, loading no
   same(def, await libraryLookup(d));
 });
 
+test('a model id naming a member of Object.prototype is left unidentified; other odd ids are generated', async () => {
+  const models = converterDefinitions<Def>(0);
+  const odd = (modelID: string) => deviceOf(PROFILES['smart-plug'] as DeviceProfile, '0x00124b00000000e1', { modelID, manufacturerName: 'Roost', endpoints: [] });
+  for (const id of ['constructor', '__proto__', 'CONSTRUCTOR', 'constructor\u0000junk', ' __proto__ ']) {
+    assert.equal(await models.find(odd(id)), undefined, JSON.stringify(id));
+    // The library's own lookup throws on these (it reads the index as a plain object).
+    await assert.rejects(zhc.findByDevice(odd(id) as never, true), JSON.stringify(id));
+  }
+  for (const id of ['hasOwnProperty', 'toString', 'valueOf']) assert.equal((await models.find(odd(id)))?.generated, true, id);
+  assert.deepEqual(vendorModulesLoaded(), []);
+});
+
 test('a released vendor file is collected: only the definitions found stay', async () => {
   let vendorDefinitions: WeakRef<object> | undefined;
   const models = new ModelDefinitions<Def>({
