@@ -110,7 +110,7 @@ export class EventFeed {
       const c = opts.cursor;
       this.replay({ from: c.ts, seen: 0, skipAtCursor: c.k + 1, cursorTs: c.ts, sent: 0, scanned: 0, pageRows: FIRST_PAGE_ROWS, maxReplay: opts.maxReplay });
     } else {
-      this.goLive();
+      this.goLive(opts.cursor !== undefined);
     }
   }
 
@@ -132,11 +132,26 @@ export class EventFeed {
    * in the tick it publishes, and a history query flushes the pending batch first). The stream of
    * every event of a thing also carries its availability changes (docs/api.md "SSE").
    */
-  private goLive(): void {
+  private goLive(resumed = false): void {
     if (this.closed) return;
     const withAvailability = this.spec.kind === 'event' && this.spec.name === undefined;
     this.sub = this.hub.subscribe((msg) => this.live(msg), { thingId: this.spec.thingId, types: withAvailability ? ['event', 'online'] : [this.spec.kind] });
     if (withAvailability && !this.counter.position) this.before = latestCursor(this.hub, this.spec);
+    // Availability is not history: what changed while the client was away (or while its replay
+    // waited for it) is not replayed, so a resume ends with the state as it is now, told after the
+    // subscription so that a change from here on follows it.
+    if (withAvailability && resumed) {
+      const online = this.onlineNow();
+      if (online !== undefined) this.availability(online, Date.now());
+    }
+  }
+
+  private onlineNow(): boolean | undefined {
+    try {
+      return this.hub.getThing(this.spec.thingId).online;
+    } catch {
+      return undefined; // removed meanwhile: its stream says nothing more of it
+    }
   }
 
   private emit(name: string, data: unknown, ts: number): void {
@@ -191,7 +206,7 @@ export class EventFeed {
         }
         if (st.sent >= st.maxReplay) {
           this.onTruncated?.();
-          this.goLive();
+          this.goLive(true);
           return;
         }
         this.emit(r.name, r.value, r.ts);
@@ -205,7 +220,7 @@ export class EventFeed {
         }
       }
       if (rows.length < limit) {
-        this.goLive();
+        this.goLive(true);
         return;
       }
       const lastTs = (rows[rows.length - 1] as HistoryRow).ts;
@@ -214,7 +229,7 @@ export class EventFeed {
       st.pageRows = Math.min(st.pageRows * 2, PAGE_ROWS);
     }
     this.onTruncated?.();
-    this.goLive();
+    this.goLive(true);
   }
 }
 

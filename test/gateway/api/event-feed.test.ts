@@ -113,3 +113,31 @@ describe('EventFeed replay at the consumer\'s pace', () => {
     assert.equal(stats.queries, queries, 'no history read after the close');
   });
 });
+
+describe('EventFeed availability on resume', () => {
+  const withThing = (online: boolean | 'removed') => {
+    const { hub } = fakeHub(events(3));
+    (hub as unknown as { getThing: (id: string) => unknown }).getThing = () => {
+      if (online === 'removed') throw new Error('removed');
+      return { online };
+    };
+    return hub;
+  };
+  const names = (hub: HubApi, spec: { name?: string }, cursor?: { ts: number; k: number }, maxReplay = 1000) => {
+    const got: FeedItem[] = [];
+    new EventFeed(hub, { thingId: T, kind: 'event', ...spec }, { ...(cursor ? { cursor } : {}), maxReplay, onItem: (it) => { got.push(it); } });
+    return got.map((g) => `${g.name}:${String(g.data)}@${g.id}`);
+  };
+
+  it('a resumed all-events stream ends its replay with the thing\'s availability now, at the last position', () => {
+    assert.deepEqual(names(withThing(false), {}, { ts: 1000, k: 0 }), ['e:1@1001-0', 'e:2@1002-0', 'availability:offline@1002-0']);
+    assert.deepEqual(names(withThing(true), {}, { ts: 1002, k: 0 }), ['availability:online@1002-0'], 'nothing to replay');
+    assert.deepEqual(names(withThing(true), {}, { ts: 1000, k: 0 }, 0), ['availability:online@1000-0'], 'no replay allowed');
+  });
+
+  it('says nothing of availability when not resuming, on a one-event stream, or for a thing gone', () => {
+    assert.deepEqual(names(withThing(false), {}), []);
+    assert.deepEqual(names(withThing(false), { name: 'e' }, { ts: 1000, k: 0 }), ['e:1@1001-0', 'e:2@1002-0']);
+    assert.deepEqual(names(withThing('removed'), {}, { ts: 1000, k: 0 }), ['e:1@1001-0', 'e:2@1002-0']);
+  });
+});

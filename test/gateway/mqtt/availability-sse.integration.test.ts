@@ -75,9 +75,20 @@ describe('availability over SSE', () => {
       assert.equal(s.messages[0]?.id, '0-0', 'before any event of a thing that has none');
       assert.equal(s.messages[2]?.id, s.messages[1]?.id);
       const resumed = collect(await fetch(`${gw.httpUrl}/things/${encodeURIComponent(LAMP)}/events`, { headers: { authorization: auth, 'last-event-id': s.messages[0]?.id ?? '' } }));
-      await until('replayed event', () => resumed.messages.length > 0);
+      await until('replayed event and availability', () => resumed.messages.length >= 2);
+      // Availability is not replayed: a resume ends with the state as it is now, at the last position.
+      assert.deepEqual(resumed.messages.map((m) => `${m.event}:${m.data}`), ['button:"pressed"', 'availability:"online"']);
+      assert.equal(resumed.messages[1]?.id, resumed.messages[0]?.id);
+      // While it is away the lamp goes offline: the next resume says so, after no event.
       resumed.stop();
-      assert.equal(resumed.messages[0]?.data, '"pressed"');
+      dev.ctx?.setOnline(LAMP, false);
+      const again = collect(await fetch(`${gw.httpUrl}/things/${encodeURIComponent(LAMP)}/events`, { headers: { authorization: auth, 'last-event-id': resumed.messages[0]?.id ?? '' } }));
+      await until('availability on resume', () => again.messages.length > 0);
+      await sleep(100);
+      again.stop();
+      dev.ctx?.setOnline(LAMP, true);
+      assert.deepEqual(again.messages.map((m) => `${m.event}:${m.data}`), ['availability:"offline"']);
+      assert.equal(again.messages[0]?.id, resumed.messages[0]?.id, 'the position of the last event, resuming after it misses none');
     } finally {
       s.stop();
     }
