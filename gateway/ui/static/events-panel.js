@@ -33,7 +33,9 @@ export function createEventsPanel({ thingId, td, stops }) {
     for (const r of [...rows].reverse()) add(r.name, r.value, r.ts, false);
     stream = openStream(`${base}/events`, {
       lastEventId: cursorAfter(rows) ?? '',
-      onMessage: (m) => add(m.event, JSON.parse(m.data), cursorTime(m.id), true),
+      // An availability message repeats the position (and so the time) of the event before it:
+      // shown at the time it arrived (the stream tells it on every resume, docs/api.md "SSE").
+      onMessage: (m) => add(m.event, JSON.parse(m.data), m.event === 'availability' ? Date.now() : cursorTime(m.id), true),
       onState: (s, err) => { state.textContent = err ? `${s}: ${err.text ?? err.message}` : s === 'open' ? 'live' : s; },
     });
   });
