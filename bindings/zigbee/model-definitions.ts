@@ -164,6 +164,9 @@ export class ModelDefinitions<D extends DefinitionLike> {
     const found = this.rowsFor(device.modelID);
     if (!slices || !found) return;
     const placement = slices.place(found.rows, found.key);
+    // A file left to the library must not be found in the cache as a part an earlier lookup placed
+    // (without this lookup's definitions): the library loads it whole.
+    this.forget(new Set(placement.whole.filter((path) => this.opts.moduleCache[path] !== undefined)));
     if (placement.size < 2 || !findDefinition) return;
     const picked = await findDefinition(device);
     const alone = picked && placement.narrow(picked);
@@ -204,8 +207,12 @@ export class ModelDefinitions<D extends DefinitionLike> {
 
   /** Forgets the vendor modules loaded but those in `keep`, so that only the definitions kept stay in memory. */
   private release(keep: ReadonlySet<string> = new Set()): void {
+    this.forget(new Set(Object.keys(this.opts.moduleCache).filter((k) => k.startsWith(this.prefix) && !keep.has(k))));
+  }
+
+  /** Forgets these vendor modules (paths in the cache). */
+  private forget(gone: ReadonlySet<string>): void {
     const cache = this.opts.moduleCache;
-    const gone = new Set(Object.keys(cache).filter((k) => k.startsWith(this.prefix) && !keep.has(k)));
     if (gone.size === 0) return;
     const released = (m: CachedModule | null | undefined) => m !== null && m !== undefined && gone.has(m.id);
     for (const m of Object.values(cache)) {

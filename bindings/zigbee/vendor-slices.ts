@@ -53,6 +53,8 @@ interface PlacedFile {
 export class Placement {
   /** Each definition placed, to its file and index. */
   readonly origin = new Map<object, IndexRow>();
+  /** The vendor files (paths) left to the library, to be loaded whole. */
+  readonly whole: string[] = [];
   private readonly files = new Map<string, PlacedFile>();
 
   constructor(private readonly slices: VendorSlices) {}
@@ -114,6 +116,7 @@ export class VendorSlices {
         : undefined;
       if (source === undefined || !spans || !part || !indexes.every((i) => modelKeys(part.definitions[i]).has(modelKey))) {
         this.counters.whole++;
+        placement.whole.push(path);
         continue;
       }
       this.put(path, part.module);

@@ -9,7 +9,8 @@
  */
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
@@ -217,4 +218,37 @@ test('a TS0601 device: 523 candidates in 48 vendor files compiled in part, the l
   assert.ok(candidate?.configure && ours.configure, 'tuya.js was placed in part, GDC311ZBQ1 among its candidates');
   assert.notEqual(ours.configure, candidate.configure, 'the kept configure is not the one compiled with 500 other candidates');
   assert.equal(String(ours.configure), String(candidate.configure));
+});
+
+test('a file left to the library is loaded whole even when an earlier lookup left a part of it in the cache', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'roost-vendors-'));
+  try {
+    writeFileSync(join(dir, 'v.js'), [
+      '"use strict";', 'exports.definitions = void 0;',
+      'exports.definitions = [',
+      '    { zigbeeModel: ["A"], model: "A" },',
+      // The index files this one under `b`, but its model ids do not say so: no part for it.
+      '    { zigbeeModel: ["X"], model: "B" },',
+      '];',
+    ].join('\n'));
+    const index: ModelsIndex = { a: [['v.js', 0]], b: [['v.js', 1]] };
+    const moduleCache = require.cache as Record<string, CachedModule | undefined>;
+    const path = join(dir, 'v.js');
+    // The library's lookup as far as it matters here: require the vendor file, take the row's definition.
+    const libraryLike = async (d: IdentifiedDevice) => {
+      const [row] = index[(d.modelID ?? '').toLowerCase()] ?? [];
+      return row ? (require(join(dir, row[0])) as { definitions: Def[] }).definitions[row[1]] : undefined;
+    };
+    const slices = new VendorSlices({ devicesDir: dir, moduleCache, read: (p) => readFileSync(p, 'utf8') });
+    const models = new ModelDefinitions<Def>({ findByDevice: libraryLike, devicesDir: dir, index, moduleCache, releaseDelayMs: 60_000, slices });
+    const d = (modelID: string) => ({ ieeeAddr: '0x1', modelID, endpoints: [] });
+    assert.equal((await models.find(d('A')))?.model, 'A');
+    assert.ok(moduleCache[path], 'a part of v.js stays cached for the release delay');
+    assert.equal((await models.find(d('B')))?.model, 'B', 'the whole file, not the part without definition 1');
+    assert.deepEqual(slices.counters, { parts: 1, whole: 1, narrowed: 0 });
+    models.close();
+    assert.equal(moduleCache[path], undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
