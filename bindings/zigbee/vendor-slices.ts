@@ -81,7 +81,9 @@ export class Placement {
     const alone = compileDefinitions(placed.path, placed.source, placed.spans, [row[1]]);
     const definitions = [...(placed.module.exports as { definitions: unknown[] }).definitions];
     definitions[row[1]] = alone.definitions[row[1]];
-    (alone.module.exports as { definitions: unknown[] }).definitions = definitions;
+    // `definitions` and its aliases (`exports.default`, the epilogue's) name the array the library reads.
+    const exports = alone.module.exports as Record<string, unknown>;
+    for (const key of Object.keys(exports)) if (exports[key] === alone.definitions) exports[key] = definitions;
     this.slices.put(placed.path, alone.module);
     this.slices.counters.narrowed++;
     return definitions[row[1]] as object;

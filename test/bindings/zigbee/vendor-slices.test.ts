@@ -118,6 +118,7 @@ test('narrowing compiles the picked definition alone beside the others placed; r
   const narrowed = definitionsOf(cache[join(dir, 'twins.js')]);
   assert.equal(narrowed[0], t1, 'the other candidate as it was');
   assert.equal(narrowed[1], alone);
+  assert.equal((cache[join(dir, 'twins.js')]?.exports as { default: unknown }).default, narrowed, 'the epilogue\'s alias names it too');
   assert.equal(twins.narrow({}), undefined, 'not a definition placed here');
   twins.restore();
   assert.equal(cache[join(dir, 'twins.js')], placed);
