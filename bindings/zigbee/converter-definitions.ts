@@ -14,7 +14,7 @@ import { VendorSlices } from './vendor-slices.js';
 /** Vendor files stay loaded this long after the last lookup (ModelDefinitionsOptions.releaseDelayMs). */
 export const RELEASE_DELAY_MS = 5000;
 
-/** `sliced: false` lets the library load every vendor file a lookup needs whole (the benchmark's comparison). */
+/** `sliced: false` lets the library load every vendor file a lookup needs whole (the tests' reference answer). */
 export function converterDefinitions<D extends DefinitionLike>(releaseDelayMs = RELEASE_DELAY_MS, sliced = true): ModelDefinitions<D> {
   const require = createRequire(import.meta.url);
   const dist = dirname(require.resolve('zigbee-herdsman-converters'));
